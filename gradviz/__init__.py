@@ -1,0 +1,28 @@
+"""gradviz: see and check backpropagation. A scalar autograd engine, a notebook explorer widget,
+and bridges to PyTorch, networkx, Graphviz and JSON."""
+from .engine import Value
+from .nn import MLP, Layer, Module, Neuron, mse_loss, svm_loss
+
+__version__ = "0.1.0"
+
+# Heavier parts load on first use, so ``import gradviz`` stays light and torch stays optional.
+_LAZY = {
+    "trace": "graph", "Graph": "graph", "to_networkx": "graph",
+    "Tape": "replay",
+    "numerical_grad": "check", "grad_check": "check", "predict_vs_actual": "check",
+    "layout": "layout",
+    "draw_dot": "render", "to_svg": "render",
+    "GraphWidget": "widget",
+    "compare_with_torch": "torch_bridge", "to_torch": "torch_bridge", "from_torch": "torch_bridge",
+}
+
+__all__ = ["Value", "Module", "Neuron", "Layer", "MLP", "mse_loss", "svm_loss", *_LAZY]
+
+
+def __getattr__(name):
+    if name in _LAZY:
+        import importlib
+        obj = getattr(importlib.import_module(f".{_LAZY[name]}", __name__), name)
+        globals()[name] = obj
+        return obj
+    raise AttributeError(f"module 'gradviz' has no attribute {name!r}")

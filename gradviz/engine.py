@@ -1,0 +1,340 @@
+"""A scalar autograd engine: the lecture's ``Value``, made lean and iterative.
+
+Each op builds one node and states its local derivative right beside it, in a
+``@_backward(op)`` rule that pushes the node's gradient ``g`` into its children.
+``backward()`` orders the graph once (iteratively, so a million-op chain is
+fine) and applies the rules in reverse topological order.
+"""
+from __future__ import annotations
+
+import math
+from numbers import Real
+
+__all__ = ["Value", "Scope", "no_scope"]
+
+_RULES = {}          # op -> rule(out, g) adding d(out)/d(child) * g to each child's pass-gradient
+_ONGOING = object()  # marks a node whose descendants are still being ordered
+
+
+def _backward(op):
+    def register(rule):
+        _RULES[op] = rule
+        return rule
+    return register
+
+
+class Scope:
+    """Which module call created a Value: ``module``, its ``call`` number, the enclosing scope."""
+
+    __slots__ = ("module", "call", "parent")
+
+    def __init__(self, module, call, parent):
+        self.module, self.call, self.parent = module, call, parent
+
+    def chain(self):
+        """The scopes from the outermost call to this one."""
+        out, s = [], self
+        while s is not None:
+            out.append(s)
+            s = s.parent
+        return out[::-1]
+
+    def __repr__(self):
+        return "/".join(f"{type(s.module).__name__}#{s.call}" for s in self.chain())
+
+
+_scope = None  # the Scope of the module call being evaluated, stamped on every new Value
+CONSTANT = "constant"  # scope of numbers wrapped by an op (``2 * a``): marks them as constants
+
+
+def _enter_scope(s):
+    global _scope
+    prev, _scope = _scope, s
+    return prev
+
+
+def _exit_scope(prev):
+    global _scope
+    _scope = prev
+
+
+class no_scope:
+    """Context manager: Values created inside belong to no module call."""
+
+    def __enter__(self):
+        self._prev = _enter_scope(None)
+
+    def __exit__(self, *exc):
+        _exit_scope(self._prev)
+
+
+def _number(x, what):
+    if type(x) is float:
+        return x
+    if isinstance(x, Real) and not isinstance(x, bool) or type(x) is bool:
+        return float(x)
+    raise TypeError(f"{what}: expected a number (int or float) or a Value, got {type(x).__name__!r}"
+                    f" ({x!r:.40}); convert it with float(...) or wrap it as Value(...)")
+
+
+def _operand(x, op):
+    if isinstance(x, Value):
+        return x
+    v = Value(_number(x, f"unsupported operand for {op}"))
+    v._scope = CONSTANT
+    return v
+
+
+def _name(v):
+    return repr(v.label) if v.label else f"unlabelled {v._op or 'leaf'} node"
+
+
+class Value:
+    """A scalar in an expression graph: ``data``, ``grad``, ``label``, ``_prev`` (children), ``_op``."""
+
+    __slots__ = ("data", "grad", "label", "_prev", "_op", "_scope", "_g")
+
+    def __init__(self, data, _children=(), _op="", label=""):
+        self.data = data if type(data) is float else _number(data, "Value(data)")
+        self.grad = 0.0
+        self.label = label
+        self._prev = _children
+        self._op = _op
+        self._scope = _scope
+        self._g = None  # gradient of this backward pass; None outside of one
+
+    def __repr__(self):
+        name = f"label={self.label!r}, " if self.label else ""
+        return f"Value({name}data={self.data!r}, grad={self.grad!r})"
+
+    # ---- ops: forward here, local derivative in the rule beside it -------------------------
+
+    def __add__(self, other):
+        if not isinstance(other, Value):
+            other = _operand(other, "+")
+        return Value(self.data + other.data, (self, other), "+")
+
+    @_backward("+")
+    def _(out, g):
+        a, b = out._prev
+        a._g += g
+        b._g += g
+
+    def __mul__(self, other):
+        if not isinstance(other, Value):
+            other = _operand(other, "*")
+        return Value(self.data * other.data, (self, other), "*")
+
+    @_backward("*")
+    def _(out, g):
+        a, b = out._prev
+        a._g += b.data * g
+        b._g += a.data * g
+
+    def __sub__(self, other):
+        if not isinstance(other, Value):
+            other = _operand(other, "-")
+        return Value(self.data - other.data, (self, other), "-")
+
+    @_backward("-")
+    def _(out, g):
+        a, b = out._prev
+        a._g += g
+        b._g -= g
+
+    def __truediv__(self, other):
+        if not isinstance(other, Value):
+            other = _operand(other, "/")
+        if other.data == 0.0:
+            raise ZeroDivisionError(f"division by zero: the divisor {_name(other)} has data 0.0")
+        return Value(self.data / other.data, (self, other), "/")
+
+    @_backward("/")
+    def _(out, g):
+        a, b = out._prev
+        a._g += g / b.data
+        b._g -= g * out.data / b.data
+
+    def __neg__(self):
+        return Value(-self.data, (self,), "neg")
+
+    @_backward("neg")
+    def _(out, g):
+        out._prev[0]._g -= g
+
+    def __pow__(self, other):
+        if isinstance(other, Value):
+            return Value(_power(self, other.data), (self, other), "**")
+        k = _number(other, "unsupported exponent for **")
+        return Value(_power(self, k), (self,), f"**{k!r}")
+
+    @_backward("**k")  # a ** k, k a number kept in the op's name: d/da = k * a**(k-1)
+    def _(out, g):
+        a, = out._prev
+        a._g += _dpow(a.data, float(out._op[2:])) * g
+
+    @_backward("**")  # a ** b, b a Value: d/da = b * a**(b-1), d/db = a**b * ln(a)
+    def _(out, g):
+        a, b = out._prev
+        a._g += _dpow(a.data, b.data) * g
+        b._g += _pow_log(a.data, out.data) * g
+
+    def exp(self):
+        try:
+            return Value(math.exp(self.data), (self,), "exp")
+        except OverflowError:
+            raise OverflowError(f"exp overflow at {_name(self)} with data {self.data!r}: the result "
+                                f"exceeds the largest float (exp of more than ~709.78)") from None
+
+    @_backward("exp")
+    def _(out, g):
+        out._prev[0]._g += out.data * g
+
+    def log(self):
+        if not self.data > 0.0:
+            raise ValueError(f"log of a non-positive number: {_name(self)} has data {self.data!r}; "
+                             f"log needs data > 0")
+        return Value(math.log(self.data), (self,), "log")
+
+    @_backward("log")
+    def _(out, g):
+        a, = out._prev
+        a._g += g / a.data
+
+    def tanh(self):
+        return Value(math.tanh(self.data), (self,), "tanh")  # math.tanh: no overflow for any x
+
+    @_backward("tanh")
+    def _(out, g):
+        out._prev[0]._g += (1.0 - out.data * out.data) * g
+
+    def relu(self):
+        return Value(self.data if self.data > 0.0 else 0.0, (self,), "relu")
+
+    @_backward("relu")
+    def _(out, g):
+        a, = out._prev
+        if a.data > 0.0:
+            a._g += g
+
+    def sigmoid(self):
+        x = self.data
+        if x >= 0.0:
+            s = 1.0 / (1.0 + math.exp(-x))
+        else:  # exp of a positive number could overflow; this form cannot
+            e = math.exp(x)
+            s = e / (1.0 + e)
+        return Value(s, (self,), "sigmoid")
+
+    @_backward("sigmoid")
+    def _(out, g):
+        out._prev[0]._g += out.data * (1.0 - out.data) * g
+
+    del _
+
+    # ---- reflected forms: the number becomes the left operand ------------------------------
+
+    def __radd__(self, other):
+        return _operand(other, "+") + self
+
+    def __rsub__(self, other):
+        return _operand(other, "-") - self
+
+    def __rmul__(self, other):
+        return _operand(other, "*") * self
+
+    def __rtruediv__(self, other):
+        return _operand(other, "/") / self
+
+    def __rpow__(self, other):
+        return _operand(other, "**") ** self
+
+    # ---- the graph --------------------------------------------------------------------------
+
+    def topo(self):
+        """Every node this one depends on, children before parents (itself last). Iterative."""
+        order = []
+        self._g = _ONGOING
+        stack = [(self, iter(self._prev))]
+        try:
+            while stack:
+                node, children = stack[-1]
+                for c in children:
+                    if c._g is None:
+                        c._g = _ONGOING
+                        stack.append((c, iter(c._prev)))
+                        break
+                    if c._g is _ONGOING:
+                        raise ValueError(
+                            f"the graph has a cycle: {_name(c)} depends on itself (through "
+                            f"{_name(node)}); graphs must be acyclic, so do not edit _prev by hand")
+                else:
+                    stack.pop()
+                    node._g = 0.0
+                    order.append(node)
+        finally:
+            for node in order:
+                node._g = None
+            for node, _ in stack:
+                node._g = None
+        return order
+
+    def backward(self):
+        """Add d(self)/d(node) to ``node.grad`` for every node of the graph (root seeded with 1)."""
+        order = self.topo()
+        for node in order:
+            node._g = 0.0
+        self._g = 1.0
+        rules = _RULES
+        try:
+            for node in reversed(order):
+                g = node._g
+                node._g = None
+                node.grad += g
+                if node._prev:
+                    op = node._op
+                    rules[op if op in rules else "**k"](node, g)
+        finally:
+            for node in order:
+                node._g = None
+
+    def zero_grad(self):
+        """Set ``grad`` to 0 on every node reachable from this one."""
+        seen, stack = {id(self)}, [self]
+        while stack:
+            node = stack.pop()
+            node.grad = 0.0
+            for c in node._prev:
+                if id(c) not in seen:
+                    seen.add(id(c))
+                    stack.append(c)
+
+
+def _power(a, k):
+    x = a.data
+    if x < 0.0 and k != int(k):
+        raise ValueError(f"a negative base to a non-integer power is not real: {_name(a)} has data "
+                         f"{x!r} and the exponent is {k!r}; use an integer exponent or a positive base")
+    if x == 0.0 and k < 0.0:
+        raise ZeroDivisionError(f"0 to a negative power: {_name(a)} has data 0.0, exponent {k!r}")
+    try:
+        return float(x ** k)
+    except OverflowError:
+        raise OverflowError(f"power overflow at {_name(a)}: {x!r} ** {k!r} exceeds the largest float") from None
+
+
+def _dpow(x, k):
+    """d(x**k)/dx = k * x**(k-1); 0 for k == 0, and inf (as PyTorch) for 0 to a power below 1."""
+    if k == 0.0:
+        return 0.0
+    try:
+        return k * x ** (k - 1.0)
+    except ZeroDivisionError:
+        return math.copysign(math.inf, k)
+
+
+def _pow_log(a, out):
+    """d(a**b)/db = a**b * ln(a); 0 where a**b is 0 (as PyTorch), NaN for a negative base."""
+    if a > 0.0:
+        return out * math.log(a)
+    return 0.0 if out == 0.0 else math.nan
