@@ -1,0 +1,130 @@
+// The widget's model of the graph: decoding of the kernel's binary buffers, traversal of the
+// drawn view (iterative: views can be deep), search, local derivatives for the tooltip, and the
+// rules for expanding and collapsing groups.
+
+/** Float64Array from a DataView / ArrayBuffer / typed array / plain array (copied if unaligned). */
+export function toFloat64(v) {
+  if (v == null) return new Float64Array(0);
+  if (v instanceof Float64Array) return v;
+  if (Array.isArray(v)) return Float64Array.from(v);
+  const buf = v.buffer ?? v;
+  const off = v.byteOffset ?? 0;
+  const len = v.byteLength ?? buf.byteLength;
+  if (off % 8 === 0) return new Float64Array(buf, off, len >> 3);
+  return new Float64Array(buf.slice(off, off + len));
+}
+
+export function toInt32(v) {
+  if (v == null) return new Int32Array(0);
+  if (v instanceof Int32Array) return v;
+  if (Array.isArray(v)) return Int32Array.from(v);
+  const buf = v.buffer ?? v;
+  const off = v.byteOffset ?? 0;
+  const len = v.byteLength ?? buf.byteLength;
+  if (off % 4 === 0) return new Int32Array(buf, off, len >> 2);
+  return new Int32Array(buf.slice(off, off + len));
+}
+
+/** Children of node i are childIdx[childPtr[i] .. childPtr[i+1]). */
+export function childrenOf(childPtr, childIdx, i) {
+  return childIdx.subarray(childPtr[i], childPtr[i + 1]);
+}
+
+/** d(node)/d(child) for each operand of node `i`, from the op and the current data.
+ *  Returns numbers in operand order, or null for an op the widget does not know (e.g. torch). */
+export function localDerivatives(op, out, kids) {
+  const a = kids[0], b = kids[1];
+  switch (op) {
+    case "+": return kids.map(() => 1);
+    case "*": return [b, a];
+    case "-": return [1, -1];
+    case "/": return [1 / b, -out / b];
+    case "neg": return [-1];
+    case "**": return [b * Math.pow(a, b - 1), out * Math.log(a)];
+    case "exp": return [out];
+    case "log": return [1 / a];
+    case "tanh": return [1 - out * out];
+    case "relu": return [out > 0 ? 1 : 0];
+    case "sigmoid": return [out * (1 - out)];
+    default:
+      if (op.startsWith("**")) {
+        const k = Number(op.slice(2));
+        return Number.isFinite(k) ? [k === 0 ? 0 : k * Math.pow(a, k - 1)] : null;
+      }
+      return null;
+  }
+}
+
+/** Adjacency of the drawn view (boxes; edges child box -> parent box) in CSR form both ways. */
+export function viewAdjacency(nBoxes, src, dst) {
+  const build = (from, to) => {
+    const ptr = new Int32Array(nBoxes + 1);
+    for (let k = 0; k < from.length; k++) ptr[from[k] + 1]++;
+    for (let i = 0; i < nBoxes; i++) ptr[i + 1] += ptr[i];
+    const fill = ptr.slice(0, nBoxes);
+    const idx = new Int32Array(from.length);
+    for (let k = 0; k < from.length; k++) idx[fill[from[k]]++] = to[k];
+    return { ptr, idx };
+  };
+  return { up: build(src, dst), down: build(dst, src) };
+}
+
+function reach(adj, start) {
+  const seen = new Uint8Array(adj.ptr.length - 1);
+  const stack = [start];
+  seen[start] = 1;
+  while (stack.length) {
+    const i = stack.pop();
+    for (let k = adj.ptr[i]; k < adj.ptr[i + 1]; k++) {
+      const j = adj.idx[k];
+      if (!seen[j]) { seen[j] = 1; stack.push(j); }
+    }
+  }
+  seen[start] = 0;
+  return seen;
+}
+
+/** Boxes box `b` depends on (ancestors in the data flow: its operands, their operands, ...) and
+ *  boxes that depend on it, as 0/1 masks. */
+export function lineage(adjacency, b) {
+  return { dependsOn: reach(adjacency.down, b), dependents: reach(adjacency.up, b) };
+}
+
+/** Node ids whose label matches `query` (case-insensitive): exact matches first, then prefixes,
+ *  then substrings; at most `limit`. */
+export function search(labels, query, limit = 50) {
+  const q = query.trim().toLowerCase();
+  if (!q) return [];
+  const exact = [], prefix = [], sub = [];
+  for (let i = 0; i < labels.length; i++) {
+    const l = (labels[i] || "").toLowerCase();
+    if (!l) continue;
+    if (l === q) exact.push(i);
+    else if (l.startsWith(q)) prefix.push(i);
+    else if (l.includes(q)) sub.push(i);
+    if (exact.length >= limit) break;
+  }
+  return exact.concat(prefix, sub).slice(0, limit);
+}
+
+/** Scope prefixes of `scope` ("MLP#7/layers.1/neurons.3" -> ["MLP#7", "MLP#7/layers.1", ...]). */
+export function scopePrefixes(scope) {
+  if (!scope) return [];
+  const parts = scope.split("/");
+  return parts.map((_, k) => parts.slice(0, k + 1).join("/"));
+}
+
+/** What a click on a box offers: expanding it when it is a group; collapsing each scope that
+ *  contains its node (innermost first), unless that scope is already a collapsed box. */
+export function groupActions(boxGroup, nodeScope, collapsed) {
+  if (boxGroup) return { expand: [boxGroup], collapse: [] };
+  const folded = new Set(collapsed || []);
+  return { expand: [], collapse: scopePrefixes(nodeScope).filter((p) => !folded.has(p)).reverse() };
+}
+
+/** Slider range around a leaf's initial value: [v - s, v + s], s = max(1, |v|), 200 steps. */
+export function sliderRange(v0) {
+  const v = Number.isFinite(v0) ? v0 : 0;
+  const s = Math.max(1, Math.abs(v));
+  return { min: v - s, max: v + s, step: s / 100 };
+}

@@ -1,0 +1,113 @@
+// SVG drawing, for small views (live, updated in place on each nudge) and for "Download SVG".
+
+import { escapeXml } from "./format.js";
+import { gradStroke } from "./geometry.js";
+import { boxTexts, cellEdges, edgePoints, edgeStroke, maxAbsGrad, routePath } from "./scene.js";
+
+const NS = "http://www.w3.org/2000/svg";
+
+
+/** SVG markup of the whole scene. `style` (CSS text) is embedded for standalone files. */
+export function svgMarkup(s, data, grad, { showGrads = true, style = "", width, height, transform = "" } = {}) {
+  const W = width ?? s.width, H = height ?? s.height;
+  const box = typeof W === "number" ? ` viewBox="0 0 ${W} ${H}"` : "";
+  const out = [`<svg xmlns="${NS}" class="gv-svg" width="${W}" height="${H}"${box}>`];
+  if (style) out.push(`<style>${style}</style>`);
+  out.push(`<rect class="gv-bg" x="0" y="0" width="${W}" height="${H}"/>`);
+  out.push(`<g class="gv-world"${transform ? ` transform="${transform}"` : ""}>`);
+  const m = maxAbsGrad(s, grad);
+  out.push('<g class="gv-edges">');
+  for (let k = 0; k < s.esrc.length; k++) {
+    const st = edgeStroke(s, k, grad, m);
+    out.push(`<path class="gv-edge gv-${st.sign}" data-e="${k}" d="${routePath(edgePoints(s, k))}" stroke-width="${st.width.toFixed(2)}"/>`);
+  }
+  for (let k = 0; k < s.opBox.length; k++) {
+    const b = s.opBox[k];
+    const st = gradStroke(grad[s.node[b]], m);
+    out.push(`<path class="gv-opedge gv-${st.sign}" d="${routePath([s.opX[k] + s.opW[k] / 2, s.opY[k], s.x[b] - s.w[b] / 2, s.y[b]])}" stroke-width="${st.width.toFixed(2)}"/>`);
+  }
+  out.push("</g><g class=\"gv-ops\">");
+  for (let k = 0; k < s.opBox.length; k++) {
+    out.push(`<g class="gv-op" data-op="${k}"><ellipse cx="${s.opX[k].toFixed(1)}" cy="${s.opY[k].toFixed(1)}" rx="${(s.opW[k] / 2).toFixed(1)}" ry="${(s.opH[k] / 2).toFixed(1)}"/>` +
+      `<text x="${s.opX[k].toFixed(1)}" y="${s.opY[k].toFixed(1)}">${escapeXml(s.opName[k])}</text></g>`);
+  }
+  out.push("</g><g class=\"gv-boxes\">");
+  for (let i = 0; i < s.n; i++) {
+    const texts = boxTexts(s, i, data, grad, showGrads);
+    const xs = cellEdges(s, i, texts);
+    const x0 = s.x[i] - s.w[i] / 2, y0 = s.y[i] - s.h[i] / 2;
+    let g = `<g class="gv-box gv-${s.kinds[i]}" data-b="${i}"><rect x="${x0.toFixed(1)}" y="${y0.toFixed(1)}" width="${s.w[i].toFixed(1)}" height="${s.h[i].toFixed(1)}" rx="3"/>`;
+    for (let c = 1; c < texts.length; c++) g += `<line x1="${xs[c].toFixed(1)}" y1="${y0.toFixed(1)}" x2="${xs[c].toFixed(1)}" y2="${(y0 + s.h[i]).toFixed(1)}"/>`;
+    const cls = ["gv-t", "gv-d", "gv-g"];
+    for (let c = 0; c < texts.length; c++) g += `<text class="${cls[c]}" x="${((xs[c] + xs[c + 1]) / 2).toFixed(1)}" y="${s.y[i].toFixed(1)}">${escapeXml(texts[c])}</text>`;
+    out.push(g + "</g>");
+  }
+  out.push("</g></g></svg>");
+  return out.join("");
+}
+
+/** A live SVG view: built once per scene, values and highlights updated in place. */
+export class SvgView {
+  constructor(container, scene, data, grad, showGrads) {
+    this.s = scene;
+    this.container = container;
+    this.showGrads = showGrads;
+    container.innerHTML = svgMarkup(scene, data, grad, { showGrads, width: "100%", height: "100%" });
+    this.svg = container.firstChild;
+    this.world = this.svg.querySelector(".gv-world");
+    this.boxes = Array.from(this.svg.querySelectorAll(".gv-box"));
+    this.dText = Array.from(this.svg.querySelectorAll(".gv-d"));
+    this.gText = Array.from(this.svg.querySelectorAll(".gv-g"));
+    this.edges = Array.from(this.svg.querySelectorAll(".gv-edge"));
+    this.opEdges = Array.from(this.svg.querySelectorAll(".gv-opedge"));
+  }
+
+  setValues(data, grad) {
+    const s = this.s;
+    for (let i = 0; i < s.n; i++) {
+      const t = boxTexts(s, i, data, grad, this.showGrads);
+      if (this.dText[i].textContent !== t[1]) this.dText[i].textContent = t[1];
+      if (this.showGrads && this.gText[i].textContent !== t[2]) this.gText[i].textContent = t[2];
+    }
+    const m = maxAbsGrad(s, grad);
+    for (let k = 0; k < this.edges.length; k++) {
+      const st = edgeStroke(s, k, grad, m);
+      const e = this.edges[k];
+      e.setAttribute("class", `gv-edge gv-${st.sign}`);
+      e.setAttribute("stroke-width", st.width.toFixed(2));
+    }
+    for (let k = 0; k < this.opEdges.length; k++) {
+      const st = gradStroke(grad[s.node[s.opBox[k]]], m);
+      this.opEdges[k].setAttribute("class", `gv-opedge gv-${st.sign}`);
+      this.opEdges[k].setAttribute("stroke-width", st.width.toFixed(2));
+    }
+  }
+
+  setTransform(vp, lod) {
+    this.world.setAttribute("transform", `translate(${vp.tx.toFixed(2)},${vp.ty.toFixed(2)}) scale(${vp.scale.toFixed(5)})`);
+    this.svg.dataset.lod = lod;
+  }
+
+  /** sel: selected box or -1; masks from lineage(); dims everything else when something is selected. */
+  setHighlight(sel, masks, matches) {
+    const s = this.s;
+    this.svg.classList.toggle("gv-has-sel", sel >= 0);
+    for (let i = 0; i < s.n; i++) {
+      const c = this.boxes[i].classList;
+      c.toggle("gv-sel", i === sel);
+      c.toggle("gv-anc", !!(masks && masks.dependsOn[i]));
+      c.toggle("gv-desc", !!(masks && masks.dependents[i]));
+      c.toggle("gv-match", !!(matches && matches.has(i)));
+    }
+    for (let k = 0; k < this.edges.length; k++) {
+      const a = s.esrc[k], b = s.edst[k];
+      const on = sel >= 0 && masks && ((a === sel || masks.dependsOn[a]) && (b === sel || masks.dependsOn[b]) ||
+        (a === sel || masks.dependents[a]) && (b === sel || masks.dependents[b]));
+      this.edges[k].classList.toggle("gv-on", !!on);
+    }
+  }
+
+  destroy() {
+    this.container.innerHTML = "";
+  }
+}

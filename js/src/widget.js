@@ -1,0 +1,554 @@
+// gradviz explorer widget (anywidget front end).
+// The kernel owns the graph and its values (GraphWidget in gradviz/widget.py); this file draws them,
+// lets the user nudge leaves, and times every answer. Traits read here:
+//   _structure (labels, ops, kinds, scopes, controls, ...), _child_ptr/_child_idx (int32 bytes),
+//   _data/_grad (float64 bytes), _view (layout of the drawn boxes), error, show_grads,
+//   last_nudge, height, _ack (the request id answered by the last update).
+import "./widget.css";
+import { Coalescer, mergeSet } from "./coalesce.js";
+import { escapeXml, fmt4, fmtFull, nodeName } from "./format.js";
+import { lodLevel, SpatialGrid, Viewport } from "./geometry.js";
+import {
+  childrenOf, groupActions, lineage, localDerivatives, search, sliderRange, toFloat64, toInt32,
+  viewAdjacency,
+} from "./graph.js";
+import { makeScene } from "./scene.js";
+import { CanvasView } from "./canvas.js";
+import { SvgView, svgMarkup } from "./svg.js";
+
+const SVG_MAX_BOXES = 1500;   // above this the view is drawn on a canvas
+const MAX_CONTROLS = 20;      // above this only the selected leaf's controls are shown
+const PAGE = 100;             // table rows per page
+
+function h(tag, attrs = {}, ...kids) {
+  const e = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs)) {
+    if (v === undefined || v === null || v === false) continue;
+    if (k === "class") e.className = v;
+    else if (k === "text") e.textContent = v;
+    else e.setAttribute(k, v === true ? "" : v);
+  }
+  for (const c of kids) if (c != null) e.append(c);
+  if (tag === "input" || tag === "select" || tag === "textarea") e.setAttribute("data-lm-suppress-shortcuts", "true");
+  return e;
+}
+
+const THEME_VARS = {
+  bg: "--gv-bg", fg: "--gv-fg", line: "--gv-line", box: "--gv-box", input: "--gv-input",
+  param: "--gv-param", constant: "--gv-constant", output: "--gv-output", group: "--gv-group",
+  opFill: "--gv-op", pos: "--gv-pos", neg: "--gv-neg", zero: "--gv-zero", sel: "--gv-sel",
+};
+
+function readTheme(root) {
+  const cs = getComputedStyle(root);
+  const t = {};
+  for (const [k, v] of Object.entries(THEME_VARS)) t[k] = cs.getPropertyValue(v).trim() || "#888";
+  return t;
+}
+
+function isDark(colour) {
+  const probe = document.createElement("canvas").getContext("2d");
+  probe.fillStyle = "#fff";
+  probe.fillStyle = colour;
+  const m = /^#([0-9a-f]{6})$/i.exec(probe.fillStyle);
+  if (!m) return false;
+  const n = parseInt(m[1], 16);
+  return 0.299 * (n >> 16) + 0.587 * ((n >> 8) & 255) + 0.114 * (n & 255) < 128;
+}
+
+/** CSS embedded in downloaded SVGs: the theme's colours, resolved. */
+function exportStyle(t) {
+  return `.gv-bg{fill:${t.bg}}text{font:12px ui-monospace,Menlo,Consolas,monospace;fill:${t.fg};` +
+    `text-anchor:middle;dominant-baseline:central}.gv-box rect{fill:${t.box};stroke:${t.line}}` +
+    `.gv-box line{stroke:${t.line}}.gv-input rect{fill:${t.input}}.gv-parameter rect{fill:${t.param}}` +
+    `.gv-constant rect{fill:${t.constant};stroke-dasharray:4 2}.gv-output rect{fill:${t.output};stroke-width:2}` +
+    `.gv-group rect{fill:${t.group};stroke-width:2}.gv-op ellipse{fill:${t.opFill};stroke:${t.line}}` +
+    `.gv-edge,.gv-opedge{fill:none;stroke:${t.zero}}.gv-pos{stroke:${t.pos}}.gv-neg,.gv-nan{stroke:${t.neg}}`;
+}
+
+function download(name, blob) {
+  const a = document.createElement("a");
+  a.href = URL.createObjectURL(blob);
+  a.download = name;
+  document.body.appendChild(a);
+  a.click();
+  setTimeout(() => { URL.revokeObjectURL(a.href); a.remove(); }, 1000);
+}
+
+function fmtChange(x) {
+  if (!Number.isFinite(x)) return fmtFull(x);
+  return Math.abs(x) >= 1e-4 || x === 0 ? x.toFixed(6) : x.toExponential(4);
+}
+
+function render({ model, el }) {
+  const tStart = performance.now();
+  const st = {
+    structure: null, childPtr: null, childIdx: null, data: null, grad: null,
+    scene: null, view: null, adj: null, vp: new Viewport(), sel: -1, masks: null, matches: null,
+    selNode: -1, page: 0, fitted: false, ready: false, size: [0, 0], nudges: 0, rows: [],
+    controls: new Map(), // leaf id -> {num, slider}
+  };
+
+  // ---- DOM ------------------------------------------------------------------------------------
+  const root = h("div", { class: "gradviz-root" });
+  const search_ = h("input", { type: "search", "aria-label": "search", placeholder: "search label…", class: "gv-search" });
+  const btn = (text, title) => h("button", { type: "button", title, text });
+  const bFit = btn("Fit", "fit the graph to the view (or double-click the background)");
+  const bIn = btn("+", "zoom in"); bIn.setAttribute("aria-label", "Zoom in");
+  const bOut = btn("−", "zoom out"); bOut.setAttribute("aria-label", "Zoom out");
+  const bGrads = btn("Hide grads", "show or hide the grad cell of every record");
+  const bReset = btn("Reset", "back to the values at construction");
+  const stepSize = h("input", { type: "number", "aria-label": "step size", value: "0.01", step: "any", class: "gv-num" });
+  const direction = h("select", { "aria-label": "direction" },
+    h("option", { value: "down", text: "down (−size·grad)" }), h("option", { value: "up", text: "up (+size·grad)" }));
+  const bStep = btn("Step along gradient", "move every input and parameter along its gradient");
+  const bSvg = btn("Download SVG", "the whole current view as SVG");
+  const bPng = btn("Download PNG", "the whole current view as PNG");
+  const toolbar = h("div", { class: "gv-toolbar", role: "toolbar", "aria-label": "gradviz tools" },
+    search_, bFit, bIn, bOut, bGrads, h("span", { class: "gv-sep" }), stepSize, direction, bStep, bReset,
+    h("span", { class: "gv-sep" }), bSvg, bPng);
+  const alert = h("div", { role: "alert", class: "gv-alert" });
+  const stage = h("div", { class: "gv-stage", tabindex: "0", "aria-label": "graph view: drag to pan, wheel to zoom, click a node to select it" });
+  const tip = h("div", { class: "gv-tip", role: "tooltip" });
+  const stageWrap = h("div", { class: "gv-stagewrap" }, stage, tip);
+  const output = h("section", { class: "gv-output", "aria-label": "last nudge" });
+  const info = h("section", { class: "gv-info", "aria-label": "selection" });
+  const controls = h("section", { class: "gv-controls", "aria-label": "leaf controls" });
+  const side = h("div", { class: "gv-panels" }, controls, output, info);
+  const table = h("table", { "aria-label": "gradviz values", class: "gv-table" });
+  const pager = h("div", { class: "gv-pager" });
+  const tableWrap = h("div", { class: "gv-tablewrap" }, table, pager);
+  root.append(toolbar, alert, stageWrap, side, tableWrap);
+  el.appendChild(root);
+
+  // ---- state from the kernel --------------------------------------------------------------------
+  function loadStructure() {
+    st.structure = model.get("_structure");
+    st.childPtr = toInt32(model.get("_child_ptr"));
+    st.childIdx = toInt32(model.get("_child_idx"));
+    root.dataset.source = st.structure.source;
+  }
+  function loadValues() {
+    st.data = toFloat64(model.get("_data"));
+    st.grad = toFloat64(model.get("_grad"));
+  }
+  const theme = () => readTheme(root);
+  function applyTheme() {
+    root.dataset.theme = "light";
+    root.dataset.theme = isDark(getComputedStyle(root).getPropertyValue("--gv-bg").trim()) ? "dark" : "light";
+    if (st.view instanceof CanvasView) { st.view.theme = theme(); st.view.draw(); }
+  }
+
+  function buildView() {
+    if (st.view) st.view.destroy();
+    const s = (st.scene = makeScene(model.get("_view"), st.structure));
+    st.adj = viewAdjacency(s.n, s.esrc, s.edst);
+    st.grid = new SpatialGrid(s.x, s.y, s.w, s.h);
+    const show = model.get("show_grads");
+    st.view = s.n > SVG_MAX_BOXES
+      ? new CanvasView(stage, s, st.data, st.grad, show, theme())
+      : new SvgView(stage, s, st.data, st.grad, show);
+    root.dataset.renderer = s.n > SVG_MAX_BOXES ? "canvas" : "svg";
+    root.dataset.boxes = String(s.n);
+    const b = st.selNode >= 0 ? s.boxOfNode.get(st.selNode) : undefined;
+    st.sel = b ?? -1;
+    st.masks = st.sel >= 0 ? lineage(st.adj, st.sel) : null;
+    st.view.setHighlight(st.sel, st.masks, st.matches);
+    applyTransform();
+  }
+
+  function applyTransform() {
+    if (st.view) st.view.setTransform(st.vp, lodLevel(st.vp.scale));
+  }
+
+  function fit() {
+    const [W, H] = st.size;
+    if (!W || !H || !st.scene) return;
+    st.vp.fit(st.scene.width, st.scene.height, W, H);
+    applyTransform();
+  }
+
+  // ---- table --------------------------------------------------------------------------------------
+  function buildTable() {
+    const n = st.structure.n;
+    const pages = Math.ceil(n / PAGE);
+    const paged = n > 2 * PAGE;
+    st.page = Math.min(st.page, pages - 1);
+    const lo = paged ? st.page * PAGE : 0, hi = paged ? Math.min(n, lo + PAGE) : n;
+    const head = h("thead", {}, h("tr", {}, ...["label", "op", "data", "grad"].map((c) => h("th", { scope: "col", text: c }))));
+    const body = h("tbody");
+    st.rows = [];
+    const { labels, ops } = st.structure;
+    for (let i = lo; i < hi; i++) {
+      const d = h("td", { class: "gv-n" }), g = h("td", { class: "gv-n" });
+      const tr = h("tr", { "data-node": String(i) }, h("th", { scope: "row", text: labels[i] }), h("td", { text: ops[i] }), d, g);
+      if (i === st.selNode) tr.setAttribute("aria-selected", "true");
+      body.append(tr);
+      st.rows.push([i, d, g]);
+    }
+    table.replaceChildren(h("caption", { text: paged ? `values ${lo + 1}–${hi} of ${n}` : `${n} values` }), head, body);
+    pager.replaceChildren();
+    if (paged) {
+      const prev = btn("Previous page", ""), next = btn("Next page", "");
+      prev.disabled = st.page === 0; next.disabled = st.page >= pages - 1;
+      prev.onclick = () => { st.page--; buildTable(); };
+      next.onclick = () => { st.page++; buildTable(); };
+      pager.append(prev, h("span", { text: ` page ${st.page + 1} of ${pages} ` }), next);
+    }
+    updateTable();
+  }
+  function updateTable() {
+    for (const [i, d, g] of st.rows) {
+      const ds = fmt4(st.data[i]), gs = fmt4(st.grad[i]);
+      if (d.textContent !== ds) d.textContent = ds;
+      if (g.textContent !== gs) g.textContent = gs;
+    }
+  }
+
+  // ---- leaf controls ------------------------------------------------------------------------------
+  const coalescer = new Coalescer((msg) => model.send(msg), mergeSet, 1 + Math.floor(Math.random() * 2 ** 30));
+  function request(payload, t0 = performance.now()) {
+    coalescer.push(payload, t0);
+  }
+  function setLeaf(id, value, t0) {
+    if (!Number.isFinite(value)) {
+      showError(`not a number: type a finite number for ${nodeName(st.structure.labels[id], "", id)}`);
+      return;
+    }
+    request({ type: "set", values: { [id]: value } }, t0);
+  }
+
+  function controlRow(id) {
+    const s = st.structure;
+    const name = nodeName(s.labels[id], "", id);
+    const v = st.data[id];
+    const r = sliderRange(s.control_init[s.controls.indexOf(id)]);
+    const slider = h("input", { type: "range", "aria-label": `${name} slider`, min: r.min, max: r.max, step: r.step, value: v });
+    const num = h("input", { type: "number", "aria-label": name, step: "any", value: String(v), class: "gv-num" });
+    slider.addEventListener("input", (ev) => {
+      num.value = slider.value;
+      setLeaf(id, Number(slider.value), ev.timeStamp || performance.now());
+    });
+    let lastSent = null;
+    const commit = (ev) => {
+      if (num.value.trim() === "") return;
+      const x = Number(num.value);
+      if (x === lastSent && x === st.data[id]) return;
+      lastSent = x;
+      setLeaf(id, x, ev.timeStamp || performance.now());
+    };
+    num.addEventListener("keydown", (ev) => { if (ev.key === "Enter") { ev.preventDefault(); commit(ev); } });
+    num.addEventListener("change", commit);
+    st.controls.set(id, { num, slider, range: r });
+    return h("div", { class: `gv-ctl gv-${s.kinds[id]}` }, h("span", { class: "gv-ctl-name", text: name }), slider, num);
+  }
+
+  function buildControls() {
+    const s = st.structure;
+    st.controls.clear();
+    if (s.readonly) {
+      controls.replaceChildren(h("p", { class: "gv-note", text: s.readonly }));
+      for (const b of [bReset, bStep, stepSize, direction]) b.disabled = true;
+      return;
+    }
+    const ids = s.controls;
+    let shown = ids;
+    const head = h("h4", { text: ids.length ? `leaves (${ids.length})` : "no leaves to nudge" });
+    const kids = [head];
+    if (ids.length > MAX_CONTROLS) {
+      shown = ids.includes(st.selNode) ? [st.selNode] : [];
+      kids.push(h("p", { class: "gv-note", text: shown.length ? "" : `${ids.length} leaves: click a leaf in the graph or search its label to nudge it.` }));
+    }
+    for (const id of shown) kids.push(controlRow(id));
+    controls.replaceChildren(...kids);
+  }
+
+  function updateControls() {
+    for (const [id, c] of st.controls) {
+      const v = st.data[id];
+      if (document.activeElement !== c.num && c.num.getRootNode().activeElement !== c.num) c.num.value = String(v);
+      if (v < Number(c.slider.min)) c.slider.min = String(v);
+      if (v > Number(c.slider.max)) c.slider.max = String(v);
+      if (Number(c.slider.value) !== v) c.slider.value = String(v);
+    }
+  }
+
+  // ---- output, selection, errors --------------------------------------------------------------
+  function updateOutput() {
+    const n = model.get("last_nudge") || {};
+    const s = st.structure;
+    const rootName = nodeName(s.labels[s.root], s.ops[s.root], s.root);
+    const rows = [["output", `${rootName} = ${fmt4(st.data[s.root])}`]];
+    if (n.kind) {
+      rows.push(["last change", n.what || n.kind], ["before", fmt4(n.before)], ["after", fmt4(n.after)],
+        ["predicted (grad × Δ)", fmtChange(n.predicted)], ["actual", fmtChange(n.actual)]);
+    }
+    output.replaceChildren(h("h4", { text: "output" }), h("table", { "aria-label": "last nudge" },
+      ...rows.map(([k, v]) => h("tr", {}, h("th", { scope: "row", text: k }), h("td", { class: "gv-n", text: v })))));
+  }
+
+  function showError(msg) {
+    alert.textContent = msg || "";
+    alert.hidden = !msg;
+  }
+
+  function updateInfo() {
+    const s = st.scene, S = st.structure;
+    if (st.sel < 0 && st.selNode < 0) { info.replaceChildren(); return; }
+    const b = st.sel;
+    const id = b >= 0 ? s.node[b] : st.selNode;
+    const group = b >= 0 ? s.group[b] : "";
+    const kids = [h("h4", { text: group ? `group ${group}` : nodeName(S.labels[id], S.ops[id], id) })];
+    kids.push(h("p", { text: group ? `${s.size[b]} values; shows its output's data and grad` : `${S.kinds[id]}${S.ops[id] ? ", op " + S.ops[id] : ""}${S.scopes[id] ? ", in " + S.scopes[id] : ""}` }));
+    const acts = groupActions(group, group ? "" : S.scopes[id], s.collapsed);
+    for (const key of acts.expand) {
+      const e = btn(`Expand ${key}`, "show the values inside this group");
+      e.onclick = () => model.send({ type: "expand", key });
+      kids.push(e);
+    }
+    for (const key of acts.collapse) {
+      const c = btn(`Collapse ${key}`, "fold this group into one box");
+      c.onclick = () => model.send({ type: "collapse", key });
+      kids.push(c);
+    }
+    if (s.expanded.length) {
+      const r = btn("Collapse all", "fold the groups as they were first shown");
+      r.onclick = () => model.send({ type: "reset_view" });
+      kids.push(r);
+    }
+    info.replaceChildren(...kids);
+  }
+
+  function select(box, node) {
+    st.sel = box;
+    st.selNode = node ?? (box >= 0 && !st.scene.group[box] ? st.scene.node[box] : -1);
+    st.masks = box >= 0 ? lineage(st.adj, box) : null;
+    st.view.setHighlight(st.sel, st.masks, st.matches);
+    if (st.selNode >= 0 && st.structure.n > 2 * PAGE) {
+      const p = Math.floor(st.selNode / PAGE);
+      if (p !== st.page) st.page = p;
+    }
+    buildTable();
+    if (st.structure.controls.length > MAX_CONTROLS) buildControls();
+    updateInfo();
+  }
+
+  // ---- painting ---------------------------------------------------------------------------------
+  function paintValues() {
+    st.view.setValues(st.data, st.grad);
+    updateTable();
+    updateControls();
+    updateOutput();
+  }
+
+  function afterPaint(fn) {
+    requestAnimationFrame(() => setTimeout(fn, 0));
+  }
+
+  function onValues() {
+    loadValues();
+    showError(model.get("error"));
+    paintValues();
+    const t0 = coalescer.ack(model.get("_ack"));
+    if (t0 !== null) {
+      afterPaint(() => {
+        st.nudges += 1;
+        root.dataset.lastNudgeMs = (performance.now() - t0).toFixed(2);
+        root.dataset.nudgeCount = String(st.nudges);
+      });
+    }
+  }
+
+  // ---- interaction ------------------------------------------------------------------------------
+  function localXY(ev) {
+    const r = stage.getBoundingClientRect();
+    return [ev.clientX - r.left, ev.clientY - r.top];
+  }
+  function boxAt(ev) {
+    const [px, py] = localXY(ev);
+    const [wx, wy] = st.vp.toWorld(px, py);
+    return st.grid.hit(wx, wy);
+  }
+
+  let drag = null;
+  stage.addEventListener("pointerdown", (ev) => {
+    drag = { x: ev.clientX, y: ev.clientY, moved: false };
+    stage.setPointerCapture?.(ev.pointerId);
+  });
+  stage.addEventListener("pointermove", (ev) => {
+    if (drag) {
+      const dx = ev.clientX - drag.x, dy = ev.clientY - drag.y;
+      if (Math.abs(dx) + Math.abs(dy) > 3) drag.moved = true;
+      if (drag.moved) { st.vp.pan(dx, dy); drag.x = ev.clientX; drag.y = ev.clientY; applyTransform(); }
+      tip.hidden = true;
+      return;
+    }
+    showTip(ev);
+  });
+  stage.addEventListener("pointerup", (ev) => {
+    const d = drag;
+    drag = null;
+    if (d && !d.moved) select(boxAt(ev));
+  });
+  stage.addEventListener("pointerleave", () => { tip.hidden = true; });
+  stage.addEventListener("dblclick", (ev) => {
+    const b = boxAt(ev);
+    if (b >= 0 && st.scene.group[b]) model.send({ type: "expand", key: st.scene.group[b] });
+    else if (b < 0) fit();
+  });
+  stage.addEventListener("wheel", (ev) => {
+    ev.preventDefault();
+    const [px, py] = localXY(ev);
+    st.vp.zoomAt(px, py, Math.exp(-ev.deltaY * 0.0015));
+    applyTransform();
+  }, { passive: false });
+  stage.addEventListener("keydown", (ev) => {
+    const [W, H] = st.size;
+    const k = { "+": 1.25, "=": 1.25, "-": 0.8 }[ev.key];
+    if (k) st.vp.zoomAt(W / 2, H / 2, k);
+    else if (ev.key === "f") return fit();
+    else if (ev.key === "Escape") return select(-1);
+    else return;
+    applyTransform();
+  });
+
+  function showTip(ev) {
+    const b = boxAt(ev);
+    if (b < 0) { tip.hidden = true; return; }
+    const s = st.scene, S = st.structure, id = s.node[b];
+    const lines = [];
+    if (s.group[b]) lines.push(`<b>${escapeXml(s.group[b])}</b> (${s.size[b]} values)`, `output: ${escapeXml(nodeName(S.labels[id], S.ops[id], id))}`);
+    else lines.push(`<b>${escapeXml(nodeName(S.labels[id], S.ops[id], id))}</b> <i>${escapeXml(S.kinds[id])}</i>`);
+    lines.push(`data ${fmtFull(st.data[id])}`, `grad ${fmtFull(st.grad[id])}`);
+    if (S.ops[id]) {
+      lines.push(`op ${escapeXml(S.ops[id])}`);
+      const kids = Array.from(childrenOf(st.childPtr, st.childIdx, id));
+      const loc = localDerivatives(S.ops[id], st.data[id], kids.map((c) => st.data[c]));
+      kids.forEach((c, k) => {
+        const name = escapeXml(nodeName(S.labels[c], S.ops[c], c));
+        lines.push(`∂/∂${name} = ${loc ? fmtFull(loc[k]) : "?"}`);
+      });
+    }
+    if (S.scopes[id] && !s.group[b]) lines.push(`<span class="gv-dim">${escapeXml(S.scopes[id])}</span>`);
+    tip.innerHTML = lines.join("<br>");
+    const [px, py] = localXY(ev);
+    tip.style.left = `${px + 14}px`;
+    tip.style.top = `${py + 14}px`;
+    tip.hidden = false;
+  }
+
+  let matchIdx = 0;
+  function runSearch(advance) {
+    const q = search_.value;
+    const ids = search(st.structure.labels, q);
+    const s = st.scene;
+    st.matches = new Set(ids.map((i) => s.boxOfNode.get(i)).filter((b) => b !== undefined));
+    if (!ids.length) { st.view.setHighlight(st.sel, st.masks, st.matches); return; }
+    matchIdx = advance ? (matchIdx + 1) % ids.length : 0;
+    const id = ids[matchIdx];
+    const b = s.boxOfNode.get(id);
+    if (b !== undefined) {
+      const [W, H] = st.size;
+      st.vp.centreOn(s.x[b], s.y[b], W, H);
+      applyTransform();
+    }
+    select(b ?? -1, id);
+  }
+  search_.addEventListener("input", () => runSearch(false));
+  search_.addEventListener("keydown", (ev) => { if (ev.key === "Enter") { ev.preventDefault(); runSearch(true); } });
+
+  bFit.onclick = fit;
+  bIn.onclick = () => { st.vp.zoomAt(st.size[0] / 2, st.size[1] / 2, 1.25); applyTransform(); };
+  bOut.onclick = () => { st.vp.zoomAt(st.size[0] / 2, st.size[1] / 2, 0.8); applyTransform(); };
+  bGrads.onclick = () => { model.set("show_grads", !model.get("show_grads")); model.save_changes(); };
+  bReset.onclick = (ev) => request({ type: "reset" }, ev.timeStamp);
+  bStep.onclick = (ev) => {
+    const size = Number(stepSize.value);
+    if (!Number.isFinite(size)) return showError("step size: type a finite number, e.g. 0.01");
+    request({ type: "step", lr: direction.value === "down" ? size : -size }, ev.timeStamp);
+  };
+  const exportSvg = () => svgMarkup(st.scene, st.data, st.grad, { showGrads: model.get("show_grads"), style: exportStyle(theme()) });
+  bSvg.onclick = () => download("gradviz.svg", new Blob([exportSvg()], { type: "image/svg+xml" }));
+  bPng.onclick = () => {
+    const s = st.scene;
+    const k = Math.min(2, 8000 / Math.max(s.width, s.height, 1));
+    const img = new Image();
+    img.onload = () => {
+      const c = document.createElement("canvas");
+      c.width = Math.max(1, Math.round(s.width * k)); c.height = Math.max(1, Math.round(s.height * k));
+      const ctx = c.getContext("2d");
+      ctx.scale(k, k);
+      ctx.drawImage(img, 0, 0);
+      c.toBlob((blob) => blob && download("gradviz.png", blob), "image/png");
+    };
+    img.src = "data:image/svg+xml;charset=utf-8," + encodeURIComponent(exportSvg());
+  };
+
+  function syncGradsButton() {
+    const show = model.get("show_grads");
+    bGrads.textContent = show ? "Hide grads" : "Show grads";
+    bGrads.setAttribute("aria-pressed", show ? "true" : "false");
+  }
+
+  // ---- kernel → page ----------------------------------------------------------------------------
+  const handlers = {
+    "change:error": () => showError(model.get("error")),
+    "change:show_grads": () => { syncGradsButton(); buildView(); },
+    "change:_view": () => { buildView(); updateInfo(); },
+    "change:_structure": () => { loadStructure(); loadValues(); buildView(); buildTable(); buildControls(); fit(); },
+    "change:height": () => { stageWrap.style.height = `${model.get("height")}px`; },
+  };
+  // One kernel message can change _data, _grad and _ack together; paint once for it.
+  let queued = false;
+  const onValuesOnce = () => {
+    if (queued) return;
+    queued = true;
+    queueMicrotask(() => { queued = false; onValues(); });
+  };
+  handlers["change:_ack"] = onValuesOnce;
+  handlers["change:_data"] = onValuesOnce;
+  for (const [ev, fn] of Object.entries(handlers)) model.on(ev, fn);
+
+  // ---- first render -----------------------------------------------------------------------------
+  stageWrap.style.height = `${model.get("height")}px`;
+  loadStructure();
+  loadValues();
+  applyTheme();
+  syncGradsButton();
+  showError(model.get("error"));
+  buildView();
+  buildTable();
+  buildControls();
+  updateOutput();
+
+  const ro = new ResizeObserver(() => {
+    const r = stage.getBoundingClientRect();
+    const first = !st.size[0] && r.width > 0;
+    st.size = [r.width, r.height];
+    if (!r.width || !r.height) return;
+    if (first || !st.fitted) { fit(); st.fitted = true; } else applyTransform();
+    if (!st.ready) {
+      st.ready = true;
+      afterPaint(() => {
+        root.dataset.renderMs = (performance.now() - tStart).toFixed(2);
+        root.dataset.nudgeCount = String(st.nudges);
+        root.dataset.gradvizReady = "1";
+      });
+    }
+  });
+  ro.observe(stage);
+  const mo = new MutationObserver(applyTheme);
+  mo.observe(document.body, { attributes: true, attributeFilter: ["class", "data-jp-theme-light", "data-jp-theme-name"] });
+  const mq = window.matchMedia?.("(prefers-color-scheme: dark)");
+  mq?.addEventListener?.("change", applyTheme);
+
+  return () => {
+    for (const [ev, fn] of Object.entries(handlers)) model.off(ev, fn);
+    ro.disconnect();
+    mo.disconnect();
+    mq?.removeEventListener?.("change", applyTheme);
+    if (st.view) st.view.destroy();
+  };
+}
+
+export default { render };

@@ -1,0 +1,153 @@
+"""Python side of GraphWidget (layer a): state traits, page messages, nudges against the engine,
+errors that leave every value as it was, reset, step, read-only torch graphs, big graphs."""
+import math
+
+import numpy as np
+import pytest
+
+from gradviz import Value
+from gradviz.widget import GraphWidget
+
+
+def lecture():
+    """The lecture's first graph: L = (a*b + c) * f."""
+    a = Value(2.0, label="a"); b = Value(-3.0, label="b"); c = Value(10.0, label="c")
+    e = a * b; e.label = "e"
+    d = e + c; d.label = "d"
+    f = Value(-2.0, label="f")
+    L = d * f; L.label = "L"
+    return L, dict(a=a, b=b, c=c, d=d, e=e, f=f, L=L)
+
+
+def msg(w, **content):
+    """Deliver a message from the page the way ipywidgets does (a comm 'custom' message)."""
+    w._handle_msg({"content": {"data": {"method": "custom", "content": content}}, "buffers": []})
+
+
+def arr(b):
+    return np.frombuffer(b, dtype=np.float64)
+
+
+def test_state_traits_describe_the_graph():
+    L, v = lecture()
+    w = GraphWidget(L)
+    s = w._structure
+    assert s["n"] == 7 and s["root"] == 6 and s["labels"][-1] == "L"
+    assert sorted(s["labels"][i] for i in s["controls"]) == ["a", "b", "c", "f"]
+    data, grad = arr(w._data), arr(w._grad)
+    ids = {lab: i for i, lab in enumerate(s["labels"])}
+    # the lecture's numbers: L = -8, dL/da = 6, dL/db = -4, dL/dc = -2, dL/df = 4
+    assert data[ids["L"]] == -8.0
+    assert [grad[ids[k]] for k in "abcf"] == [6.0, -4.0, -2.0, 4.0]
+    assert v["a"].grad == 6.0  # the Values hold what the page shows
+    view = w._view
+    assert len(view["box_x"]) == 7 and sorted(view["op_name"]) == ["*", "*", "+"]
+    assert len(view["edge_src"]) == 6
+    ptr = np.frombuffer(w._child_ptr, dtype=np.int32)
+    assert ptr[-1] == 6
+
+
+def test_nudge_matches_the_engine_and_the_lecture():
+    L, v = lecture()
+    w = GraphWidget(L)
+    w.nudge("a", 0.01)
+    # the lecture: a += 0.01 moves L from -8 to -7.94, as dL/da = 6 predicts
+    assert v["a"].data == 2.01
+    assert f"{L.data:.4f}" == "-7.9400"
+    n = w.last_nudge
+    assert n["before"] == -8.0 and math.isclose(n["after"], L.data)
+    assert math.isclose(n["predicted"], 0.06, rel_tol=1e-9) and math.isclose(n["actual"], 0.06, rel_tol=1e-9)
+    ref, rv = lecture()
+    rv["a"].data += 0.01
+    ref2 = (rv["a"] * rv["b"] + rv["c"]) * rv["f"]
+    ref2.backward()
+    assert L.data == ref2.data and v["b"].grad == rv["b"].grad
+    assert arr(w._data)[-1] == L.data
+
+
+def test_set_and_nudge_by_value_and_page_message():
+    L, v = lecture()
+    w = GraphWidget(L)
+    w.set(v["b"], -2.0)
+    assert L.data == -(2.0 * -2.0 + 10.0) * 2.0
+    ids = {lab: i for i, lab in enumerate(w._structure["labels"])}
+    msg(w, type="set", values={str(ids["f"]): 1.0}, req=41)
+    assert v["f"].data == 1.0 and L.data == 6.0 and w._ack == 41 and w.error == ""
+    assert v["d"].grad == 1.0 and arr(w._grad)[ids["d"]] == 1.0
+
+
+def test_failed_nudge_leaves_every_value_as_it_was():
+    x = Value(2.0, label="x")
+    y = (x * 1.0).log(); y.label = "y"
+    w = GraphWidget(y)
+    before = (w.data, w.grad, x.data, x.grad, y.data)
+    with pytest.raises(ValueError, match="log"):
+        w.set("x", -1.0)
+    assert "log" in w.error
+    assert (x.data, x.grad, y.data) == before[2:]
+    assert np.array_equal(w.data, before[0]) and np.array_equal(arr(w._data), before[0])
+    # from the page: no exception escapes, the error shows, the ack still arrives
+    msg(w, type="set", values={"0": -5.0}, req=7)
+    assert w._ack == 7 and "log" in w.error and x.data == 2.0
+    w.nudge("x", 1.0)  # a good nudge clears the error
+    assert w.error == "" and x.data == 3.0
+
+
+def test_bad_leaf_names_give_clear_errors():
+    L, v = lecture()
+    w = GraphWidget(L)
+    with pytest.raises(KeyError, match="'a'"):
+        w.nudge("aa", 1.0)  # close match suggested
+    with pytest.raises(ValueError, match="not a leaf"):
+        w.nudge("e", 1.0)
+    with pytest.raises(ValueError, match="not in this widget"):
+        w.nudge(Value(1.0), 1.0)
+    with pytest.raises(TypeError):
+        w.nudge("a", "1")
+    with pytest.raises(ValueError, match="finite"):
+        w.set("a", float("nan"))
+    a2 = Value(1.0, label="a")
+    M = L + a2
+    with pytest.raises(KeyError, match="2 leaves"):
+        GraphWidget(M).nudge("a", 1.0)
+    assert v["a"].data == 2.0
+
+
+def test_reset_and_step():
+    L, v = lecture()
+    w = GraphWidget(L)
+    w.nudge("a", 0.5); w.set("f", 3.0)
+    w.reset()
+    assert (v["a"].data, v["f"].data, L.data, v["a"].grad) == (2.0, -2.0, -8.0, 6.0)
+    grads = {k: v[k].grad for k in "abcf"}
+    w.step(0.01)  # descent: every input moves by -0.01 * grad
+    for k in "abcf":
+        assert math.isclose(v[k].data, lecture()[1][k].data - 0.01 * grads[k])
+    assert L.data < -8.0 and w.last_nudge["kind"] == "step"
+    assert w.last_nudge["predicted"] < 0
+    msg(w, type="reset", req=3)
+    assert L.data == -8.0
+    msg(w, type="step", lr=-0.01, req=4)  # up the gradient
+    assert L.data > -8.0
+
+
+def test_show_grads_and_state_is_plain_traits():
+    L, _ = lecture()
+    w = GraphWidget(L, show_grads=False, height=300)
+    st = w.get_state()
+    for k in ("_structure", "_view", "_data", "_grad", "show_grads", "height", "error", "last_nudge"):
+        assert k in st
+    assert st["show_grads"] is False and st["height"] == 300
+
+
+def test_torch_graph_is_read_only():
+    from gradviz.graph import Graph
+    g = Graph(labels=["x", "y"], data=[1.0, 2.0], grad=[2.0, 1.0], ops=["", "mul"],
+              kinds=["input", "output"], scopes=["", ""], children=[(), (0, 0)], source="torch")
+    w = GraphWidget(g)
+    assert w._structure["readonly"] and w._structure["source"] == "torch"
+    assert arr(w._data).tolist() == [1.0, 2.0]
+    with pytest.raises(RuntimeError, match="read-only"):
+        w.nudge("x", 1.0)
+    msg(w, type="set", values={"0": 3.0}, req=1)
+    assert "read-only" in w.error and arr(w._data).tolist() == [1.0, 2.0]
