@@ -69,19 +69,19 @@ class no_scope:
         _exit_scope(self._prev)
 
 
-def _number(x, what):
+def _number(x, what, fix="convert it with float(...)"):
     if type(x) is float:
         return x
-    if isinstance(x, Real) and not isinstance(x, bool) or type(x) is bool:
+    if isinstance(x, Real):
         return float(x)
-    raise TypeError(f"{what}: expected a number (int or float) or a Value, got {type(x).__name__!r}"
-                    f" ({x!r:.40}); convert it with float(...) or wrap it as Value(...)")
+    raise TypeError(f"{what}: expected a number (int or float), got {type(x).__name__!r} "
+                    f"({x!r:.40}); {fix}")
 
 
 def _operand(x, op):
     if isinstance(x, Value):
         return x
-    v = Value(_number(x, f"unsupported operand for {op}"))
+    v = Value(_number(x, f"unsupported operand for {op}", "use a number or a Value"))
     v._scope = CONSTANT
     return v
 
