@@ -1,0 +1,197 @@
+"""Static pictures of an expression graph in the lecture's style.
+
+``draw_dot`` builds the lecture's ``graphviz.Digraph`` (records ``{ label | data | grad }`` and op
+ellipses); building it needs only the graphviz Python package, rendering it needs a system ``dot``.
+``to_svg`` draws the same picture as standalone SVG from ``gradviz.layout``, with no Graphviz at all.
+"""
+from __future__ import annotations
+
+import os
+import re
+
+import numpy as np
+
+from .graph import as_graph
+from .layout import FONT_SIZE, _field_widths, box_fields, group_view, layout
+
+__all__ = ["draw_dot", "to_svg", "STYLE"]
+
+_RANKDIRS = ("LR", "RL", "TB", "BT")
+
+# fill, stroke, stroke-width, dash per kind: leaves stand out from computed values
+STYLE = {
+    "input":        ("#dbeafe", "#1d4ed8", 1.2, ""),
+    "parameter":    ("#fef3c7", "#b45309", 1.2, ""),
+    "constant":     ("#f3f4f6", "#6b7280", 1.0, "4 2"),
+    "intermediate": ("#ffffff", "#374151", 1.0, ""),
+    "output":       ("#dcfce7", "#15803d", 2.0, ""),
+    "group":        ("#ede9fe", "#6d28d9", 1.6, ""),
+}
+_OP_STYLE = ("#f9fafb", "#374151", 1.0)
+_EDGE = "#4b5563"
+
+
+def _check_rankdir(rankdir):
+    if rankdir not in _RANKDIRS:
+        raise ValueError(f"rankdir={rankdir!r}: use one of {', '.join(_RANKDIRS)}")
+
+
+# ---- Graphviz DOT ---------------------------------------------------------------------------
+
+_RECORD_SPECIAL = re.compile(r'([\\{}|<>"])')
+
+
+def _record_escape(text):
+    """Escape the characters that mean something in a Graphviz record label."""
+    return _RECORD_SPECIAL.sub(r"\\\1", text).replace("\n", " ")
+
+
+def draw_dot(x, rankdir="LR", show_grad=True):
+    """The lecture's ``draw_dot``: a ``graphviz.Digraph`` of ``x`` (a Value or Graph).
+
+    Every value is a record ``{ label | data %.4f | grad %.4f }``; every computed value has an
+    op ellipse, with edges child -> op -> value. Render it with ``.render()`` or show it in a
+    notebook if a system Graphviz is installed; ``to_svg`` needs none.
+    """
+    try:
+        from graphviz import Digraph
+    except ImportError:
+        raise ImportError('draw_dot needs the graphviz Python package: pip install "gradviz[export]" '
+                          '(or use gradviz.to_svg, which needs nothing)') from None
+    _check_rankdir(rankdir)
+    g = as_graph(x)
+    dot = Digraph(format="svg", graph_attr={"rankdir": rankdir})
+    for i in range(len(g)):
+        fields = [_record_escape(g.labels[i]), "data %.4f" % g.data[i]]
+        if show_grad:
+            fields.append("grad %.4f" % g.grad[i])
+        dot.node(name=f"n{i}", label="{ " + " | ".join(fields) + " }", shape="record")
+        if g.ops[i]:
+            dot.node(name=f"n{i}op", label=_record_escape(g.ops[i]))
+            dot.edge(f"n{i}op", f"n{i}")
+    seen = set()
+    for c, p in g.edges:
+        if (c, p) not in seen:  # a * a: one arrow, as in the lecture (its edges are a set)
+            seen.add((c, p))
+            dot.edge(f"n{c}", f"n{p}op")
+    return dot
+
+
+# ---- SVG without Graphviz -------------------------------------------------------------------
+
+_XML_BAD = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+def _xml(text):
+    """Text safe inside an XML element or a double-quoted attribute."""
+    text = _XML_BAD.sub("\ufffd", str(text))
+    return (text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+            .replace('"', "&quot;"))
+
+
+def _f(v):
+    return f"{v:.1f}"
+
+
+def _curve(pts, horizontal):
+    """An SVG path through ``pts``: cubic pieces leaving and entering along the rank axis."""
+    p = pts
+    d = [f"M{_f(p[0][0])},{_f(p[0][1])}"]
+    for (x0, y0), (x1, y1) in zip(p[:-1], p[1:]):
+        if horizontal:
+            mx = (x0 + x1) / 2
+            d.append(f"C{_f(mx)},{_f(y0)} {_f(mx)},{_f(y1)} {_f(x1)},{_f(y1)}")
+        else:
+            my = (y0 + y1) / 2
+            d.append(f"C{_f(x0)},{_f(my)} {_f(x1)},{_f(my)} {_f(x1)},{_f(y1)}")
+    return "".join(d)
+
+
+def to_svg(x, path=None, show_grad=True, rankdir="LR", collapsed=None):
+    """Standalone SVG text of ``x`` (a Value, Graph or GroupView), drawn without any Graphviz.
+
+    Records ``label | data | grad`` (leaves coloured by kind: inputs blue, parameters amber,
+    constants grey and dashed, the output green, collapsed groups violet), op ellipses, arrows.
+    ``collapsed`` groups nodes as in ``gradviz.layout.group_view``. With ``path``, also writes
+    the file (UTF-8).
+    """
+    _check_rankdir(rankdir)
+    if collapsed is not None and not hasattr(x, "box_of"):
+        x = group_view(x, collapsed)
+    lay = layout(x, rankdir=rankdir, show_grad=show_grad)
+    view = lay.view
+    g = view.graph
+    horizontal = rankdir in ("LR", "RL")
+    sign = -1.0 if rankdir in ("RL", "BT") else 1.0
+    W, H = max(lay.width, 1.0), max(lay.height, 1.0)
+    out = [
+        '<?xml version="1.0" encoding="UTF-8"?>',
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{_f(W)}" height="{_f(H)}" '
+        f'viewBox="0 0 {_f(W)} {_f(H)}" font-family="DejaVu Sans Mono, Menlo, Consolas, monospace" '
+        f'font-size="{FONT_SIZE:g}">',
+        "<title>gradviz expression graph</title>",
+        '<defs><marker id="gv-arrow" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="7" '
+        f'markerHeight="7" orient="auto"><path d="M0,0L10,5L0,10z" fill="{_EDGE}"/></marker></defs>',
+        f'<rect width="{_f(W)}" height="{_f(H)}" fill="#ffffff"/>',
+        f'<g class="edges" fill="none" stroke="{_EDGE}" stroke-width="1">',
+    ]
+    for k in range(len(lay.edges)):
+        out.append(f'<path d="{_curve(lay.route(k).tolist(), horizontal)}" '
+                   f'marker-end="url(#gv-arrow)"/>')
+    has_op = ~np.isnan(lay.op_x)
+    for b in np.flatnonzero(has_op).tolist():  # op -> its value
+        if horizontal:
+            a = (lay.op_x[b] + sign * lay.op_w[b] / 2, lay.op_y[b])
+            z = (lay.x[b] - sign * lay.w[b] / 2, lay.y[b])
+        else:
+            a = (lay.op_x[b], lay.op_y[b] + sign * lay.op_h[b] / 2)
+            z = (lay.x[b], lay.y[b] - sign * lay.h[b] / 2)
+        out.append(f'<path d="{_curve([a, z], horizontal)}" marker-end="url(#gv-arrow)"/>')
+    out.append("</g>")
+
+    out.append('<g class="nodes" text-anchor="middle" dominant-baseline="central" fill="#111827">')
+    for b in range(len(view)):
+        i = int(view.node[b])
+        kind = view.kinds[b]
+        fill, stroke, sw, dash = STYLE.get(kind, STYLE["intermediate"])
+        fields = box_fields(view, b, show_grad)
+        tip = [view.labels[b] or "(no label)", f"kind {kind}"]
+        if view.is_group[b]:
+            tip.append(f"output node #{i}: {g.labels[i] or g.ops[i]}")
+        else:
+            tip.append(f"op {g.ops[i]}" if g.ops[i] else "leaf")
+        tip += ["data %r" % float(g.data[i]), "grad %r" % float(g.grad[i])]
+        if g.scopes[i]:
+            tip.append(f"scope {g.scopes[i]}")
+        cx, cy, w, h = lay.x[b], lay.y[b], lay.w[b], lay.h[b]
+        x0, y0 = cx - w / 2, cy - h / 2
+        dash_attr = f' stroke-dasharray="{dash}"' if dash else ""
+        out.append(f'<g class="value {kind}" id="gv-v{b}"><title>{_xml(chr(10).join(tip))}</title>')
+        out.append(f'<rect x="{_f(x0)}" y="{_f(y0)}" width="{_f(w)}" height="{_f(h)}" rx="2" '
+                   f'fill="{fill}" stroke="{stroke}" stroke-width="{sw:g}"{dash_attr}/>')
+        widths = _field_widths(fields)
+        scale = w / sum(widths)  # the layout sized w for these fields; keep them filling it
+        fx = x0
+        for j, (t, fw) in enumerate(zip(fields, widths)):
+            fw *= scale
+            if j:
+                out.append(f'<line x1="{_f(fx)}" y1="{_f(y0)}" x2="{_f(fx)}" y2="{_f(y0 + h)}" '
+                           f'stroke="{stroke}" stroke-width="{sw:g}"/>')
+            weight = ' font-weight="bold"' if j == 0 and t else ""
+            out.append(f'<text x="{_f(fx + fw / 2)}" y="{_f(cy)}"{weight}>{_xml(t)}</text>')
+            fx += fw
+        out.append("</g>")
+        if has_op[b]:
+            of, os_, osw = _OP_STYLE
+            out.append(f'<g class="op" id="gv-op{b}"><title>{_xml(g.ops[i])}</title>'
+                       f'<ellipse cx="{_f(lay.op_x[b])}" cy="{_f(lay.op_y[b])}" '
+                       f'rx="{_f(lay.op_w[b] / 2)}" ry="{_f(lay.op_h[b] / 2)}" fill="{of}" '
+                       f'stroke="{os_}" stroke-width="{osw:g}"/>'
+                       f'<text x="{_f(lay.op_x[b])}" y="{_f(lay.op_y[b])}">{_xml(g.ops[i])}</text></g>')
+    out.append("</g>")
+    out.append("</svg>")
+    svg = "\n".join(out) + "\n"
+    if path is not None:
+        with open(os.fspath(path), "w", encoding="utf-8") as fh:
+            fh.write(svg)
+    return svg
