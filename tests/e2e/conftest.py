@@ -87,10 +87,14 @@ class Session:
         self.timings.update(self.notebook.timings)
         return self.notebook
 
-    def shot(self, name: str = "") -> Path:
+    def shot(self, name: str = "", element=None) -> Path:
+        """Save a screenshot of the page (or of ``element``, a locator) into tests/artifacts/e2e/."""
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
         path = ARTIFACTS / (f"{self.slug}-{name}.png" if name else f"{self.slug}.png")
-        self.page.screenshot(path=str(path), full_page=True)
+        if element is not None:
+            element.screenshot(path=str(path))
+        else:
+            self.page.screenshot(path=str(path), full_page=True)
         _SHOTS.append(path)
         print(f"screenshot: {path}")
         return path
