@@ -1,0 +1,728 @@
+"""The PyTorch bridge: mirror a gradviz graph into PyTorch, cross-check it, and import torch graphs.
+
+``to_torch`` rebuilds a gradviz graph op for op in float64 PyTorch; ``compare_with_torch`` runs
+both and compares every value and gradient (or builds the same network from ``torch.nn`` layers);
+``from_torch`` walks a PyTorch autograd graph (``grad_fn``) into a gradviz ``Graph``.
+torch is optional: it is imported on first use, never by ``import gradviz``.
+"""
+from __future__ import annotations
+
+import contextlib
+import gc
+import html
+import math
+import operator
+import re
+from collections import OrderedDict
+from collections.abc import Mapping
+from typing import NamedTuple
+
+import numpy as np
+
+from .engine import Value
+from .graph import Graph, trace
+from .nn import MLP, Layer, Module, Neuron, mse_loss, svm_loss
+
+__all__ = ["to_torch", "compare_with_torch", "from_torch", "TorchMirror", "Comparison",
+           "ComparisonRow", "TorchMismatchError"]
+
+INSTALL = 'pip install "gradviz[torch]"'
+
+
+def _torch(what):
+    """Import torch, or fail with the install command (checked on every call, never cached)."""
+    try:
+        import torch
+    except ImportError as e:
+        raise ImportError(f"{what} needs PyTorch, which is not installed; install it with "
+                          f"{INSTALL} (torch==2.13.0)") from e
+    return torch
+
+
+# ---- to_torch ---------------------------------------------------------------------------------
+
+def _op_table(torch):
+    binary = {"+": operator.add, "-": operator.sub, "*": operator.mul, "/": operator.truediv,
+              "**": torch.pow}
+    unary = {"neg": operator.neg, "exp": torch.exp, "log": torch.log, "tanh": torch.tanh,
+             "relu": torch.relu, "sigmoid": torch.sigmoid}
+    return binary, unary
+
+
+def _power_of(op):
+    """The exponent k of a ``**k`` op (``'**2'``, ``'**-1.0'``), or None if ``op`` is not one."""
+    if op.startswith("**") and len(op) > 2:
+        try:
+            return float(op[2:])
+        except ValueError:
+            return None
+    return None
+
+
+def _node_name(g, i):
+    return repr(g.labels[i]) if g.labels[i] else f"node #{i} ({g.ops[i] or 'leaf'})"
+
+
+def _gradviz_graph(x, what):
+    if isinstance(x, Graph):
+        if x.source != "gradviz":
+            raise ValueError(f"{what} mirrors gradviz graphs, but this Graph came from "
+                             f"{x.source!r} (from_torch); pass the gradviz Value or its trace()")
+        return x
+    if isinstance(x, Value):
+        return trace(x)
+    raise TypeError(f"{what} takes a gradviz Value or a Graph (from trace), got "
+                    f"{type(x).__name__!r}")
+
+
+class TorchMirror(Mapping):
+    """The tensors of a mirrored graph, by node: ``m[value]``, ``m[node_id]`` or ``m[label]``.
+
+    ``root`` is the root tensor, ``graph`` the gradviz Graph it mirrors, ``tensors`` the tensors
+    in node-id order. A label works when exactly one node carries it.
+    """
+
+    def __init__(self, graph, tensors):
+        self.graph = graph
+        self.tensors = tensors
+        self.root = tensors[-1]
+        self._by_value = ({id(v): i for i, v in enumerate(graph.values)}
+                          if graph.values is not None else {})
+        self._by_label = None
+
+    def _index(self, key):
+        if isinstance(key, Value):
+            i = self._by_value.get(id(key))
+            if i is None:
+                raise KeyError(f"{key!r} is not a node of the mirrored graph")
+            return i
+        if isinstance(key, (int, np.integer)) and not isinstance(key, bool):
+            if not 0 <= key < len(self.tensors):
+                raise KeyError(f"node id {key} is out of range: the graph has "
+                               f"{len(self.tensors)} nodes (ids 0..{len(self.tensors) - 1})")
+            return int(key)
+        if isinstance(key, str):
+            if self._by_label is None:
+                self._by_label = {}
+                for i, label in enumerate(self.graph.labels):
+                    if label:
+                        self._by_label.setdefault(label, []).append(i)
+            ids = self._by_label.get(key, [])
+            if len(ids) != 1:
+                raise KeyError(f"label {key!r} names {len(ids)} nodes, not one; use the Value "
+                               f"or a node id" + (f" (ids {ids[:5]})" if ids else ""))
+            return ids[0]
+        raise KeyError(f"look tensors up by Value, node id or label, not {type(key).__name__!r}")
+
+    def __getitem__(self, key):
+        return self.tensors[self._index(key)]
+
+    def __iter__(self):
+        return iter(range(len(self.tensors)))
+
+    def __len__(self):
+        return len(self.tensors)
+
+    def __repr__(self):
+        return f"<TorchMirror of {len(self)} tensors, root {self.graph.labels[-1] or self.graph.ops[-1]!r}>"
+
+
+@contextlib.contextmanager
+def _gc_paused():
+    """Pause the cyclic GC: building tens of thousands of tensors otherwise triggers full
+    collections over every live object, which more than doubles the time."""
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
+
+
+def _mirror(g, torch):
+    """Build the float64 tensors of Graph ``g`` in id order (ids are topological). Iterative."""
+    with _gc_paused():
+        return _build(g, torch)
+
+
+def _build(g, torch):
+    binary, unary = _op_table(torch)
+    f64 = torch.float64
+    data, ops, children = g.data.tolist(), g.ops, g.children
+    tensors = []
+    for i, cs in enumerate(children):
+        if not cs:
+            tensors.append(torch.tensor(data[i], dtype=f64, requires_grad=True))
+            continue
+        op = ops[i]
+        if op in binary:
+            fn, arity = binary[op], 2
+        elif op in unary:
+            fn, arity = unary[op], 1
+        else:
+            k = _power_of(op)
+            if k is None:
+                raise ValueError(f"{_node_name(g, i)} has op {op!r}, which has no PyTorch "
+                                 f"counterpart here; known ops: {', '.join([*binary, *unary])}, "
+                                 f"and '**k' with a number k")
+            fn, arity = (lambda t, k=k: torch.pow(t, k)), 1
+        if len(cs) != arity:
+            raise ValueError(f"{_node_name(g, i)} has op {op!r} with {len(cs)} operands; "
+                             f"{op!r} takes {arity}")
+        t = fn(*[tensors[c] for c in cs])
+        t.retain_grad()
+        tensors.append(t)
+    return tensors
+
+
+def to_torch(x):
+    """Mirror a gradviz graph (a root Value or a Graph) into float64 PyTorch, op for op.
+
+    Returns ``(root_tensor, mirror)``: leaves are tensors with ``requires_grad=True``, every other
+    node calls ``retain_grad()``, so after ``root_tensor.backward()`` each ``mirror[node].grad``
+    holds d(root)/d(node) as PyTorch computes it. ``mirror`` looks tensors up by Value, id or label.
+    """
+    torch = _torch("to_torch")
+    g = _gradviz_graph(x, "to_torch")
+    tensors = _mirror(g, torch)
+    return tensors[-1], TorchMirror(g, tensors)
+
+
+# ---- the comparison report --------------------------------------------------------------------
+
+class ComparisonRow(NamedTuple):
+    """One compared value: gradviz's data/grad beside PyTorch's, with the absolute errors."""
+
+    id: int
+    label: str
+    op: str
+    data: float
+    torch_data: float
+    grad: float
+    torch_grad: float
+    data_err: float
+    grad_err: float
+    rel_err: float     # largest relative error of data and grad (against the torch value)
+    data_ok: bool
+    grad_ok: bool
+    torch_name: str = ""  # where the value lives on the torch side, for module comparisons
+
+    @property
+    def ok(self):
+        return self.data_ok and self.grad_ok
+
+    @property
+    def name(self):
+        """How reports refer to the row: its label, else its id and op."""
+        return repr(self.label) if self.label else f"#{self.id}"
+
+
+class TorchMismatchError(AssertionError):
+    """Raised by ``Comparison.raise_if_mismatch()``; the message is the report."""
+
+
+def _errors(a, b, rtol, atol):
+    """Absolute error, relative error and agreement of gradviz values ``a`` against torch's ``b``.
+
+    NaN against NaN and equal infinities agree; anything else non-finite disagrees.
+    """
+    with np.errstate(invalid="ignore", over="ignore"):
+        same = (a == b) | (np.isnan(a) & np.isnan(b))
+        diff = np.abs(a - b)
+        diff = np.where(same, 0.0, np.where(np.isnan(diff), np.inf, diff))
+        finite = np.isfinite(a) & np.isfinite(b)
+        ok = same | (finite & (diff <= atol + rtol * np.abs(b)))
+        babs = np.abs(b)
+        rel = np.where(same, 0.0, np.where(np.isfinite(babs) & (babs > 0), diff / np.where(babs > 0, babs, 1.0),
+                                           np.where(finite, np.nan, np.inf)))
+    return diff, rel, ok
+
+
+def _fmt(x, digits=6):
+    x = float(x)
+    if math.isnan(x) or math.isinf(x):
+        return str(x)
+    return f"{x:.{digits}g}"
+
+
+class Comparison:
+    """What ``compare_with_torch`` found: ``ok``, ``max_abs_err``, ``max_rel_err``, ``rows``.
+
+    ``str(report)`` lists the mismatches by label and op; in a notebook the report shows as a table
+    with mismatches highlighted; ``raise_if_mismatch()`` turns a mismatch into an exception.
+    ``max_rel_err`` is taken over values whose torch side is not exactly 0.
+    """
+
+    HTML_ALL_ROWS = 200   # graphs up to this size show every row; bigger ones show mismatches
+    LISTED = 20           # mismatches listed by str()
+
+    def __init__(self, rows, rtol, atol, what, hints=()):
+        self.rows = rows
+        self.rtol, self.atol = rtol, atol
+        self.what = what
+        self.hints = list(hints)
+        self.mismatches = [r for r in rows if not r.ok]
+        self.ok = not self.mismatches
+        errs = [max(r.data_err, r.grad_err) for r in rows]
+        rels = [r.rel_err for r in rows if not math.isnan(r.rel_err)]
+        self.max_abs_err = max(errs, default=0.0)
+        self.max_rel_err = max(rels, default=0.0)
+
+    def __len__(self):
+        return len(self.rows)
+
+    def __bool__(self):
+        return self.ok
+
+    def summary(self):
+        tol = f"rtol={self.rtol:g}, atol={self.atol:g}"
+        errs = f"max abs err {_fmt(self.max_abs_err, 3)}, max rel err {_fmt(self.max_rel_err, 3)}"
+        if self.ok:
+            return f"{self.what}: all {len(self.rows)} values agree with PyTorch ({errs}; {tol})"
+        return (f"{self.what}: {len(self.mismatches)} of {len(self.rows)} values disagree with "
+                f"PyTorch ({errs}; {tol})")
+
+    @staticmethod
+    def _describe(r):
+        where = f" [torch {r.torch_name}]" if r.torch_name else ""
+        parts = []
+        if not r.data_ok:
+            parts.append(f"data: gradviz {_fmt(r.data, 12)}, torch {_fmt(r.torch_data, 12)} "
+                         f"(abs err {_fmt(r.data_err, 3)})")
+        if not r.grad_ok:
+            parts.append(f"grad: gradviz {_fmt(r.grad, 12)}, torch {_fmt(r.torch_grad, 12)} "
+                         f"(abs err {_fmt(r.grad_err, 3)})")
+        return f"  {r.name} ({r.op or 'leaf'}){where}: " + "; ".join(parts)
+
+    def __str__(self):
+        lines = [self.summary()]
+        lines += [self._describe(r) for r in self.mismatches[:self.LISTED]]
+        if len(self.mismatches) > self.LISTED:
+            lines.append(f"  ... and {len(self.mismatches) - self.LISTED} more mismatches "
+                         f"(see .mismatches)")
+        lines += [f"hint: {h}" for h in self.hints]
+        return "\n".join(lines)
+
+    def __repr__(self):
+        return f"<Comparison ok={self.ok} rows={len(self.rows)} mismatches={len(self.mismatches)}>"
+
+    def raise_if_mismatch(self):
+        """Raise ``TorchMismatchError`` (an AssertionError) listing the mismatches; else return self."""
+        if not self.ok:
+            raise TorchMismatchError(str(self))
+        return self
+
+    def _repr_html_(self):
+        esc = html.escape
+        bad = "background:#fde0dc;font-weight:bold"
+        head = ("<tr><th>id</th><th>label</th><th>op</th><th>data</th><th>torch data</th>"
+                "<th>grad</th><th>torch grad</th><th>abs err</th><th>agree</th></tr>")
+        small = len(self.rows) <= self.HTML_ALL_ROWS
+        shown = self.rows if small else self.mismatches[:self.HTML_ALL_ROWS]
+
+        def cell(text, ok=True):
+            return f'<td style="{bad}">{esc(text)}</td>' if not ok else f"<td>{esc(text)}</td>"
+
+        body = []
+        for r in shown:
+            label = r.label + (f" [{r.torch_name}]" if r.torch_name else "")
+            body.append(
+                f'<tr{"" if r.ok else " class=mismatch style=background:#fff3f1"}>'
+                f"<td>{r.id}</td>{cell(label)}{cell(r.op or 'leaf')}"
+                f"{cell(_fmt(r.data), r.data_ok)}{cell(_fmt(r.torch_data), r.data_ok)}"
+                f"{cell(_fmt(r.grad), r.grad_ok)}{cell(_fmt(r.torch_grad), r.grad_ok)}"
+                f"{cell(_fmt(max(r.data_err, r.grad_err), 2), r.ok)}"
+                f"{cell('yes' if r.ok else 'NO', r.ok)}</tr>")
+        notes = []
+        if not small:
+            notes.append(f"{len(self.rows)} values: showing "
+                         + (f"the {len(shown)} mismatches" if self.mismatches
+                            else "no rows (every value agrees)")
+                         + (f" of {len(self.mismatches)}" if len(self.mismatches) > len(shown) else "")
+                         + "; all rows are in <code>.rows</code>.")
+        notes += [esc("hint: " + h) for h in self.hints]
+        colour = "#1a7f37" if self.ok else "#c62828"
+        table = (f'<table class="gradviz-compare" style="border-collapse:collapse;font-family:monospace">'
+                 f"<thead>{head}</thead><tbody>{''.join(body)}</tbody></table>") if body else ""
+        return (f'<div class="gradviz-compare"><p style="color:{colour};font-weight:bold">'
+                f"{esc(self.summary())}</p>" + "".join(f"<p>{n}</p>" for n in notes)
+                + table + "</div>")
+
+
+def _rows(ids, labels, ops, a_data, b_data, a_grad, b_grad, rtol, atol, torch_names=None):
+    a_data, b_data, a_grad, b_grad = (np.asarray(v, dtype=np.float64)
+                                      for v in (a_data, b_data, a_grad, b_grad))
+    d_err, d_rel, d_ok = _errors(a_data, b_data, rtol, atol)
+    g_err, g_rel, g_ok = _errors(a_grad, b_grad, rtol, atol)
+    with np.errstate(invalid="ignore"):
+        rel = np.fmax(d_rel, g_rel)  # NaN only where neither has a relative error
+    names = torch_names or [""] * len(ids)
+    cols = zip(ids, labels, ops, a_data.tolist(), b_data.tolist(), a_grad.tolist(), b_grad.tolist(),
+               d_err.tolist(), g_err.tolist(), rel.tolist(), d_ok.tolist(), g_ok.tolist(), names)
+    return [ComparisonRow(*c) for c in cols]
+
+
+# ---- compare_with_torch -----------------------------------------------------------------------
+
+def compare_with_torch(x=None, rtol=1e-9, atol=1e-12, backward=False, *, model=None, inputs=None,
+                       targets=None, loss=None):
+    """Cross-check gradviz against PyTorch, node by node; returns a ``Comparison`` report.
+
+    ``compare_with_torch(L)`` (a root Value or a Graph) mirrors L's graph into float64 PyTorch op
+    for op and compares every node's data and grad as gradviz holds them now (call ``L.backward()``
+    first, or pass ``backward=True`` to zero the grads and run it here). A value agrees when
+    ``|gradviz - torch| <= atol + rtol * |torch|``; NaN agrees with NaN.
+
+    ``compare_with_torch(model=mlp, inputs=xs, targets=ys, loss="mse")`` builds the same network
+    from ``torch.nn.Linear`` layers and activations with the same weights, runs both on ``inputs``
+    and compares the outputs, the loss and every parameter's grad by its dotted name. ``loss``:
+    ``"mse"`` (mean squared error, the default with targets), ``"sse"`` (sum of squared errors, the
+    lecture's loss), ``"svm"`` (``svm_loss`` with L2 alpha=1e-4), a callable ``loss(outputs,
+    targets)`` that works on both frameworks' per-sample outputs, or None without targets (the
+    sum of the outputs). The model's own grads are left as they were.
+    """
+    torch = _torch("compare_with_torch")
+    if model is not None:
+        if x is not None:
+            raise TypeError("compare_with_torch takes either a graph (x) or model=..., not both")
+        if backward:
+            raise TypeError("backward=True applies to graphs; a model comparison always runs "
+                            "backward on a fresh graph")
+        return _compare_model(torch, model, inputs, targets, loss, rtol, atol)
+    if inputs is not None or targets is not None or loss is not None:
+        raise TypeError("inputs=, targets= and loss= go with model=...; to compare a graph, "
+                        "pass its root: compare_with_torch(L)")
+    if x is None:
+        raise TypeError("compare_with_torch needs a graph (a root Value or a Graph) or model=...")
+    if not (rtol >= 0 and atol >= 0):
+        raise ValueError(f"rtol and atol must be >= 0, got rtol={rtol!r}, atol={atol!r}")
+    with _gc_paused():
+        return _compare_graph(torch, x, rtol, atol, backward)
+
+
+def _compare_graph(torch, x, rtol, atol, backward):
+    g = _gradviz_graph(x, "compare_with_torch")
+    if backward:
+        root = x if isinstance(x, Value) else (g.values[-1] if g.values is not None else None)
+        if root is None:
+            raise ValueError("backward=True needs the live Values, but this Graph has none (it "
+                             "was loaded from JSON); compare it as it is, with backward=False")
+        root.zero_grad()
+        root.backward()
+        g = trace(root)
+    tensors = _build(g, torch)
+    tensors[-1].backward()
+    t_data = [t.item() for t in tensors]
+    t_grad = [0.0 if t.grad is None else t.grad.item() for t in tensors]
+    rows = _rows(range(len(g)), g.labels, g.ops, g.data, t_data, g.grad, t_grad, rtol, atol)
+    hints = []
+    root_grad = float(g.grad[-1])
+    if root_grad == 0.0:
+        hints.append("the gradviz graph holds no gradients (the root's grad is 0): call "
+                     "backward() on the root first, or pass backward=True")
+    elif root_grad != 1.0 and root_grad == int(root_grad) and root_grad > 1:
+        hints.append(f"the root's grad is {root_grad:g}, not 1: backward() ran {int(root_grad)} "
+                     f"times without zero_grad() in between, so the grads accumulated")
+    return Comparison(rows, rtol, atol, "compare_with_torch", hints)
+
+
+def _layers_of(model):
+    """[(neurons, activation)] of a Neuron, Layer or MLP; TypeError for other modules."""
+    if isinstance(model, MLP):
+        return [(layer.neurons, layer.neurons[0].activation) for layer in model.layers]
+    if isinstance(model, Layer):
+        return [(model.neurons, model.neurons[0].activation)]
+    if isinstance(model, Neuron):
+        return [([model], model.activation)]
+    raise TypeError(f"compare_with_torch(model=...) rebuilds Neuron, Layer and MLP models as "
+                    f"torch.nn layers, not {type(model).__name__!r}; for any other graph pass "
+                    f"its root Value instead: compare_with_torch(loss)")
+
+
+def _samples(inputs, nin):
+    if inputs is None:
+        raise TypeError("compare_with_torch(model=...) needs inputs=: a list of samples, each a "
+                        f"list of {nin} numbers")
+    try:
+        arr = np.asarray(inputs, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise TypeError(f"inputs must be numbers: a list of samples, each a list of {nin} "
+                        f"numbers") from None
+    if arr.ndim == 1:
+        arr = arr[None, :]
+    if arr.ndim != 2 or arr.shape[1] != nin or arr.shape[0] == 0:
+        raise ValueError(f"inputs must be a non-empty list of samples of {nin} numbers each (the "
+                         f"model takes {nin} inputs), got shape {arr.shape}")
+    return arr
+
+
+def _torch_net(torch, layers):
+    """An nn.Sequential with the same weights; and for each gradviz parameter, (param, index, name)."""
+    nn = torch.nn
+    acts = {"tanh": nn.Tanh, "relu": nn.ReLU, "sigmoid": nn.Sigmoid}
+    modules, where = OrderedDict(), {}
+    for li, (neurons, activation) in enumerate(layers):
+        lin = nn.Linear(len(neurons[0].w), len(neurons), dtype=torch.float64)
+        with torch.no_grad():
+            lin.weight.copy_(torch.tensor([[w.data for w in n.w] for n in neurons], dtype=torch.float64))
+            lin.bias.copy_(torch.tensor([n.b.data for n in neurons], dtype=torch.float64))
+        modules[f"linear{li}"] = lin
+        if activation in acts:
+            modules[f"{activation}{li}"] = acts[activation]()
+        for j, n in enumerate(neurons):
+            for k, w in enumerate(n.w):
+                where[id(w)] = (lin.weight, (j, k), f"linear{li}.weight[{j}, {k}]")
+            where[id(n.b)] = (lin.bias, (j,), f"linear{li}.bias[{j}]")
+    return nn.Sequential(modules), where
+
+
+def _loss_kind(loss, targets):
+    if loss is None:
+        return "mse" if targets is not None else "sum"
+    if callable(loss):
+        return loss
+    if loss in ("mse", "sse", "svm"):
+        if targets is None:
+            raise TypeError(f"loss={loss!r} needs targets=")
+        return loss
+    raise ValueError(f"unknown loss {loss!r}; use 'mse', 'sse', 'svm', a callable "
+                     f"loss(outputs, targets), or None")
+
+
+def _compare_model(torch, model, inputs, targets, loss, rtol, atol):
+    layers = _layers_of(model)
+    nin, nout = len(layers[0][0][0].w), len(layers[-1][0])
+    X = _samples(inputs, nin)
+    n = len(X)
+    kind = _loss_kind(loss, targets)
+    if targets is not None and not callable(kind):
+        Y = np.asarray(targets, dtype=np.float64)
+        if Y.shape not in ((n,), (n, nout)) or (nout > 1 and Y.shape != (n, nout)):
+            raise ValueError(f"targets must match the outputs: {n} samples of "
+                             f"{'one number' if nout == 1 else f'{nout} numbers'}, got shape {Y.shape}")
+        Y = Y.reshape(n, nout)
+    if kind == "svm" and nout != 1:
+        raise ValueError("loss='svm' needs a model with one output (a score per sample)")
+
+    # gradviz: a fresh graph; the model's grads are restored afterwards
+    named = model.named_parameters()
+    saved = [p.grad for _, p in named]
+    try:
+        for _, p in named:
+            p.grad = 0.0
+        outs = [model(list(map(float, row))) for row in X]
+        flat = [o for out in outs for o in (out if isinstance(out, list) else [out])]
+        if kind == "sum":
+            L = sum(flat[1:], flat[0])
+        elif kind in ("mse", "sse"):
+            L = mse_loss(flat, Y.ravel().tolist(), reduction="mean" if kind == "mse" else "sum")
+        elif kind == "svm":
+            L = svm_loss(flat, Y.ravel().tolist(), model.parameters())
+        else:
+            L = kind(outs, targets)
+            if not isinstance(L, Value):
+                raise TypeError(f"the loss callable returned {type(L).__name__!r} for gradviz "
+                                f"outputs; it must return a Value")
+        L.backward()
+        gv = [(name, p.data, p.grad) for name, p in named]
+    finally:
+        for (_, p), gr in zip(named, saved):
+            p.grad = gr
+
+    # torch: the same network as nn layers
+    net, where = _torch_net(torch, layers)
+    out = net(torch.tensor(X, dtype=torch.float64))
+    if kind == "sum":
+        TL = out.sum()
+    elif kind in ("mse", "sse"):
+        sq = (out - torch.tensor(Y, dtype=torch.float64)) ** 2
+        TL = sq.mean() if kind == "mse" else sq.sum()
+    elif kind == "svm":
+        y = torch.tensor(Y[:, 0], dtype=torch.float64)
+        TL = torch.relu(1 - y * out[:, 0]).mean() + 1e-4 * sum((p * p).sum() for p in net.parameters())
+    else:
+        t_outs = list(out[:, 0]) if nout == 1 and not isinstance(outs[0], list) else list(out)
+        TL = kind(t_outs, targets)
+        if not isinstance(TL, torch.Tensor) or TL.numel() != 1:
+            raise TypeError("the loss callable must return a one-element tensor for torch outputs")
+    TL.backward()
+
+    labels, ops, tnames = [], [], []
+    a_data, b_data, a_grad, b_grad = [], [], [], []
+    t_out = out.detach().numpy()
+    for i, o in enumerate(flat):
+        s, j = divmod(i, nout)
+        labels.append(f"out[{s}]" if nout == 1 else f"out[{s}][{j}]")
+        ops.append(o._op or "leaf")
+        tnames.append(f"output[{s}, {j}]")
+        a_data.append(o.data); b_data.append(float(t_out[s, j]))
+        a_grad.append(np.nan); b_grad.append(np.nan)  # not compared: only the loss is seeded
+    labels.append("loss"); ops.append(kind if isinstance(kind, str) else "loss"); tnames.append("loss")
+    a_data.append(L.data); b_data.append(TL.item()); a_grad.append(np.nan); b_grad.append(np.nan)
+    for name, d, gr in gv:
+        param, idx, tname = where[id(dict(named)[name])]
+        labels.append(name); ops.append("parameter"); tnames.append(tname)
+        a_data.append(d); b_data.append(param[idx].item())
+        a_grad.append(gr); b_grad.append(0.0 if param.grad is None else param.grad[idx].item())
+    rows = _rows(range(len(labels)), labels, ops, a_data, b_data, a_grad, b_grad, rtol, atol, tnames)
+    return Comparison(rows, rtol, atol, f"compare_with_torch(model={type(model).__name__})")
+
+
+# ---- from_torch -------------------------------------------------------------------------------
+
+_BACKWARD_SUFFIX = re.compile(r"Backward\d*$")
+
+
+def _op_name(fn_name):
+    """``AddmmBackward0`` -> ``addmm``; names without the suffix are lowercased as they are."""
+    short = _BACKWARD_SUFFIX.sub("", fn_name)
+    return (short or fn_name).lower()
+
+
+def _shape_label(shape):
+    return f"tensor[{', '.join(map(str, shape))}]" if len(shape) else "scalar"
+
+
+def _summary(prefix, t, meta):
+    """Scalars as floats; tensors summarised (mean, norm) in ``meta``. Returns the scalar or NaN."""
+    if t is None:
+        return math.nan
+    t = t.detach()
+    if t.numel() == 1:
+        return float(t.item())
+    if t.numel() and (t.is_floating_point() or t.is_complex()):
+        f = t.double() if t.is_floating_point() else t.abs().double()
+        meta[f"{prefix}_mean"] = float(f.mean())
+        meta[f"{prefix}_norm"] = float(f.norm())
+    return math.nan
+
+
+_SAVED_NAMES = {}  # backward-function type -> its ``_saved_*`` attribute names
+
+
+def _saved_scalars(fn):
+    """The non-tensor arguments a backward function saved (exponents, dims, sizes), for meta."""
+    names = _SAVED_NAMES.get(type(fn))
+    if names is None:
+        names = _SAVED_NAMES[type(fn)] = [n for n in dir(fn) if n.startswith("_saved_")
+                                          and "_sym_" not in n]
+    out = {}
+    for name in names:
+        try:
+            v = getattr(fn, name)
+        except Exception:  # freed after backward, or not readable
+            continue
+        if isinstance(v, (bool, int, float, str)):
+            out[name[len("_saved_"):]] = v
+        elif isinstance(v, (tuple, list)) and all(isinstance(e, (bool, int, float)) for e in v):
+            out[name[len("_saved_"):]] = list(v)
+    return out
+
+
+def _param_names(params, torch):
+    """{id(tensor): name} from a name -> tensor mapping, an iterable of pairs, or an nn.Module."""
+    if isinstance(params, torch.nn.Module):
+        params = params.named_parameters()
+    items = params.items() if isinstance(params, Mapping) else params
+    names = {}
+    try:
+        for name, p in items:
+            if not isinstance(p, torch.Tensor):
+                raise TypeError
+            names[id(p)] = str(name)
+    except (TypeError, ValueError):
+        raise TypeError("params must map names to tensors, e.g. dict(model.named_parameters()) "
+                        "(an nn.Module or its named_parameters() work too)") from None
+    return names
+
+
+def from_torch(tensor, params=None):
+    """Walk a PyTorch autograd graph into a gradviz ``Graph`` (``source="torch"``). Iterative.
+
+    One node per backward function (``grad_fn``), op its name without ``Backward0``
+    (``AddmmBackward0`` -> ``"addmm"``; the full name is in ``meta["grad_fn"]``), and one leaf node
+    per leaf tensor (``AccumulateGrad``), labelled by its name in ``params`` (e.g.
+    ``dict(model.named_parameters())``) or by its shape. ``data``/``grad`` hold scalars where known
+    and NaN otherwise; ``meta`` has shapes and, for tensors, mean and norm of data and grad.
+    """
+    torch = _torch("from_torch")
+    if not isinstance(tensor, torch.Tensor):
+        raise TypeError(f"from_torch takes a torch.Tensor (e.g. a loss), got {type(tensor).__name__!r}")
+    names = _param_names(params, torch) if params is not None else {}
+
+    root = tensor.grad_fn
+    if root is None:  # a leaf: a graph of one node
+        order, kids = [tensor], [()]
+    else:
+        # children before parents; next_functions is costly to read, so each node reads it once
+        order, index, kids = [], {}, []
+        ongoing = {root}
+        stack = [(root, [n for n, _ in root.next_functions if n is not None], 0)]
+        while stack:
+            fn, nexts, pos = stack[-1]
+            while pos < len(nexts) and (nexts[pos] in index or nexts[pos] in ongoing):
+                pos += 1
+            if pos < len(nexts):
+                nxt = nexts[pos]
+                stack[-1] = (fn, nexts, pos + 1)
+                ongoing.add(nxt)
+                stack.append((nxt, [n for n, _ in nxt.next_functions if n is not None], 0))
+                continue
+            stack.pop()
+            ongoing.discard(fn)
+            index[fn] = len(order)
+            order.append(fn)
+            kids.append(tuple(index[n] for n in nexts))
+
+    last = len(order) - 1
+    labels, data, grad, ops, kinds, scopes, meta = [], [], [], [], [], [], []
+    for i, fn in enumerate(order):
+        if isinstance(fn, torch.Tensor) or type(fn).__name__ == "AccumulateGrad":
+            leaf = fn if isinstance(fn, torch.Tensor) else fn.variable
+            m = {"grad_fn": type(fn).__name__ if fn is not leaf else None,
+                 "shape": list(leaf.shape), "dtype": str(leaf.dtype).replace("torch.", ""),
+                 "requires_grad": bool(leaf.requires_grad)}
+            name = names.get(id(leaf))
+            if name is not None:
+                m["name"] = name
+            labels.append(name if name is not None else _shape_label(leaf.shape))
+            ops.append("")
+            kinds.append("output" if i == last else "parameter" if name is not None else "input")
+            scopes.append(name.rsplit(".", 1)[0] if name and "." in name else "")
+            data.append(_summary("data", leaf, m))
+            grad.append(_summary("grad", leaf.grad, m))
+        else:
+            full = fn.name()
+            m = {"grad_fn": full}
+            try:
+                shapes = [list(im.shape) for im in fn._input_metadata]
+            except (AttributeError, RuntimeError):
+                shapes = []
+            if shapes:
+                m["shape"] = shapes[0]
+                if len(shapes) > 1:
+                    m["shapes"] = shapes
+            saved = _saved_scalars(fn)
+            if saved:
+                m["saved"] = saved
+            if i == last:
+                value = tensor
+                g = tensor.grad if tensor.retains_grad else None
+            else:
+                try:
+                    value = fn._saved_result if hasattr(fn, "_saved_result") else None
+                except RuntimeError:
+                    value = None
+                g = None
+            if value is not None and not isinstance(value, torch.Tensor):
+                value = None
+            labels.append("")
+            ops.append(_op_name(full))
+            kinds.append("output" if i == last else "intermediate")
+            scopes.append("")
+            data.append(_summary("data", value, m))
+            grad.append(_summary("grad", g, m))
+        meta.append(m)
+    return Graph(labels, data, grad, ops, kinds, scopes, kids, meta=meta, values=None,
+                 source="torch")
