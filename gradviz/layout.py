@@ -18,7 +18,7 @@ import weakref
 
 import numpy as np
 
-from .graph import Graph, as_graph
+from .graph import as_graph
 
 __all__ = ["layout", "group_view", "Layout", "GroupView", "box_fields", "text_width",
            "FONT_SIZE", "CHAR_WIDTH"]
@@ -34,7 +34,7 @@ NODE_SEP = 12.0      # px between neighbouring nodes of a rank
 DUMMY_SEP = 6.0      # px, room taken by an edge passing through a rank
 MARGIN = 8.0         # px around the drawing
 
-_SMALL = 20_000      # layout nodes (with dummies) up to which the careful mode is used
+_SMALL = 8_000       # layout nodes (with dummies) up to which the careful mode is used
 _SMALL_RANKS = 1_500
 _RANKDIRS = ("LR", "RL", "TB", "BT")
 
@@ -77,15 +77,41 @@ def _edge_arrays(graph):
     """Unique (child, parent) id arrays of ``graph``, cached per Graph (Graphs are immutable)."""
     hit = _EDGE_CACHE.get(graph)
     if hit is None:
-        ch = graph.children
-        n = len(ch)
-        lens = np.fromiter(map(len, ch), dtype=np.int64, count=n)
+        n = len(graph)
+        ptr = getattr(graph, "child_ptr", None)
+        if ptr is not None:  # the Graph's own CSR columns
+            lens = np.diff(ptr)
+            src = np.asarray(graph.child_ids, dtype=np.int64)
+        else:
+            ch = graph.children
+            lens = np.fromiter(map(len, ch), dtype=np.int64, count=n)
+            src = np.fromiter(itertools.chain.from_iterable(ch), dtype=np.int64, count=int(lens.sum()))
         dst = np.repeat(np.arange(n, dtype=np.int64), lens)
-        src = np.fromiter(itertools.chain.from_iterable(ch), dtype=np.int64, count=int(lens.sum()))
-        key = np.unique(src * n + dst)
+        key = _unique(src * n + dst)
         hit = (key // n, key % n) if n else (src, dst)
         _EDGE_CACHE[graph] = hit
     return hit
+
+
+def _group_max(groups, values, size, empty=-1):
+    """Per-group maximum of ``values`` (``empty`` where a group has none): a sort and
+    ``maximum.reduceat``, much faster than ``maximum.at``."""
+    values = np.asarray(values)
+    out = np.full(size, empty, dtype=values.dtype)
+    if len(values):
+        o = np.argsort(groups, kind="stable")
+        gs = groups[o]
+        starts = np.flatnonzero(np.concatenate([[True], gs[1:] != gs[:-1]]))
+        out[gs[starts]] = np.maximum.reduceat(values[o], starts)
+    return out
+
+
+def _unique(a):
+    """Sorted unique values (sorting beats numpy's hash-based unique on these arrays)."""
+    a = np.sort(a)
+    if len(a) < 2:
+        return a
+    return a[np.concatenate([[True], a[1:] != a[:-1]])]
 
 
 def _depth(scope):
@@ -225,6 +251,8 @@ def group_view(x, collapsed=None, max_boxes=200):
                              f"keys such as ['MLP#1', 'layers.0']")
         collapsed = _auto_collapse(graph, max_boxes)
     collapsed = list(dict.fromkeys(collapsed or ()))
+    if not collapsed:
+        return _identity_view(graph)
     for k in collapsed:
         if not isinstance(k, str) or not k:
             raise TypeError(f"group keys are non-empty strings like 'MLP#1/layers.0', got {k!r}")
@@ -243,7 +271,8 @@ def group_view(x, collapsed=None, max_boxes=200):
                     key = p
                     break
         key_of_scope[s] = key
-    unknown = scope_keys - set(key_of_scope.values())
+    unknown = scope_keys - {"/".join(parts[:d]) for parts in map(str.split, key_of_scope, "/" * len(key_of_scope))
+                            for d in range(1, len(parts) + 1)} if scope_keys else ()
     if unknown:
         raise ValueError(f"no node of this graph is in scope {sorted(unknown)[0]!r}: group keys are "
                          f"scope prefixes such as {_example_scope(graph)!r} (see GroupView)")
@@ -264,6 +293,23 @@ def group_view(x, collapsed=None, max_boxes=200):
                     node_key[i] = k
 
     return _build_view(graph, collapsed, node_key)
+
+
+def _identity_view(graph):
+    """Every node its own box (box id = node id)."""
+    n = len(graph)
+    src, dst = _edge_arrays(graph)
+    ids = np.arange(n, dtype=np.int64)
+    v = GroupView.__new__(GroupView)
+    v.graph, v.collapsed, v.box_of, v.node = graph, (), ids, ids
+    v.keys = ("",) * n
+    v.is_group = np.zeros(n, dtype=bool)
+    v.count = np.ones(n, dtype=np.int64)
+    v.n_outputs = np.ones(n, dtype=np.int64)
+    v.edges = np.stack([src, dst], axis=1)
+    v._member_ids, v._member_ptr = ids, np.arange(n + 1, dtype=np.int64)
+    v.labels, v.ops, v.kinds = graph.labels, graph.ops, graph.kinds
+    return v
 
 
 def _example_scope(graph):
@@ -298,10 +344,8 @@ def _build_view(graph, collapsed, node_key):
     if n:
         leaving[n - 1] = True
     n_out = np.bincount(raw[leaving], minlength=m)
-    out = np.full(m, -1, dtype=np.int64)
-    np.maximum.at(out, raw[leaving], np.flatnonzero(leaving))
-    last = np.full(m, -1, dtype=np.int64)
-    np.maximum.at(last, raw, np.arange(n))
+    out = _group_max(raw[leaving], np.flatnonzero(leaving), m)
+    last = _group_max(raw, np.arange(n), m)
     out = np.where(out >= 0, out, last)
 
     # topological numbering of boxes; groups of a well-nested graph sort by their output node
@@ -319,7 +363,7 @@ def _build_view(graph, collapsed, node_key):
     node = out[order]
     keys = [raw_key[b] for b in order.tolist()]
     n_outputs = np.maximum(n_out[order], 1)
-    e = np.unique(box_of[src[cross]] * max(m, 1) + box_of[dst[cross]])
+    e = _unique(box_of[src[cross]] * max(m, 1) + box_of[dst[cross]])
     edges = np.stack([e // max(m, 1), e % max(m, 1)], axis=1) if len(e) else np.zeros((0, 2), np.int64)
     member_ids = np.argsort(box_of, kind="stable")
     member_ptr = np.concatenate([[0], np.cumsum(np.bincount(box_of, minlength=m))])
@@ -489,7 +533,7 @@ def _sizes(view, show_grad):
     labels = view.labels
     if not view.is_group.any():
         # fast path for the full graph: width from the lengths of the three texts
-        lab = np.fromiter((len(s) for s in labels), dtype=np.float64, count=m)
+        lab = np.fromiter(map(len, labels), dtype=np.float64, count=m)
         nodes = view.node
         dl = _num_len(g.data[nodes])
         gl = _num_len(g.grad[nodes]) if show_grad else None
@@ -501,8 +545,9 @@ def _sizes(view, show_grad):
             w[b] = sum(_field_widths(box_fields(view, b, show_grad)))
     h = np.full(m, RECORD_H)
     ops = view.ops
-    has_op = np.array([bool(o) for o in ops], dtype=bool)
-    op_w = np.array([max(OP_MIN_W, text_width(o) + 2 * FIELD_PAD + 8) if o else 0.0 for o in ops])
+    width_of = {o: max(OP_MIN_W, text_width(o) + 2 * FIELD_PAD + 8) if o else 0.0 for o in set(ops)}
+    op_w = np.fromiter(map(width_of.__getitem__, ops), dtype=np.float64, count=m)
+    has_op = op_w > 0
     return w, h, has_op, op_w
 
 
@@ -546,7 +591,7 @@ def _layered(view, has_op, s_rank, s_ord):
     span = rank[edst] - rank[esrc]
     n_dummy = int((span - 1).sum())
     # compress unused ranks (cheap and keeps the picture tight)
-    n_ranks_used = len(np.unique(rank))
+    n_ranks_used = int((np.bincount(rank - rank.min()) > 0).sum())
     careful = N + n_dummy <= _SMALL and n_ranks_used <= _SMALL_RANKS
     if careful:
         return _careful(view, N, rank, esrc, edst, ewt, s_rank, s_ord, bsrc, has_op)
@@ -585,9 +630,8 @@ def _ranks(m, bsrc, bdst, has_op, careful):
         rank = np.array(r, dtype=np.int64)
     else:
         leaves = (indeg == 0) & (outdeg > 0)
-        target = np.full(m, np.iinfo(np.int64).max)
-        np.minimum.at(target, bsrc, rank[bdst] - entry_off[bdst] - 1)
-        rank[leaves] = target[leaves]
+        latest = -_group_max(bsrc, 1 + entry_off[bdst] - rank[bdst], m)  # min(entry - 1)
+        rank[leaves] = latest[leaves]
     return rank - rank.min()
 
 
@@ -628,8 +672,10 @@ def _operand_postorder(view):
 
 
 def _compress(rank):
-    u, inv = np.unique(rank, return_inverse=True)
-    return inv.astype(np.int64), len(u)
+    used = np.zeros(int(rank.max()) + 1, dtype=bool)
+    used[rank] = True
+    new = np.cumsum(used) - 1
+    return new[rank].astype(np.int64), int(used.sum())
 
 
 def _careful(view, N, rank, esrc, edst, ewt, s_rank, s_ord, bsrc, has_op):
@@ -761,8 +807,7 @@ def _careful(view, N, rank, esrc, edst, ewt, s_rank, s_ord, bsrc, has_op):
             place(r, True, True)
 
     # rank-axis coordinates: centred in each rank, ranks as wide as their widest node
-    ext = np.zeros(R)
-    np.maximum.at(ext, rk, sr)
+    ext = np.maximum(_group_max(rk, sr, R), 0.0)
     centre = np.cumsum(ext + RANK_SEP) - ext / 2 - RANK_SEP
     x = centre[rk]
 
@@ -897,8 +942,7 @@ def _fast(m, N, rank, esrc, edst, ewt, s_rank, s_ord, op_index, bsrc, bdst, has_
         y_new[o] = zs
         y = y_new + off
 
-    ext = np.zeros(R)
-    np.maximum.at(ext, rank, s_rank)
+    ext = np.maximum(_group_max(rank, s_rank, R), 0.0)
     centre = np.cumsum(ext + RANK_SEP) - ext / 2 - RANK_SEP
     x = centre[rank]
     tgt = np.where(has_op[bdst], op_index[bdst], bdst)
