@@ -1,6 +1,11 @@
-"""Run every example notebook top to bottom in a fresh kernel; each ends by asserting the lecture's numbers."""
+"""Run every example notebook top to bottom in a fresh kernel; each ends by asserting the lecture's numbers.
+
+The selected notebooks run concurrently (each in its own kernel) in one module fixture, since a
+kernel spends much of its time starting up and waiting; each test then reports its notebook.
+"""
 from __future__ import annotations
 
+import asyncio
 import importlib.util
 import os
 import re
@@ -15,40 +20,87 @@ ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = ROOT / "examples"
 NOTEBOOKS = sorted(EXAMPLES.glob("*.ipynb"))
 CELL_TIMEOUT = 120  # seconds per cell
+CONCURRENT = 3      # kernels at a time
 
 
 def _needs_torch(nb):
-    return any(c.cell_type == "code" and ("import torch" in c.source or "from torch" in c.source)
+    return any(c.cell_type == "code" and re.search(r"^\s*(import|from) torch\b", c.source, re.M)
                for c in nb.cells)
+
+
+def _skip_reason(nb, name):
+    """Why this notebook cannot run here (None if it can); under CI=true a missing torch is a failure."""
+    if _needs_torch(nb) and importlib.util.find_spec("torch") is None:
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"{name} needs torch, which CI must have: pip install -e \".[torch]\"")
+        return f"{name} needs torch: pip install -e \".[torch]\""
+    return None
+
+
+async def _run_all(paths):
+    """Execute each notebook in a fresh kernel, a few at a time; name -> None or the error."""
+    gate = asyncio.Semaphore(CONCURRENT)
+
+    async def run(path):
+        nb = nbformat.read(path, as_version=4)
+        client = nbclient.NotebookClient(nb, timeout=CELL_TIMEOUT, kernel_name="python3",
+                                         resources={"metadata": {"path": str(EXAMPLES)}})
+        async with gate:
+            try:
+                await client.async_execute()
+            except Exception as e:  # reported by the notebook's own test
+                return path.name, e
+        return path.name, None
+
+    return dict(await asyncio.gather(*(run(p) for p in paths)))
+
+
+@pytest.fixture(scope="module")
+def executed(request, tmp_path_factory):
+    """Run the notebooks selected in this session that can run here; name -> None or the error."""
+    selected = [item.callspec.params["path"] for item in request.session.items
+                if item.module is request.module and hasattr(item, "callspec")]
+    runnable = [p for p in selected if _skip_reason(nbformat.read(p, as_version=4), p.name) is None]
+    # The kernels inherit this environment: import this checkout's gradviz even if it is not
+    # installed, draw with a non-GUI matplotlib backend, and write files outside the repository.
+    env = {
+        "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])),
+        "MPLBACKEND": "module://matplotlib_inline.backend_inline",
+        "GRADVIZ_EXAMPLES_OUT": str(tmp_path_factory.mktemp("examples_out")),
+    }
+    with pytest.MonkeyPatch.context() as mp:
+        for k, v in env.items():
+            mp.setenv(k, v)
+        return asyncio.run(_run_all(runnable))
 
 
 def test_examples_are_numbered_in_lecture_order():
     assert NOTEBOOKS, f"no notebooks found in {EXAMPLES}"
-    numbers = [p.name[:2] for p in NOTEBOOKS]
-    assert all(re.fullmatch(r"\d\d_[a-z0-9_]+\.ipynb", p.name) for p in NOTEBOOKS), numbers
+    names = [p.name for p in NOTEBOOKS]
+    assert all(re.fullmatch(r"\d\d_[a-z0-9_]+\.ipynb", n) for n in names), names
+    numbers = [n[:2] for n in names]
     assert len(set(numbers)) == len(numbers), f"two notebooks share a number: {numbers}"
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.name for p in NOTEBOOKS])
-def test_notebook_runs(path, monkeypatch, tmp_path):
+def test_notebook_is_stored_clean(path):
     nb = nbformat.read(path, as_version=4)
-    assert all(not c.get("outputs") and c.get("execution_count") is None
-               for c in nb.cells if c.cell_type == "code"), \
-        f"{path.name} is stored with outputs; clear them (Kernel > Restart and Clear Outputs) and save"
-    if _needs_torch(nb) and importlib.util.find_spec("torch") is None:
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"{path.name} needs torch, which CI must have: pip install -e \".[torch]\"")
-        pytest.skip(f"{path.name} needs torch: pip install -e \".[torch]\"")
+    nbformat.validate(nb)
+    assert nb.metadata.get("kernelspec", {}).get("name") == "python3", f"{path.name}: kernelspec must be python3"
+    dirty = [i for i, c in enumerate(nb.cells)
+             if c.cell_type == "code" and (c.get("outputs") or c.get("execution_count") is not None)]
+    assert not dirty, (f"{path.name} is stored with outputs in cells {dirty}; clear them "
+                       f"(Kernel > Restart Kernel and Clear Outputs) and save")
 
-    # The kernel inherits this environment: import this checkout's gradviz even if not installed,
-    # draw with a non-GUI matplotlib backend, and keep files the notebook writes out of the repo.
-    monkeypatch.setenv("PYTHONPATH", os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])))
-    monkeypatch.setenv("MPLBACKEND", "module://matplotlib_inline.backend_inline")
-    monkeypatch.setenv("GRADVIZ_EXAMPLES_OUT", str(tmp_path))
 
-    client = nbclient.NotebookClient(nb, timeout=CELL_TIMEOUT, kernel_name="python3",
-                                     resources={"metadata": {"path": str(EXAMPLES)}})
-    try:
-        client.execute()
-    except nbclient.exceptions.CellExecutionError as e:
-        pytest.fail(f"{path.name} failed in a cell:\n{e}", pytrace=False)
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.name for p in NOTEBOOKS])
+def test_notebook_runs(path, executed):
+    reason = _skip_reason(nbformat.read(path, as_version=4), path.name)
+    if reason:
+        pytest.skip(reason)
+    error = executed[path.name]
+    if isinstance(error, nbclient.exceptions.CellExecutionError):
+        plain = re.sub(r"\x1b\[[0-9;]*m", "", str(error))  # the kernel's traceback comes in colour
+        pytest.fail(f"{path.name} failed in a cell:\n{plain}", pytrace=False)
+    if error is not None:
+        raise error
