@@ -225,17 +225,15 @@ class TorchMismatchError(AssertionError):
 def _errors(a, b, rtol, atol):
     """Absolute error, relative error and agreement of gradviz values ``a`` against torch's ``b``.
 
-    NaN against NaN and equal infinities agree; anything else non-finite disagrees.
+    NaN against NaN and equal infinities agree; anything else non-finite disagrees (error inf).
+    The relative error is NaN (left out of the maximum) where torch's value is exactly 0.
     """
-    with np.errstate(invalid="ignore", over="ignore"):
+    with np.errstate(invalid="ignore", over="ignore", divide="ignore"):
         same = (a == b) | (np.isnan(a) & np.isnan(b))
-        diff = np.abs(a - b)
-        diff = np.where(same, 0.0, np.where(np.isnan(diff), np.inf, diff))
         finite = np.isfinite(a) & np.isfinite(b)
+        diff = np.where(same, 0.0, np.where(finite, np.abs(a - b), np.inf))
         ok = same | (finite & (diff <= atol + rtol * np.abs(b)))
-        babs = np.abs(b)
-        rel = np.where(same, 0.0, np.where(np.isfinite(babs) & (babs > 0), diff / np.where(babs > 0, babs, 1.0),
-                                           np.where(finite, np.nan, np.inf)))
+        rel = np.where(same, 0.0, np.where(~finite, np.inf, np.where(b != 0, diff / np.abs(b), np.nan)))
     return diff, rel, ok
 
 
@@ -328,7 +326,7 @@ class Comparison:
         for r in shown:
             label = r.label + (f" [{r.torch_name}]" if r.torch_name else "")
             body.append(
-                f'<tr{"" if r.ok else " class=mismatch style=background:#fff3f1"}>'
+                f"""<tr{"" if r.ok else ' class="mismatch" style="background:#fff3f1"'}>"""
                 f"<td>{r.id}</td>{cell(label)}{cell(r.op or 'leaf')}"
                 f"{cell(_fmt(r.data), r.data_ok)}{cell(_fmt(r.torch_data), r.data_ok)}"
                 f"{cell(_fmt(r.grad), r.grad_ok)}{cell(_fmt(r.torch_grad), r.grad_ok)}"
@@ -336,11 +334,11 @@ class Comparison:
                 f"{cell('yes' if r.ok else 'NO', r.ok)}</tr>")
         notes = []
         if not small:
-            notes.append(f"{len(self.rows)} values: showing "
-                         + (f"the {len(shown)} mismatches" if self.mismatches
-                            else "no rows (every value agrees)")
-                         + (f" of {len(self.mismatches)}" if len(self.mismatches) > len(shown) else "")
-                         + "; all rows are in <code>.rows</code>.")
+            m = len(self.mismatches)
+            notes.append(f"{len(self.rows)} values, too many to list: "
+                         + (f"showing {'the first ' if m > len(shown) else ''}{len(shown)} of the "
+                            f"{m} mismatch{'es' if m != 1 else ''}" if m else "every value agrees")
+                         + "; every row is in <code>.rows</code>.")
         notes += [esc("hint: " + h) for h in self.hints]
         colour = "#1a7f37" if self.ok else "#c62828"
         table = (f'<table class="gradviz-compare" style="border-collapse:collapse;font-family:monospace">'
@@ -525,7 +523,8 @@ def _compare_model(torch, model, inputs, targets, loss, rtol, atol):
                 raise TypeError(f"the loss callable returned {type(L).__name__!r} for gradviz "
                                 f"outputs; it must return a Value")
         L.backward()
-        gv = [(name, p.data, p.grad) for name, p in named]
+        gv = [(name, id(p), p.data, p.grad) for name, p in named]
+        out_grads, loss_grad = [o.grad for o in flat], L.grad
     finally:
         for (_, p), gr in zip(named, saved):
             p.grad = gr
@@ -533,6 +532,7 @@ def _compare_model(torch, model, inputs, targets, loss, rtol, atol):
     # torch: the same network as nn layers
     net, where = _torch_net(torch, layers)
     out = net(torch.tensor(X, dtype=torch.float64))
+    out.retain_grad()
     if kind == "sum":
         TL = out.sum()
     elif kind in ("mse", "sse"):
@@ -542,26 +542,29 @@ def _compare_model(torch, model, inputs, targets, loss, rtol, atol):
         y = torch.tensor(Y[:, 0], dtype=torch.float64)
         TL = torch.relu(1 - y * out[:, 0]).mean() + 1e-4 * sum((p * p).sum() for p in net.parameters())
     else:
-        t_outs = list(out[:, 0]) if nout == 1 and not isinstance(outs[0], list) else list(out)
+        t_outs = list(out[:, 0]) if nout == 1 else list(out)
         TL = kind(t_outs, targets)
         if not isinstance(TL, torch.Tensor) or TL.numel() != 1:
             raise TypeError("the loss callable must return a one-element tensor for torch outputs")
+    TL.retain_grad()
     TL.backward()
 
     labels, ops, tnames = [], [], []
     a_data, b_data, a_grad, b_grad = [], [], [], []
     t_out = out.detach().numpy()
+    t_out_grad = out.grad.numpy() if out.grad is not None else np.zeros_like(t_out)
     for i, o in enumerate(flat):
         s, j = divmod(i, nout)
         labels.append(f"out[{s}]" if nout == 1 else f"out[{s}][{j}]")
         ops.append(o._op or "leaf")
         tnames.append(f"output[{s}, {j}]")
         a_data.append(o.data); b_data.append(float(t_out[s, j]))
-        a_grad.append(np.nan); b_grad.append(np.nan)  # not compared: only the loss is seeded
+        a_grad.append(out_grads[i]); b_grad.append(float(t_out_grad[s, j]))
     labels.append("loss"); ops.append(kind if isinstance(kind, str) else "loss"); tnames.append("loss")
-    a_data.append(L.data); b_data.append(TL.item()); a_grad.append(np.nan); b_grad.append(np.nan)
-    for name, d, gr in gv:
-        param, idx, tname = where[id(dict(named)[name])]
+    a_data.append(L.data); b_data.append(TL.item())
+    a_grad.append(loss_grad); b_grad.append(TL.grad.item())
+    for name, key, d, gr in gv:
+        param, idx, tname = where[key]
         labels.append(name); ops.append("parameter"); tnames.append(tname)
         a_data.append(d); b_data.append(param[idx].item())
         a_grad.append(gr); b_grad.append(0.0 if param.grad is None else param.grad[idx].item())

@@ -289,10 +289,10 @@ def test_big_graph_html_shows_the_mismatches_and_a_summary(torch):
     assert len(report.rows) > report.HTML_ALL_ROWS
     assert html.count("<tr") == 2  # the header and the one mismatch
     assert "<td>x</td>" in html and f"{len(report.rows)} values" in html
-    assert "1 of" in html and ".rows" in html
+    assert "showing 1 of the 1 mismatch;" in html and ".rows" in html
     x.grad -= 1.0
     html = gradviz.compare_with_torch(y)._repr_html_()
-    assert "<tr" not in html and "agree" in html
+    assert "<tr" not in html and "every value agrees" in html
 
 
 def test_compare_argument_errors(torch):
@@ -328,10 +328,14 @@ def test_mlp_against_torch_nn_layers(torch):
     assert by_label["layers.2.neurons.0.b"].torch_name == "linear2.bias[0]"
 
     # independently: the lecture's loss in gradviz, backward, and the report's torch grads
-    loss = mse_loss([model(x) for x in XS], YS, reduction="sum")
+    outs = [model(x) for x in XS]
+    loss = mse_loss(outs, YS, reduction="sum")
     model.zero_grad()
     loss.backward()
     assert by_label["loss"].torch_data == pytest.approx(loss.data, rel=1e-12)
+    for i, o in enumerate(outs):
+        assert by_label[f"out[{i}]"].torch_data == pytest.approx(o.data, rel=1e-12)
+        assert by_label[f"out[{i}]"].torch_grad == pytest.approx(o.grad, rel=1e-12)
     for name, p in model.named_parameters():
         assert by_label[name].torch_grad == pytest.approx(p.grad, rel=1e-9, abs=1e-12), name
 
@@ -506,6 +510,14 @@ def test_torch_graphs_export_to_json_networkx_and_svg(torch):
     assert {G.nodes[i]["label"] for i in g.leaves()} == {"0.weight", "0.bias", "2.weight", "2.bias"}
     svg = gradviz.to_svg(g)
     assert svg.lstrip().startswith("<") and "addmm" in svg and "0.weight" in svg
+
+
+def test_torch_graphs_open_read_only_in_the_widget(torch):
+    a = torch.tensor(1.5, requires_grad=True)
+    g = gradviz.from_torch((a * a).tanh(), params={"a": a})
+    w = gradviz.GraphWidget(g)
+    with pytest.raises(RuntimeError, match="read-only"):
+        w.nudge("a", 0.1)
 
 
 # ---- without torch ------------------------------------------------------------------------------
