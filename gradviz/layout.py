@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import itertools
 import weakref
+from collections import Counter
 
 import numpy as np
 
@@ -212,9 +213,7 @@ def _auto_collapse(graph, max_boxes):
         return []
     scopes = graph.scopes
     depth_of = {s: _depth(s) for s in set(scopes)}
-    counts = {}
-    for s in scopes:
-        counts[s] = counts.get(s, 0) + 1
+    counts = Counter(scopes)
     max_depth = max(depth_of.values())
     best = None
     for d in range(max_depth, 0, -1):
@@ -321,23 +320,15 @@ def _build_view(graph, collapsed, node_key):
     n = len(graph)
     src, dst = _edge_arrays(graph)
     # raw box numbering: groups in order of first key appearance, single nodes by id
-    gid = {}
-    raw = np.empty(n, dtype=np.int64)
-    nxt = 0
-    for i, k in enumerate(node_key):
-        if k:
-            b = gid.get(k)
-            if b is None:
-                b = gid[k] = nxt
-                nxt += 1
-        else:
-            b = nxt
-            nxt += 1
-        raw[i] = b
-    m = nxt
-    raw_key = [""] * m
-    for k, b in gid.items():
-        raw_key[b] = k
+    gid = {k: j for j, k in enumerate(dict.fromkeys(node_key)) if k}
+    gid[""] = -1
+    code = np.fromiter(map(gid.__getitem__, node_key), dtype=np.int64, count=n)
+    del gid[""]
+    K = len(gid)
+    single = code < 0
+    raw = np.where(single, K + np.cumsum(single) - 1, code)
+    m = K + int(single.sum())
+    raw_key = list(gid) + [""] * (m - K)
     cross = raw[src] != raw[dst]
     leaving = np.zeros(n, dtype=bool)
     leaving[src[cross]] = True
