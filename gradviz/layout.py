@@ -320,7 +320,7 @@ def _build_view(graph, collapsed, node_key):
     n = len(graph)
     src, dst = _edge_arrays(graph)
     # raw box numbering: groups in order of first key appearance, single nodes by id
-    gid = {k: j for j, k in enumerate(dict.fromkeys(node_key)) if k}
+    gid = {k: j for j, k in enumerate(k for k in dict.fromkeys(node_key) if k)}
     gid[""] = -1
     code = np.fromiter(map(gid.__getitem__, node_key), dtype=np.int64, count=n)
     del gid[""]
