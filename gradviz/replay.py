@@ -1,0 +1,445 @@
+"""``Tape``: a fixed graph compiled once into numpy steps, replayed forward and backward.
+
+The forward runs level by level (a node's level is one more than its deepest operand), one
+vectorised step per op within a level. Chains of ``+`` whose links feed nothing else (a neuron's
+``b + w0*x0 + w1*x1 + ...``, a ``sum(...)`` of losses) run as one row-wise ``cumsum``, which adds in
+the same order as the engine, so whole neurons and sums cost one step.
+
+The backward is a pull: each op writes its operands' contributions ``d out/d child * g`` (the
+engine's formulas, in the engine's order) into a buffer laid out so that each level's nodes sum
+their contributions with one sequential ``cumsum`` per degree, adding in the order the engine's
+reverse-topological pass does, so results match the engine bit for bit wherever numpy's ``exp``,
+``log`` and ``power`` are the C library's (as on this project's machines); elsewhere within an ulp.
+"""
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+
+import numpy as np
+
+from . import engine
+from .engine import Value
+from .graph import Graph, as_graph
+
+__all__ = ["Tape"]
+
+_BINARY = ("+", "-", "*", "/", "**")
+_UNARY = ("neg", "exp", "log", "tanh", "relu", "sigmoid", "**k")
+_OPS = _BINARY + _UNARY
+
+
+def _opcode(op, arity, g):
+    """The op kind (and constant exponent, for ``**k``) of an op with ``arity`` operands."""
+    if op in _BINARY or op in _UNARY and op != "**k":
+        want = 2 if op in _BINARY else 1
+        if arity == want:
+            return op, 0.0
+        raise ValueError(f"node {_first(g, op, arity)} has op {op!r} with {arity} operands; "
+                         f"{op!r} takes {want}")
+    if op.startswith("**") and arity == 1:
+        try:
+            return "**k", float(op[2:])
+        except ValueError:
+            pass
+    raise ValueError(f"Tape cannot replay node {_first(g, op, arity)}: op {op!r} with {arity} operands "
+                     f"is not an engine op; Tape replays {', '.join(_OPS[:-1])} and '**<number>'"
+                     + (" (this graph came from PyTorch; replay the gradviz Values instead)"
+                        if g.source == "torch" else ""))
+
+
+def _first(g, op, arity):
+    ptr = g.child_ptr.tolist()
+    i = next(i for i, o in enumerate(g.ops) if o == op and ptr[i + 1] - ptr[i] == arity)
+    return f"{i} ({_label(g, i)})"
+
+
+def _label(g, i):
+    return repr(g.labels[i]) if g.labels[i] else f"unlabelled {g.ops[i] or 'leaf'}"
+
+
+class _Group:
+    """Nodes of one op within one level: ``out`` ids, operand ids ``a``/``b``, contribution slots."""
+
+    __slots__ = ("op", "out", "a", "b", "k", "km1", "pa", "pb")
+
+
+class _Chain:
+    """Equal-length ``+`` chains of one level: ``operands`` (rows x0, t1..tm), ``nodes`` (c1..cm)."""
+
+    __slots__ = ("operands", "nodes", "tops", "inner", "pos")
+
+
+class Tape:
+    """Compile the graph of ``x`` (a root Value or a Graph) once; ``run()`` replays it.
+
+    ``graph`` is the Graph whose ids index every array; ``leaves`` the leaf ids. ``run()`` reads
+    the leaves, recomputes every value and d root/d node (fresh, seeded with 1 at the root) and by
+    default writes ``.data`` and ``.grad`` into every Value.
+    """
+
+    def __init__(self, x):
+        g = as_graph(x)
+        self.graph = g
+        n = len(g)
+        if n == 0:
+            raise ValueError("Tape needs a graph with at least one node")
+        ptr, kids = g.child_ptr, g.child_ids
+        arity = np.diff(ptr)
+        self.leaves = np.flatnonzero(arity == 0)
+        self._values = g.values
+        self._leaf_values = None if g.values is None else [g.values[i] for i in self.leaves.tolist()]
+        self._root = n - 1
+
+        ar = arity.tolist()
+        table = {}  # (op, arity) -> (op kind, exponent): one check per distinct pair
+        for op, r in set(zip(g.ops, ar)):
+            if r:
+                table[op, r] = _opcode(op, r, g)
+        names = sorted({c for c, _ in table.values()})
+        code_of = {c: j for j, c in enumerate(names)}
+        table = {key: (code_of[c], k) for key, (c, k) in table.items()}
+        leaf = (-1, 0.0)
+        pairs = [table[op, r] if r else leaf for op, r in zip(g.ops, ar)]
+        codes = np.array([c for c, _ in pairs], dtype=np.intp)
+        ks = np.array([k for _, k in pairs])
+        has = arity > 0
+        a = np.full(n, -1, dtype=np.intp)
+        b = np.full(n, -1, dtype=np.intp)
+        a[has] = kids[ptr[:-1][has]]
+        two = arity == 2
+        b[two] = kids[ptr[:-1][two] + 1]
+        npar = np.bincount(kids, minlength=n)
+
+        # Reachability from the root: nodes the root does not depend on get grad 0 and send
+        # nothing back, as in the engine. A traced graph is all reachable.
+        reach = np.ones(n, dtype=bool)
+        if np.count_nonzero(npar == 0) > 1:
+            reach[:] = False
+            reach[n - 1] = True
+            pl, kl = ptr.tolist(), kids.tolist()
+            for i in range(n - 1, -1, -1):
+                if reach[i]:
+                    for c in kl[pl[i]:pl[i + 1]]:
+                        reach[c] = True
+
+        # '+' chains: c_k = c_{k-1} + t_k where c_{k-1} is a '+' used only by c_k.
+        plus = codes == code_of.get("+", -2)
+        link = np.full(n, -1, dtype=np.intp)
+        la = plus & plus[a] & (npar[a] == 1)
+        lb = plus & ~la & plus[b] & (npar[b] == 1)
+        link[la] = a[la]
+        link[lb] = b[lb]
+        other = np.where(link == a, b, a)
+        nxt = np.full(n, -1, dtype=np.intp)
+        linked = np.flatnonzero(link >= 0)
+        nxt[link[linked]] = linked
+        nxt_l, a_l, b_l, other_l = nxt.tolist(), a.tolist(), b.tolist(), other.tolist()
+        inner_ids = []
+        chain_of = {}  # top id -> (nodes c1..cm, operands x0, t1..tm)
+        for i in np.flatnonzero(plus & (link < 0) & (nxt >= 0)).tolist():
+            nodes, opnds = [i], [a_l[i], b_l[i]]
+            j = nxt_l[i]
+            while j >= 0:
+                nodes.append(j)
+                opnds.append(other_l[j])
+                j = nxt_l[j]
+            inner_ids += nodes[:-1]
+            chain_of[nodes[-1]] = (nodes, opnds)
+        inner = np.zeros(n, dtype=bool)
+        inner[inner_ids] = True
+
+        # Levels: leaves 0, an op one above its deepest operand, a chain one above all operands.
+        level = [0] * n
+        inner_l = inner.tolist()
+        for i in np.flatnonzero(has).tolist():
+            if inner_l[i]:
+                continue
+            ch = chain_of.get(i)
+            if ch is None:
+                lv = level[a_l[i]]
+                bi = b_l[i]
+                if bi >= 0 and level[bi] > lv:
+                    lv = level[bi]
+                level[i] = lv + 1
+            else:
+                lv = 1 + max([level[c] for c in ch[1]])
+                for c in ch[0]:
+                    level[c] = lv
+        level = np.array(level, dtype=np.intp)
+        self._nlevels = nlevels = int(level.max()) + 1
+
+        # Contribution slots: every parent edge of a reachable parent, except chain links. A
+        # level's receiving nodes are bucketed by degree; a bucket is a (deg, count) block whose
+        # column j holds node j's contributions in the engine's order (parent id descending).
+        E = len(kids)
+        P = np.repeat(np.arange(n), arity)
+        S = np.arange(E) - ptr[:-1][P]
+        C = kids
+        keep = reach[P] & (C != link[P])
+        deg = np.bincount(C[keep], minlength=n)
+        ek = np.flatnonzero(keep)
+        Pk, Sk, Ck = P[ek], S[ek], C[ek]
+        order = np.lexsort((Sk, -Pk, Ck, deg[Ck], level[Ck]))
+        Cs = Ck[order]
+        m = len(Cs)
+        edge_pos = np.full(E, m, dtype=np.intp)  # slot m is a dump for unreachable parents
+        self._ncontrib = m
+        self._pulls = [[] for _ in range(nlevels)]
+        if m:
+            new_child = np.r_[True, Cs[1:] != Cs[:-1]]
+            child_first = np.flatnonzero(new_child)
+            u = Cs[child_first]  # receiving nodes, sorted by (level, degree, id)
+            ul, ud = level[u], deg[u]
+            new_bucket = np.r_[True, (ul[1:] != ul[:-1]) | (ud[1:] != ud[:-1])]
+            bucket_of_child = np.cumsum(new_bucket) - 1
+            bucket_first_child = np.flatnonzero(new_bucket)
+            cnt = np.diff(np.r_[bucket_first_child, len(u)])
+            j = np.arange(len(u)) - bucket_first_child[bucket_of_child]
+            child_idx = np.cumsum(new_child) - 1  # per sorted edge: which receiving node
+            k = np.arange(m) - child_first[child_idx]
+            bstart = child_first[bucket_first_child]  # a bucket's edges are contiguous
+            bc = bucket_of_child[child_idx]
+            edge_pos[ek[order]] = bstart[bc] + k * cnt[bc] + j[child_idx]
+            for q in range(len(bucket_first_child)):
+                f, c_ = int(bucket_first_child[q]), int(cnt[q])
+                self._pulls[int(ul[f])].append((u[f:f + c_].copy(), int(bstart[q]), int(ud[f]), c_))
+
+        # Steps per level: op groups (ids grouped by op) and chain batches (grouped by length).
+        first = ptr[:-1]
+        tops = np.array(sorted(chain_of), dtype=np.intp)
+        is_top = np.zeros(n, dtype=bool)
+        is_top[tops] = True
+        ops_ids = np.flatnonzero(has & ~inner & ~is_top)
+        ops_ids = ops_ids[np.lexsort((ops_ids, codes[ops_ids], level[ops_ids]))]
+        self._groups = [[] for _ in range(nlevels)]
+        if len(ops_ids):
+            cut = np.flatnonzero(np.r_[True, (level[ops_ids][1:] != level[ops_ids][:-1])
+                                       | (codes[ops_ids][1:] != codes[ops_ids][:-1]), True])
+            for s0, s1 in zip(cut[:-1].tolist(), cut[1:].tolist()):
+                ids = ops_ids[s0:s1]
+                gr = _Group()
+                gr.op, gr.out = names[codes[ids[0]]], ids
+                gr.a = a[ids]
+                gr.pa = edge_pos[first[ids]]
+                binary = gr.op in _BINARY
+                gr.b = b[ids] if binary else None
+                gr.pb = edge_pos[first[ids] + 1] if binary else None
+                gr.k = ks[ids] if gr.op == "**k" else None
+                gr.km1 = gr.k - 1.0 if gr.op == "**k" else None
+                self._groups[int(level[ids[0]])].append(gr)
+        self._chains = [[] for _ in range(nlevels)]
+        batches = defaultdict(list)
+        for t in tops.tolist():
+            batches[int(level[t]), len(chain_of[t][0])].append(t)
+        for (lv, _), ts in sorted(batches.items()):
+            ch = _Chain()
+            ch.operands = np.array([chain_of[t][1] for t in ts], dtype=np.intp)
+            ch.nodes = np.array([chain_of[t][0] for t in ts], dtype=np.intp)
+            ch.tops = ch.nodes[:, -1].copy()
+            ch.inner = ch.nodes[:, :-1].copy()
+            # contribution slots of the operands: c1's two edges, then each c_k's non-link edge
+            c1 = ch.nodes[:, 0]
+            rest = ch.nodes[:, 1:]
+            ch.pos = np.concatenate([edge_pos[first[c1]][:, None], edge_pos[first[c1] + 1][:, None],
+                                     edge_pos[first[rest] + (link[rest] == a[rest])]], axis=1)
+            self._chains[lv].append(ch)
+
+    def __repr__(self):
+        return f"<Tape of {len(self.graph)} values, {self._nlevels} levels>"
+
+    # ---- inputs ---------------------------------------------------------------------------
+
+    def leaf_data(self):
+        """A full-length array: ``graph.data`` with every leaf's current ``.data`` from its Value."""
+        d = np.array(self.graph.data, dtype=np.float64)
+        if self._leaf_values is not None:
+            d[self.leaves] = self._read_leaves()
+        return d
+
+    def _read_leaves(self):
+        vals = [v.data for v in self._leaf_values]
+        try:
+            return np.array(vals, dtype=np.float64)
+        except (TypeError, ValueError):
+            for v in self._leaf_values:
+                try:
+                    float(v.data)
+                except (TypeError, ValueError):
+                    raise TypeError(f"leaf {engine._name(v)} has data {v.data!r}, which is not a number; "
+                                    f"set it to a float") from None
+            raise
+
+    def _start(self, data):
+        n = len(self.graph)
+        d = np.empty(n)
+        if data is not None:
+            src = np.asarray(data, dtype=np.float64)
+            if src.shape != (n,):
+                raise ValueError(f"data must be a float array of length {n} (one entry per node, "
+                                 f"leaves used), got shape {src.shape}")
+            d[self.leaves] = src[self.leaves]
+        elif self._leaf_values is not None:
+            d[self.leaves] = self._read_leaves()
+        else:
+            d[self.leaves] = self.graph.data[self.leaves]
+        return d
+
+    # ---- replay ---------------------------------------------------------------------------
+
+    def forward(self, data=None):
+        """Values of every node from the leaves (``data`` or the Values); nothing is written."""
+        d = self._start(data)
+        with np.errstate(all="ignore"):
+            for lv in range(1, self._nlevels):
+                for ch in self._chains[lv]:
+                    m = d[ch.operands]
+                    np.cumsum(m, axis=1, out=m)
+                    d[ch.nodes] = m[:, 1:]
+                for gr in self._groups[lv]:
+                    d[gr.out] = self._fwd(gr, d)
+        return d
+
+    def run(self, write_back=True, data=None):
+        """Forward and backward of the whole graph; returns ``(data, grad)`` arrays by id.
+
+        Leaves come from ``data`` (a full-length array; its leaf entries are used) or else from
+        the leaves' Values. With ``write_back`` every Value gets its ``.data`` and ``.grad``
+        (grads are d root/d node, not accumulated). A failing op raises the engine's error and
+        changes nothing.
+        """
+        if write_back and self._values is None:
+            raise ValueError("this Tape's graph has no Values to write into (it was loaded from JSON "
+                             "or PyTorch); call run(write_back=False) and use the returned arrays")
+        d = self.forward(data)
+        grad = self._backward(d)
+        if write_back:
+            for v, x, gx in zip(self._values, d.tolist(), grad.tolist()):
+                v.data = x
+                v.grad = gx
+        return d, grad
+
+    def _backward(self, d):
+        grad = np.zeros(len(d))
+        grad[self._root] = 1.0
+        contrib = np.empty(self._ncontrib + 1)
+        with np.errstate(all="ignore"):
+            for lv in range(self._nlevels - 1, -1, -1):
+                for nodes, start, deg, cnt in self._pulls[lv]:
+                    if deg == 1:
+                        grad[nodes] = contrib[start:start + cnt]
+                    else:
+                        block = contrib[start:start + deg * cnt].reshape(deg, cnt)
+                        np.cumsum(block, axis=0, out=block)  # sequential: the engine's order
+                        grad[nodes] = block[-1]
+                for ch in self._chains[lv]:
+                    gt = grad[ch.tops][:, None]
+                    grad[ch.inner] = gt
+                    contrib[ch.pos] = gt
+                for gr in self._groups[lv]:
+                    self._bwd(gr, d, grad[gr.out], contrib)
+            grad += 0.0  # the engine's sums start at +0.0, so it never reports -0.0
+        return grad
+
+    # ---- ops: the engine's forward and local derivatives, vectorised ------------------------
+
+    def _fwd(self, gr, d):
+        op, A = gr.op, d[gr.a]
+        if op == "*":
+            return A * d[gr.b]
+        if op == "+":
+            return A + d[gr.b]
+        if op == "relu":
+            return np.where(A > 0.0, A, 0.0)
+        if op == "-":
+            return A - d[gr.b]
+        if op == "neg":
+            return -A
+        if op == "tanh":  # math.tanh, as the engine: numpy's own tanh can differ in the last bit
+            return np.fromiter(map(math.tanh, A.tolist()), np.float64, len(A))
+        if op == "/":
+            B = d[gr.b]
+            self._check(gr, B == 0.0, lambda i: self._standin(gr.a[i], A[i]) / self._standin(gr.b[i], B[i]))
+            return A / B
+        if op == "exp":
+            out = np.exp(A)
+            self._check(gr, np.isinf(out) & np.isfinite(A), lambda i: self._standin(gr.a[i], A[i]).exp())
+            return out
+        if op == "log":
+            self._check(gr, ~(A > 0.0), lambda i: self._standin(gr.a[i], A[i]).log())
+            return np.log(A)
+        if op == "sigmoid":
+            pos = np.exp(-A)
+            e = np.exp(A)
+            return np.where(A >= 0.0, 1.0 / (1.0 + pos), e / (1.0 + e))
+        K = gr.k if op == "**k" else d[gr.b]
+        out = np.power(A, K)
+        bad = ((A < 0.0) & ((K != np.floor(K)) | np.isinf(K))) | ((A == 0.0) & (K < 0.0)) \
+            | (np.isinf(out) & np.isfinite(A) & np.isfinite(K))
+        if bad.any():
+            for i in np.flatnonzero(bad).tolist():  # the engine decides: raise, or a value
+                out[i] = engine._power(self._standin(gr.a[i], A[i]), float(K[i]))
+        return out
+
+    def _check(self, gr, bad, engine_op):
+        """Where the vector op may differ from the engine (an error), let the engine raise."""
+        if bad.any():
+            for i in np.flatnonzero(bad).tolist():
+                engine_op(i)
+
+    def _standin(self, i, x):
+        """A leaf Value with node ``i``'s label and op, so engine errors name the node as usual."""
+        v = Value(float(x), label=self.graph.labels[i])
+        v._op = self.graph.ops[i] if self.graph.child_ptr[i + 1] > self.graph.child_ptr[i] else ""
+        return v
+
+    def _bwd(self, gr, d, g, contrib):
+        op, A = gr.op, d[gr.a]
+        if op == "*":
+            contrib[gr.pa] = d[gr.b] * g
+            contrib[gr.pb] = A * g
+        elif op == "+":
+            contrib[gr.pa] = g
+            contrib[gr.pb] = g
+        elif op == "relu":
+            contrib[gr.pa] = np.where(A > 0.0, g, 0.0)
+        elif op == "-":
+            contrib[gr.pa] = g
+            contrib[gr.pb] = -g
+        elif op == "neg":
+            contrib[gr.pa] = -g
+        elif op == "tanh":
+            out = d[gr.out]
+            contrib[gr.pa] = (1.0 - out * out) * g
+        elif op == "/":
+            B = d[gr.b]
+            contrib[gr.pa] = g / B
+            contrib[gr.pb] = -(g * d[gr.out] / B)
+        elif op == "exp":
+            contrib[gr.pa] = d[gr.out] * g
+        elif op == "log":
+            contrib[gr.pa] = g / A
+        elif op == "sigmoid":
+            out = d[gr.out]
+            contrib[gr.pa] = out * (1.0 - out) * g
+        elif op == "**k":
+            contrib[gr.pa] = _dpow(A, gr.k, gr.km1) * g
+        else:  # "**"
+            B = d[gr.b]
+            contrib[gr.pa] = _dpow(A, B, B - 1.0) * g
+            out = d[gr.out]
+            contrib[gr.pb] = np.where(A > 0.0, out * np.log(A), np.where(out == 0.0, 0.0, math.nan)) * g
+
+
+def _dpow(x, k, km1):
+    """The engine's ``_dpow`` on arrays: k * x**(k-1); 0 for k == 0; +-inf for 0 to a power below 1."""
+    p = np.power(x, km1)
+    zero_neg = (x == 0.0) & (km1 < 0.0)
+    over = np.isinf(p) & np.isfinite(x) & np.isfinite(km1) & ~zero_neg & (k != 0.0)
+    if over.any():  # Python's float power raises here; let the engine's _dpow do exactly that
+        for i in np.flatnonzero(over).tolist():
+            engine._dpow(float(x[i]), float(k[i]))
+    out = k * p
+    out[zero_neg] = np.copysign(np.inf, k[zero_neg])
+    out[k == 0.0] = 0.0
+    return out
