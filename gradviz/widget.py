@@ -91,8 +91,8 @@ class GraphWidget(anywidget.AnyWidget):
         with self.hold_sync():
             self._structure = {
                 "version": 1, "n": n, "root": n - 1, "source": g.source,
-                "labels": list(g.labels), "ops": list(g.ops), "kinds": list(g.kinds),
-                "scopes": list(g.scopes), "controls": self._controls,
+                "labels": list(g.labels), "ops": _coded(g.ops), "kinds": _coded(g.kinds),
+                "scopes": _coded(g.scopes), "controls": self._controls,
                 "control_init": [float(self._init[i]) for i in self._controls],
                 "readonly": _READONLY if self.readonly else "",
             }
@@ -325,6 +325,13 @@ class GraphWidget(anywidget.AnyWidget):
         if req is not None:
             self._ack = int(req)
             self._states_to_send.add("_ack")  # sent even if equal: the page waits for it
+
+
+def _coded(column):
+    """A column with few distinct strings as {"table": [...], "index": [...]} (smaller JSON)."""
+    table = sorted(set(column))
+    code = {s: k for k, s in enumerate(table)}
+    return {"table": table, "index": [code[s] for s in column]}
 
 
 def _floats(a):

@@ -25,6 +25,12 @@ export function toInt32(v) {
   return new Int32Array(buf.slice(off, off + len));
 }
 
+/** A string column sent as a plain array or as {table, index} (see widget.py, _coded). */
+export function decodeColumn(c) {
+  if (Array.isArray(c)) return c;
+  return Array.from(c.index, (k) => c.table[k]);
+}
+
 /** Children of node i are childIdx[childPtr[i] .. childPtr[i+1]). */
 export function childrenOf(childPtr, childIdx, i) {
   return childIdx.subarray(childPtr[i], childPtr[i + 1]);
@@ -114,12 +120,18 @@ export function scopePrefixes(scope) {
   return parts.map((_, k) => parts.slice(0, k + 1).join("/"));
 }
 
-/** What a click on a box offers: expanding it when it is a group; collapsing each scope that
- *  contains its node (innermost first), unless that scope is already a collapsed box. */
-export function groupActions(boxGroup, nodeScope, collapsed) {
+/** What selecting a box (or a node found by search) offers: expanding it when it is a group, or
+ *  the group hiding the node when it is not drawn (`shown` false); else collapsing each scope that
+ *  contains the node (innermost first). */
+export function groupActions(boxGroup, nodeScope, collapsed, shown = true) {
   if (boxGroup) return { expand: [boxGroup], collapse: [] };
   const folded = new Set(collapsed || []);
-  return { expand: [], collapse: scopePrefixes(nodeScope).filter((p) => !folded.has(p)).reverse() };
+  const prefixes = scopePrefixes(nodeScope);
+  if (!shown) {  // the node is inside a folded group: offer to open the group that hides it
+    const outer = prefixes.find((p) => folded.has(p));
+    return { expand: outer ? [outer] : [], collapse: [] };
+  }
+  return { expand: [], collapse: prefixes.filter((p) => !folded.has(p)).reverse() };
 }
 
 /** Slider range around a leaf's initial value: [v - s, v + s], s = max(1, |v|), 200 steps. */

@@ -56,8 +56,8 @@ export class SvgView {
     this.svg = container.firstChild;
     this.world = this.svg.querySelector(".gv-world");
     this.boxes = Array.from(this.svg.querySelectorAll(".gv-box"));
-    this.dText = Array.from(this.svg.querySelectorAll(".gv-d"));
-    this.gText = Array.from(this.svg.querySelectorAll(".gv-g"));
+    this.dText = this.boxes.map((b) => b.querySelector(".gv-d"));
+    this.gText = this.boxes.map((b) => b.querySelector(".gv-g"));
     this.edges = Array.from(this.svg.querySelectorAll(".gv-edge"));
     this.opEdges = Array.from(this.svg.querySelectorAll(".gv-opedge"));
   }
@@ -66,8 +66,9 @@ export class SvgView {
     const s = this.s;
     for (let i = 0; i < s.n; i++) {
       const t = boxTexts(s, i, data, grad, this.showGrads);
-      if (this.dText[i].textContent !== t[1]) this.dText[i].textContent = t[1];
-      if (this.showGrads && this.gText[i].textContent !== t[2]) this.gText[i].textContent = t[2];
+      const d = this.dText[i], g = this.gText[i];
+      if (d && d.textContent !== t[1]) d.textContent = t[1];
+      if (g && t[2] !== undefined && g.textContent !== t[2]) g.textContent = t[2];
     }
     const m = maxAbsGrad(s, grad);
     for (let k = 0; k < this.edges.length; k++) {

@@ -9,7 +9,7 @@ import { Coalescer, mergeSet } from "./coalesce.js";
 import { escapeXml, fmt4, fmtFull, nodeName } from "./format.js";
 import { lodLevel, SpatialGrid, Viewport } from "./geometry.js";
 import {
-  childrenOf, groupActions, lineage, localDerivatives, search, sliderRange, toFloat64, toInt32,
+  childrenOf, decodeColumn, groupActions, lineage, localDerivatives, search, sliderRange, toFloat64, toInt32,
   viewAdjacency,
 } from "./graph.js";
 import { makeScene } from "./scene.js";
@@ -110,6 +110,7 @@ function render({ model, el }) {
   const alert = h("div", { role: "alert", class: "gv-alert" });
   const stage = h("div", { class: "gv-stage", tabindex: "0", "aria-label": "graph view: drag to pan, wheel to zoom, click a node to select it" });
   const tip = h("div", { class: "gv-tip", role: "tooltip" });
+  tip.hidden = true;
   const stageWrap = h("div", { class: "gv-stagewrap" }, stage, tip);
   const output = h("section", { class: "gv-output", "aria-label": "last nudge" });
   const info = h("section", { class: "gv-info", "aria-label": "selection" });
@@ -123,7 +124,8 @@ function render({ model, el }) {
 
   // ---- state from the kernel --------------------------------------------------------------------
   function loadStructure() {
-    st.structure = model.get("_structure");
+    const raw = model.get("_structure");
+    st.structure = { ...raw, ops: decodeColumn(raw.ops), kinds: decodeColumn(raw.kinds), scopes: decodeColumn(raw.scopes) };
     st.childPtr = toInt32(model.get("_child_ptr"));
     st.childIdx = toInt32(model.get("_child_idx"));
     root.dataset.source = st.structure.source;
@@ -165,6 +167,18 @@ function render({ model, el }) {
     const [W, H] = st.size;
     if (!W || !H || !st.scene) return;
     st.vp.fit(st.scene.width, st.scene.height, W, H);
+    applyTransform();
+  }
+
+  // First view: the whole graph if its text is readable that way, else the output at a readable
+  // zoom (Fit or a double-click on the background shows everything).
+  function firstView() {
+    fit();
+    const s = st.scene, [W, H] = st.size;
+    if (lodLevel(st.vp.scale) === "text" || !s.n) return;
+    const b = s.boxOfNode.get(st.structure.root) ?? s.n - 1;
+    st.vp.scale = 0.9;
+    st.vp.centreOn(s.x[b] - W / (2 * 0.9) + s.w[b] / 2 + 24, s.y[b], W, H);
     applyTransform();
   }
 
@@ -225,8 +239,10 @@ function render({ model, el }) {
     const r = sliderRange(s.control_init[s.controls.indexOf(id)]);
     const slider = h("input", { type: "range", "aria-label": `${name} slider`, min: r.min, max: r.max, step: r.step, value: v });
     const num = h("input", { type: "number", "aria-label": name, step: "any", value: String(v), class: "gv-num" });
+    const ctl = { num, slider, range: r, shown: v };
     slider.addEventListener("input", (ev) => {
       num.value = slider.value;
+      ctl.shown = Number(slider.value);
       setLeaf(id, Number(slider.value), ev.timeStamp || performance.now());
     });
     let lastSent = null;
@@ -235,11 +251,12 @@ function render({ model, el }) {
       const x = Number(num.value);
       if (x === lastSent && x === st.data[id]) return;
       lastSent = x;
+      ctl.shown = x;
       setLeaf(id, x, ev.timeStamp || performance.now());
     };
     num.addEventListener("keydown", (ev) => { if (ev.key === "Enter") { ev.preventDefault(); commit(ev); } });
     num.addEventListener("change", commit);
-    st.controls.set(id, { num, slider, range: r });
+    st.controls.set(id, ctl);
     return h("div", { class: `gv-ctl gv-${s.kinds[id]}` }, h("span", { class: "gv-ctl-name", text: name }), slider, num);
   }
 
@@ -266,7 +283,9 @@ function render({ model, el }) {
   function updateControls() {
     for (const [id, c] of st.controls) {
       const v = st.data[id];
-      if (document.activeElement !== c.num && c.num.getRootNode().activeElement !== c.num) c.num.value = String(v);
+      // leave the box alone while the user is typing in it (focused, text not yet committed)
+      const focused = c.num.getRootNode().activeElement === c.num;
+      if (!(focused && Number(c.num.value) !== c.shown)) { c.num.value = String(v); c.shown = v; }
       if (v < Number(c.slider.min)) c.slider.min = String(v);
       if (v > Number(c.slider.max)) c.slider.max = String(v);
       if (Number(c.slider.value) !== v) c.slider.value = String(v);
@@ -300,7 +319,7 @@ function render({ model, el }) {
     const group = b >= 0 ? s.group[b] : "";
     const kids = [h("h4", { text: group ? `group ${group}` : nodeName(S.labels[id], S.ops[id], id) })];
     kids.push(h("p", { text: group ? `${s.size[b]} values; shows its output's data and grad` : `${S.kinds[id]}${S.ops[id] ? ", op " + S.ops[id] : ""}${S.scopes[id] ? ", in " + S.scopes[id] : ""}` }));
-    const acts = groupActions(group, group ? "" : S.scopes[id], s.collapsed);
+    const acts = groupActions(group, group ? "" : S.scopes[id], s.collapsed, b >= 0);
     for (const key of acts.expand) {
       const e = btn(`Expand ${key}`, "show the values inside this group");
       e.onclick = () => model.send({ type: "expand", key });
@@ -526,7 +545,7 @@ function render({ model, el }) {
     const first = !st.size[0] && r.width > 0;
     st.size = [r.width, r.height];
     if (!r.width || !r.height) return;
-    if (first || !st.fitted) { fit(); st.fitted = true; } else applyTransform();
+    if (first || !st.fitted) { firstView(); st.fitted = true; } else applyTransform();
     if (!st.ready) {
       st.ready = true;
       afterPaint(() => {

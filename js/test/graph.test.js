@@ -1,0 +1,63 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import {
+  decodeColumn, groupActions, lineage, localDerivatives, scopePrefixes, search, sliderRange,
+  toFloat64, toInt32, viewAdjacency,
+} from "../src/graph.js";
+
+test("buffers decode to typed arrays, unaligned ones by copy", () => {
+  const f = new Float64Array([2, -3, 6.5]);
+  assert.deepEqual(Array.from(toFloat64(new DataView(f.buffer))), [2, -3, 6.5]);
+  const shifted = new Uint8Array(25);
+  shifted.set(new Uint8Array(f.buffer), 1);
+  assert.deepEqual(Array.from(toFloat64(new DataView(shifted.buffer, 1, 24))), [2, -3, 6.5]);
+  assert.deepEqual(Array.from(toInt32(new DataView(new Int32Array([0, 2, 5]).buffer))), [0, 2, 5]);
+  assert.deepEqual(decodeColumn({ table: ["", "*", "+"], index: [0, 1, 2, 1] }), ["", "*", "+", "*"]);
+});
+
+test("local derivatives of every engine op", () => {
+  assert.deepEqual(localDerivatives("*", -6, [2, -3]), [-3, 2]);
+  assert.deepEqual(localDerivatives("+", 5, [2, 3]), [1, 1]);
+  assert.deepEqual(localDerivatives("-", 1, [4, 3]), [1, -1]);
+  assert.deepEqual(localDerivatives("/", 2, [4, 2]), [0.5, -1]);
+  assert.deepEqual(localDerivatives("**2.0", 9, [3]), [6]);
+  assert.ok(Math.abs(localDerivatives("tanh", 0.7071, [0.8814])[0] - 0.5) < 1e-4);
+  assert.deepEqual(localDerivatives("relu", 0, [-1]), [0]);
+  assert.deepEqual(localDerivatives("exp", 2, [Math.log(2)]), [2]);
+  assert.deepEqual(localDerivatives("log", 0, [4]), [0.25]);
+  assert.equal(localDerivatives("MulBackward0", 1, [1, 1]), null);
+});
+
+test("lineage: what a box depends on and what depends on it, iteratively on a deep chain", () => {
+  // 0 -> 2, 1 -> 2, 2 -> 3, 4 -> 3  (child -> parent)
+  const adj = viewAdjacency(5, [0, 1, 2, 4], [2, 2, 3, 3]);
+  const m = lineage(adj, 2);
+  assert.deepEqual(Array.from(m.dependsOn), [1, 1, 0, 0, 0]);
+  assert.deepEqual(Array.from(m.dependents), [0, 0, 0, 1, 0]);
+  const n = 100000, src = [], dst = [];
+  for (let i = 0; i + 1 < n; i++) { src.push(i); dst.push(i + 1); }
+  const deep = lineage(viewAdjacency(n, src, dst), n - 1);
+  assert.equal(deep.dependsOn.reduce((a, b) => a + b, 0), n - 1);
+});
+
+test("search ranks exact, then prefix, then substring matches", () => {
+  const labels = ["ab", "", "a", "ba", "abc", "A"];
+  assert.deepEqual(search(labels, "a"), [2, 5, 0, 4, 3]);
+  assert.deepEqual(search(labels, "  "), []);
+  assert.deepEqual(search(labels, "zz"), []);
+});
+
+test("group actions: expand a group, open the group hiding a node, collapse scopes", () => {
+  assert.deepEqual(scopePrefixes("MLP#7/layers.1/neurons.3"), ["MLP#7", "MLP#7/layers.1", "MLP#7/layers.1/neurons.3"]);
+  assert.deepEqual(groupActions("MLP#7", "", []), { expand: ["MLP#7"], collapse: [] });
+  assert.deepEqual(groupActions("", "MLP#7/layers.1/neurons.3", ["MLP#1", "MLP#7/layers.0"]),
+    { expand: [], collapse: ["MLP#7/layers.1/neurons.3", "MLP#7/layers.1", "MLP#7"] });
+  assert.deepEqual(groupActions("", "layers.0/neurons.0", ["layers.0"], false), { expand: ["layers.0"], collapse: [] });
+  assert.deepEqual(groupActions("", "", []), { expand: [], collapse: [] });
+});
+
+test("slider range is centred on the starting value", () => {
+  assert.deepEqual(sliderRange(2), { min: 0, max: 4, step: 0.02 });
+  assert.deepEqual(sliderRange(0.1), { min: -0.9, max: 1.1, step: 0.01 });
+  assert.deepEqual(sliderRange(NaN), { min: -1, max: 1, step: 0.01 });
+});

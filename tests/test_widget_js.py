@@ -1,0 +1,383 @@
+"""The widget's JavaScript on its own (layer c of docs/browser-testing.md): `node --test` on the
+pure modules in js/test, then the built ESM in a plain page with a stand-in anywidget model whose
+messages are answered by a real GraphWidget in this process (no Jupyter, no kernel) in Chromium.
+Screenshots go to tests/artifacts/widget/."""
+from __future__ import annotations
+
+import math
+import shutil as _shutil
+
+import numpy as np
+import pytest
+
+from conftest import IN_CI, chromium_path
+
+import base64
+import os
+import subprocess
+import time
+import functools
+import http.server
+import json
+import pathlib
+import shutil
+import tempfile
+import threading
+
+STATIC = pathlib.Path(__file__).resolve().parents[1] / "gradviz" / "static"
+CHROMIUM = "/usr/bin/chromium"
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+PAGE = """<!doctype html><html><head><meta charset="utf-8"><title>gradviz widget page</title>
+<link rel="stylesheet" href="widget.css"><style>body{margin:8px;font-family:sans-serif}</style></head>
+<body class="%(body_class)s"><div id="out" style="width:%(width)spx"></div>
+<script type="module">
+import widget from "./widget.js";
+const b64 = (s) => { const b = atob(s); const u = new Uint8Array(b.length); for (let i = 0; i < b.length; i++) u[i] = b.charCodeAt(i); return new DataView(u.buffer); };
+const decode = (st) => { const o = {}; for (const [k, v] of Object.entries(st)) o[k] = (v && v.__bytes__ !== undefined) ? b64(v.__bytes__) : v; return o; };
+const state = decode(window.__initial);
+const handlers = {};
+window.__sent = []; window.__saved = 0;
+const fire = (keys) => { for (const k of keys) for (const fn of (handlers["change:" + k] || []).slice()) fn(); };
+const model = {
+  get: (k) => state[k],
+  set: (k, v) => { state[k] = v; window.__sets = (window.__sets || []).concat([[k, v]]); fire([k]); },
+  on: (ev, fn) => { (handlers[ev] = handlers[ev] || []).push(fn); },
+  off: (ev, fn) => { handlers[ev] = (handlers[ev] || []).filter((f) => f !== fn); },
+  save_changes: () => { window.__saved++; },
+  send: (msg) => { window.__sent.push(msg); },
+};
+window.__update = (patch) => { const p = decode(patch); Object.assign(state, p); fire(Object.keys(p)); };
+window.__state = state;
+widget.render({ model, el: document.getElementById("out") });
+</script></body></html>"""
+
+
+def encode_state(w, keys=None):
+    """The widget's synced state as JSON-able dict; bytes as {"__bytes__": base64}."""
+    st = w.get_state(keys)
+    out = {}
+    for k, v in st.items():
+        if isinstance(v, (bytes, bytearray, memoryview)):
+            out[k] = {"__bytes__": base64.b64encode(bytes(v)).decode()}
+        else:
+            out[k] = v
+    return out
+
+
+class Server:
+    """http.server on 127.0.0.1 serving a temp folder with the bundle and a page."""
+
+    def __init__(self):
+        self.dir = pathlib.Path(tempfile.mkdtemp(prefix="gradviz-page-"))
+        for f in ("widget.js", "widget.css"):
+            shutil.copy(STATIC / f, self.dir / f)
+        handler = functools.partial(_Quiet, directory=str(self.dir))
+        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        self.thread.start()
+        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
+
+    def page(self, name, width=1100, body_class=""):
+        (self.dir / name).write_text(PAGE % {"width": width, "body_class": body_class})
+        return f"{self.url}/{name}"
+
+    def close(self):
+        self.httpd.shutdown()
+        self.httpd.server_close()
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+class _Quiet(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *a):
+        pass
+
+
+class WidgetPage:
+    """A GraphWidget shown in a Playwright page; `pump()` answers the page's messages with it."""
+
+    def __init__(self, page, server, widget, name="w.html", width=1100, body_class=""):
+        self.page, self.w = page, widget
+        self.sent = []
+        url = server.page(name, width, body_class)
+        page.add_init_script(f"window.__initial = {json.dumps(encode_state(widget))};")
+        page.goto(url)
+        page.wait_for_selector(".gradviz-root[data-gradviz-ready='1']", timeout=10_000)
+
+    def pump(self, timeout=5.0):
+        """Answer every message the page sent so far, the way the kernel would. Returns them."""
+        msgs = self.page.evaluate("() => window.__sent.splice(0)")
+        for m in msgs:
+            changed = {}
+            orig = self.w.send_state
+
+            def capture(key=None, _orig=orig):
+                keys = [key] if isinstance(key, str) else list(key or self.w.keys)
+                changed.update(encode_state(self.w, keys))
+            self.w.send_state = capture
+            try:
+                self.w._on_msg(self.w, m, [])
+            finally:
+                self.w.send_state = orig
+            self.page.evaluate("(p) => window.__update(p)", changed)
+            self.sent.append(m)
+        return msgs
+
+    def sync_from_python(self, keys):
+        """Push traits changed by Python code (w.nudge(...)) to the page."""
+        self.page.evaluate("(p) => window.__update(p)", encode_state(self.w, keys))
+
+
+ROOT = pathlib.Path(__file__).resolve().parents[1]
+SHOTS = ROOT / "tests" / "artifacts" / "widget"
+
+
+def test_js_modules_with_node_test_runner():
+    node = _shutil.which("node")
+    if not node:
+        if IN_CI:
+            pytest.fail("node is required in CI for the widget's JS tests")
+        pytest.skip("node is not installed; the widget's JS tests need node >= 18")
+    r = subprocess.run([node, "--test", "test/"], cwd=ROOT / "js", capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r.stdout[-4000:] + r.stderr[-2000:]
+    assert "# fail 0" in r.stdout
+
+
+# ---- pages ----------------------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def browser():
+    path = chromium_path()
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        path = None
+    if not path:
+        if IN_CI:
+            pytest.fail("chromium and playwright are required in CI (apt-get install chromium)")
+        pytest.skip("chromium or playwright missing: apt-get install chromium; pip install playwright")
+    srv = Server()
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=path, args=ARGS)
+        yield b, srv
+        b.close()
+    srv.close()
+
+
+@pytest.fixture
+def open_widget(browser, request):
+    b, srv = browser
+    pages = []
+
+    def open_(w, width=1100, dark=False):
+        ctx = b.new_context(viewport={"width": width + 40, "height": 1000},
+                            color_scheme="dark" if dark else "light", accept_downloads=True)
+        pg = ctx.new_page()
+        errors = []
+        pg.on("pageerror", lambda e: errors.append(str(e)))
+        wp = WidgetPage(pg, srv, w, name=f"{request.node.name}.html", width=width)
+        wp.errors = errors
+        pages.append((ctx, wp))
+        return wp
+
+    yield open_
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    for k, (ctx, wp) in enumerate(pages):
+        wp.page.screenshot(path=str(SHOTS / f"{request.node.name}{'-' + str(k) if k else ''}.png"), full_page=True)
+        ctx.close()
+        assert not wp.errors, wp.errors
+
+
+def lecture():
+    from gradviz import Value
+    a = Value(2.0, label="a"); b = Value(-3.0, label="b"); c = Value(10.0, label="c")
+    e = a * b; e.label = "e"
+    d = e + c; d.label = "d"
+    f = Value(-2.0, label="f")
+    L = d * f; L.label = "L"
+    return L, dict(a=a, b=b, c=c, d=d, e=e, f=f, L=L)
+
+
+def table(pg):
+    rows = pg.get_by_role("table", name="gradviz values").locator("tbody tr")
+    return {r[0]: r[1:] for r in rows.evaluate_all(
+        "rs => rs.map(r => [...r.children].map(c => c.textContent))")}
+
+
+def root_attr(pg, name):
+    return pg.locator(".gradviz-root").get_attribute(name)
+
+
+def wait_nudges(pg, n):
+    pg.wait_for_function(f"() => document.querySelector('.gradviz-root').dataset.nudgeCount === '{n}'", timeout=5000)
+
+
+def test_lecture_graph_page_contract(open_widget):
+    from gradviz.widget import GraphWidget
+    L, v = lecture()
+    wp = open_widget(GraphWidget(L))
+    pg = wp.page
+    assert float(root_attr(pg, "data-render-ms")) > 0 and root_attr(pg, "data-renderer") == "svg"
+    t = table(pg)
+    assert t["L"] == ["*", "-8.0000", "1.0000"] and t["a"] == ["", "2.0000", "6.0000"]
+    assert t["b"][1:] == ["-3.0000", "-4.0000"] and t["f"][1:] == ["-2.0000", "4.0000"]
+    drawn = pg.locator(".gv-svg text").all_text_contents()
+    assert "data -8.0000" in drawn and "grad 6.0000" in drawn and "*" in drawn
+    for name in "abcf":
+        assert pg.get_by_role("spinbutton", name=name, exact=True).count() == 1
+        assert pg.get_by_role("slider", name=f"{name} slider").count() == 1
+    for name in ("Step along gradient", "Reset", "Hide grads", "Download SVG", "Download PNG", "Fit"):
+        assert pg.get_by_role("button", name=name, exact=True).count() == 1
+    assert pg.get_by_role("spinbutton", name="step size").count() == 1
+    inputs = pg.locator(".gradviz-root input, .gradviz-root select")
+    assert inputs.count() >= 10
+    assert all(x == "true" for x in inputs.evaluate_all("es => es.map(e => e.dataset.lmSuppressShortcuts)"))
+
+
+def test_typing_a_value_nudges_and_the_kernel_agrees(open_widget):
+    from gradviz.widget import GraphWidget
+    L, v = lecture()
+    wp = open_widget(GraphWidget(L))
+    pg = wp.page
+    box = pg.get_by_role("spinbutton", name="a", exact=True)
+    box.fill("2.01")
+    box.press("Enter")
+    sent = wp.pump()
+    assert [m["type"] for m in sent] == ["set"] and list(sent[0]["values"].values()) == [2.01]
+    wait_nudges(pg, 1)
+    assert v["a"].data == 2.01 and f"{L.data:.4f}" == "-7.9400"
+    assert table(pg)["L"][1] == "-7.9400"
+    assert "data -7.9400" in pg.locator(".gv-svg text").all_text_contents()
+    assert float(root_attr(pg, "data-last-nudge-ms")) > 0
+    out = pg.get_by_role("table", name="last nudge").inner_text()
+    assert "0.060000" in out and "-8.0000" in out and "-7.9400" in out  # predicted and actual
+    # Python-side changes reach the page too
+    wp.w.reset()
+    wp.sync_from_python(["_data", "_grad", "last_nudge", "error"])
+    assert table(pg)["L"][1] == "-8.0000"
+    assert box.input_value() == "2"
+
+
+def test_slider_drag_is_coalesced(open_widget):
+    from gradviz.widget import GraphWidget
+    L, v = lecture()
+    wp = open_widget(GraphWidget(L))
+    pg = wp.page
+    slider = pg.get_by_role("slider", name="c slider")
+    slider.focus()
+    for _ in range(30):
+        slider.press("ArrowRight")
+    first = wp.pump()  # the first value went out at once; the other 29 wait, merged into one
+    assert len(first) == 1
+    second = wp.pump()
+    assert len(second) == 1 and wp.pump() == []
+    wait_nudges(pg, 2)
+    assert math.isclose(v["c"].data, 10.0 + 30 * 0.1)
+    assert table(pg)["c"][1] == f"{v['c'].data:.4f}" and table(pg)["L"][1] == f"{L.data:.4f}"
+
+
+def test_failed_nudge_shows_the_error_and_changes_nothing(open_widget):
+    from gradviz import Value
+    from gradviz.widget import GraphWidget
+    x = Value(2.0, label="x")
+    y = (x * 1.0).log(); y.label = "y"
+    wp = open_widget(GraphWidget(y))
+    pg = wp.page
+    box = pg.get_by_role("spinbutton", name="x", exact=True)
+    box.fill("-1")
+    box.press("Enter")
+    wp.pump()
+    wait_nudges(pg, 1)
+    alert = pg.get_by_role("alert")
+    assert "log" in alert.inner_text()
+    assert x.data == 2.0 and table(pg)["x"][1] == "2.0000" and table(pg)["y"][1] == f"{math.log(2):.4f}"
+    box.fill("3")
+    box.press("Enter")
+    wp.pump()
+    wait_nudges(pg, 2)
+    assert alert.is_hidden() and table(pg)["y"][1] == f"{math.log(3):.4f}"
+
+
+def test_buttons_step_reset_grads_and_tooltip(open_widget):
+    from gradviz.widget import GraphWidget
+    L, v = lecture()
+    wp = open_widget(GraphWidget(L))
+    pg = wp.page
+    pg.get_by_role("spinbutton", name="step size").fill("0.1")
+    pg.get_by_role("button", name="Step along gradient").click()
+    wp.pump()
+    wait_nudges(pg, 1)
+    assert L.data < -8.0 and math.isclose(v["a"].data, 2.0 - 0.1 * 6.0)
+    pg.get_by_role("button", name="Reset").click()
+    wp.pump()
+    wait_nudges(pg, 2)
+    assert L.data == -8.0 and table(pg)["L"][1] == "-8.0000"
+    pg.get_by_role("button", name="Hide grads").click()
+    assert pg.evaluate("() => window.__state.show_grads") is False
+    assert pg.get_by_role("button", name="Show grads").count() == 1
+    assert not any(t.startswith("grad ") for t in pg.locator(".gv-svg text").all_text_contents())
+    # hover the record of e: full precision, its op, and the local derivatives d e/d a = b, d e/d b = a
+    box = pg.locator(".gv-box", has_text="data -6.0000").first.bounding_box()
+    pg.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    tip = pg.get_by_role("tooltip").inner_text()
+    assert "op *" in tip and "∂/∂a = -3.0" in tip and "∂/∂b = 2.0" in tip
+    # a click selects e: what it depends on (a, b) and what depends on it (d, L) are highlighted
+    pg.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    lit = pg.locator(".gv-box.gv-anc, .gv-box.gv-desc").evaluate_all("es => es.map(e => e.textContent)")
+    assert sorted(t.split("data")[0] for t in lit) == ["L", "a", "b", "d"]
+    with pg.expect_download() as dl:
+        pg.get_by_role("button", name="Download SVG").click()
+    svg = pathlib.Path(dl.value.path()).read_text()
+    assert svg.startswith("<svg") and "data -8.0000" in svg
+    with pg.expect_download() as dl:
+        pg.get_by_role("button", name="Download PNG").click()
+    assert pathlib.Path(dl.value.path()).read_bytes()[:4] == b"\x89PNG"
+
+
+def test_many_leaves_show_the_selected_leafs_controls(open_widget):
+    from gradviz import MLP
+    from gradviz.widget import GraphWidget
+    import random
+    random.seed(0)
+    m = MLP(3, [4, 4, 1])
+    out = m([2.0, 3.0, -1.0])
+    wp = open_widget(GraphWidget(out), dark=True)
+    pg = wp.page
+    assert root_attr(pg, "data-theme") == "dark"
+    assert pg.locator(".gradviz-root input[type=range]").count() == 0
+    pg.get_by_role("searchbox", name="search").fill("layers.1.neurons.2.b")
+    num = pg.get_by_role("spinbutton", name="layers.1.neurons.2.b", exact=True)
+    assert num.count() == 1 and pg.locator(".gradviz-root input[type=range]").count() == 1
+    num.fill("0.25")
+    num.press("Enter")
+    wp.pump()
+    wait_nudges(pg, 1)
+    p = dict(m.named_parameters())["layers.1.neurons.2.b"]
+    assert p.data == 0.25 and table(pg)["layers.1.neurons.2.b"][1] == "0.2500"
+
+
+def test_big_view_draws_on_a_canvas(open_widget):
+    from gradviz import Value
+    from gradviz.widget import GraphWidget
+    x = Value(0.5, label="x")
+    y = x
+    for k in range(400):
+        y = y * 0.999 + 0.001
+    wp = open_widget(GraphWidget(y, collapsed=None))
+    pg = wp.page
+    assert root_attr(pg, "data-renderer") == "canvas"
+    assert int(root_attr(pg, "data-boxes")) == len(wp.w.graph)
+    assert f"of {len(wp.w.graph)}" in pg.get_by_role("table", name="gradviz values").locator("caption").inner_text()
+    box = pg.get_by_role("spinbutton", name="x", exact=True)
+    box.fill("0.75")
+    box.press("Enter")
+    wp.pump()
+    wait_nudges(pg, 1)
+    assert math.isclose(y.data, wp.w.data[-1])
+    # the canvas is not blank: the drawn pixels vary
+    px = pg.evaluate("""() => { const c = document.querySelector('.gv-canvas');
+        const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+        const seen = new Set(); for (let i = 0; i < d.length; i += 4 * 97) seen.add(d[i] << 16 | d[i+1] << 8 | d[i+2]);
+        return seen.size; }""")
+    assert px > 3
