@@ -237,6 +237,12 @@ def _errors(a, b, rtol, atol):
     return diff, rel, ok
 
 
+_HTML_STYLE = ("<style>.gradviz-compare td,.gradviz-compare th{padding:2px 10px;text-align:right;"
+               "border-bottom:1px solid #ddd}.gradviz-compare td:nth-child(2),.gradviz-compare "
+               "td:nth-child(3),.gradviz-compare th:nth-child(2),.gradviz-compare th:nth-child(3)"
+               "{text-align:left}</style>")
+
+
 def _fmt(x, digits=6):
     x = float(x)
     if math.isnan(x) or math.isinf(x):
@@ -341,9 +347,9 @@ class Comparison:
                          + "; every row is in <code>.rows</code>.")
         notes += [esc("hint: " + h) for h in self.hints]
         colour = "#1a7f37" if self.ok else "#c62828"
-        table = (f'<table class="gradviz-compare" style="border-collapse:collapse;font-family:monospace">'
+        table = (f'<table style="border-collapse:collapse;font-family:monospace">'
                  f"<thead>{head}</thead><tbody>{''.join(body)}</tbody></table>") if body else ""
-        return (f'<div class="gradviz-compare"><p style="color:{colour};font-weight:bold">'
+        return (f'<div class="gradviz-compare">{_HTML_STYLE}<p style="color:{colour};font-weight:bold">'
                 f"{esc(self.summary())}</p>" + "".join(f"<p>{n}</p>" for n in notes)
                 + table + "</div>")
 
