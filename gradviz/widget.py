@@ -62,16 +62,13 @@ class GraphWidget(anywidget.AnyWidget):
         g = as_graph(x)
         self._tape = None
         if g.source != "torch" and g.values is not None:
-            try:
-                from .replay import Tape
-            except ImportError:  # TEMPORARY until gradviz.replay lands
-                Tape = _StandInTape
-            self._tape = Tape(x if not isinstance(x, Graph) else g.values[-1])
+            from .replay import Tape
+            self._tape = Tape(g)
             g = self._tape.graph
         self.graph = g
         self.readonly = self._tape is None
         n = len(g)
-        self._leaf = np.array([not c for c in g.children], dtype=bool)
+        self._leaf = np.diff(np.asarray(g.child_ptr)) == 0
         self._controls = [i for i in range(n) if self._leaf[i] and g.kinds[i] in NUDGEABLE]
         self._by_value = None
         if self.readonly:
@@ -85,13 +82,12 @@ class GraphWidget(anywidget.AnyWidget):
         self._init = self._cur[0].copy()
         self._collapsed = collapsed
         self._expanded = set()
-        ptr = np.zeros(n + 1, dtype=np.int32)
-        ptr[1:] = np.cumsum([len(c) for c in g.children])
-        idx = np.fromiter((c for cs in g.children for c in cs), dtype=np.int32, count=int(ptr[-1]))
+        ptr = np.asarray(g.child_ptr, dtype=np.int32)
+        idx = np.asarray(g.child_ids, dtype=np.int32)
         with self.hold_sync():
             self._structure = {
                 "version": 1, "n": n, "root": n - 1, "source": g.source,
-                "labels": list(g.labels), "ops": _coded(g.ops), "kinds": _coded(g.kinds),
+                "labels": _coded(g.labels), "ops": _coded(g.ops), "kinds": _coded(g.kinds),
                 "scopes": _coded(g.scopes), "controls": self._controls,
                 "control_init": [float(self._init[i]) for i in self._controls],
                 "readonly": _READONLY if self.readonly else "",
@@ -328,43 +324,16 @@ class GraphWidget(anywidget.AnyWidget):
 
 
 def _coded(column):
-    """A column with few distinct strings as {"table": [...], "index": [...]} (smaller JSON)."""
+    """A string column as {"table": distinct strings, "index": int32 bytes}: few distinct strings
+    (ops, kinds, scopes, mostly-empty labels) travel small, and as one binary buffer."""
     table = sorted(set(column))
     code = {s: k for k, s in enumerate(table)}
-    return {"table": table, "index": [code[s] for s in column]}
+    return {"table": table, "index": np.fromiter(map(code.__getitem__, column), dtype=np.int32,
+                                                 count=len(column)).tobytes()}
 
 
 def _floats(a):
     return [round(float(v), 2) for v in a]
-
-
-class _StandInTape:  # TEMPORARY until gradviz.replay lands: forward through the engine's own ops
-    _OPS = {"+": lambda a, b: a + b, "*": lambda a, b: a * b, "-": lambda a, b: a - b,
-            "/": lambda a, b: a / b, "neg": lambda a: -a, "**": lambda a, b: a ** b,
-            "exp": lambda a: a.exp(), "log": lambda a: a.log(), "tanh": lambda a: a.tanh(),
-            "relu": lambda a: a.relu(), "sigmoid": lambda a: a.sigmoid()}
-
-    def __init__(self, x):
-        from .graph import trace
-        self.graph = trace(x)
-
-    def run(self, write_back=True, data=None):
-        from .engine import Value, no_scope
-        g = self.graph
-        vals = g.values
-        d = np.array([v.data for v in vals]) if data is None else np.array(data, dtype=np.float64)
-        with no_scope():
-            for i, cs in enumerate(g.children):
-                if cs:
-                    args = [Value(float(d[c]), label=vals[c].label) for c in cs]
-                    op = g.ops[i]
-                    f = self._OPS.get(op) or (lambda a, k=float(op[2:]): a ** k)
-                    d[i] = f(*args).data
-        for v, x in zip(vals, d):
-            v.data = float(x)
-        vals[-1].zero_grad()
-        vals[-1].backward()
-        return d, np.array([v.grad for v in vals])
 
 
 def _finite(x, what):

@@ -24,6 +24,15 @@ def msg(w, **content):
     w._handle_msg({"content": {"data": {"method": "custom", "content": content}}, "buffers": []})
 
 
+def column(c):
+    """Decode a string column of the structure trait (table + int32 index bytes)."""
+    return [c["table"][k] for k in np.frombuffer(c["index"], dtype=np.int32)]
+
+
+def labels_of(w):
+    return column(w._structure["labels"])
+
+
 def arr(b):
     return np.frombuffer(b, dtype=np.float64)
 
@@ -32,10 +41,13 @@ def test_state_traits_describe_the_graph():
     L, v = lecture()
     w = GraphWidget(L)
     s = w._structure
-    assert s["n"] == 7 and s["root"] == 6 and s["labels"][-1] == "L"
-    assert sorted(s["labels"][i] for i in s["controls"]) == ["a", "b", "c", "f"]
+    labels = column(s["labels"])
+    assert s["n"] == 7 and s["root"] == 6 and labels[-1] == "L"
+    assert column(s["ops"]) == ["", "", "", "", "*", "+", "*"] or sorted(column(s["ops"])) == ["", "", "", "", "*", "*", "+"]
+    assert column(s["kinds"]).count("input") == 4 and column(s["kinds"])[-1] == "output"
+    assert sorted(labels[i] for i in s["controls"]) == ["a", "b", "c", "f"]
     data, grad = arr(w._data), arr(w._grad)
-    ids = {lab: i for i, lab in enumerate(s["labels"])}
+    ids = {lab: i for i, lab in enumerate(labels)}
     # the lecture's numbers: L = -8, dL/da = 6, dL/db = -4, dL/dc = -2, dL/df = 4
     assert data[ids["L"]] == -8.0
     assert [grad[ids[k]] for k in "abcf"] == [6.0, -4.0, -2.0, 4.0]
@@ -70,7 +82,7 @@ def test_set_and_nudge_by_value_and_page_message():
     w = GraphWidget(L)
     w.set(v["b"], -2.0)
     assert L.data == -(2.0 * -2.0 + 10.0) * 2.0
-    ids = {lab: i for i, lab in enumerate(w._structure["labels"])}
+    ids = {lab: i for i, lab in enumerate(labels_of(w))}
     msg(w, type="set", values={str(ids["f"]): 1.0}, req=41)
     assert v["f"].data == 1.0 and L.data == 6.0 and w._ack == 41 and w.error == ""
     assert v["d"].grad == 1.0 and arr(w._grad)[ids["d"]] == 1.0

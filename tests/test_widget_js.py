@@ -35,7 +35,8 @@ PAGE = """<!doctype html><html><head><meta charset="utf-8"><title>gradviz widget
 <script type="module">
 import widget from "./widget.js";
 const b64 = (s) => { const b = atob(s); const u = new Uint8Array(b.length); for (let i = 0; i < b.length; i++) u[i] = b.charCodeAt(i); return new DataView(u.buffer); };
-const decode = (st) => { const o = {}; for (const [k, v] of Object.entries(st)) o[k] = (v && v.__bytes__ !== undefined) ? b64(v.__bytes__) : v; return o; };
+const dec = (v) => v && typeof v === "object" ? (v.__bytes__ !== undefined ? b64(v.__bytes__) : Array.isArray(v) ? v.map(dec) : Object.fromEntries(Object.entries(v).map(([k, x]) => [k, dec(x)]))) : v;
+const decode = (st) => dec(st);
 const state = decode(window.__initial);
 const handlers = {};
 window.__sent = []; window.__saved = 0;
@@ -56,14 +57,15 @@ widget.render({ model, el: document.getElementById("out") });
 
 def encode_state(w, keys=None):
     """The widget's synced state as JSON-able dict; bytes as {"__bytes__": base64}."""
-    st = w.get_state(keys)
-    out = {}
-    for k, v in st.items():
+    def enc(v):
         if isinstance(v, (bytes, bytearray, memoryview)):
-            out[k] = {"__bytes__": base64.b64encode(bytes(v)).decode()}
-        else:
-            out[k] = v
-    return out
+            return {"__bytes__": base64.b64encode(bytes(v)).decode()}
+        if isinstance(v, dict):
+            return {k: enc(x) for k, x in v.items()}
+        if isinstance(v, (list, tuple)):
+            return [enc(x) for x in v]
+        return v
+    return enc(w.get_state(keys))
 
 
 class Server:

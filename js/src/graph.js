@@ -28,7 +28,7 @@ export function toInt32(v) {
 /** A string column sent as a plain array or as {table, index} (see widget.py, _coded). */
 export function decodeColumn(c) {
   if (Array.isArray(c)) return c;
-  return Array.from(c.index, (k) => c.table[k]);
+  return Array.from(toInt32(c.index), (k) => c.table[k]);
 }
 
 /** Children of node i are childIdx[childPtr[i] .. childPtr[i+1]). */

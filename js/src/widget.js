@@ -125,7 +125,7 @@ function render({ model, el }) {
   // ---- state from the kernel --------------------------------------------------------------------
   function loadStructure() {
     const raw = model.get("_structure");
-    st.structure = { ...raw, ops: decodeColumn(raw.ops), kinds: decodeColumn(raw.kinds), scopes: decodeColumn(raw.scopes) };
+    st.structure = { ...raw, labels: decodeColumn(raw.labels), ops: decodeColumn(raw.ops), kinds: decodeColumn(raw.kinds), scopes: decodeColumn(raw.scopes) };
     st.childPtr = toInt32(model.get("_child_ptr"));
     st.childIdx = toInt32(model.get("_child_idx"));
     root.dataset.source = st.structure.source;

@@ -13,6 +13,8 @@ test("buffers decode to typed arrays, unaligned ones by copy", () => {
   assert.deepEqual(Array.from(toFloat64(new DataView(shifted.buffer, 1, 24))), [2, -3, 6.5]);
   assert.deepEqual(Array.from(toInt32(new DataView(new Int32Array([0, 2, 5]).buffer))), [0, 2, 5]);
   assert.deepEqual(decodeColumn({ table: ["", "*", "+"], index: [0, 1, 2, 1] }), ["", "*", "+", "*"]);
+  const idx = new DataView(new Int32Array([2, 0]).buffer);
+  assert.deepEqual(decodeColumn({ table: ["a", "b", "c"], index: idx }), ["c", "a"]);
 });
 
 test("local derivatives of every engine op", () => {
