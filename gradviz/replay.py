@@ -43,9 +43,7 @@ def _opcode(op, arity, g):
         except ValueError:
             pass
     raise ValueError(f"Tape cannot replay node {_first(g, op, arity)}: op {op!r} with {arity} operands "
-                     f"is not an engine op; Tape replays {', '.join(_OPS[:-1])} and '**<number>'"
-                     + (" (this graph came from PyTorch; replay the gradviz Values instead)"
-                        if g.source == "torch" else ""))
+                     f"is not an engine op; Tape replays {', '.join(_OPS[:-1])} and '**<number>'")
 
 
 def _first(g, op, arity):
@@ -84,6 +82,9 @@ class Tape:
         n = len(g)
         if n == 0:
             raise ValueError("Tape needs a graph with at least one node")
+        if g.source == "torch":
+            raise ValueError("Tape replays gradviz graphs; this one came from PyTorch (its nodes stand "
+                             "for tensors): re-run the model in PyTorch, or build it from gradviz Values")
         ptr, kids = g.child_ptr, g.child_ids
         arity = np.diff(ptr)
         self.leaves = np.flatnonzero(arity == 0)
