@@ -21,7 +21,7 @@ import numpy as np
 
 from .engine import Value
 from .graph import Graph, trace
-from .nn import MLP, Layer, Module, Neuron, mse_loss, svm_loss
+from .nn import MLP, Layer, Neuron, mse_loss, svm_loss
 
 __all__ = ["to_torch", "compare_with_torch", "from_torch", "TorchMirror", "Comparison",
            "ComparisonRow", "TorchMismatchError"]

@@ -247,6 +247,17 @@ def test_backward_true_zeroes_and_reruns_backward(torch):
     assert v["x1"].grad == pytest.approx(-1.5)
 
 
+def test_a_graph_loaded_from_json_is_compared_as_stored(torch):
+    o, v = lecture_neuron()
+    o.backward()
+    v["x2"].grad = 3.0
+    g = gradviz.Graph.from_json(trace(o).to_json())
+    report = gradviz.compare_with_torch(g)
+    assert [r.label for r in report.mismatches] == ["x2"]
+    with pytest.raises(ValueError, match="no Values|has none"):
+        gradviz.compare_with_torch(g, backward=True)
+
+
 def test_no_backward_yet_is_a_mismatch_with_a_hint(torch):
     o, _ = lecture_neuron()
     report = gradviz.compare_with_torch(o)
