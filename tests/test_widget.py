@@ -163,3 +163,69 @@ def test_torch_graph_is_read_only():
         w.nudge("x", 1.0)
     msg(w, type="set", values={"0": 3.0}, req=1)
     assert "read-only" in w.error and arr(w._data).tolist() == [1.0, 2.0]
+
+
+@pytest.fixture(scope="module")
+def moons_widget():
+    import random
+    from gradviz import MLP, svm_loss
+    rng = random.Random(3)
+    X = [[rng.uniform(-1, 2), rng.uniform(-1, 1)] for _ in range(100)]
+    y = [1.0 if x[1] > 0.5 - x[0] * 0.3 else -1.0 for x in X]
+    random.seed(1337)
+    model = MLP(2, [16, 16, 1], activation="relu", linear_output=True)
+    loss = svm_loss([model(x) for x in X], y, model.parameters(), alpha=1e-4)
+    return GraphWidget(loss), model, loss
+
+
+def test_big_graph_opens_collapsed_by_scope(moons_widget):
+    w, model, loss = moons_widget
+    n = len(w.graph)
+    assert n > 60_000
+    view = w._view
+    boxes = len(view["box_x"])
+    assert 10 <= boxes <= 300  # a few hundred boxes at most, not 66k
+    groups = [k for k in view["box_group"] if k]
+    assert any(k.startswith("MLP#") for k in groups)
+    # a group box shows its output node's values: the node it names is inside the group
+    b = view["box_group"].index(next(k for k in groups if k.startswith("MLP#")))
+    node = view["box_node"][b]
+    assert column(w._structure["scopes"])[node].startswith(view["box_group"][b])
+    # values travel as float64 bytes, one per node
+    assert len(w._data) == 8 * n and len(w._grad) == 8 * n
+    assert arr(w._data)[-1] == loss.data
+    # more than 20 leaves: the page shows only the selected leaf's controls; all are nudgeable
+    assert len(w._structure["controls"]) > 20
+
+
+def test_expand_and_collapse_groups(moons_widget):
+    w, model, loss = moons_widget
+    before = len(w._view["box_x"])
+    key = next(k for k in w._view["box_group"] if k.startswith("MLP#"))
+    msg(w, type="expand", key=key)
+    assert w.error == ""
+    keys = w._view["box_group"]
+    assert key not in keys and any(k.startswith(key + "/layers.") for k in keys)
+    assert len(w._view["box_x"]) > before
+    layer = next(k for k in keys if k.startswith(key + "/layers."))
+    w.expand(layer)
+    assert any(k.startswith(layer + "/neurons.") for k in w._view["box_group"])
+    w.collapse(key)  # folds the sample again, with everything inside it
+    assert key in w._view["box_group"] and not any(k.startswith(key + "/") for k in w._view["box_group"])
+    assert len(w._view["box_x"]) == before
+    with pytest.raises(KeyError):
+        w.expand("no-such-scope")
+    msg(w, type="expand", key="no-such-scope")
+    assert "no-such-scope" in w.error and len(w._view["box_x"]) == before
+
+
+def test_big_graph_nudge_by_parameter_label(moons_widget):
+    w, model, loss = moons_widget
+    p = dict(model.named_parameters())["layers.0.neurons.3.w.1"]
+    g_before, L_before = p.grad, loss.data
+    w.nudge("layers.0.neurons.3.w.1", 1e-6)
+    assert math.isclose(w.last_nudge["actual"], g_before * 1e-6, rel_tol=1e-3, abs_tol=1e-12)
+    assert math.isclose(w.last_nudge["predicted"], g_before * 1e-6, rel_tol=1e-6)
+    assert loss.data == arr(w._data)[-1] and loss.data != L_before or g_before == 0
+    w.reset()
+    assert loss.data == L_before and p.grad == g_before

@@ -46,6 +46,15 @@ export function svgMarkup(s, data, grad, { showGrads = true, style = "", width, 
   return out.join("");
 }
 
+function restroke(e, sign, width) {
+  const cls = "gv-" + sign;
+  if (!e.classList.contains(cls)) {
+    e.classList.remove("gv-pos", "gv-neg", "gv-zero", "gv-nan");
+    e.classList.add(cls);
+  }
+  if (e.getAttribute("stroke-width") !== width) e.setAttribute("stroke-width", width);
+}
+
 /** A live SVG view: built once per scene, values and highlights updated in place. */
 export class SvgView {
   constructor(container, scene, data, grad, showGrads) {
@@ -71,16 +80,14 @@ export class SvgView {
       if (g && t[2] !== undefined && g.textContent !== t[2]) g.textContent = t[2];
     }
     const m = maxAbsGrad(s, grad);
+    // touch an edge only when its look changes: attribute writes restyle the drawing
     for (let k = 0; k < this.edges.length; k++) {
       const st = edgeStroke(s, k, grad, m);
-      const e = this.edges[k];
-      e.setAttribute("class", `gv-edge gv-${st.sign}`);
-      e.setAttribute("stroke-width", st.width.toFixed(2));
+      restroke(this.edges[k], st.sign, st.width.toFixed(2));
     }
     for (let k = 0; k < this.opEdges.length; k++) {
       const st = gradStroke(grad[s.node[s.opBox[k]]], m);
-      this.opEdges[k].setAttribute("class", `gv-opedge gv-${st.sign}`);
-      this.opEdges[k].setAttribute("stroke-width", st.width.toFixed(2));
+      restroke(this.opEdges[k], st.sign, st.width.toFixed(2));
     }
   }
 
