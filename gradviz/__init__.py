@@ -10,7 +10,6 @@ _LAZY = {
     "trace": "graph", "Graph": "graph", "to_networkx": "graph",
     "Tape": "replay",
     "numerical_grad": "check", "grad_check": "check", "predict_vs_actual": "check",
-    "layout": "layout",
     "draw_dot": "render", "to_svg": "render",
     "GraphWidget": "widget",
     "compare_with_torch": "torch_bridge", "to_torch": "torch_bridge", "from_torch": "torch_bridge",

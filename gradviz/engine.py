@@ -349,7 +349,7 @@ def _dpow(x, k):
 
 
 def _pow_log(a, out):
-    """d(a**b)/db = a**b * ln(a); 0 where a**b is 0 (as PyTorch), NaN for a negative base."""
+    """d(a**b)/db = a**b * ln(a); 0 for a zero base (as PyTorch), NaN for a negative base."""
     if a > 0.0:
         return out * math.log(a)
-    return 0.0 if out == 0.0 else math.nan
+    return 0.0 if a == 0.0 else math.nan

@@ -429,7 +429,7 @@ class Tape:
             B = d[gr.b]
             contrib[gr.pa] = _dpow(A, B, B - 1.0) * g
             out = d[gr.out]
-            contrib[gr.pb] = np.where(A > 0.0, out * np.log(A), np.where(out == 0.0, 0.0, math.nan)) * g
+            contrib[gr.pb] = np.where(A > 0.0, out * np.log(A), np.where(A == 0.0, 0.0, math.nan)) * g
 
 
 def _dpow(x, k, km1):

@@ -178,8 +178,6 @@ def test_random_expressions_agree_with_pytorch(torch, root):
     assert len(report.rows) == len(trace(root))
 
 
-@pytest.mark.xfail(strict=True, reason="engine._pow_log gives NaN for d(0**b)/db at b == 0; PyTorch "
-                   "gives 0. Remove this marker once the engine follows PyTorch there.")
 def test_zero_base_value_exponent(torch):
     a, b = Value(0.0, label="a"), Value(0.0, label="b")
     out = a ** b
