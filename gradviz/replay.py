@@ -170,22 +170,28 @@ class Tape:
         level = np.array(level, dtype=np.intp)
         self._nlevels = nlevels = int(level.max()) + 1
 
-        # Contribution slots: every parent edge of a reachable parent, except chain links. A
-        # level's receiving nodes are bucketed by degree; a bucket is a (deg, count) block whose
-        # column j holds node j's contributions in the engine's order (parent id descending).
+        # Where each parent edge sends its contribution d out/d child * g, in one buffer: grad
+        # (ids 0..n-1) then a contribution area. A node with one parent edge gets it straight
+        # into its grad; a node with several gets a column of a (deg, count) block of its level
+        # and degree, its contributions in the engine's order (parent id descending), summed
+        # row by row. Chain links carry the gradient through unchanged and have no slot;
+        # unreachable parents write to a dump slot at the end.
         E = len(kids)
         P = np.repeat(np.arange(n), arity)
         S = np.arange(E) - ptr[:-1][P]
         C = kids
         keep = reach[P] & (C != link[P])
         deg = np.bincount(C[keep], minlength=n)
-        ek = np.flatnonzero(keep)
+        target = np.full(E, -1, dtype=np.intp)
+        single = keep & (deg[C] == 1)
+        target[single] = C[single]
+        ek = np.flatnonzero(keep & ~single)
         Pk, Sk, Ck = P[ek], S[ek], C[ek]
         order = np.lexsort((Sk, -Pk, Ck, deg[Ck], level[Ck]))
         Cs = Ck[order]
         m = len(Cs)
-        edge_pos = np.full(E, m, dtype=np.intp)  # slot m is a dump for unreachable parents
-        self._ncontrib = m
+        self._nbuf = n + m + 1
+        target[target < 0] = n + m  # the dump
         self._pulls = [[] for _ in range(nlevels)]
         if m:
             new_child = np.r_[True, Cs[1:] != Cs[:-1]]
@@ -199,12 +205,14 @@ class Tape:
             j = np.arange(len(u)) - bucket_first_child[bucket_of_child]
             child_idx = np.cumsum(new_child) - 1  # per sorted edge: which receiving node
             k = np.arange(m) - child_first[child_idx]
-            bstart = child_first[bucket_first_child]  # a bucket's edges are contiguous
+            bstart = n + child_first[bucket_first_child]  # a bucket's edges are contiguous
             bc = bucket_of_child[child_idx]
-            edge_pos[ek[order]] = bstart[bc] + k * cnt[bc] + j[child_idx]
+            target[ek[order]] = bstart[bc] + k * cnt[bc] + j[child_idx]
             for q in range(len(bucket_first_child)):
                 f, c_ = int(bucket_first_child[q]), int(cnt[q])
                 self._pulls[int(ul[f])].append((u[f:f + c_].copy(), int(bstart[q]), int(ud[f]), c_))
+        self._unreached = np.flatnonzero(~reach)
+        edge_pos = target
 
         # Steps per level: op groups (ids grouped by op) and chain batches (grouped by length).
         first = ptr[:-1]
@@ -290,6 +298,9 @@ class Tape:
 
     def forward(self, data=None):
         """Values of every node from the leaves (``data`` or the Values); nothing is written."""
+        return self._forward(data, None)
+
+    def _forward(self, data, cache):
         d = self._start(data)
         with np.errstate(all="ignore"):
             for lv in range(1, self._nlevels):
@@ -298,7 +309,12 @@ class Tape:
                     np.cumsum(m, axis=1, out=m)
                     d[ch.nodes] = m[:, 1:]
                 for gr in self._groups[lv]:
-                    d[gr.out] = self._fwd(gr, d)
+                    A = d[gr.a]
+                    B = None if gr.b is None else d[gr.b]
+                    out = self._fwd(gr, A, B)
+                    d[gr.out] = out
+                    if cache is not None:
+                        cache.append((A, B, out))
         return d
 
     def run(self, write_back=True, data=None):
@@ -312,54 +328,53 @@ class Tape:
         if write_back and self._values is None:
             raise ValueError("this Tape's graph has no Values to write into (it was loaded from JSON "
                              "or PyTorch); call run(write_back=False) and use the returned arrays")
-        d = self.forward(data)
-        grad = self._backward(d)
+        cache = []
+        d = self._forward(data, cache)
+        grad = self._backward(d, cache)
         if write_back:
             for v, x, gx in zip(self._values, d.tolist(), grad.tolist()):
                 v.data = x
                 v.grad = gx
         return d, grad
 
-    def _backward(self, d):
-        grad = np.zeros(len(d))
-        grad[self._root] = 1.0
-        contrib = np.empty(self._ncontrib + 1)
+    def _backward(self, d, cache):
+        n = len(d)
+        buf = np.empty(self._nbuf)  # grad of every node, then the contribution blocks
+        buf[self._unreached] = 0.0
+        buf[self._root] = 1.0
+        groups = iter(cache[::-1])
         with np.errstate(all="ignore"):
             for lv in range(self._nlevels - 1, -1, -1):
                 for nodes, start, deg, cnt in self._pulls[lv]:
-                    if deg == 1:
-                        grad[nodes] = contrib[start:start + cnt]
-                    else:
-                        block = contrib[start:start + deg * cnt].reshape(deg, cnt)
-                        np.cumsum(block, axis=0, out=block)  # sequential: the engine's order
-                        grad[nodes] = block[-1]
+                    block = buf[start:start + deg * cnt].reshape(deg, cnt)
+                    np.cumsum(block, axis=0, out=block)  # sequential: the engine's order
+                    buf[nodes] = block[-1]
                 for ch in self._chains[lv]:
-                    gt = grad[ch.tops][:, None]
-                    grad[ch.inner] = gt
-                    contrib[ch.pos] = gt
-                for gr in self._groups[lv]:
-                    self._bwd(gr, d, grad[gr.out], contrib)
-            grad += 0.0  # the engine's sums start at +0.0, so it never reports -0.0
-        return grad
+                    gt = buf[ch.tops][:, None]
+                    buf[ch.inner] = gt
+                    buf[ch.pos] = gt
+                for gr in reversed(self._groups[lv]):
+                    A, B, out = next(groups)
+                    self._bwd(gr, A, B, out, buf[gr.out], buf)
+            return buf[:n] + 0.0  # the engine's sums start at +0.0, so it never reports -0.0
 
     # ---- ops: the engine's forward and local derivatives, vectorised ------------------------
 
-    def _fwd(self, gr, d):
-        op, A = gr.op, d[gr.a]
+    def _fwd(self, gr, A, B):
+        op = gr.op
         if op == "*":
-            return A * d[gr.b]
+            return A * B
         if op == "+":
-            return A + d[gr.b]
+            return A + B
         if op == "relu":
             return np.where(A > 0.0, A, 0.0)
         if op == "-":
-            return A - d[gr.b]
+            return A - B
         if op == "neg":
             return -A
         if op == "tanh":  # math.tanh, as the engine: numpy's own tanh can differ in the last bit
             return np.fromiter(map(math.tanh, A.tolist()), np.float64, len(A))
         if op == "/":
-            B = d[gr.b]
             self._check(gr, B == 0.0, lambda i: self._standin(gr.a[i], A[i]) / self._standin(gr.b[i], B[i]))
             return A / B
         if op == "exp":
@@ -373,7 +388,7 @@ class Tape:
             pos = np.exp(-A)
             e = np.exp(A)
             return np.where(A >= 0.0, 1.0 / (1.0 + pos), e / (1.0 + e))
-        K = gr.k if op == "**k" else d[gr.b]
+        K = gr.k if op == "**k" else B
         out = np.power(A, K)
         bad = ((A < 0.0) & ((K != np.floor(K)) | np.isinf(K))) | ((A == 0.0) & (K < 0.0)) \
             | (np.isinf(out) & np.isfinite(A) & np.isfinite(K))
@@ -394,42 +409,38 @@ class Tape:
         v._op = self.graph.ops[i] if self.graph.child_ptr[i + 1] > self.graph.child_ptr[i] else ""
         return v
 
-    def _bwd(self, gr, d, g, contrib):
-        op, A = gr.op, d[gr.a]
+    def _bwd(self, gr, A, B, out, g, buf):
+        """Write each operand's contribution: the engine's backward rule for ``gr.op``."""
+        op = gr.op
         if op == "*":
-            contrib[gr.pa] = d[gr.b] * g
-            contrib[gr.pb] = A * g
+            buf[gr.pa] = B * g
+            buf[gr.pb] = A * g
         elif op == "+":
-            contrib[gr.pa] = g
-            contrib[gr.pb] = g
+            buf[gr.pa] = g
+            buf[gr.pb] = g
         elif op == "relu":
-            contrib[gr.pa] = np.where(A > 0.0, g, 0.0)
+            buf[gr.pa] = np.where(A > 0.0, g, 0.0)
         elif op == "-":
-            contrib[gr.pa] = g
-            contrib[gr.pb] = -g
+            buf[gr.pa] = g
+            buf[gr.pb] = -g
         elif op == "neg":
-            contrib[gr.pa] = -g
+            buf[gr.pa] = -g
         elif op == "tanh":
-            out = d[gr.out]
-            contrib[gr.pa] = (1.0 - out * out) * g
+            buf[gr.pa] = (1.0 - out * out) * g
         elif op == "/":
-            B = d[gr.b]
-            contrib[gr.pa] = g / B
-            contrib[gr.pb] = -(g * d[gr.out] / B)
+            buf[gr.pa] = g / B
+            buf[gr.pb] = -(g * out / B)
         elif op == "exp":
-            contrib[gr.pa] = d[gr.out] * g
+            buf[gr.pa] = out * g
         elif op == "log":
-            contrib[gr.pa] = g / A
+            buf[gr.pa] = g / A
         elif op == "sigmoid":
-            out = d[gr.out]
-            contrib[gr.pa] = out * (1.0 - out) * g
+            buf[gr.pa] = out * (1.0 - out) * g
         elif op == "**k":
-            contrib[gr.pa] = _dpow(A, gr.k, gr.km1) * g
+            buf[gr.pa] = _dpow(A, gr.k, gr.km1) * g
         else:  # "**"
-            B = d[gr.b]
-            contrib[gr.pa] = _dpow(A, B, B - 1.0) * g
-            out = d[gr.out]
-            contrib[gr.pb] = np.where(A > 0.0, out * np.log(A), np.where(A == 0.0, 0.0, math.nan)) * g
+            buf[gr.pa] = _dpow(A, B, B - 1.0) * g
+            buf[gr.pb] = np.where(A > 0.0, out * np.log(A), np.where(A == 0.0, 0.0, math.nan)) * g
 
 
 def _dpow(x, k, km1):
