@@ -387,6 +387,8 @@ def compare_with_torch(x=None, rtol=1e-9, atol=1e-12, backward=False, *, model=N
     sum of the outputs). The model's own grads are left as they were.
     """
     torch = _torch("compare_with_torch")
+    if not (rtol >= 0 and atol >= 0):
+        raise ValueError(f"rtol and atol must be >= 0, got rtol={rtol!r}, atol={atol!r}")
     if model is not None:
         if x is not None:
             raise TypeError("compare_with_torch takes either a graph (x) or model=..., not both")
@@ -399,8 +401,6 @@ def compare_with_torch(x=None, rtol=1e-9, atol=1e-12, backward=False, *, model=N
                         "pass its root: compare_with_torch(L)")
     if x is None:
         raise TypeError("compare_with_torch needs a graph (a root Value or a Graph) or model=...")
-    if not (rtol >= 0 and atol >= 0):
-        raise ValueError(f"rtol and atol must be >= 0, got rtol={rtol!r}, atol={atol!r}")
     with _gc_paused():
         return _compare_graph(torch, x, rtol, atol, backward)
 
