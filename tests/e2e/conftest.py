@@ -87,6 +87,11 @@ class Session:
         self.timings.update(self.notebook.timings)
         return self.notebook
 
+    def artifact(self, name: str) -> Path:
+        """A path in tests/artifacts/e2e/ for a file this test keeps (e.g. a download)."""
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        return ARTIFACTS / f"{self.slug}-{name}"
+
     def shot(self, name: str = "", element=None) -> Path:
         """Save a screenshot of the page (or of ``element``, a locator) into tests/artifacts/e2e/."""
         ARTIFACTS.mkdir(parents=True, exist_ok=True)

@@ -8,8 +8,11 @@ once swallowed it).
 from __future__ import annotations
 
 import math
+import os
 import re
 import time
+from pathlib import Path
+from xml.etree import ElementTree
 
 import pytest
 
@@ -29,6 +32,8 @@ L = d * f; L.label = "L"
 L.backward()
 w = GraphWidget(L)
 w"""
+# GRADVIZ_UPDATE_SCREENSHOTS=1 refreshes the README's picture from the JupyterLab run.
+README_SHOT = Path(__file__).resolve().parents[2] / "examples" / "screenshots" / "lecture_graph.png"
 CHECK = 'print(f"kernel a={a.data:.4f} L={L.data:.4f} a.grad={a.grad:.4f} d.grad={d.grad:.4f}")'
 
 
@@ -52,10 +57,9 @@ def assert_table_matches(root, expected):
 
 
 def assert_drawing_shows(root, *numbers: str):
+    """The SVG drawing (a lecture-size graph is drawn as SVG, so its text can be read) shows them."""
     text = drawing_text(root)
-    if not text:  # a canvas drawing has no text to read; the screenshot shows it
-        assert root.locator("canvas").count(), "the widget has neither SVG text nor a canvas"
-        return
+    assert text, f"no SVG text in the drawing (renderer {root.get_attribute('data-renderer')!r})"
     for n in numbers:
         assert n in text, f"the drawing does not show {n}; it shows: {text[:400]!r}"
 
@@ -82,11 +86,15 @@ def test_lecture_graph_renders_and_typed_value_reaches_kernel(e2e, flavor):
     assert table["L"]["data"] == "-8.0000" and table["a"]["grad"] == "6.0000"
     ops = {label: table[label]["op"] for label in ("L", "d", "e", "a")}
     assert ops["L"] == "*" and ops["d"] == "+" and ops["e"] == "*" and ops["a"] == "", ops
-    assert_drawing_shows(root, "-8.0000", "6.0000", "-6.0000")
+    assert_drawing_shows(root, "data -8.0000", "grad 6.0000", "data -6.0000")
     for label in ("a", "b", "c", "f"):
         assert number_box(root, label).input_value() != "", f"no value in {label}'s number box"
     e2e.shot("rendered")
     e2e.shot("widget", element=root)
+    if flavor == "lab" and os.environ.get("GRADVIZ_UPDATE_SCREENSHOTS") == "1":
+        README_SHOT.parent.mkdir(parents=True, exist_ok=True)
+        root.screenshot(path=str(README_SHOT))
+        print(f"README screenshot: {README_SHOT}")
 
     # Typing a = 3 repaints L = (3*-3 + 10) * -2 = -2.
     before = nudge_count(root)
@@ -96,7 +104,7 @@ def test_lecture_graph_renders_and_typed_value_reaches_kernel(e2e, flavor):
     assert wait_nudge_count(root, before) == before + 1
     e2e.timings["nudge ms (JS)"] = float(root.get_attribute("data-last-nudge-ms")) / 1000
     assert_table_matches(root, new)
-    assert_drawing_shows(root, fmt4(new["L"][0]), fmt4(new["d"][0]))
+    assert_drawing_shows(root, f"data {fmt4(new['L'][0])}", f"data {fmt4(new['d'][0])}")
     e2e.shot("after-a=3")
 
     # The kernel's Values hold what the page shows.
@@ -167,3 +175,54 @@ def test_keyboard_slider_reaches_kernel(e2e):
     assert float(number_box(root, "a").input_value()) == new_a
     e2e.shot("after-arrows")
     nb.rerun_until(1, lambda out: f"kernel a={fmt4(new_a)} L={fmt4(new['L'][0])}" in out)
+
+
+def test_buttons_step_reset_fit_and_downloads(e2e):
+    nb, root = _open_lecture(e2e, "lab")
+    page = e2e.page
+
+    # The lecture's step: every leaf moves by 0.01 * its grad, up the gradient.
+    root.get_by_role("spinbutton", name="step size").fill("0.01")
+    root.get_by_role("combobox", name="direction").select_option("up")
+    start = lecture_numbers()
+    up = {k: start[k][0] + 0.01 * start[k][1] for k in ("a", "b", "c", "f")}
+    stepped = lecture_numbers(**up)
+    root.get_by_role("button", name="Step along gradient").click()
+    wait_table(root, "L", "data", fmt4(stepped["L"][0]))  # -7.2865: "negative seven"
+    assert_table_matches(root, stepped)
+    e2e.shot("stepped")
+    nb.rerun_until(1, lambda out: f"kernel a={fmt4(up['a'])} L={fmt4(stepped['L'][0])}" in out)
+
+    root.get_by_role("button", name="Reset").click()
+    wait_table(root, "L", "data", "-8.0000")
+    assert_table_matches(root, start)
+    nb.rerun_until(1, lambda out: "kernel a=2.0000 L=-8.0000 a.grad=6.0000" in out)
+
+    # Fit: after zooming in, the view goes back to the fitted transform.
+    world = root.locator("svg g[transform]").first
+    fitted = world.get_attribute("transform")
+    root.get_by_role("button", name="Zoom in").click()
+    root.get_by_role("button", name="Zoom in").click()
+    assert world.get_attribute("transform") != fitted
+    root.get_by_role("button", name="Fit").click()
+    assert world.get_attribute("transform") == fitted
+
+    # Downloads of the current view: an SVG with every record of the lecture graph, a PNG image.
+    with page.expect_download() as dl:
+        root.get_by_role("button", name="Download SVG").click()
+    svg_path = e2e.artifact("download.svg")
+    dl.value.save_as(svg_path)
+    svg = ElementTree.parse(svg_path).getroot()
+    assert svg.tag == "{http://www.w3.org/2000/svg}svg", svg.tag
+    texts = {t.text for t in svg.iter("{http://www.w3.org/2000/svg}text")}
+    for label, (data, grad) in start.items():
+        assert {label, f"data {fmt4(data)}", f"grad {fmt4(grad)}"} <= texts, (label, sorted(texts))
+    with page.expect_download() as dl:
+        root.get_by_role("button", name="Download PNG").click()
+    png_path = e2e.artifact("download.png")
+    dl.value.save_as(png_path)
+    png = png_path.read_bytes()
+    assert png[:8] == b"\x89PNG\r\n\x1a\n", png[:16]
+    width, height = int.from_bytes(png[16:20], "big"), int.from_bytes(png[20:24], "big")
+    assert width > 200 and height > 50, (width, height)
+    print(f"downloads saved: {svg_path}, {png_path}")
