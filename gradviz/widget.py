@@ -23,7 +23,7 @@ if not (_STATIC / "widget.js").is_file() or not (_STATIC / "widget.css").is_file
 import anywidget  # noqa: E402
 import traitlets as t  # noqa: E402
 
-from .graph import Graph, as_graph  # noqa: E402
+from .graph import as_graph  # noqa: E402
 
 __all__ = ["GraphWidget"]
 
@@ -34,7 +34,7 @@ _READONLY = "read-only: this graph comes from PyTorch, so it cannot be re-run he
 class GraphWidget(anywidget.AnyWidget):
     """Draw ``x`` (a root Value, or a Graph) and let the user nudge its leaves.
 
-    ``height``: pixels of the drawing. ``collapsed``: ``"auto"`` folds big graphs by module scope
+    ``height``: the most pixels the drawing takes (a short graph takes less). ``collapsed``: ``"auto"`` folds big graphs by module scope
     (sample, layer, neuron) to a few hundred boxes; ``None`` draws every value; a list of scope
     prefixes folds exactly those. ``show_grads``: draw the grad cell of each record.
     Construction runs forward and backward once, so every grad is d(root)/d(node).

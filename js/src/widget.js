@@ -173,6 +173,14 @@ function render({ model, el }) {
   // First view: the whole graph if its text is readable that way, else the output at a readable
   // zoom (Fit or a double-click on the background shows everything).
   function firstView() {
+    // `height` is the most the drawing takes: a short graph gets a shorter stage
+    const s0 = st.scene, W0 = st.size[0];
+    const k = Math.min(1.5, (W0 - 32) / Math.max(1, s0.width));
+    const need = Math.max(160, Math.ceil(s0.height * k + 40));
+    if (need < model.get("height")) {
+      stageWrap.style.height = `${need}px`;
+      st.size = [W0, need - 2];
+    }
     fit();
     const s = st.scene, [W, H] = st.size;
     if (lodLevel(st.vp.scale) === "text" || !s.n) return;
