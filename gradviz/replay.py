@@ -7,7 +7,7 @@ the same order as the engine, so whole neurons and sums cost one step.
 
 The backward is a pull: each op writes its operands' contributions ``d out/d child * g`` (the
 engine's formulas, in the engine's order) into a buffer laid out so that each level's nodes sum
-their contributions with one sequential ``cumsum`` per degree, adding in the order the engine's
+their contributions with one row-by-row sum per degree, adding in the order the engine's
 reverse-topological pass does, so results match the engine bit for bit wherever numpy's ``exp``,
 ``log`` and ``power`` are the C library's (as on this project's machines); elsewhere within an ulp.
 """
@@ -59,13 +59,14 @@ def _label(g, i):
 class _Group:
     """Nodes of one op within one level: ``out`` ids, operand ids ``a``/``b``, contribution slots."""
 
-    __slots__ = ("op", "out", "a", "b", "k", "km1", "pa", "pb")
+    __slots__ = ("op", "out", "a", "b", "k", "km1", "pa", "pb", "at", "a_at", "b_at")
 
 
 class _Chain:
     """Equal-length ``+`` chains of one level: ``operands`` (rows x0, t1..tm), ``nodes`` (c1..cm)."""
 
-    __slots__ = ("operands", "nodes", "tops", "inner", "pos")
+    __slots__ = ("operands", "nodes", "tops", "inner", "pos", "operands_at", "inner_at", "tops_at",
+                 "shape")
 
 
 class Tape:
@@ -253,6 +254,50 @@ class Tape:
             ch.pos = np.concatenate([edge_pos[first[c1]][:, None], edge_pos[first[c1] + 1][:, None],
                                      edge_pos[first[rest] + (link[rest] == a[rest])]], axis=1)
             self._chains[lv].append(ch)
+        self._place(n)
+
+    def _place(self, n):
+        """Give every node an internal slot so that each step reads and writes contiguous ranges:
+        the leaves first, then level by level each chain batch (inner nodes row by row, then the
+        tops) and each op group. Index arrays are rewritten to slots; ``slot[id]`` maps back."""
+        order = [self.leaves]
+        pos = len(self.leaves)
+        for lv in range(1, self._nlevels):
+            for ch in self._chains[lv]:
+                nch, m = ch.nodes.shape
+                order += [ch.inner.ravel(), ch.tops]
+                ch.inner_at = slice(pos, pos + nch * (m - 1))
+                ch.tops_at = slice(pos + nch * (m - 1), pos + nch * m)
+                ch.shape = (nch, m - 1)
+                pos += nch * m
+            for gr in self._groups[lv]:
+                order.append(gr.out)
+                gr.at = slice(pos, pos + len(gr.out))
+                pos += len(gr.out)
+        order = np.concatenate(order) if order else np.zeros(0, dtype=np.intp)
+        assert pos == n and len(order) == n
+        slot = np.empty(n, dtype=np.intp)
+        slot[order] = np.arange(n)
+        self._slot = slot
+        def to_slots(t):  # single-parent children take their grad in their node's slot
+            t = t.copy()
+            direct = t < n
+            t[direct] = slot[t[direct]]
+            return t
+
+        for lv in range(self._nlevels):
+            self._pulls[lv] = [(slot[nodes], start, deg, cnt) for nodes, start, deg, cnt in self._pulls[lv]]
+            for ch in self._chains[lv]:
+                ch.operands_at = slot[ch.operands]
+                ch.pos = to_slots(ch.pos)
+            for gr in self._groups[lv]:
+                gr.a_at = slot[gr.a]
+                gr.b_at = None if gr.b is None else slot[gr.b]
+                gr.pa = to_slots(gr.pa)
+                gr.pb = None if gr.pb is None else to_slots(gr.pb)
+        self._leaf_at = slice(0, len(self.leaves))
+        self._root_at = int(slot[self._root])
+        self._unreached_at = slot[self._unreached]
 
     def __repr__(self):
         return f"<Tape of {len(self.graph)} values, {self._nlevels} levels>"
@@ -280,6 +325,7 @@ class Tape:
             raise
 
     def _start(self, data):
+        """The work array in slot order, its leaf slots filled."""
         n = len(self.graph)
         d = np.empty(n)
         if data is not None:
@@ -287,32 +333,33 @@ class Tape:
             if src.shape != (n,):
                 raise ValueError(f"data must be a float array of length {n} (one entry per node, "
                                  f"leaves used), got shape {src.shape}")
-            d[self.leaves] = src[self.leaves]
+            d[self._leaf_at] = src[self.leaves]
         elif self._leaf_values is not None:
-            d[self.leaves] = self._read_leaves()
+            d[self._leaf_at] = self._read_leaves()
         else:
-            d[self.leaves] = self.graph.data[self.leaves]
+            d[self._leaf_at] = self.graph.data[self.leaves]
         return d
 
     # ---- replay ---------------------------------------------------------------------------
 
     def forward(self, data=None):
         """Values of every node from the leaves (``data`` or the Values); nothing is written."""
-        return self._forward(data, None)
+        return self._forward(data, None)[self._slot]
 
     def _forward(self, data, cache):
         d = self._start(data)
         with np.errstate(all="ignore"):
             for lv in range(1, self._nlevels):
                 for ch in self._chains[lv]:
-                    m = d[ch.operands]
+                    m = d[ch.operands_at]
                     np.cumsum(m, axis=1, out=m)
-                    d[ch.nodes] = m[:, 1:]
+                    d[ch.inner_at].reshape(ch.shape)[...] = m[:, 1:-1]
+                    d[ch.tops_at] = m[:, -1]
                 for gr in self._groups[lv]:
-                    A = d[gr.a]
-                    B = None if gr.b is None else d[gr.b]
+                    A = d[gr.a_at]
+                    B = None if gr.b_at is None else d[gr.b_at]
                     out = self._fwd(gr, A, B)
-                    d[gr.out] = out
+                    d[gr.at] = out
                     if cache is not None:
                         cache.append((A, B, out))
         return d
@@ -330,33 +377,38 @@ class Tape:
                              "or PyTorch); call run(write_back=False) and use the returned arrays")
         cache = []
         d = self._forward(data, cache)
-        grad = self._backward(d, cache)
+        grad = self._backward(cache)[self._slot]
+        grad += 0.0  # the engine's sums start at +0.0, so it never reports -0.0
+        d = d[self._slot]
         if write_back:
             for v, x, gx in zip(self._values, d.tolist(), grad.tolist()):
                 v.data = x
                 v.grad = gx
         return d, grad
 
-    def _backward(self, d, cache):
-        n = len(d)
-        buf = np.empty(self._nbuf)  # grad of every node, then the contribution blocks
-        buf[self._unreached] = 0.0
-        buf[self._root] = 1.0
+    def _backward(self, cache):
+        """Gradients in slot order (the first n entries of the returned buffer)."""
+        buf = np.empty(self._nbuf)  # grad of every slot, then the contribution blocks
+        buf[self._unreached_at] = 0.0
+        buf[self._root_at] = 1.0
         groups = iter(cache[::-1])
         with np.errstate(all="ignore"):
             for lv in range(self._nlevels - 1, -1, -1):
                 for nodes, start, deg, cnt in self._pulls[lv]:
                     block = buf[start:start + deg * cnt].reshape(deg, cnt)
-                    np.cumsum(block, axis=0, out=block)  # sequential: the engine's order
-                    buf[nodes] = block[-1]
+                    if cnt > 1:  # adds row after row, in the engine's order
+                        buf[nodes] = np.add.reduce(block, axis=0)
+                    else:  # one column would be summed pairwise; accumulate is sequential
+                        np.cumsum(block, axis=0, out=block)
+                        buf[nodes] = block[-1]
                 for ch in self._chains[lv]:
-                    gt = buf[ch.tops][:, None]
-                    buf[ch.inner] = gt
+                    gt = buf[ch.tops_at][:, None]
+                    buf[ch.inner_at].reshape(ch.shape)[...] = gt
                     buf[ch.pos] = gt
                 for gr in reversed(self._groups[lv]):
                     A, B, out = next(groups)
-                    self._bwd(gr, A, B, out, buf[gr.out], buf)
-            return buf[:n] + 0.0  # the engine's sums start at +0.0, so it never reports -0.0
+                    self._bwd(gr, A, B, out, buf[gr.at], buf)
+        return buf
 
     # ---- ops: the engine's forward and local derivatives, vectorised ------------------------
 

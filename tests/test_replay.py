@@ -297,6 +297,18 @@ def test_sum_chains_and_shared_nodes_bit_for_bit():
     assert identical(data, want.data) and identical(grad, want.grad)
 
 
+@pytest.mark.parametrize("width", [1, 2, 5])
+def test_gradients_sum_in_the_engine_order(width):
+    # a node used by many parents: its gradient is a sum whose rounding depends on the order
+    cs = [1e16, 1.0, -1e16, 3.0, 1e-3, -7.0, 2.0 ** 60, 1.0, -(2.0 ** 60), 0.1, 5.0, -1e16, 1e16]
+    xs = [Value(1.0 + i, label=f"x{i}") for i in range(width)]
+    L = sum((x * c for x in xs for c in cs), Value(0.0))
+    L.backward()
+    want = trace(L)
+    data, grad = Tape(L).run(write_back=False)
+    assert identical(data, want.data) and identical(grad, want.grad)
+
+
 def test_mlp_lecture_training_step_matches_engine():
     xs = [[2.0, 3.0, -1.0], [3.0, -1.0, 0.5], [0.5, 1.0, 1.0], [1.0, 1.0, -1.0]]
     ys = [1.0, -1.0, -1.0, 1.0]
