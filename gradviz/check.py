@@ -60,7 +60,7 @@ def _positive(h):
 
 
 def _output(t, d):
-    return float(t.forward(d)[t.graph.root])
+    return t.output(d)
 
 
 def _numerical(t, i, base, h, central):

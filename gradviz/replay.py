@@ -346,6 +346,10 @@ class Tape:
         """Values of every node from the leaves (``data`` or the Values); nothing is written."""
         return self._forward(data, None)[self._slot]
 
+    def output(self, data=None):
+        """The root's value from the leaves (``data`` or the Values); nothing is written."""
+        return float(self._forward(data, None)[self._root_at])
+
     def _forward(self, data, cache):
         d = self._start(data)
         with np.errstate(all="ignore"):

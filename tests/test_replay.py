@@ -215,7 +215,8 @@ def test_run_without_write_back_leaves_values_alone():
     before = snapshot(t.graph)
     data, grad = t.run(write_back=False)
     assert snapshot(t.graph) == before
-    assert data[t.graph.root] == (3.0 * -3.0 + 10.0) * -2.0
+    assert data[t.graph.root] == (3.0 * -3.0 + 10.0) * -2.0 == t.output() == t.forward()[t.graph.root]
+    assert t.forward().tolist() == data.tolist()
     got = {t.graph.labels[i]: grad[i] for i in t.leaves}
     assert got == {"a": 6.0, "b": -6.0, "c": -2.0, "f": 1.0}
 
