@@ -20,7 +20,7 @@ import numpy as np
 
 from . import engine
 from .engine import Value
-from .graph import Graph, as_graph
+from .graph import as_graph
 
 __all__ = ["Tape"]
 
@@ -54,6 +54,90 @@ def _first(g, op, arity):
 
 def _label(g, i):
     return repr(g.labels[i]) if g.labels[i] else f"unlabelled {g.ops[i] or 'leaf'}"
+
+
+def _decode_ops(g, arity):
+    """Op kinds in use (``names``), each node's index into them (-1 for leaves), ``**k`` exponents."""
+    ar = arity.tolist()
+    table = {}  # (op, arity) -> (op kind, exponent): one check per distinct pair
+    for op, r in set(zip(g.ops, ar)):
+        if r:
+            table[op, r] = _opcode(op, r, g)
+    names = sorted({c for c, _ in table.values()})
+    code_of = {c: j for j, c in enumerate(names)}
+    table = {key: (code_of[c], k) for key, (c, k) in table.items()}
+    leaf = (-1, 0.0)
+    pairs = [table[op, r] if r else leaf for op, r in zip(g.ops, ar)]
+    return names, np.array([c for c, _ in pairs], dtype=np.intp), np.array([k for _, k in pairs])
+
+
+def _reachable(ptr, kids, npar):
+    """Nodes the root (the last node) depends on. Others get grad 0 and send nothing back, as in
+    the engine; a traced graph has no others."""
+    n = len(npar)
+    reach = np.ones(n, dtype=bool)
+    if np.count_nonzero(npar == 0) > 1:
+        reach[:] = False
+        reach[n - 1] = True
+        pl, kl = ptr.tolist(), kids.tolist()
+        for i in range(n - 1, -1, -1):
+            if reach[i]:
+                for c in kl[pl[i]:pl[i + 1]]:
+                    reach[c] = True
+    return reach
+
+
+def _plus_chains(plus, a, b, npar):
+    """Chains c_k = c_{k-1} + t_k where c_{k-1} is a '+' used by c_k alone. Returns each node's
+    link (the c_{k-1} it continues, or -1), {top: (nodes c1..cm, operands x0, t1..tm)} for chains
+    of two or more, and a mask of the nodes inside a chain (all but its top)."""
+    n = len(plus)
+    link = np.full(n, -1, dtype=np.intp)
+    la = plus & plus[a] & (npar[a] == 1)
+    lb = plus & ~la & plus[b] & (npar[b] == 1)
+    link[la] = a[la]
+    link[lb] = b[lb]
+    other = np.where(link == a, b, a)
+    nxt = np.full(n, -1, dtype=np.intp)
+    linked = np.flatnonzero(link >= 0)
+    nxt[link[linked]] = linked
+    nxt_l, a_l, b_l, other_l = nxt.tolist(), a.tolist(), b.tolist(), other.tolist()
+    inner_ids = []
+    chain_of = {}
+    for i in np.flatnonzero(plus & (link < 0) & (nxt >= 0)).tolist():
+        nodes, opnds = [i], [a_l[i], b_l[i]]
+        j = nxt_l[i]
+        while j >= 0:
+            nodes.append(j)
+            opnds.append(other_l[j])
+            j = nxt_l[j]
+        inner_ids += nodes[:-1]
+        chain_of[nodes[-1]] = (nodes, opnds)
+    inner = np.zeros(n, dtype=bool)
+    inner[inner_ids] = True
+    return link, chain_of, inner
+
+
+def _levels(has, inner, chain_of, a, b):
+    """Leaves 0, an op one above its deepest operand, a whole chain one above all its operands."""
+    n = len(has)
+    level = [0] * n
+    inner_l, a_l, b_l = inner.tolist(), a.tolist(), b.tolist()
+    for i in np.flatnonzero(has).tolist():
+        if inner_l[i]:
+            continue
+        ch = chain_of.get(i)
+        if ch is None:
+            lv = level[a_l[i]]
+            bi = b_l[i]
+            if bi >= 0 and level[bi] > lv:
+                lv = level[bi]
+            level[i] = lv + 1
+        else:
+            lv = 1 + max([level[c] for c in ch[1]])
+            for c in ch[0]:
+                level[c] = lv
+    return np.array(level, dtype=np.intp)
 
 
 class _Group:
@@ -93,18 +177,7 @@ class Tape:
         self._leaf_values = None if g.values is None else [g.values[i] for i in self.leaves.tolist()]
         self._root = n - 1
 
-        ar = arity.tolist()
-        table = {}  # (op, arity) -> (op kind, exponent): one check per distinct pair
-        for op, r in set(zip(g.ops, ar)):
-            if r:
-                table[op, r] = _opcode(op, r, g)
-        names = sorted({c for c, _ in table.values()})
-        code_of = {c: j for j, c in enumerate(names)}
-        table = {key: (code_of[c], k) for key, (c, k) in table.items()}
-        leaf = (-1, 0.0)
-        pairs = [table[op, r] if r else leaf for op, r in zip(g.ops, ar)]
-        codes = np.array([c for c, _ in pairs], dtype=np.intp)
-        ks = np.array([k for _, k in pairs])
+        names, codes, ks = _decode_ops(g, arity)
         has = arity > 0
         a = np.full(n, -1, dtype=np.intp)
         b = np.full(n, -1, dtype=np.intp)
@@ -112,72 +185,24 @@ class Tape:
         two = arity == 2
         b[two] = kids[ptr[:-1][two] + 1]
         npar = np.bincount(kids, minlength=n)
+        reach = _reachable(ptr, kids, npar)
+        link, chain_of, inner = _plus_chains(codes == names.index("+") if "+" in names else
+                                             np.zeros(n, dtype=bool), a, b, npar)
+        level = _levels(has, inner, chain_of, a, b)
+        self._nlevels = int(level.max()) + 1
+        self._unreached = np.flatnonzero(~reach)
+        target = self._gradient_targets(ptr, kids, arity, reach, link, level)
+        self._steps(names, codes, ks, has, inner, chain_of, level, a, b, link, ptr[:-1], target)
+        self._place(n)
 
-        # Reachability from the root: nodes the root does not depend on get grad 0 and send
-        # nothing back, as in the engine. A traced graph is all reachable.
-        reach = np.ones(n, dtype=bool)
-        if np.count_nonzero(npar == 0) > 1:
-            reach[:] = False
-            reach[n - 1] = True
-            pl, kl = ptr.tolist(), kids.tolist()
-            for i in range(n - 1, -1, -1):
-                if reach[i]:
-                    for c in kl[pl[i]:pl[i + 1]]:
-                        reach[c] = True
-
-        # '+' chains: c_k = c_{k-1} + t_k where c_{k-1} is a '+' used only by c_k.
-        plus = codes == code_of.get("+", -2)
-        link = np.full(n, -1, dtype=np.intp)
-        la = plus & plus[a] & (npar[a] == 1)
-        lb = plus & ~la & plus[b] & (npar[b] == 1)
-        link[la] = a[la]
-        link[lb] = b[lb]
-        other = np.where(link == a, b, a)
-        nxt = np.full(n, -1, dtype=np.intp)
-        linked = np.flatnonzero(link >= 0)
-        nxt[link[linked]] = linked
-        nxt_l, a_l, b_l, other_l = nxt.tolist(), a.tolist(), b.tolist(), other.tolist()
-        inner_ids = []
-        chain_of = {}  # top id -> (nodes c1..cm, operands x0, t1..tm)
-        for i in np.flatnonzero(plus & (link < 0) & (nxt >= 0)).tolist():
-            nodes, opnds = [i], [a_l[i], b_l[i]]
-            j = nxt_l[i]
-            while j >= 0:
-                nodes.append(j)
-                opnds.append(other_l[j])
-                j = nxt_l[j]
-            inner_ids += nodes[:-1]
-            chain_of[nodes[-1]] = (nodes, opnds)
-        inner = np.zeros(n, dtype=bool)
-        inner[inner_ids] = True
-
-        # Levels: leaves 0, an op one above its deepest operand, a chain one above all operands.
-        level = [0] * n
-        inner_l = inner.tolist()
-        for i in np.flatnonzero(has).tolist():
-            if inner_l[i]:
-                continue
-            ch = chain_of.get(i)
-            if ch is None:
-                lv = level[a_l[i]]
-                bi = b_l[i]
-                if bi >= 0 and level[bi] > lv:
-                    lv = level[bi]
-                level[i] = lv + 1
-            else:
-                lv = 1 + max([level[c] for c in ch[1]])
-                for c in ch[0]:
-                    level[c] = lv
-        level = np.array(level, dtype=np.intp)
-        self._nlevels = nlevels = int(level.max()) + 1
-
-        # Where each parent edge sends its contribution d out/d child * g, in one buffer: grad
-        # (ids 0..n-1) then a contribution area. A node with one parent edge gets it straight
-        # into its grad; a node with several gets a column of a (deg, count) block of its level
-        # and degree, its contributions in the engine's order (parent id descending), summed
-        # row by row. Chain links carry the gradient through unchanged and have no slot;
-        # unreachable parents write to a dump slot at the end.
-        E = len(kids)
+    def _gradient_targets(self, ptr, kids, arity, reach, link, level):
+        """Where each parent edge sends its contribution d out/d child * g, in one buffer: the
+        grads (one per node) then a contribution area. A node with one parent edge gets it
+        straight into its grad; a node with several gets a column of a (deg, count) block of its
+        level and degree, its contributions in the engine's order (parent id descending), summed
+        row by row into its grad (``_pulls``). Chain links pass the gradient through and have no
+        slot; unreachable parents write to a dump slot at the end. Returns a target per edge."""
+        n, E = len(arity), len(kids)
         P = np.repeat(np.arange(n), arity)
         S = np.arange(E) - ptr[:-1][P]
         C = kids
@@ -193,7 +218,7 @@ class Tape:
         m = len(Cs)
         self._nbuf = n + m + 1
         target[target < 0] = n + m  # the dump
-        self._pulls = [[] for _ in range(nlevels)]
+        self._pulls = [[] for _ in range(self._nlevels)]
         if m:
             new_child = np.r_[True, Cs[1:] != Cs[:-1]]
             child_first = np.flatnonzero(new_child)
@@ -212,17 +237,17 @@ class Tape:
             for q in range(len(bucket_first_child)):
                 f, c_ = int(bucket_first_child[q]), int(cnt[q])
                 self._pulls[int(ul[f])].append((u[f:f + c_].copy(), int(bstart[q]), int(ud[f]), c_))
-        self._unreached = np.flatnonzero(~reach)
-        edge_pos = target
+        return target
 
-        # Steps per level: op groups (ids grouped by op) and chain batches (grouped by length).
-        first = ptr[:-1]
+    def _steps(self, names, codes, ks, has, inner, chain_of, level, a, b, link, first, target):
+        """The steps of each level: op groups (by op) and chain batches (by length)."""
+        n = len(codes)
         tops = np.array(sorted(chain_of), dtype=np.intp)
         is_top = np.zeros(n, dtype=bool)
         is_top[tops] = True
         ops_ids = np.flatnonzero(has & ~inner & ~is_top)
         ops_ids = ops_ids[np.lexsort((ops_ids, codes[ops_ids], level[ops_ids]))]
-        self._groups = [[] for _ in range(nlevels)]
+        self._groups = [[] for _ in range(self._nlevels)]
         if len(ops_ids):
             cut = np.flatnonzero(np.r_[True, (level[ops_ids][1:] != level[ops_ids][:-1])
                                        | (codes[ops_ids][1:] != codes[ops_ids][:-1]), True])
@@ -230,15 +255,14 @@ class Tape:
                 ids = ops_ids[s0:s1]
                 gr = _Group()
                 gr.op, gr.out = names[codes[ids[0]]], ids
-                gr.a = a[ids]
-                gr.pa = edge_pos[first[ids]]
                 binary = gr.op in _BINARY
+                gr.a, gr.pa = a[ids], target[first[ids]]
                 gr.b = b[ids] if binary else None
-                gr.pb = edge_pos[first[ids] + 1] if binary else None
+                gr.pb = target[first[ids] + 1] if binary else None
                 gr.k = ks[ids] if gr.op == "**k" else None
                 gr.km1 = gr.k - 1.0 if gr.op == "**k" else None
                 self._groups[int(level[ids[0]])].append(gr)
-        self._chains = [[] for _ in range(nlevels)]
+        self._chains = [[] for _ in range(self._nlevels)]
         batches = defaultdict(list)
         for t in tops.tolist():
             batches[int(level[t]), len(chain_of[t][0])].append(t)
@@ -248,13 +272,11 @@ class Tape:
             ch.nodes = np.array([chain_of[t][0] for t in ts], dtype=np.intp)
             ch.tops = ch.nodes[:, -1].copy()
             ch.inner = ch.nodes[:, :-1].copy()
-            # contribution slots of the operands: c1's two edges, then each c_k's non-link edge
-            c1 = ch.nodes[:, 0]
-            rest = ch.nodes[:, 1:]
-            ch.pos = np.concatenate([edge_pos[first[c1]][:, None], edge_pos[first[c1] + 1][:, None],
-                                     edge_pos[first[rest] + (link[rest] == a[rest])]], axis=1)
+            # the operands' targets: c1's two edges, then each c_k's non-link edge
+            c1, rest = ch.nodes[:, 0], ch.nodes[:, 1:]
+            ch.pos = np.concatenate([target[first[c1]][:, None], target[first[c1] + 1][:, None],
+                                     target[first[rest] + (link[rest] == a[rest])]], axis=1)
             self._chains[lv].append(ch)
-        self._place(n)
 
     def _place(self, n):
         """Give every node an internal slot so that each step reads and writes contiguous ranges:
@@ -279,6 +301,7 @@ class Tape:
         slot = np.empty(n, dtype=np.intp)
         slot[order] = np.arange(n)
         self._slot = slot
+
         def to_slots(t):  # single-parent children take their grad in their node's slot
             t = t.copy()
             direct = t < n
