@@ -279,9 +279,9 @@ class Value:
                 node = stack[-1]
                 if node._g is None:  # first visit: schedule the children, finish the node later
                     node._g = _ONGOING
-                    for c in (node._a, node._b):
+                    for c in (node._b, node._a):  # pushed last, explored first: operand order
                         if c is None:
-                            break
+                            continue
                         if c._g is None:
                             stack.append(c)
                         elif c._g is _ONGOING:
