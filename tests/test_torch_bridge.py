@@ -141,8 +141,11 @@ OPS = ("+", "-", "*", "/", "neg", "**k", "**", "exp", "log", "tanh", "relu", "si
 @st.composite
 def expressions(draw):
     """A random expression over every op, built step by step from a few float64 leaves."""
-    leaves = [Value(draw(st.floats(-3, 3, allow_nan=False)), label=f"x{i}")
-              for i in range(draw(st.integers(1, 4)))]
+    # Magnitudes stay between 1e-100 and 1e6 (or exactly 0): below, the two frameworks' equally
+    # valid formulas underflow differently (PyTorch's d(a/b)/db = -g*a/(b*b) turns b*b into 0 and
+    # gives NaN where gradviz's -g*(a/b)/b stays finite), which is float64 noise, not a bug.
+    magnitude = st.floats(-3, 3).filter(lambda x: x == 0 or abs(x) >= 1e-3)
+    leaves = [Value(draw(magnitude), label=f"x{i}") for i in range(draw(st.integers(1, 4)))]
     pool = list(leaves)
     for _ in range(draw(st.integers(1, 25))):
         op = draw(st.sampled_from(OPS))
@@ -158,9 +161,14 @@ def expressions(draw):
                    "r/": lambda: c / a, "r**": lambda: abs(c) ** a}[op]()
         except (ValueError, ZeroDivisionError, OverflowError):
             continue  # outside the op's domain in gradviz: nothing to compare
-        if op == "**" and a.data == 0.0:
-            continue  # 0 ** b with a Value b: a known difference, see test_zero_base_value_exponent
-        if not abs(out.data) < 1e6:
+        if op == "**" and a.data <= 0.0:
+            # a negative base gives d/db = NaN in both frameworks, and NaN then flows differently
+            # through a zero exponent (test_nan_through_a_zero_exponent); a zero base is
+            # test_zero_base_value_exponent. Both are checked on their own below.
+            continue
+        if op == "**k" and a.data == 0.0 and k != int(k):
+            continue  # d/da is infinite at 0; its sign follows the sign of zero (PyTorch: rsqrt(-0.0))
+        if not (abs(out.data) < 1e6 and (out.data == 0 or abs(out.data) > 1e-100)):
             continue
         pool.append(out)
     root = pool[0]
@@ -181,6 +189,16 @@ def test_random_expressions_agree_with_pytorch(torch, root):
 def test_zero_base_value_exponent(torch):
     a, b = Value(0.0, label="a"), Value(0.0, label="b")
     out = a ** b
+    out.backward()
+    gradviz.compare_with_torch(out).raise_if_mismatch()
+
+
+@pytest.mark.xfail(strict=True, reason="the engine multiplies a NaN upstream grad by the 0 derivative "
+                   "of x ** 0 (NaN); PyTorch gives exactly 0 there. Remove once the engine does too.")
+@pytest.mark.parametrize("zero_power", [lambda c: c ** 0, lambda c: c ** Value(0.0)])
+def test_nan_through_a_zero_exponent(torch, zero_power):
+    c = Value(0.5, label="c")
+    out = Value(-2.0, label="base") ** zero_power(c)  # d(out)/d(exponent) = ln(-2): NaN
     out.backward()
     gradviz.compare_with_torch(out).raise_if_mismatch()
 
