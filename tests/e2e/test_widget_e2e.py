@@ -200,6 +200,7 @@ def test_buttons_step_reset_fit_and_downloads(e2e):
 
     # Fit: after zooming in, the view goes back to the fitted transform.
     world = root.locator("svg g[transform]").first
+    root.get_by_role("button", name="Fit").click()
     fitted = world.get_attribute("transform")
     root.get_by_role("button", name="Zoom in").click()
     root.get_by_role("button", name="Zoom in").click()
