@@ -261,20 +261,41 @@ class Comparison:
     HTML_ALL_ROWS = 200   # graphs up to this size show every row; bigger ones show mismatches
     LISTED = 20           # mismatches listed by str()
 
-    def __init__(self, rows, rtol, atol, what, hints=()):
-        self.rows = rows
+    def __init__(self, cols, rtol, atol, what, hints=()):
+        self._cols = cols  # the ComparisonRow fields as columns; rows are built on first use
+        self._rows = None
         self.rtol, self.atol = rtol, atol
         self.what = what
         self.hints = list(hints)
-        self.mismatches = [r for r in rows if not r.ok]
-        self.ok = not self.mismatches
-        errs = [max(r.data_err, r.grad_err) for r in rows]
-        rels = [r.rel_err for r in rows if not math.isnan(r.rel_err)]
-        self.max_abs_err = max(errs, default=0.0)
-        self.max_rel_err = max(rels, default=0.0)
+        bad = ~(cols["data_ok"] & cols["grad_ok"])
+        self._bad = np.flatnonzero(bad).tolist()
+        self.ok = not self._bad
+        n = len(cols["ids"])
+        self.max_abs_err = float(max(cols["data_err"].max(), cols["grad_err"].max())) if n else 0.0
+        rel = cols["rel_err"][~np.isnan(cols["rel_err"])]
+        self.max_rel_err = float(rel.max()) if len(rel) else 0.0
+
+    def _row(self, i):
+        c = self._cols
+        return ComparisonRow(int(c["ids"][i]), c["labels"][i], c["ops"][i], *(
+            float(c[k][i]) for k in ("data", "torch_data", "grad", "torch_grad", "data_err",
+                                     "grad_err", "rel_err")),
+            bool(c["data_ok"][i]), bool(c["grad_ok"][i]), c["torch_names"][i])
+
+    @property
+    def rows(self):
+        """A ComparisonRow per compared value, in node-id order."""
+        if self._rows is None:
+            self._rows = [self._row(i) for i in range(len(self))]
+        return self._rows
+
+    @property
+    def mismatches(self):
+        """The rows that disagree."""
+        return [self._row(i) for i in self._bad]
 
     def __len__(self):
-        return len(self.rows)
+        return len(self._cols["ids"])
 
     def __bool__(self):
         return self.ok
@@ -283,8 +304,8 @@ class Comparison:
         tol = f"rtol={self.rtol:g}, atol={self.atol:g}"
         errs = f"max abs err {_fmt(self.max_abs_err, 3)}, max rel err {_fmt(self.max_rel_err, 3)}"
         if self.ok:
-            return f"{self.what}: all {len(self.rows)} values agree with PyTorch ({errs}; {tol})"
-        return (f"{self.what}: {len(self.mismatches)} of {len(self.rows)} values disagree with "
+            return f"{self.what}: all {len(self)} values agree with PyTorch ({errs}; {tol})"
+        return (f"{self.what}: {len(self._bad)} of {len(self)} values disagree with "
                 f"PyTorch ({errs}; {tol})")
 
     @staticmethod
@@ -301,15 +322,15 @@ class Comparison:
 
     def __str__(self):
         lines = [self.summary()]
-        lines += [self._describe(r) for r in self.mismatches[:self.LISTED]]
-        if len(self.mismatches) > self.LISTED:
-            lines.append(f"  ... and {len(self.mismatches) - self.LISTED} more mismatches "
+        lines += [self._describe(r) for r in (self._row(i) for i in self._bad[:self.LISTED])]
+        if len(self._bad) > self.LISTED:
+            lines.append(f"  ... and {len(self._bad) - self.LISTED} more mismatches "
                          f"(see .mismatches)")
         lines += [f"hint: {h}" for h in self.hints]
         return "\n".join(lines)
 
     def __repr__(self):
-        return f"<Comparison ok={self.ok} rows={len(self.rows)} mismatches={len(self.mismatches)}>"
+        return f"<Comparison ok={self.ok} rows={len(self)} mismatches={len(self._bad)}>"
 
     def raise_if_mismatch(self):
         """Raise ``TorchMismatchError`` (an AssertionError) listing the mismatches; else return self."""
@@ -322,8 +343,8 @@ class Comparison:
         bad = "background:#fde0dc;font-weight:bold"
         head = ("<tr><th>id</th><th>label</th><th>op</th><th>data</th><th>torch data</th>"
                 "<th>grad</th><th>torch grad</th><th>abs err</th><th>agree</th></tr>")
-        small = len(self.rows) <= self.HTML_ALL_ROWS
-        shown = self.rows if small else self.mismatches[:self.HTML_ALL_ROWS]
+        small = len(self) <= self.HTML_ALL_ROWS
+        shown = self.rows if small else [self._row(i) for i in self._bad[:self.HTML_ALL_ROWS]]
 
         def cell(text, ok=True):
             return f'<td style="{bad}">{esc(text)}</td>' if not ok else f"<td>{esc(text)}</td>"
@@ -340,8 +361,8 @@ class Comparison:
                 f"{cell('yes' if r.ok else 'NO', r.ok)}</tr>")
         notes = []
         if not small:
-            m = len(self.mismatches)
-            notes.append(f"{len(self.rows)} values, too many to list: "
+            m = len(self._bad)
+            notes.append(f"{len(self)} values, too many to list: "
                          + (f"showing {'the first ' if m > len(shown) else ''}{len(shown)} of the "
                             f"{m} mismatch{'es' if m != 1 else ''}" if m else "every value agrees")
                          + "; every row is in <code>.rows</code>.")
@@ -354,17 +375,18 @@ class Comparison:
                 + table + "</div>")
 
 
-def _rows(ids, labels, ops, a_data, b_data, a_grad, b_grad, rtol, atol, torch_names=None):
+def _columns(ids, labels, ops, a_data, b_data, a_grad, b_grad, rtol, atol, torch_names=None):
+    """The comparison as columns (numpy arrays and lists), named like ComparisonRow's fields."""
     a_data, b_data, a_grad, b_grad = (np.asarray(v, dtype=np.float64)
                                       for v in (a_data, b_data, a_grad, b_grad))
     d_err, d_rel, d_ok = _errors(a_data, b_data, rtol, atol)
     g_err, g_rel, g_ok = _errors(a_grad, b_grad, rtol, atol)
     with np.errstate(invalid="ignore"):
         rel = np.fmax(d_rel, g_rel)  # NaN only where neither has a relative error
-    names = torch_names or [""] * len(ids)
-    cols = zip(ids, labels, ops, a_data.tolist(), b_data.tolist(), a_grad.tolist(), b_grad.tolist(),
-               d_err.tolist(), g_err.tolist(), rel.tolist(), d_ok.tolist(), g_ok.tolist(), names)
-    return [ComparisonRow(*c) for c in cols]
+    ids = list(ids)
+    return dict(ids=ids, labels=list(labels), ops=list(ops), data=a_data, torch_data=b_data,
+                grad=a_grad, torch_grad=b_grad, data_err=d_err, grad_err=g_err, rel_err=rel,
+                data_ok=d_ok, grad_ok=g_ok, torch_names=torch_names or [""] * len(ids))
 
 
 # ---- compare_with_torch -----------------------------------------------------------------------
@@ -419,7 +441,7 @@ def _compare_graph(torch, x, rtol, atol, backward):
     tensors[-1].backward()
     t_data = [t.item() for t in tensors]
     t_grad = [0.0 if t.grad is None else t.grad.item() for t in tensors]
-    rows = _rows(range(len(g)), g.labels, g.ops, g.data, t_data, g.grad, t_grad, rtol, atol)
+    cols = _columns(range(len(g)), g.labels, g.ops, g.data, t_data, g.grad, t_grad, rtol, atol)
     hints = []
     root_grad = float(g.grad[-1])
     if root_grad == 0.0:
@@ -428,7 +450,7 @@ def _compare_graph(torch, x, rtol, atol, backward):
     elif root_grad != 1.0 and root_grad == int(root_grad) and root_grad > 1:
         hints.append(f"the root's grad is {root_grad:g}, not 1: backward() ran {int(root_grad)} "
                      f"times without zero_grad() in between, so the grads accumulated")
-    return Comparison(rows, rtol, atol, "compare_with_torch", hints)
+    return Comparison(cols, rtol, atol, "compare_with_torch", hints)
 
 
 def _layers_of(model):
@@ -574,8 +596,9 @@ def _compare_model(torch, model, inputs, targets, loss, rtol, atol):
         labels.append(name); ops.append("parameter"); tnames.append(tname)
         a_data.append(d); b_data.append(param[idx].item())
         a_grad.append(gr); b_grad.append(0.0 if param.grad is None else param.grad[idx].item())
-    rows = _rows(range(len(labels)), labels, ops, a_data, b_data, a_grad, b_grad, rtol, atol, tnames)
-    return Comparison(rows, rtol, atol, f"compare_with_torch(model={type(model).__name__})")
+    cols = _columns(range(len(labels)), labels, ops, a_data, b_data, a_grad, b_grad, rtol, atol,
+                    tnames)
+    return Comparison(cols, rtol, atol, f"compare_with_torch(model={type(model).__name__})")
 
 
 # ---- from_torch -------------------------------------------------------------------------------

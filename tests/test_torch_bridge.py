@@ -320,6 +320,12 @@ def test_big_graph_html_shows_the_mismatches_and_a_summary(torch):
     x.grad -= 1.0
     html = gradviz.compare_with_torch(y)._repr_html_()
     assert "<tr" not in html and "every value agrees" in html
+    y.backward()  # every grad doubles: hundreds of mismatches, listed up to a limit
+    report = gradviz.compare_with_torch(y)
+    lines = str(report).splitlines()
+    assert len(report.mismatches) == len(report.rows) > report.LISTED
+    assert sum(line.startswith("  ") for line in lines) == report.LISTED + 1
+    assert f"and {len(report.rows) - report.LISTED} more mismatches" in lines[report.LISTED + 1]
 
 
 def test_compare_argument_errors(torch):
