@@ -14,6 +14,7 @@ reverse-topological pass does, so results match the engine bit for bit wherever 
 from __future__ import annotations
 
 import math
+from array import array
 from collections import defaultdict
 
 import numpy as np
@@ -408,9 +409,7 @@ class Tape:
         grad += 0.0  # the engine's sums start at +0.0, so it never reports -0.0
         d = d[self._slot]
         if write_back:
-            for v, x, gx in zip(self._values, d.tolist(), grad.tolist()):
-                v.data = x
-                v.grad = gx
+            _write_back(self._values, d, grad)
         return d, grad
 
     def _backward(self, cache):
@@ -520,6 +519,19 @@ class Tape:
         else:  # "**"
             buf[gr.pa] = _dpow(A, B, B - 1.0) * g
             buf[gr.pb] = np.where(A > 0.0, out * np.log(A), np.where(A == 0.0, 0.0, math.nan)) * g
+
+
+def _write_back(values, data, grad):
+    """Set ``.data`` and ``.grad`` of every Value. Iterating array.array makes each float just
+    before its store, so it reuses the float just freed; ``tolist()`` would allocate them all
+    first and free the old ones after, about twice the time for 66k Values."""
+    d = array("d")
+    d.frombytes(memoryview(np.ascontiguousarray(data)).cast("B"))
+    g = array("d")
+    g.frombytes(memoryview(np.ascontiguousarray(grad)).cast("B"))
+    for v, x, gx in zip(values, d, g):
+        v.data = x
+        v.grad = gx
 
 
 def _dpow(x, k, km1):

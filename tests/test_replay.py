@@ -197,6 +197,7 @@ def test_lecture_graph_write_back_and_fresh_grads():
     assert sorted(t.graph.labels[i] for i in t.leaves) == ["a", "b", "c", "f"]
     t.run()
     assert (L.data, a.grad, b.grad, c.grad, f.grad) == (-8.0, 6.0, -4.0, -2.0, 4.0)
+    assert all(type(v.data) is float and type(v.grad) is float for v in t.graph.values)
     t.run()  # not accumulated
     assert (a.grad, L.grad) == (6.0, 1.0)
     L.backward()  # the engine accumulates; the next run is fresh again
