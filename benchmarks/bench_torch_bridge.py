@@ -87,7 +87,7 @@ def main():
           f"({compare / ref:.2f}x the reference; target <= {TARGET_COMPARE_S:.0f} s: "
           f"{compare / TARGET_COMPARE_S:.2f} of it)  ok={report.ok} max abs err {report.max_abs_err:.2g}")
     print(f"compare_with_torch(model=...) svm loss:      {model_cmp:.2f} s")
-    print(f"from_torch of the {len(g)}-node mirror:      {imported:.2f} s")
+    print(f"{f'from_torch of the {len(g)}-node mirror:':45}{imported:.2f} s")
 
 
 if __name__ == "__main__":
