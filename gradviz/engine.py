@@ -190,13 +190,13 @@ class Value:
 
     @_backward("**k")  # a ** k, k a number kept in the op's name: d/da = k * a**(k-1)
     def _(out, g):
-        a = out._a
-        a._g += _dpow(a.data, float(out._op[2:])) * g
+        a, k = out._a, float(out._op[2:])
+        a._g += 0.0 if k == 0.0 else _dpow(a.data, k) * g  # a ** 0 is constant: 0 even for a NaN g
 
     @_backward("**")  # a ** b, b a Value: d/da = b * a**(b-1), d/db = a**b * ln(a)
     def _(out, g):
         a, b = out._a, out._b
-        a._g += _dpow(a.data, b.data) * g
+        a._g += 0.0 if b.data == 0.0 else _dpow(a.data, b.data) * g
         b._g += _pow_log(a.data, out.data) * g
 
     def exp(self):

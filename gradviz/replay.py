@@ -515,9 +515,9 @@ class Tape:
         elif op == "sigmoid":
             buf[gr.pa] = out * (1.0 - out) * g
         elif op == "**k":
-            buf[gr.pa] = _dpow(A, gr.k, gr.km1) * g
+            buf[gr.pa] = np.where(gr.k == 0.0, 0.0, _dpow(A, gr.k, gr.km1) * g)
         else:  # "**"
-            buf[gr.pa] = _dpow(A, B, B - 1.0) * g
+            buf[gr.pa] = np.where(B == 0.0, 0.0, _dpow(A, B, B - 1.0) * g)
             buf[gr.pb] = np.where(A > 0.0, out * np.log(A), np.where(A == 0.0, 0.0, math.nan)) * g
 
 

@@ -193,8 +193,6 @@ def test_zero_base_value_exponent(torch):
     gradviz.compare_with_torch(out).raise_if_mismatch()
 
 
-@pytest.mark.xfail(strict=True, reason="the engine multiplies a NaN upstream grad by the 0 derivative "
-                   "of x ** 0 (NaN); PyTorch gives exactly 0 there. Remove once the engine does too.")
 @pytest.mark.parametrize("zero_power", [lambda c: c ** 0, lambda c: c ** Value(0.0)])
 def test_nan_through_a_zero_exponent(torch, zero_power):
     c = Value(0.5, label="c")
