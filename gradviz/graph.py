@@ -23,7 +23,6 @@ SCHEMA = "gradviz.graph"
 SCHEMA_VERSION = 1
 
 _EMPTY_META = MappingProxyType({})
-_OPERAND_SLOTS = hasattr(Value, "_a") and hasattr(Value, "_b")  # operands in two slots: faster than _prev
 
 
 @dataclass(frozen=True)
@@ -294,25 +293,19 @@ def trace(root):
         raise TypeError(f"trace() takes a Value or a Graph, got {type(root).__name__!r}")
     order = root.topo()
     n = len(order)
-    if _OPERAND_SLOTS:
-        # Number the nodes in their ``_g`` slot (the engine's per-pass scratch, None outside a
-        # pass): reading an attribute is several times faster than a dict of ids on big graphs.
-        try:
-            for i, v in enumerate(order):
-                v._g = i
-            a = np.array([-1 if v._a is None else v._a._g for v in order], dtype=np.int64)
-            b = np.array([-1 if v._b is None else v._b._g for v in order], dtype=np.int64)
-        finally:
-            for v in order:
-                v._g = None
-        b[a < 0] = -1
-        ab = np.stack([a, b], axis=1).ravel()
-        ids = ab[ab >= 0]
-        counts = (a >= 0).astype(np.int64) + (b >= 0)
-    else:
-        index = {id(v): i for i, v in enumerate(order)}
-        ids = [index[id(c)] for v in order for c in v._prev]
-        counts = [len(v._prev) for v in order]
+    # Number the nodes in their ``_g`` slot (the engine's per-pass scratch, None outside a pass):
+    # reading an attribute is several times faster than a dict of ids on big graphs.
+    try:
+        for i, v in enumerate(order):
+            v._g = i
+        a = np.array([-1 if v._a is None else v._a._g for v in order], dtype=np.int64)
+        b = np.array([-1 if v._b is None or v._a is None else v._b._g for v in order], dtype=np.int64)
+    finally:
+        for v in order:
+            v._g = None
+    ids = np.stack([a, b], axis=1).ravel()
+    ids = ids[ids >= 0]  # operands in order: a then b
+    counts = (a >= 0).astype(np.int64) + (b >= 0)
     ptr = np.zeros(n + 1, dtype=np.int64)
     np.cumsum(counts, out=ptr[1:])
     scopes = _scope_paths([v._scope for v in order])
