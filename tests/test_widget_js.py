@@ -10,7 +10,7 @@ import shutil as _shutil
 import numpy as np
 import pytest
 
-from conftest import IN_CI, chromium_path
+from testenv import IN_CI, chromium_path
 
 import base64
 import os
