@@ -121,6 +121,8 @@ def test_unary_op_matches_engine(name):
         for build in (f, _scaled(f)):
             start = 0.75  # a valid point for every op; the Tape then replays at x
             assert_replays(build, [start], [x])
+        for upstream in (math.inf, -math.inf, math.nan, 0.0):  # how the rule treats odd gradients
+            assert_replays(lambda a, s: f(a) * s, [0.75, 2.0], [x, upstream])
 
 
 @pytest.mark.parametrize("name", sorted(BINARY))
@@ -129,6 +131,8 @@ def test_binary_op_matches_engine(name):
     for a, b in pairs:
         for build in (f, lambda p, q: f(p, q) * (p + 2.0)):
             assert_replays(build, [1.25, 0.5], [a, b])
+        for upstream in (math.inf, math.nan):
+            assert_replays(lambda p, q, s: f(p, q) * s, [1.25, 0.5, 2.0], [a, b, upstream])
 
 
 def test_pow_backward_overflow_raises_like_engine():
