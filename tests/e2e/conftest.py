@@ -76,6 +76,8 @@ class Session:
     def __init__(self, page, server: JupyterServer, slug: str):
         self.page, self.server, self.slug = page, server, slug
         self.page_errors: list[str] = []
+        self.console: list[str] = []
+        page.on("console", lambda m: self.console.append(f"{m.type}: {m.text}"))
         self.notebook: Notebook | None = None
         self.timings: dict[str, float] = {}
         page.on("pageerror", lambda e: self.page_errors.append(str(e)))
@@ -114,12 +116,17 @@ def e2e(request, jupyter, browser_context):
     page = browser_context.new_page()
     page.set_default_timeout(30_000)
     s = Session(page, jupyter, _slug(request.node.nodeid))
+    for old in [*ARTIFACTS.glob(f"{s.slug}.png"), *ARTIFACTS.glob(f"{s.slug}-*")]:
+        old.unlink()  # no stale screenshot (e.g. an old -FAILED one) next to this run's
     t0 = time.perf_counter()
     yield s
     try:
         rep = getattr(request.node, "rep_call", None)
         if rep is not None and rep.failed:
             s.shot("FAILED")
+            log = s.artifact("FAILED-console.txt")
+            log.write_text("\n".join(s.console + [f"pageerror: {e}" for e in s.page_errors]))
+            print(f"console log: {log}")
         else:
             s.shot()
     finally:

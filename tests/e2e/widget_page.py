@@ -79,10 +79,14 @@ def type_value(root, label: str, value: str) -> float:
 
     Returns ``time.perf_counter()`` just before Enter, to time the repaint from.
     """
+    from playwright.sync_api import expect
+
     box = number_box(root, label)
     box.click()
+    expect(box).to_be_focused(timeout=5_000)
     box.press("Control+a")
     box.page.keyboard.type(value)
+    expect(box).to_have_value(value, timeout=5_000)
     t = time.perf_counter()
     box.press("Enter")
     return t
