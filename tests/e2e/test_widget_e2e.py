@@ -17,7 +17,7 @@ from xml.etree import ElementTree
 import pytest
 
 from widget_page import (drawing_text, fmt4, nudge_count, number_box, slider, type_value,
-                         values_table, wait_nudge_count, wait_rendered, wait_table, widget_root)
+                         values_table, wait_nudge_count, wait_rendered, wait_table)
 
 pytestmark = pytest.mark.browser
 
