@@ -14,7 +14,6 @@ __all__ = ["Value", "Scope", "no_scope"]
 
 _RULES = {}          # op -> rule(out, g) adding d(out)/d(child) * g to each child's pass-gradient
 _ONGOING = object()  # marks a node whose descendants are still being ordered
-_DONE = object()     # marks a node already placed in the order
 
 
 def _backward(op):
@@ -271,53 +270,55 @@ class Value:
 
     # ---- the graph --------------------------------------------------------------------------
 
-    def topo(self):
-        """Every node this one depends on, children before parents (itself last). Iterative."""
+    def _ordered(self):
+        """Topological order of the graph, leaving every node's ``_g`` at 0.0 for a backward pass
+        (the caller resets it to None). Iterative; reports a cycle instead of looping."""
         order, stack = [], [self]
-        try:
-            while stack:
-                node = stack[-1]
-                if node._g is None:  # first visit: schedule the children, finish the node later
-                    node._g = _ONGOING
-                    for c in (node._b, node._a):  # pushed last, explored first: operand order
-                        if c is None:
-                            continue
-                        if c._g is None:
-                            stack.append(c)
-                        elif c._g is _ONGOING:
-                            raise ValueError(
-                                f"the graph has a cycle: {_name(c)} depends on itself (through "
-                                f"{_name(node)}); graphs must be acyclic, so do not edit _prev by hand")
-                else:
-                    stack.pop()
-                    if node._g is _ONGOING:
-                        node._g = _DONE
-                        order.append(node)
-        finally:
-            for node in order:
-                node._g = None
-            for node in stack:
-                node._g = None
+        while stack:
+            node = stack[-1]
+            if node._g is None:  # first visit: schedule the children, finish the node later
+                node._g = _ONGOING
+                for c in (node._b, node._a):  # pushed last, explored first: operand order
+                    if c is None:
+                        continue
+                    if c._g is None:
+                        stack.append(c)
+                    elif c._g is _ONGOING:
+                        for n in order + stack:
+                            n._g = None
+                        raise ValueError(
+                            f"the graph has a cycle: {_name(c)} depends on itself (through "
+                            f"{_name(node)}); graphs must be acyclic, so do not edit _prev by hand")
+            else:
+                stack.pop()
+                if node._g is _ONGOING:
+                    node._g = 0.0
+                    order.append(node)
+        return order
+
+    def topo(self):
+        """Every node this one depends on, children before parents (itself last)."""
+        order = self._ordered()
+        for node in order:
+            node._g = None
         return order
 
     def backward(self):
         """Add d(self)/d(node) to ``node.grad`` for every node of the graph (root seeded with 1)."""
-        order = self.topo()
-        for node in order:
-            node._g = 0.0
+        order = self._ordered()
         self._g = 1.0
-        rules = _RULES
+        rules, pow_k = _RULES, _RULES["**k"]
         try:
             for node in reversed(order):
                 g = node._g
                 node._g = None
                 node.grad += g
                 if node._a is not None:
-                    op = node._op
-                    rules[op if op in rules else "**k"](node, g)
-        finally:
+                    rules.get(node._op, pow_k)(node, g)
+        except BaseException:
             for node in order:
                 node._g = None
+            raise
 
     def zero_grad(self):
         """Set ``grad`` to 0 on every node reachable from this one."""
