@@ -20,12 +20,12 @@ _RANKDIRS = ("LR", "RL", "TB", "BT")
 
 # fill, stroke, stroke-width, dash per kind: leaves stand out from computed values
 STYLE = {
-    "input":        ("#dbeafe", "#1d4ed8", 1.2, ""),
-    "parameter":    ("#fef3c7", "#b45309", 1.2, ""),
-    "constant":     ("#f3f4f6", "#6b7280", 1.0, "4 2"),
+    "input":        ("#d8f3dc", "#2d6a4f", 1.2, ""),   # the widget's palette, light theme
+    "parameter":    ("#e7dcf7", "#6d28d9", 1.2, ""),
+    "constant":     ("#eeeeee", "#6b7280", 1.0, "4 2"),
     "intermediate": ("#ffffff", "#374151", 1.0, ""),
-    "output":       ("#dcfce7", "#15803d", 2.0, ""),
-    "group":        ("#ede9fe", "#6d28d9", 1.6, ""),
+    "output":       ("#fff1c1", "#a16207", 2.0, ""),
+    "group":        ("#dbeafe", "#1d4ed8", 1.6, ""),
 }
 _OP_STYLE = ("#f9fafb", "#374151", 1.0)
 _EDGE = "#4b5563"
