@@ -8,17 +8,9 @@ from gradviz import MLP, Value, mse_loss
 from gradviz.check import grad_check, numerical_grad, predict_vs_actual
 from gradviz.graph import Graph, trace
 from gradviz.replay import Tape
+from testenv import lecture_L
 
 
-def lecture():
-    a = Value(2.0, label="a")
-    b = Value(-3.0, label="b")
-    c = Value(10.0, label="c")
-    e = a * b; e.label = "e"
-    d = e + c; d.label = "d"
-    f = Value(-2.0, label="f")
-    L = d * f; L.label = "L"
-    return L, dict(a=a, b=b, c=c, f=f)
 
 
 def state(root):
@@ -26,7 +18,7 @@ def state(root):
 
 
 def test_lol_check_as_in_the_lecture():
-    L, v = lecture()
+    L, v = lecture_L()
     # the lecture's "lol": (L(a + h) - L(a)) / h with h = 0.001 on a linear path: dL/da = b * f = 6
     assert numerical_grad(L, "a", h=0.001, central=False) == pytest.approx(6.0, abs=1e-9)
     assert numerical_grad(L, v["b"], h=0.001, central=False) == pytest.approx(-4.0, abs=1e-9)
@@ -35,7 +27,7 @@ def test_lol_check_as_in_the_lecture():
 
 
 def test_numerical_grad_leaves_the_graph_as_it_was():
-    L, v = lecture()
+    L, v = lecture_L()
     L.backward()
     before = state(L)
     numerical_grad(L, "a")
@@ -55,7 +47,7 @@ def test_numerical_grad_of_a_curved_function_uses_current_values():
 
 
 def test_leaf_lookup_errors():
-    L, v = lecture()
+    L, v = lecture_L()
     with pytest.raises(ValueError, match="no leaf is labelled 'q'.*'a', 'b', 'c', 'f'"):
         numerical_grad(L, "q")
     with pytest.raises(ValueError, match="not a leaf"):
@@ -108,7 +100,7 @@ def test_grad_check_fails_honestly_at_a_relu_kink():
 
 
 def test_grad_check_on_a_loaded_graph():
-    L, _ = lecture()
+    L, _ = lecture_L()
     g = Graph.from_json(trace(L).to_json())
     r = grad_check(g)
     assert r.ok and {row.label: row.analytic for row in r.rows} == {"a": 6.0, "b": -4.0, "c": -2.0, "f": 4.0}
@@ -124,7 +116,7 @@ def test_predict_vs_actual():
     assert p.before == 9.0 and p.after == pytest.approx(9.61)
     assert "predicted change" in str(p) and "'x'" in str(p)
     assert x.data == 3.0 and y.data == 9.0
-    L, v = lecture()
+    L, v = lecture_L()
     q = predict_vs_actual(L, v["a"], 0.01)
     assert q.predicted == pytest.approx(q.actual, abs=1e-12)  # L is linear in a
     with pytest.raises(ValueError, match="finite"):

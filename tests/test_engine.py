@@ -6,6 +6,7 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 from gradviz import Value
+from testenv import lecture_L
 
 
 def fd(f, x, h=1e-6):
@@ -108,15 +109,6 @@ def test_micrograd_readme_expression():
     assert f"{b.grad:.4f}" == "645.5773"
 
 
-def lecture_L():
-    a = Value(2.0, label="a")
-    b = Value(-3.0, label="b")
-    c = Value(10.0, label="c")
-    e = a * b; e.label = "e"
-    d = e + c; d.label = "d"
-    f = Value(-2.0, label="f")
-    L = d * f; L.label = "L"
-    return L, dict(a=a, b=b, c=c, e=e, d=d, f=f, L=L)
 
 
 def test_lecture_expression_graph():

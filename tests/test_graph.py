@@ -9,17 +9,9 @@ import pytest
 import gradviz
 from gradviz import MLP, Value
 from gradviz.graph import KINDS, SCHEMA_VERSION, Graph, as_graph, to_networkx, trace
+from testenv import lecture_L
 
 
-def lecture_graph():
-    a = Value(2.0, label="a")
-    b = Value(-3.0, label="b")
-    c = Value(10.0, label="c")
-    e = a * b; e.label = "e"
-    d = e + c; d.label = "d"
-    f = Value(-2.0, label="f")
-    L = d * f; L.label = "L"
-    return L
 
 
 def by_label(g):
@@ -58,7 +50,7 @@ def assert_same_graph(g, h):
 # ---- trace ---------------------------------------------------------------------------------
 
 def test_trace_lecture_graph_columns_and_kinds():
-    L = lecture_graph()
+    L = lecture_L()[0]
     L.backward()
     g = trace(L)
     ids = by_label(g)
@@ -101,7 +93,7 @@ def test_trace_constants_parameters_and_scopes():
 
 
 def test_trace_ids_are_stable():
-    L = lecture_graph()
+    L = lecture_L()[0]
     g1 = trace(L)
     for v in g1.values:
         v.data += 1.0
@@ -112,7 +104,7 @@ def test_trace_ids_are_stable():
 
 
 def test_graph_is_a_snapshot():
-    L = lecture_graph()
+    L = lecture_L()[0]
     g = trace(L)
     L.data = 123.0
     assert g.data[g.root] == -8.0
@@ -153,7 +145,7 @@ def test_cycle_made_by_editing_prev_is_reported():
 
 
 def test_as_graph():
-    L = lecture_graph()
+    L = lecture_L()[0]
     g = as_graph(L)
     assert isinstance(g, Graph) and as_graph(g) is g and trace(g) is g
     with pytest.raises(TypeError, match="root Value or a Graph"):
@@ -234,11 +226,11 @@ def test_from_json_rejects_bad_documents(doc, match):
 
 
 def test_from_json_rejects_non_topological_children():
-    doc = json.loads(trace(lecture_graph()).to_json())
+    doc = json.loads(trace(lecture_L()[0]).to_json())
     doc["children"][0] = [5]
     with pytest.raises(ValueError, match="earlier nodes"):
         Graph.from_json(doc)
-    doc = json.loads(trace(lecture_graph()).to_json())
+    doc = json.loads(trace(lecture_L()[0]).to_json())
     doc["data"][0] = "lots"
     with pytest.raises(ValueError, match="'data'"):
         Graph.from_json(doc)
@@ -248,7 +240,7 @@ def test_from_json_rejects_non_topological_children():
 
 def test_to_networkx_nodes_edges_and_attributes():
     nx = pytest.importorskip("networkx")
-    L = lecture_graph()
+    L = lecture_L()[0]
     L.backward()
     G = to_networkx(L)
     g = trace(L)
@@ -275,4 +267,4 @@ def test_to_networkx_a_plus_a_keeps_both_operands():
 def test_to_networkx_without_networkx(monkeypatch):
     monkeypatch.setitem(sys.modules, "networkx", None)
     with pytest.raises(ImportError, match=r'pip install "gradviz\[export\]"'):
-        to_networkx(lecture_graph())
+        to_networkx(lecture_L()[0])

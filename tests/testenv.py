@@ -19,3 +19,15 @@ def need(module_name, why):
 
 def chromium_path():
     return shutil.which("chromium") or ("/usr/bin/chromium" if os.path.exists("/usr/bin/chromium") else None)
+
+
+def lecture_L():
+    """The lecture's first graph, L = (a*b + c) * f = -8, with every value labelled:
+    returns L and a dict of all seven values by label."""
+    from gradviz import Value
+    a = Value(2.0, label="a"); b = Value(-3.0, label="b"); c = Value(10.0, label="c")
+    e = a * b; e.label = "e"
+    d = e + c; d.label = "d"
+    f = Value(-2.0, label="f")
+    L = d * f; L.label = "L"
+    return L, dict(a=a, b=b, c=c, e=e, d=d, f=f, L=L)
