@@ -11,8 +11,6 @@ from gradviz.replay import Tape
 from testenv import lecture_L
 
 
-
-
 def state(root):
     return [(v.data, v.grad) for v in trace(root).values]
 

@@ -109,8 +109,6 @@ def test_micrograd_readme_expression():
     assert f"{b.grad:.4f}" == "645.5773"
 
 
-
-
 def test_lecture_expression_graph():
     L, v = lecture_L()
     assert L.data == -8.0

@@ -12,8 +12,6 @@ from gradviz.graph import KINDS, SCHEMA_VERSION, Graph, as_graph, to_networkx, t
 from testenv import lecture_L
 
 
-
-
 def by_label(g):
     return {g.labels[i]: i for i in range(len(g)) if g.labels[i]}
 
