@@ -37,6 +37,9 @@ class GraphWidget(anywidget.AnyWidget):
     ``height``: the most pixels the drawing takes (a short graph takes less). ``collapsed``: ``"auto"`` folds big graphs by module scope
     (sample, layer, neuron) to a few hundred boxes; ``None`` draws every value; a list of scope
     prefixes folds exactly those. ``show_grads``: draw the grad cell of each record.
+    ``local_replay``: on graphs of up to 2000 nodes the page also runs forward and backward itself
+    (the engine's formulas) and repaints a nudge at once; the kernel's answer, authoritative,
+    repaints again where it differs. ``False`` shows only the kernel's values.
     Construction runs forward and backward once, so every grad is d(root)/d(node).
     """
 
@@ -54,11 +57,12 @@ class GraphWidget(anywidget.AnyWidget):
     show_grads = t.Bool(True).tag(sync=True)
     last_nudge = t.Dict().tag(sync=True)
     height = t.Int(420).tag(sync=True)
+    local_replay = t.Bool(True).tag(sync=True)
 
-    def __init__(self, x, height=420, collapsed="auto", show_grads=True, **kwargs):
+    def __init__(self, x, height=420, collapsed="auto", show_grads=True, local_replay=True, **kwargs):
         if isinstance(height, bool) or not isinstance(height, int) or height < 50:
             raise ValueError(f"height must be an int of pixels >= 50, got {height!r}")
-        super().__init__(height=height, show_grads=bool(show_grads), **kwargs)
+        super().__init__(height=height, show_grads=bool(show_grads), local_replay=bool(local_replay), **kwargs)
         g = as_graph(x)
         self._tape = None
         if g.source != "torch" and g.values is not None:

@@ -383,3 +383,223 @@ def test_big_view_draws_on_a_canvas(open_widget):
         const seen = new Set(); for (let i = 0; i < d.length; i += 4 * 97) seen.add(d[i] << 16 | d[i+1] << 8 | d[i+2]);
         return seen.size; }""")
     assert px > 3
+
+
+# ---- local replay ---------------------------------------------------------------------------------
+
+_REPLAY_JS = """
+import { compileReplay, replay } from "./src/replay.js";
+let input = "";
+process.stdin.on("data", (c) => { input += c; });
+process.stdin.on("end", () => {
+  const out = JSON.parse(input).map((g) => {
+    const f64 = (s) => new Float64Array(Uint8Array.from(Buffer.from(s, "base64")).buffer);
+    const tape = compileReplay(g.ops, g.labels, Int32Array.from(g.ptr), Int32Array.from(g.idx));
+    if (!tape) return { unsupported: true };
+    try {
+      const r = replay(tape, f64(g.data));
+      return { data: Buffer.from(r.data.buffer).toString("base64"), grad: Buffer.from(r.grad.buffer).toString("base64") };
+    } catch (e) { return { error: e.message }; }
+  });
+  process.stdout.write(JSON.stringify(out));
+});
+"""
+
+
+def _node_replay(graphs):
+    """Run js/src/replay.js in node on [(Graph, data array)]; one result dict per graph."""
+    node = _shutil.which("node")
+    if not node:
+        if IN_CI:
+            pytest.fail("node is required in CI for the widget's JS tests")
+        pytest.skip("node is not installed")
+    payload = [{"ops": list(g.ops), "labels": list(g.labels), "ptr": np.asarray(g.child_ptr).tolist(),
+                "idx": np.asarray(g.child_ids).tolist(),
+                "data": base64.b64encode(np.asarray(d, dtype=np.float64).tobytes()).decode()} for g, d in graphs]
+    r = subprocess.run([node, "--input-type=module", "-e", _REPLAY_JS], cwd=ROOT / "js", input=json.dumps(payload),
+                       capture_output=True, text=True, timeout=60)
+    assert r.returncode == 0, r.stderr[-3000:]
+    out = json.loads(r.stdout)
+    for o in out:
+        for k in ("data", "grad"):
+            if k in o:
+                o[k] = np.frombuffer(base64.b64decode(o[k]), dtype=np.float64)
+    return out
+
+
+def _random_expression(rng, leaves):
+    """A random expression over the leaves using every engine op (domain errors possible)."""
+    from gradviz import Value
+    pool = list(leaves)
+    for _ in range(rng.randint(3, 14)):
+        a, b = rng.choice(pool), rng.choice(pool)
+        op = rng.choice(["+", "-", "*", "/", "neg", "exp", "log", "tanh", "relu", "sigmoid", "**k", "**", "rconst"])
+        try:
+            if op == "+": v = a + b
+            elif op == "-": v = a - b
+            elif op == "*": v = a * b
+            elif op == "/": v = a / b
+            elif op == "neg": v = -a
+            elif op == "exp": v = a.exp()
+            elif op == "log": v = a.log()
+            elif op == "tanh": v = a.tanh()
+            elif op == "relu": v = a.relu()
+            elif op == "sigmoid": v = a.sigmoid()
+            elif op == "**k": v = a ** rng.choice([2, 3, -1, 0.5, 0, 1.5])
+            elif op == "**": v = a ** b
+            else: v = rng.choice([2.5, -1.0, 0.5]) * a - 1.0
+        except (ValueError, ZeroDivisionError, OverflowError):
+            continue
+        if isinstance(v, Value):
+            pool.append(v)
+    out = pool[-1]
+    for v in pool[:-1]:  # every value feeds the output, so every grad is d out / d value
+        out = out + v * 0.5 if v is not out else out
+    return out
+
+
+def test_local_replay_agrees_with_the_engine():
+    """The page's forward and backward (js/src/replay.js) give the kernel's Tape results for random
+    expressions over every op after new leaf values, and the kernel's error where the Tape raises."""
+    import random
+
+    from gradviz import Value, trace
+    from gradviz.replay import Tape
+    from gradviz.widget import _message
+
+    rng = random.Random(7)
+    cases, expected = [], []
+    while len(cases) < 150:
+        leaves = [Value(rng.uniform(-2, 2), label=f"x{i}") for i in range(3)]
+        out = _random_expression(rng, leaves)
+        g = trace(out)
+        if len(g) < 4:
+            continue
+        tape = Tape(g)
+        data = np.array(g.data, dtype=np.float64)
+        leaf = [i for i in range(len(g)) if g.child_ptr[i + 1] == g.child_ptr[i] and g.labels[i]]
+        data[rng.choice(leaf)] = rng.choice([rng.uniform(-3, 3), 0.0, -1.0, 800.0])
+        try:
+            expected.append(tape.run(write_back=False, data=data))
+        except (ValueError, ZeroDivisionError, OverflowError) as e:
+            expected.append(_message(e))
+        cases.append((g, data))
+    got = _node_replay(cases)
+    errors = 0
+    for (g, _), exp, res in zip(cases, expected, got):
+        assert "unsupported" not in res
+        if isinstance(exp, str):
+            # both fail; where several nodes fail, the Tape (level by level) and the page (id order)
+            # may name different ones, and the kernel's message is the one left showing
+            errors += 1
+            assert res.get("error", "").split(":")[0] in ("ValueError", "ZeroDivisionError", "OverflowError"), (exp, res)
+            if exp.startswith("ValueError: log"):
+                assert res["error"].startswith("ValueError: log"), (exp, res)
+            continue
+        assert "error" not in res, (res["error"], list(g.ops))
+        for want, have in zip(exp, (res["data"], res["grad"])):
+            want = np.asarray(want, dtype=np.float64)
+            same = (want == have) | (np.isnan(want) & np.isnan(have))
+            close = np.isclose(have, want, rtol=1e-12, atol=0.0)
+            assert (same | close).all(), (list(g.ops), want[~(same | close)], have[~(same | close)])
+    assert 5 <= errors < len(cases) - 50  # both kinds of case were exercised
+
+
+def test_local_replay_rejects_graphs_it_cannot_run():
+    from gradviz import Value, trace
+    g = trace(Value(1.0, label="a") * 2.0)
+    g2 = type("G", (), {})()
+    g2.ops, g2.labels = ["", "", "MulBackward0"], list(g.labels)
+    g2.child_ptr, g2.child_ids = g.child_ptr, g.child_ids
+    res = _node_replay([(g, g.data), (g2, g.data)])
+    assert res[0]["data"][-1] == 2.0 and res[1] == {"unsupported": True}
+
+
+def test_local_replay_repaints_before_the_kernel_answers(open_widget):
+    from gradviz.widget import GraphWidget
+    L, v = lecture()
+    wp = open_widget(GraphWidget(L))
+    pg = wp.page
+    assert root_attr(pg, "data-replay") == "local"
+    box = pg.get_by_role("spinbutton", name="a", exact=True)
+    box.fill("2.01")
+    box.press("Enter")
+    pg.wait_for_function("() => document.querySelector('.gradviz-root').dataset.localCount === '1'", timeout=5000)
+    # painted from the page's own replay: the kernel has not been asked to answer yet
+    assert v["a"].data == 2.0 and root_attr(pg, "data-nudge-count") == "0"
+    assert table(pg)["L"][1] == "-7.9400" and table(pg)["a"][2] == "6.0000"
+    assert "data -7.9400" in pg.locator(".gv-svg text").all_text_contents()
+    out = pg.get_by_role("table", name="last nudge").inner_text()
+    assert "'a' = 2.01" in out and "0.060000" in out and "-7.9400" in out
+    local_ms = float(root_attr(pg, "data-last-nudge-ms"))
+    assert local_ms > 0
+    wp.pump()
+    wait_nudges(pg, 1)
+    assert v["a"].data == 2.01 and table(pg)["L"][1] == "-7.9400"
+    assert float(root_attr(pg, "data-last-confirm-ms")) >= local_ms
+    assert root_attr(pg, "data-last-nudge-ms") == f"{local_ms:.2f}"
+
+
+def test_local_replay_off_waits_for_the_kernel(open_widget):
+    from gradviz.widget import GraphWidget
+    L, v = lecture()
+    wp = open_widget(GraphWidget(L, local_replay=False))
+    pg = wp.page
+    assert root_attr(pg, "data-replay") == "kernel"
+    box = pg.get_by_role("spinbutton", name="a", exact=True)
+    box.fill("2.01")
+    box.press("Enter")
+    pg.wait_for_timeout(150)
+    assert table(pg)["L"][1] == "-8.0000" and root_attr(pg, "data-local-count") is None
+    wp.pump()
+    wait_nudges(pg, 1)
+    assert table(pg)["L"][1] == "-7.9400"
+    assert root_attr(pg, "data-last-nudge-ms") == root_attr(pg, "data-last-confirm-ms")
+
+
+def test_local_replay_shows_a_domain_error_at_once(open_widget):
+    from gradviz import Value
+    from gradviz.widget import GraphWidget
+    x = Value(2.0, label="x")
+    y = (x * 1.0).log(); y.label = "y"
+    wp = open_widget(GraphWidget(y))
+    pg = wp.page
+    box = pg.get_by_role("spinbutton", name="x", exact=True)
+    box.fill("-1")
+    box.press("Enter")
+    pg.wait_for_function("() => document.querySelector('.gradviz-root').dataset.localCount === '1'", timeout=5000)
+    alert = pg.get_by_role("alert")
+    local = alert.inner_text()
+    assert local.startswith("ValueError: log of a non-positive number") and "-1.0" in local
+    assert table(pg)["x"][1] == "2.0000" and table(pg)["y"][1] == f"{math.log(2):.4f}"
+    wp.pump()
+    wait_nudges(pg, 1)
+    assert alert.inner_text() == local  # the kernel's message is the same
+    assert x.data == 2.0 and table(pg)["y"][1] == f"{math.log(2):.4f}"
+
+
+def test_records_out_of_view_are_brought_up_to_date(open_widget):
+    """A nudge repaints the records in view first; the others follow right after that frame."""
+    import random
+
+    from gradviz import MLP
+    from gradviz.widget import GraphWidget
+    random.seed(1)
+    out = MLP(3, [4, 4, 1])([2.0, 3.0, -1.0])
+    w = GraphWidget(out, collapsed=None)
+    wp = open_widget(w)
+    pg = wp.page
+    pg.get_by_role("button", name="Zoom in", exact=True).click()
+    pg.get_by_role("button", name="Zoom in", exact=True).click()
+    pg.get_by_role("searchbox", name="search").fill("layers.0.neurons.0.w.0")
+    box = pg.get_by_role("spinbutton", name="layers.0.neurons.0.w.0", exact=True)
+    box.fill("0.75")
+    box.press("Enter")
+    pg.wait_for_function("() => document.querySelector('.gradviz-root').dataset.localCount === '1'", timeout=5000)
+    wp.pump()
+    wait_nudges(pg, 1)
+    drawn = sorted(t for t in pg.locator(".gv-svg text.gv-d").all_text_contents())
+    assert len(drawn) == len(w.graph)
+    assert drawn == sorted(f"data {x:.4f}" for x in w.data)
+    rows = table(pg)
+    assert all(rows[w.graph.labels[i]][1] == f"{w.data[i]:.4f}" for i in range(len(w.graph)) if w.graph.labels[i])

@@ -36,6 +36,9 @@ export class CanvasView {
   }
 
   setValues(data, grad) { this.data = data; this.grad = grad; this.draw(); }
+
+  /** Nothing is left to draw later: the canvas is drawn whole (and culled) on each setValues. */
+  flush() {}
   setTransform(vp) { this.vp = vp; this.draw(); }
   setHighlight(sel, masks, matches) { this.sel = sel; this.masks = masks; this.matches = matches; this.draw(); }
 

@@ -36,3 +36,16 @@ export function nodeName(label, op, id) {
   if (label) return label;
   return op ? `(${op}) #${id}` : `#${id}`;
 }
+
+/** Python's format(x, "g"): six significant digits, trailing zeros dropped, exponent form below
+ *  1e-4 and from 1e6 (as the kernel writes "a = 2.5" in the last-nudge panel). */
+export function fmtG(x) {
+  if (Number.isNaN(x)) return "nan";
+  if (!Number.isFinite(x)) return x > 0 ? "inf" : "-inf";
+  if (x === 0) return Object.is(x, -0) ? "-0" : "0";
+  const [m, e] = x.toExponential(5).split("e");
+  const exp = Number(e);
+  const trim = (t) => (t.includes(".") ? t.replace(/0+$/, "").replace(/\.$/, "") : t);
+  if (exp < -4 || exp >= 6) return `${trim(m)}e${exp < 0 ? "-" : "+"}${String(Math.abs(exp)).padStart(2, "0")}`;
+  return trim(x.toFixed(Math.max(0, 5 - exp)));
+}

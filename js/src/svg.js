@@ -19,12 +19,12 @@ export function svgMarkup(s, data, grad, { showGrads = true, style = "", width, 
   out.push('<g class="gv-edges">');
   for (let k = 0; k < s.esrc.length; k++) {
     const st = edgeStroke(s, k, grad, m);
-    out.push(`<path class="gv-edge gv-${st.sign}" data-e="${k}" d="${routePath(edgePoints(s, k))}" stroke-width="${st.width.toFixed(2)}"/>`);
+    out.push(`<path class="gv-edge gv-${st.sign}" data-e="${k}" d="${routePath(edgePoints(s, k))}" stroke-width="${quantWidth(st.width)}"/>`);
   }
   for (let k = 0; k < s.opBox.length; k++) {
     const b = s.opBox[k];
     const st = gradStroke(grad[s.node[b]], m);
-    out.push(`<path class="gv-opedge gv-${st.sign}" d="${routePath([s.opX[k] + s.opW[k] / 2, s.opY[k], s.x[b] - s.w[b] / 2, s.y[b]])}" stroke-width="${st.width.toFixed(2)}"/>`);
+    out.push(`<path class="gv-opedge gv-${st.sign}" d="${routePath([s.opX[k] + s.opW[k] / 2, s.opY[k], s.x[b] - s.w[b] / 2, s.y[b]])}" stroke-width="${quantWidth(st.width)}"/>`);
   }
   out.push("</g><g class=\"gv-ops\">");
   for (let k = 0; k < s.opBox.length; k++) {
@@ -46,16 +46,33 @@ export function svgMarkup(s, data, grad, { showGrads = true, style = "", width, 
   return out.join("");
 }
 
-function restroke(e, sign, width) {
-  const cls = "gv-" + sign;
-  if (!e.classList.contains(cls)) {
-    e.classList.remove("gv-pos", "gv-neg", "gv-zero", "gv-nan");
-    e.classList.add(cls);
+function restroke(e, look, sign, width) {
+  if (look.sign !== sign) {
+    e.classList.replace("gv-" + look.sign, "gv-" + sign);
+    look.sign = sign;
   }
-  if (e.getAttribute("stroke-width") !== width) e.setAttribute("stroke-width", width);
+  if (look.width !== width) {
+    e.setAttribute("stroke-width", width);
+    look.width = width;
+  }
 }
 
-/** A live SVG view: built once per scene, values and highlights updated in place. */
+/** The Text node inside element `e` (created if `e` is empty), to update with `.data`: writing a
+ *  Text node's data re-lays out that text alone, where `textContent =` swaps in a new node. */
+export function textNode(e) {
+  if (!e) return null;
+  if (!e.firstChild) e.append(document.createTextNode(""));
+  return e.firstChild;
+}
+
+/** Stroke widths are drawn in quarter-pixel steps, so a small nudge leaves most edges untouched
+ *  (each changed edge is a style recalculation and a repaint of its area). */
+export function quantWidth(w) {
+  return (Math.round(w * 4) / 4).toFixed(2);
+}
+
+/** A live SVG view: built once per scene, values and highlights updated in place. Holds what each
+ *  text and edge shows, so a repaint writes to the DOM only what changed and reads nothing back. */
 export class SvgView {
   constructor(container, scene, data, grad, showGrads) {
     this.s = scene;
@@ -65,33 +82,59 @@ export class SvgView {
     this.svg = container.firstChild;
     this.world = this.svg.querySelector(".gv-world");
     this.boxes = Array.from(this.svg.querySelectorAll(".gv-box"));
-    this.dText = this.boxes.map((b) => b.querySelector(".gv-d"));
-    this.gText = this.boxes.map((b) => b.querySelector(".gv-g"));
+    this.dText = this.boxes.map((b) => textNode(b.querySelector(".gv-d")));
+    this.gText = this.boxes.map((b) => textNode(b.querySelector(".gv-g")));
+    this.dShown = this.dText.map((t) => (t ? t.data : null));
+    this.gShown = this.gText.map((t) => (t ? t.data : null));
     this.edges = Array.from(this.svg.querySelectorAll(".gv-edge"));
     this.opEdges = Array.from(this.svg.querySelectorAll(".gv-opedge"));
+    const look = (e) => ({ sign: /gv-(pos|neg|zero|nan)/.exec(e.getAttribute("class"))[1], width: e.getAttribute("stroke-width") });
+    this.edgeLook = this.edges.map(look);
+    this.opEdgeLook = this.opEdges.map(look);
+    this.setValues(data, grad);
   }
 
-  setValues(data, grad) {
+  /** Show new values. With `rect` ([x0, y0, x1, y1] in world units, the visible part), only the
+   *  records inside it get their texts now: each changed SVG text costs a text layout (~40 µs here),
+   *  so the frame that answers a nudge lays out what can be seen; `flush()` does the rest after it. */
+  setValues(data, grad, rect = null) {
     const s = this.s;
+    this.pending = null;
     for (let i = 0; i < s.n; i++) {
-      const t = boxTexts(s, i, data, grad, this.showGrads);
-      const d = this.dText[i], g = this.gText[i];
-      if (d && d.textContent !== t[1]) d.textContent = t[1];
-      if (g && t[2] !== undefined && g.textContent !== t[2]) g.textContent = t[2];
+      if (rect && (s.x[i] + s.w[i] / 2 < rect[0] || s.x[i] - s.w[i] / 2 > rect[2] ||
+        s.y[i] + s.h[i] / 2 < rect[1] || s.y[i] - s.h[i] / 2 > rect[3])) {
+        this.pending = [data, grad];
+        continue;
+      }
+      this._texts(i, data, grad);
     }
     const m = maxAbsGrad(s, grad);
-    // touch an edge only when its look changes: attribute writes restyle the drawing
     for (let k = 0; k < this.edges.length; k++) {
       const st = edgeStroke(s, k, grad, m);
-      restroke(this.edges[k], st.sign, st.width.toFixed(2));
+      restroke(this.edges[k], this.edgeLook[k], st.sign, quantWidth(st.width));
     }
     for (let k = 0; k < this.opEdges.length; k++) {
       const st = gradStroke(grad[s.node[s.opBox[k]]], m);
-      restroke(this.opEdges[k], st.sign, st.width.toFixed(2));
+      restroke(this.opEdges[k], this.opEdgeLook[k], st.sign, quantWidth(st.width));
     }
   }
 
+  _texts(i, data, grad) {
+    const t = boxTexts(this.s, i, data, grad, this.showGrads);
+    if (this.dText[i] && this.dShown[i] !== t[1]) { this.dText[i].data = t[1]; this.dShown[i] = t[1]; }
+    if (this.gText[i] && t[2] !== undefined && this.gShown[i] !== t[2]) { this.gText[i].data = t[2]; this.gShown[i] = t[2]; }
+  }
+
+  /** Bring the records left out by the last setValues up to date. */
+  flush() {
+    if (!this.pending) return;
+    const [data, grad] = this.pending;
+    this.pending = null;
+    for (let i = 0; i < this.s.n; i++) this._texts(i, data, grad);
+  }
+
   setTransform(vp, lod) {
+    this.flush();  // records coming into view must show current values
     this.world.setAttribute("transform", `translate(${vp.tx.toFixed(2)},${vp.ty.toFixed(2)}) scale(${vp.scale.toFixed(5)})`);
     this.svg.dataset.lod = lod;
   }

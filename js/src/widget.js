@@ -6,7 +6,7 @@
 //   last_nudge, height, _ack (the request id answered by the last update).
 import "./widget.css";
 import { Coalescer, mergeSet } from "./coalesce.js";
-import { escapeXml, fmt4, fmtFull, nodeName } from "./format.js";
+import { escapeXml, fmt4, fmtFull, fmtG, nodeName } from "./format.js";
 import { lodLevel, SpatialGrid, Viewport } from "./geometry.js";
 import {
   childrenOf, decodeColumn, groupActions, lineage, localDerivatives, search, sliderRange, toFloat64, toInt32,
@@ -14,11 +14,13 @@ import {
 } from "./graph.js";
 import { makeScene } from "./scene.js";
 import { CanvasView } from "./canvas.js";
-import { SvgView, svgMarkup } from "./svg.js";
+import { SvgView, svgMarkup, textNode } from "./svg.js";
+import { compileReplay, replay, ReplayError } from "./replay.js";
 
 const SVG_MAX_BOXES = 1500;   // above this the view is drawn on a canvas
 const MAX_CONTROLS = 20;      // above this only the selected leaf's controls are shown
 const PAGE = 100;             // table rows per page
+const LOCAL_MAX = 2000;       // graphs up to this many nodes are also replayed in the page (see onLocal)
 
 function h(tag, attrs = {}, ...kids) {
   const e = document.createElement(tag);
@@ -86,6 +88,7 @@ function render({ model, el }) {
     structure: null, childPtr: null, childIdx: null, data: null, grad: null,
     scene: null, view: null, adj: null, vp: new Viewport(), sel: -1, masks: null, matches: null,
     selNode: -1, page: 0, fitted: false, ready: false, size: [0, 0], nudges: 0, rows: [],
+    local: null, localNudge: null, localT0: new Set(), locals: 0, tableBox: null, tableScroll: [0, 0],
     controls: new Map(), // leaf id -> {num, slider}
   };
 
@@ -129,6 +132,12 @@ function render({ model, el }) {
     st.childPtr = toInt32(model.get("_child_ptr"));
     st.childIdx = toInt32(model.get("_child_idx"));
     root.dataset.source = st.structure.source;
+    setupReplay();
+  }
+  function setupReplay() {
+    const S = st.structure;
+    st.local = model.get("local_replay") !== false && !S.readonly && S.n <= LOCAL_MAX ? compileReplay(S.ops, S.labels, st.childPtr, st.childIdx) : null;
+    root.dataset.replay = st.local ? "local" : "kernel";
   }
   function loadValues() {
     st.data = toFloat64(model.get("_data"));
@@ -206,8 +215,9 @@ function render({ model, el }) {
       const tr = h("tr", { "data-node": String(i) }, h("th", { scope: "row", text: labels[i] }), h("td", { text: ops[i] }), d, g);
       if (i === st.selNode) tr.setAttribute("aria-selected", "true");
       body.append(tr);
-      st.rows.push([i, d, g]);
+      st.rows.push({ i, tr, d: textNode(d), g: textNode(g) });
     }
+    st.tableBox = null;
     table.replaceChildren(h("caption", { text: paged ? `values ${lo + 1}–${hi} of ${n}` : `${n} values` }), head, body);
     pager.replaceChildren();
     if (paged) {
@@ -219,12 +229,33 @@ function render({ model, el }) {
     }
     updateTable();
   }
-  function updateTable() {
-    for (const [i, d, g] of st.rows) {
-      const ds = fmt4(st.data[i]), gs = fmt4(st.grad[i]);
-      if (d.textContent !== ds) d.textContent = ds;
-      if (g.textContent !== gs) g.textContent = gs;
+  // Cells hold Text nodes; only the ones whose text changes are written (see textNode). With
+  // `visibleOnly`, only the rows inside the table's scrolled view: each changed text costs a text
+  // layout, so the answering frame lays out what can be seen and flushDeferred() does the rest.
+  function updateTable(visibleOnly = false) {
+    let lo = 0, hi = st.rows.length;
+    const box = st.tableBox;
+    if (visibleOnly && box) {
+      const [top, h] = st.tableScroll;
+      lo = Math.max(0, Math.floor((top - box.top0) / box.rowH) - 2);
+      hi = Math.min(hi, Math.ceil((top + h - box.top0) / box.rowH) + 2);
+      st.tableStale = lo > 0 || hi < st.rows.length;
     }
+    for (let k = lo; k < hi; k++) {
+      const r = st.rows[k];
+      const ds = fmt4(st.data[r.i]), gs = fmt4(st.grad[r.i]);
+      if (r.d.data !== ds) r.d.data = ds;
+      if (r.g.data !== gs) r.g.data = gs;
+    }
+  }
+  /** Row geometry of the table, read once after a frame (when layout is clean), never while painting. */
+  function measureTable() {
+    if (st.tableBox || st.rows.length < 2) return;
+    const wrap = tableWrap.getBoundingClientRect();
+    const first = st.rows[0].tr.getBoundingClientRect(), last = st.rows[st.rows.length - 1].tr.getBoundingClientRect();
+    const rowH = (last.top - first.top) / (st.rows.length - 1);
+    if (rowH > 0) st.tableBox = { top0: first.top - wrap.top + tableWrap.scrollTop, rowH };
+    st.tableScroll = [tableWrap.scrollTop, tableWrap.clientHeight];
   }
 
   // ---- leaf controls ------------------------------------------------------------------------------
@@ -237,6 +268,7 @@ function render({ model, el }) {
       showError(`not a number: type a finite number for ${nodeName(st.structure.labels[id], "", id)}`);
       return;
     }
+    if (st.local) onLocal({ [id]: value }, t0);
     request({ type: "set", values: { [id]: value } }, t0);
   }
 
@@ -301,17 +333,24 @@ function render({ model, el }) {
   }
 
   // ---- output, selection, errors --------------------------------------------------------------
+  // The panel is built once; each repaint rewrites the Text nodes of its value cells.
+  const OUT_ROWS = ["output", "last change", "before", "after", "predicted (grad × Δ)", "actual"];
+  const outRows = OUT_ROWS.map((k) => {
+    const td = h("td", { class: "gv-n" });
+    return { tr: h("tr", {}, h("th", { scope: "row", text: k }), td), text: textNode(td) };
+  });
+  output.append(h("h4", { text: "output" }), h("table", { "aria-label": "last nudge" }, ...outRows.map((r) => r.tr)));
   function updateOutput() {
-    const n = model.get("last_nudge") || {};
+    const n = st.localNudge || model.get("last_nudge") || {};
     const s = st.structure;
     const rootName = nodeName(s.labels[s.root], s.ops[s.root], s.root);
-    const rows = [["output", `${rootName} = ${fmt4(st.data[s.root])}`]];
-    if (n.kind) {
-      rows.push(["last change", n.what || n.kind], ["before", fmt4(n.before)], ["after", fmt4(n.after)],
-        ["predicted (grad × Δ)", fmtChange(n.predicted)], ["actual", fmtChange(n.actual)]);
-    }
-    output.replaceChildren(h("h4", { text: "output" }), h("table", { "aria-label": "last nudge" },
-      ...rows.map(([k, v]) => h("tr", {}, h("th", { scope: "row", text: k }), h("td", { class: "gv-n", text: v })))));
+    const vals = [`${rootName} = ${fmt4(st.data[s.root])}`];
+    if (n.kind) vals.push(n.what || n.kind, fmt4(n.before), fmt4(n.after), fmtChange(n.predicted), fmtChange(n.actual));
+    outRows.forEach((r, k) => {
+      const shown = k < vals.length;
+      if (r.tr.hidden === shown) r.tr.hidden = !shown;
+      if (shown && r.text.data !== vals[k]) r.text.data = vals[k];
+    });
   }
 
   function showError(msg) {
@@ -361,29 +400,85 @@ function render({ model, el }) {
   }
 
   // ---- painting ---------------------------------------------------------------------------------
+  /** Repaint the values: what can be seen now, the rest in flushDeferred() after the frame. */
   function paintValues() {
-    st.view.setValues(st.data, st.grad);
-    updateTable();
+    const [W, H] = st.size, vp = st.vp;
+    const m = 40 / vp.scale;  // a margin, in world units
+    const rect = W && H ? [-vp.tx / vp.scale - m, -vp.ty / vp.scale - m, (W - vp.tx) / vp.scale + m, (H - vp.ty) / vp.scale + m] : null;
+    st.view.setValues(st.data, st.grad, rect);
+    updateTable(true);
     updateControls();
     updateOutput();
   }
 
+  /** After a repaint's frame: measure what is needed for the next one, then update what it left out
+   *  (out of view). While a request is in flight this waits for its answer, so the layout of the
+   *  left-out texts does not delay the frame that paints the kernel's answer. */
+  function flushDeferred() {
+    measureTable();
+    if (coalescer.busy) return;
+    st.view.flush();
+    if (st.tableStale) { st.tableStale = false; updateTable(); }
+  }
+
+  // Runs `fn` after the next frame has been painted: rAF callbacks run before that frame's style,
+  // layout and paint; a task queued from one runs after them.
   function afterPaint(fn) {
     requestAnimationFrame(() => setTimeout(fn, 0));
   }
 
+  // The kernel's answer: authoritative. With local replay, the page already shows this nudge (and
+  // maybe later ones); an answer to a request that later ones have superseded is not painted.
   function onValues() {
-    loadValues();
-    showError(model.get("error"));
-    paintValues();
     const t0 = coalescer.ack(model.get("_ack"));
-    if (t0 !== null) {
-      afterPaint(() => {
-        st.nudges += 1;
-        root.dataset.lastNudgeMs = (performance.now() - t0).toFixed(2);
-        root.dataset.nudgeCount = String(st.nudges);
-      });
+    const superseded = st.local && t0 !== null && coalescer.busy;
+    if (!superseded) {
+      loadValues();
+      st.localNudge = null;
+      showError(model.get("error"));
+      paintValues();
     }
+    const local = t0 !== null && st.localT0.delete(t0);
+    afterPaint(() => {
+      if (t0 !== null) {
+        const ms = (performance.now() - t0).toFixed(2);
+        st.nudges += 1;
+        root.dataset.lastConfirmMs = ms;
+        if (!local) root.dataset.lastNudgeMs = ms;
+        root.dataset.nudgeCount = String(st.nudges);
+      }
+      flushDeferred();
+    });
+  }
+
+  // Local replay (graphs of gradviz ops up to LOCAL_MAX nodes): the page runs forward and backward
+  // itself and repaints at once, without waiting for the kernel's round trip; the kernel's answer
+  // repaints again where it differs. A domain error shows at once and leaves every value as it was.
+  function onLocal(changes, t0) {
+    const S = st.structure, r0 = S.root;
+    const input = Float64Array.from(st.data);
+    let predicted = 0;
+    for (const [id, v] of Object.entries(changes)) { predicted += st.grad[id] * (v - st.data[id]); input[id] = v; }
+    try {
+      const out = replay(st.local, input);
+      const ids = Object.keys(changes);
+      const what = ids.length === 1 ? `${S.labels[ids[0]] ? `'${S.labels[ids[0]]}'` : "node " + ids[0]} = ${fmtG(changes[ids[0]])}` : `${ids.length} leaves set`;
+      st.localNudge = { kind: "set", what, before: st.data[r0], after: out.data[r0], predicted, actual: out.data[r0] - st.data[r0] };
+      st.data = out.data;
+      st.grad = out.grad;
+      showError("");
+      paintValues();
+    } catch (e) {
+      if (!(e instanceof ReplayError)) throw e;
+      showError(e.message);
+    }
+    st.localT0.add(t0);
+    afterPaint(() => {
+      st.locals += 1;
+      root.dataset.lastNudgeMs = (performance.now() - t0).toFixed(2);
+      root.dataset.localCount = String(st.locals);
+      flushDeferred();
+    });
   }
 
   // ---- interaction ------------------------------------------------------------------------------
@@ -523,6 +618,7 @@ function render({ model, el }) {
     "change:show_grads": () => { syncGradsButton(); buildView(); },
     "change:_view": () => { buildView(); updateInfo(); },
     "change:_structure": () => { loadStructure(); loadValues(); buildView(); buildTable(); buildControls(); fit(); },
+    "change:local_replay": setupReplay,
     "change:height": () => { stageWrap.style.height = `${model.get("height")}px`; },
   };
   // One kernel message can change _data, _grad and _ack together; paint once for it.
@@ -564,6 +660,13 @@ function render({ model, el }) {
     }
   });
   ro.observe(stage);
+  // the table's scrolled view, tracked here so that painting never reads layout
+  const rot = new ResizeObserver(([e]) => { st.tableScroll = [st.tableScroll[0], e.contentRect.height]; });
+  rot.observe(tableWrap);
+  tableWrap.addEventListener("scroll", () => {
+    st.tableScroll = [tableWrap.scrollTop, st.tableScroll[1]];
+    if (st.tableStale) { st.tableStale = false; updateTable(); }
+  }, { passive: true });
   const mo = new MutationObserver(applyTheme);
   mo.observe(document.body, { attributes: true, attributeFilter: ["class", "data-jp-theme-light", "data-jp-theme-name"] });
   const mq = window.matchMedia?.("(prefers-color-scheme: dark)");
@@ -572,6 +675,7 @@ function render({ model, el }) {
   return () => {
     for (const [ev, fn] of Object.entries(handlers)) model.off(ev, fn);
     ro.disconnect();
+    rot.disconnect();
     mo.disconnect();
     mq?.removeEventListener?.("change", applyTheme);
     if (st.view) st.view.destroy();
