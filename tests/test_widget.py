@@ -150,6 +150,8 @@ def test_show_grads_and_state_is_plain_traits():
     for k in ("_structure", "_view", "_data", "_grad", "show_grads", "height", "error", "last_nudge"):
         assert k in st
     assert st["show_grads"] is False and st["height"] == 300
+    assert st["local_replay"] is True  # the page replays nudges itself unless told not to
+    assert GraphWidget(L, local_replay=False).get_state()["local_replay"] is False
 
 
 def test_torch_graph_is_read_only():
