@@ -7,16 +7,7 @@ import pytest
 
 from gradviz import Value
 from gradviz.widget import GraphWidget
-
-
-def lecture():
-    """The lecture's first graph: L = (a*b + c) * f."""
-    a = Value(2.0, label="a"); b = Value(-3.0, label="b"); c = Value(10.0, label="c")
-    e = a * b; e.label = "e"
-    d = e + c; d.label = "d"
-    f = Value(-2.0, label="f")
-    L = d * f; L.label = "L"
-    return L, dict(a=a, b=b, c=c, d=d, e=e, f=f, L=L)
+from testenv import lecture_L
 
 
 def msg(w, **content):
@@ -38,7 +29,7 @@ def arr(b):
 
 
 def test_state_traits_describe_the_graph():
-    L, v = lecture()
+    L, v = lecture_L()
     w = GraphWidget(L)
     s = w._structure
     labels = column(s["labels"])
@@ -59,8 +50,8 @@ def test_state_traits_describe_the_graph():
     assert ptr[-1] == 6
 
 
-def test_nudge_matches_the_engine_and_the_lecture():
-    L, v = lecture()
+def test_nudge_matches_the_engine_and_the_lecture_L():
+    L, v = lecture_L()
     w = GraphWidget(L)
     w.nudge("a", 0.01)
     # the lecture: a += 0.01 moves L from -8 to -7.94, as dL/da = 6 predicts
@@ -69,7 +60,7 @@ def test_nudge_matches_the_engine_and_the_lecture():
     n = w.last_nudge
     assert n["before"] == -8.0 and math.isclose(n["after"], L.data)
     assert math.isclose(n["predicted"], 0.06, rel_tol=1e-9) and math.isclose(n["actual"], 0.06, rel_tol=1e-9)
-    ref, rv = lecture()
+    ref, rv = lecture_L()
     rv["a"].data += 0.01
     ref2 = (rv["a"] * rv["b"] + rv["c"]) * rv["f"]
     ref2.backward()
@@ -78,7 +69,7 @@ def test_nudge_matches_the_engine_and_the_lecture():
 
 
 def test_set_and_nudge_by_value_and_page_message():
-    L, v = lecture()
+    L, v = lecture_L()
     w = GraphWidget(L)
     w.set(v["b"], -2.0)
     assert L.data == -(2.0 * -2.0 + 10.0) * 2.0
@@ -106,7 +97,7 @@ def test_failed_nudge_leaves_every_value_as_it_was():
 
 
 def test_bad_leaf_names_give_clear_errors():
-    L, v = lecture()
+    L, v = lecture_L()
     w = GraphWidget(L)
     with pytest.raises(KeyError, match="'a'"):
         w.nudge("aa", 1.0)  # close match suggested
@@ -126,7 +117,7 @@ def test_bad_leaf_names_give_clear_errors():
 
 
 def test_reset_and_step():
-    L, v = lecture()
+    L, v = lecture_L()
     w = GraphWidget(L)
     w.nudge("a", 0.5); w.set("f", 3.0)
     w.reset()
@@ -134,7 +125,7 @@ def test_reset_and_step():
     grads = {k: v[k].grad for k in "abcf"}
     w.step(0.01)  # descent: every input moves by -0.01 * grad
     for k in "abcf":
-        assert math.isclose(v[k].data, lecture()[1][k].data - 0.01 * grads[k])
+        assert math.isclose(v[k].data, lecture_L()[1][k].data - 0.01 * grads[k])
     assert L.data < -8.0 and w.last_nudge["kind"] == "step"
     assert w.last_nudge["predicted"] < 0
     msg(w, type="reset", req=3)
@@ -144,7 +135,7 @@ def test_reset_and_step():
 
 
 def test_show_grads_and_state_is_plain_traits():
-    L, _ = lecture()
+    L, _ = lecture_L()
     w = GraphWidget(L, show_grads=False, height=300)
     st = w.get_state()
     for k in ("_structure", "_view", "_data", "_grad", "show_grads", "height", "error", "last_nudge"):

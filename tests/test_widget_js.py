@@ -10,7 +10,7 @@ import shutil as _shutil
 import numpy as np
 import pytest
 
-from testenv import IN_CI, chromium_path
+from testenv import IN_CI, chromium_path, lecture_L
 
 import base64
 import os
@@ -191,16 +191,6 @@ def open_widget(browser, request):
         assert not wp.errors, wp.errors
 
 
-def lecture():
-    from gradviz import Value
-    a = Value(2.0, label="a"); b = Value(-3.0, label="b"); c = Value(10.0, label="c")
-    e = a * b; e.label = "e"
-    d = e + c; d.label = "d"
-    f = Value(-2.0, label="f")
-    L = d * f; L.label = "L"
-    return L, dict(a=a, b=b, c=c, d=d, e=e, f=f, L=L)
-
-
 def table(pg):
     rows = pg.get_by_role("table", name="gradviz values").locator("tbody tr")
     return {r[0]: r[1:] for r in rows.evaluate_all(
@@ -217,7 +207,7 @@ def wait_nudges(pg, n):
 
 def test_lecture_graph_page_contract(open_widget):
     from gradviz.widget import GraphWidget
-    L, v = lecture()
+    L, v = lecture_L()
     wp = open_widget(GraphWidget(L))
     pg = wp.page
     assert float(root_attr(pg, "data-render-ms")) > 0 and root_attr(pg, "data-renderer") == "svg"
@@ -239,7 +229,7 @@ def test_lecture_graph_page_contract(open_widget):
 
 def test_typing_a_value_nudges_and_the_kernel_agrees(open_widget):
     from gradviz.widget import GraphWidget
-    L, v = lecture()
+    L, v = lecture_L()
     wp = open_widget(GraphWidget(L))
     pg = wp.page
     box = pg.get_by_role("spinbutton", name="a", exact=True)
@@ -263,7 +253,7 @@ def test_typing_a_value_nudges_and_the_kernel_agrees(open_widget):
 
 def test_slider_drag_is_coalesced(open_widget):
     from gradviz.widget import GraphWidget
-    L, v = lecture()
+    L, v = lecture_L()
     wp = open_widget(GraphWidget(L))
     pg = wp.page
     slider = pg.get_by_role("slider", name="c slider")
@@ -303,7 +293,7 @@ def test_failed_nudge_shows_the_error_and_changes_nothing(open_widget):
 
 def test_buttons_step_reset_grads_and_tooltip(open_widget):
     from gradviz.widget import GraphWidget
-    L, v = lecture()
+    L, v = lecture_L()
     wp = open_widget(GraphWidget(L))
     pg = wp.page
     pg.get_by_role("spinbutton", name="step size").fill("0.1")
@@ -517,7 +507,7 @@ def test_local_replay_rejects_graphs_it_cannot_run():
 
 def test_local_replay_repaints_before_the_kernel_answers(open_widget):
     from gradviz.widget import GraphWidget
-    L, v = lecture()
+    L, v = lecture_L()
     wp = open_widget(GraphWidget(L))
     pg = wp.page
     assert root_attr(pg, "data-replay") == "local"
@@ -542,7 +532,7 @@ def test_local_replay_repaints_before_the_kernel_answers(open_widget):
 
 def test_local_replay_off_waits_for_the_kernel(open_widget):
     from gradviz.widget import GraphWidget
-    L, v = lecture()
+    L, v = lecture_L()
     wp = open_widget(GraphWidget(L, local_replay=False))
     pg = wp.page
     assert root_attr(pg, "data-replay") == "kernel"
