@@ -179,7 +179,9 @@ class GroupView:
 
 def _group_label(g, key, count, out):
     if key.startswith("fold:"):
-        return f"{g.labels[out] or g.ops[out]} tree ({count} nodes)"
+        return f"{g.labels[out]} ({count} nodes)" if g.labels[out] else f"{g.ops[out]} tree ({count} nodes)"
+    if "#" not in key.split("/", 1)[0]:  # a module path: the parameters of that module
+        return f"{key} parameters ({count})"
     return f"{key} ({count} nodes)"
 
 

@@ -156,7 +156,9 @@ def mse_loss(preds, targets, reduction="mean"):
     if len(preds) != len(targets):
         raise ValueError(f"{len(preds)} predictions but {len(targets)} targets")
     total = sum((yp - yt) ** 2 for yp, yt in zip(preds, targets))
-    return total * (1.0 / len(preds)) if reduction == "mean" else total
+    loss = total * (1.0 / len(preds)) if reduction == "mean" else total
+    loss.label = "loss"
+    return loss
 
 
 def svm_loss(scores, labels, parameters=(), alpha=1e-4):
@@ -165,5 +167,12 @@ def svm_loss(scores, labels, parameters=(), alpha=1e-4):
         raise ValueError(f"{len(scores)} scores but {len(labels)} labels")
     losses = [(1 + -yi * si).relu() for yi, si in zip(labels, scores)]
     data_loss = sum(losses) * (1.0 / len(losses))
+    data_loss.label = "data loss"
     params = list(parameters)
-    return data_loss + alpha * sum(p * p for p in params) if params else data_loss
+    if not params:
+        return data_loss
+    penalty = alpha * sum(p * p for p in params)
+    penalty.label = "L2 penalty"
+    loss = data_loss + penalty
+    loss.label = "loss"
+    return loss

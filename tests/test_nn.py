@@ -107,6 +107,9 @@ def test_losses():
     assert loss.data == pytest.approx((0.5 + 0.0) / 2 + 0.1 * 4.0)
     loss.backward()
     assert w.grad == pytest.approx(0.4)
+    data_loss, penalty = loss._prev  # named, so drawings of big graphs read well
+    assert (loss.label, data_loss.label, penalty.label) == ("loss", "data loss", "L2 penalty")
+    assert svm_loss([Value(0.5)], [1.0]).label == "data loss"
 
 
 def test_training_on_the_lecture_dataset_brings_the_loss_below_0_01():

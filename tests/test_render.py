@@ -116,7 +116,7 @@ def test_to_svg_of_a_collapsed_view_and_directions():
     root = ET.fromstring(to_svg(loss, collapsed=[s0, "layers.0"]).encode())
     t = texts(root)
     assert any(x.startswith(f"{s0} (") for x in t)
-    assert "layers.0 (16 nodes)" in t and "16 outputs" in t
+    assert "layers.0 parameters (16)" in t and "16 outputs" in t
     for rd in ("TB", "RL", "BT"):
         ET.fromstring(to_svg(lecture_L(), rankdir=rd).encode())
     with pytest.raises(ValueError, match="rankdir"):
