@@ -73,7 +73,15 @@ def _number(x, what, fix="convert it with float(...)"):
         return x
     if isinstance(x, Real):
         return float(x)
-    raise TypeError(f"{what}: expected a number (int or float), got {type(x).__name__!r} "
+    t = type(x)
+    if all(hasattr(x, a) for a in ("data", "grad", "_prev", "_op")):
+        raise TypeError(f"{what}: got a {t.__module__}.{t.__qualname__}, a Value of another engine; "
+                        f"gradviz Values combine only with gradviz Values and numbers: build the whole "
+                        f"expression with one engine (gradviz.trace draws either)")
+    if hasattr(x, "item") and hasattr(x, "numel"):
+        raise TypeError(f"{what}: got a {t.__module__}.{t.__qualname__}; gradviz works on Python "
+                        f"floats: take the number out with .item() (e.g. Value(3.0) * t.item())")
+    raise TypeError(f"{what}: expected a number (int or float), got {t.__name__!r} "
                     f"({x!r:.40}); {fix}")
 
 
