@@ -298,17 +298,28 @@ def trace(root):
     n = len(order)
     # Number the nodes in their ``_g`` slot (the engine's per-pass scratch, None outside a pass):
     # reading an attribute is several times faster than a dict of ids on big graphs.
+    many = {}  # node id -> children ids, for custom ops with more than two children
     try:
         for i, v in enumerate(order):
             v._g = i
-        a = np.array([-1 if v._a is None else v._a._g for v in order], dtype=np.int64)
+        a = np.array([-1 if v._a is None else v._a._g if type(v._a) is not tuple else -2
+                      for v in order], dtype=np.int64)
         b = np.array([-1 if v._b is None or v._a is None else v._b._g for v in order], dtype=np.int64)
+        for i in np.flatnonzero(a == -2).tolist():
+            many[i] = [c._g for c in order[i]._a]
     finally:
         for v in order:
             v._g = None
-    ids = np.stack([a, b], axis=1).ravel()
-    ids = ids[ids >= 0]  # operands in order: a then b
-    counts = (a >= 0).astype(np.int64) + (b >= 0)
+    if many:
+        kids = [[] if x < 0 else [x] if y < 0 else [x, y] for x, y in zip(a.tolist(), b.tolist())]
+        for i, cs in many.items():
+            kids[i] = cs
+        counts = np.array([len(k) for k in kids], dtype=np.int64)
+        ids = np.array([c for k in kids for c in k], dtype=np.int64)
+    else:
+        ids = np.stack([a, b], axis=1).ravel()
+        ids = ids[ids >= 0]  # operands in order: a then b
+        counts = (a >= 0).astype(np.int64) + (b >= 0)
     ptr = np.zeros(n + 1, dtype=np.int64)
     np.cumsum(counts, out=ptr[1:])
     scopes = _scope_paths([v._scope for v in order])
@@ -317,13 +328,49 @@ def trace(root):
     for i in np.flatnonzero(leaf).tolist():
         kinds[i] = _kind(order[i], False)
     kinds[-1] = "output"
+    ops = [v._op for v in order]
     return Graph._from_csr(
         labels=[v.label for v in order],
         data=[v.data for v in order],
         grad=[v.grad for v in order],
-        ops=[v._op for v in order],
-        kinds=kinds, scopes=scopes, ptr=ptr, ids=ids, values=order,
+        ops=ops, kinds=kinds, scopes=scopes, ptr=ptr, ids=ids, values=order,
+        meta=_backward_marks(order, ops, leaf),
     )
+
+
+def _backward_marks(order, ops, leaf):
+    """Meta ``{"backward": ...}`` for nodes whose gradient is not a built-in rule: ``"custom"``
+    (a lecture-style ``_backward`` closure) or ``"none"`` (an op gradviz does not know and no
+    closure: it passes no gradient). None when every op is built in."""
+    known = set(engine_ops())
+    unknown = {op for op in set(ops) if op not in known and not _is_power_op(op)}
+    marks = {i: "custom" for i, v in enumerate(order) if v._backward is not None}
+    if unknown - {""}:
+        for i in np.flatnonzero(~leaf).tolist():
+            if ops[i] in unknown and i not in marks:
+                marks[i] = "none"
+    if not marks:
+        return None
+    meta = [None] * len(order)
+    for i, how in marks.items():
+        meta[i] = {"backward": how}
+    return meta
+
+
+def engine_ops():
+    """The op names of gradviz's built-in ops (``**<number>`` aside)."""
+    from .engine import _ARITY
+    return tuple(_ARITY)
+
+
+def _is_power_op(op):
+    if isinstance(op, str) and op.startswith("**") and len(op) > 2:
+        try:
+            float(op[2:])
+            return True
+        except ValueError:
+            return False
+    return False
 
 
 def _scope_paths(raw):

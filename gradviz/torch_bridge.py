@@ -163,9 +163,13 @@ def _build(g, torch):
         else:
             k = _power_of(op)
             if k is None:
-                raise ValueError(f"{_node_name(g, i)} has op {op!r}, which has no PyTorch "
-                                 f"counterpart here; known ops: {', '.join([*binary, *unary])}, "
-                                 f"and '**k' with a number k")
+                how = g.meta[i].get("backward") if g.meta[i] else None
+                what = {"custom": "a custom op (its own _backward closure)",
+                        "none": "not a gradviz op (and it has no _backward, so it passes no gradient)"
+                        }.get(how, "an op")
+                raise ValueError(f"{_node_name(g, i)} has op {op!r}, {what} with no PyTorch "
+                                 f"counterpart here, so it cannot be mirrored; mirrored ops: "
+                                 f"{', '.join([*binary, *unary])}, and '**k' with a number k")
             fn, arity = (lambda t, k=k: torch.pow(t, k)), 1
         if len(cs) != arity:
             raise ValueError(f"{_node_name(g, i)} has op {op!r} with {len(cs)} operands; "
