@@ -495,6 +495,39 @@ def test_local_replay_agrees_with_the_engine():
     assert 5 <= errors < len(cases) - 50  # both kinds of case were exercised
 
 
+def test_local_replay_follows_the_nan_and_overflow_rules():
+    """NaN flows (relu(nan) is nan and passes its gradient), overflow is a signed inf, in the
+    page's replay as in the engine and the Tape (README: NaN and overflow)."""
+    import math
+
+    from gradviz import Value, trace
+    from gradviz.replay import Tape
+    builds = [
+        lambda x: x.relu() * 3.0, lambda x: x.log() * 2.0, lambda x: x.exp() * 2.0,
+        lambda x: x * 1e308 * 10.0, lambda x: x ** -1 * 2.0, lambda x: (x * 0.0) ** 0.5 * 2.0,
+        lambda x: (-x) ** -3 * 2.0 + x, lambda x: x ** Value(3.0) * 2.0,
+    ]
+    cases, expected = [], []
+    for build in builds:
+        for v in (math.nan, 1000.0, 1e-300, 0.0, -1e200):
+            x = Value(1.0, label="x")
+            g = trace(build(x))
+            data = np.array(g.data)
+            data[0] = v
+            try:
+                expected.append(Tape(g).run(write_back=False, data=data))
+            except (ValueError, ZeroDivisionError):
+                expected.append(None)
+            cases.append((g, data))
+    for (g, _), exp, res in zip(cases, expected, _node_replay(cases)):
+        if exp is None:
+            assert "error" in res
+            continue
+        for want, have in zip(exp, (res["data"], res["grad"])):
+            want = np.asarray(want, dtype=np.float64)
+            assert ((want == have) | (np.isnan(want) & np.isnan(have))).all(), (list(g.ops), g.data[0], want, have)
+
+
 def test_local_replay_rejects_graphs_it_cannot_run():
     from gradviz import Value, trace
     g = trace(Value(1.0, label="a") * 2.0)
