@@ -85,6 +85,8 @@ def test_to_svg_draws_hostile_text_as_text(tmp_path):
     p = tmp_path / "g.svg"
     to_svg(g, path=p)
     assert_inert_svg(p.read_text(encoding="utf-8"))
+    h = Graph.from_json(g.to_json())  # every hostile column and meta survives JSON unchanged
+    assert (h.labels, h.ops, h.scopes, h.meta) == (g.labels, g.ops, g.scopes, g.meta)
 
 
 def _dot_label_fields(src, node):
