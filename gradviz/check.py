@@ -141,7 +141,7 @@ class GradCheckReport:
     def _repr_html_(self, limit=50):
         cells = "".join(
             f"<tr style='color:{'inherit' if r.ok else '#c00'}'><td>{html.escape(r.label or f'#{r.id}')}</td>"
-            f"<td>{r.kind}</td><td>{r.analytic:.6g}</td><td>{r.numerical:.6g}</td><td>{r.abs_err:.2g}</td>"
+            f"<td>{html.escape(r.kind)}</td><td>{r.analytic:.6g}</td><td>{r.numerical:.6g}</td><td>{r.abs_err:.2g}</td>"
             f"<td>{'✓' if r.ok else '✗'}</td></tr>" for r in self._shown(limit))
         more = f"<p>… {len(self.rows) - limit} more leaves</p>" if len(self.rows) > limit else ""
         return (f"<div><p><b>{html.escape(self._summary())}</b></p><table aria-label='gradient check'>"

@@ -4,6 +4,12 @@ Each op builds one node and states its local derivative right beside it, in a
 ``@_backward(op)`` rule that pushes the node's gradient ``g`` into its children.
 ``backward()`` orders the graph once (iteratively, so a million-op chain is
 fine) and applies the rules in reverse topological order.
+
+Numbers follow IEEE floats, as PyTorch does: a result beyond the float range is
+``inf`` (``Value(1e308) * 10``, ``exp(1000)``, ``1e200 ** 2``, and gradients
+alike) and NaN flows through every op (``relu``, ``log``, ``exp`` of NaN are NaN).
+Only math with no real answer raises, naming the node: ``log`` of a number <= 0,
+division by 0, 0 to a negative power, a negative base to a non-integer power.
 """
 from __future__ import annotations
 
@@ -258,17 +264,17 @@ class Value:
 
     def exp(self):
         try:
-            return Value(math.exp(self.data), (self,), "exp")
+            r = math.exp(self.data)
         except OverflowError:
-            raise OverflowError(f"exp overflow at {_name(self)} with data {self.data!r}: the result "
-                                f"exceeds the largest float (exp of more than ~709.78)") from None
+            r = math.inf  # beyond the float range: inf, as in PyTorch
+        return Value(r, (self,), "exp")
 
     @_backward("exp")
     def _(out, g):
         out._a._g += out.data * g
 
     def log(self):
-        if not self.data > 0.0:
+        if self.data <= 0.0:  # NaN is not: log(nan) is nan
             raise ValueError(f"log of a non-positive number: {_name(self)} has data {self.data!r}; "
                              f"log needs data > 0")
         return Value(math.log(self.data), (self,), "log")
@@ -286,12 +292,12 @@ class Value:
         out._a._g += (1.0 - out.data * out.data) * g
 
     def relu(self):
-        return Value(self.data if self.data > 0.0 else 0.0, (self,), "relu")
+        return Value(0.0 if self.data <= 0.0 else self.data, (self,), "relu")  # relu(nan) is nan
 
     @_backward("relu")
     def _(out, g):
         a = out._a
-        if a.data > 0.0:
+        if not a.data <= 0.0:  # NaN passes the gradient on, as in PyTorch
             a._g += g
 
     def sigmoid(self):
@@ -363,26 +369,38 @@ class Value:
         return order
 
     def backward(self):
-        """Add d(self)/d(node) to ``node.grad`` for every node of the graph (root seeded with 1)."""
+        """Add d(self)/d(node) to ``node.grad`` for every node of the graph (root seeded with 1).
+
+        All or nothing: the pass gathers every gradient in ``_g`` first and adds them to ``.grad``
+        only when it is complete, so an error (named after the node whose rule failed) leaves
+        every ``.grad`` as it was.
+        """
         order = self._ordered()
         self._g = 1.0
         rules = _BY_NAME
+        node, adding = self, False
         try:
             for node in reversed(order):
-                g = node._g
-                node._g = None
-                node.grad += g
                 if node._a is not None:
                     if node._backward is not None:
-                        _run_closure(node, g)
+                        _run_closure(node, node._g)
                     else:
                         rule = rules.get(node._op) or _rule_of(node._op)
                         if rule is not _NO_RULE:
-                            rule(node, g)
-        except BaseException:
-            for node in order:
-                node._g = None
+                            rule(node, node._g)
+            adding = True
+            total = [n.grad + n._g for n in order]
+        except BaseException as e:
+            if adding:  # a .grad that is not a number: find it
+                node = next((n for n in order if not isinstance(n.grad, Real)), self)
+            for n in order:
+                n._g = None
+            if isinstance(e, Exception):
+                raise _backward_error(node, e, adding) from e
             raise
+        for n, t in zip(order, total):
+            n.grad = t
+            n._g = None
 
     def zero_grad(self):
         """Set ``grad`` to 0 on every node reachable from this one."""
@@ -435,27 +453,49 @@ def _run_closure(out, g):
         c._g += x
 
 
+def _backward_error(node, e, adding):
+    """``e`` (raised while backpropagating at ``node``) as the same error type, naming the node."""
+    if adding:
+        where = f"adding the gradient of {_name(node)} to its .grad ({node.grad!r})"
+    else:
+        where = (f"the backward rule of {_name(node)} (op {node._op!r}, operands "
+                 f"{', '.join(_name(c) + ' = ' + repr(c.data)[:40] for c in node._prev)})")
+    try:
+        return type(e)(f"backward failed in {where}: {e}; no .grad was changed. Check that every "
+                       f".data and .grad in the graph is a float")
+    except Exception:  # an exception type that does not take one message
+        return e
+
+
 def _power(a, k):
     x = a.data
-    if x < 0.0 and k != int(k):
+    if x < 0.0 and math.isfinite(k) and not k.is_integer():
         raise ValueError(f"a negative base to a non-integer power is not real: {_name(a)} has data "
                          f"{x!r} and the exponent is {k!r}; use an integer exponent or a positive base")
     if x == 0.0 and k < 0.0:
         raise ZeroDivisionError(f"0 to a negative power: {_name(a)} has data 0.0, exponent {k!r}")
+    return _pow(x, k)
+
+
+def _odd(k):
+    return math.isfinite(k) and k.is_integer() and k % 2.0 == 1.0
+
+
+def _pow(x, k):
+    """``x ** k`` as C's pow: ``inf`` (signed) where Python's raises on overflow or for 0 ** -k."""
     try:
         return float(x ** k)
-    except OverflowError:
-        raise OverflowError(f"power overflow at {_name(a)}: {x!r} ** {k!r} exceeds the largest float") from None
+    except OverflowError:  # |x ** k| beyond the float range
+        return -math.inf if x < 0.0 and _odd(k) else math.inf
+    except ZeroDivisionError:  # 0 to a negative power: inf, signed as the zero for an odd power
+        return math.copysign(math.inf, x) if _odd(k) else math.inf
 
 
 def _dpow(x, k):
-    """d(x**k)/dx = k * x**(k-1); 0 for k == 0, and inf (as PyTorch) for 0 to a power below 1."""
+    """d(x**k)/dx = k * x**(k-1), as PyTorch computes it (0 for k == 0; infinite at 0 for k < 1)."""
     if k == 0.0:
         return 0.0
-    try:
-        return k * x ** (k - 1.0)
-    except ZeroDivisionError:
-        return math.copysign(math.inf, k)
+    return k * _pow(x, k - 1.0)
 
 
 def _pow_log(a, out):

@@ -170,7 +170,10 @@ def _build(g, torch):
                 raise ValueError(f"{_node_name(g, i)} has op {op!r}, {what} with no PyTorch "
                                  f"counterpart here, so it cannot be mirrored; mirrored ops: "
                                  f"{', '.join([*binary, *unary])}, and '**k' with a number k")
-            fn, arity = (lambda t, k=k: torch.pow(t, k)), 1
+            # a tensor exponent, not a Python number: PyTorch then differentiates with C's pow, as
+            # gradviz does; with a number it takes sqrt/rsqrt shortcuts for k = +-0.5, whose slope
+            # at -0.0 is -inf where pow's is +inf (a false mismatch for (-Value(0.0)) ** 0.5)
+            fn, arity = (lambda t, k=torch.tensor(k, dtype=f64): torch.pow(t, k)), 1
         if len(cs) != arity:
             raise ValueError(f"{_node_name(g, i)} has op {op!r} with {len(cs)} operands; "
                              f"{op!r} takes {arity}")

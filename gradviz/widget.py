@@ -232,7 +232,7 @@ class GraphWidget(anywidget.AnyWidget):
 
     def _make_view(self):
         """The `_view` trait: boxes, op ellipses and edge routes of the current (collapsed) view."""
-        from .layout import layout
+        from .layout import layout, short_label
         lay = layout(self.graph, collapsed=self._collapsed)
         v = lay.view
         self._collapsed = list(v.collapsed)  # "auto" resolved
@@ -245,10 +245,10 @@ class GraphWidget(anywidget.AnyWidget):
             "width": round(lay.width, 2), "height": round(lay.height, 2),
             "box_x": _floats(lay.x), "box_y": _floats(lay.y), "box_w": _floats(lay.w), "box_h": _floats(lay.h),
             "box_node": v.node.tolist(), "box_group": list(v.keys), "box_size": v.count.tolist(),
-            "box_title": list(v.labels), "box_multi": multi.tolist(),
+            "box_title": [short_label(t) for t in v.labels], "box_multi": multi.tolist(),
             "op_box": op_box.tolist(), "op_x": _floats(lay.op_x[op_box]), "op_y": _floats(lay.op_y[op_box]),
             "op_w": _floats(lay.op_w[op_box]), "op_h": _floats(lay.op_h[op_box]),
-            "op_name": [v.ops[b] for b in op_box.tolist()],
+            "op_name": [short_label(v.ops[b]) for b in op_box.tolist()],
             "edge_src": lay.edges[:, 0].tolist() if len(lay.edges) else [],
             "edge_dst": lay.edges[:, 1].tolist() if len(lay.edges) else [],
             "edge_ptr": (ptr * 2).tolist(), "edge_pts": _floats(pts),
