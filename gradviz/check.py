@@ -174,6 +174,9 @@ def grad_check(x, h=1e-6, rtol=1e-4, atol=1e-6, leaves=None, grads=None):
         if g.values is None:
             raise ValueError('grads="values" needs live Values, but this graph has none (loaded from '
                              'JSON or PyTorch); use grads="replay"')
+        if not all(hasattr(v, "grad") for v in g.values):
+            raise ValueError("these Values have no .grad to check yet: give your Value class a grad "
+                             "(self.grad = 0.0) and run backward first, or use grads=\"replay\"")
         grad = [float(v.grad) for v in g.values]
     else:
         raise ValueError(f'grads must be "replay" or "values", got {grads!r}')

@@ -116,7 +116,14 @@ def _children_of(children):
 def _check_children(children):
     for i, c in enumerate(children):
         if not isinstance(c, Value):
-            raise TypeError(f"child {i} of the new node is a {type(c).__name__!r} ({c!r:.40}), not a "
+            t = type(c)
+            if all(hasattr(c, a) for a in ("data", "_prev", "_op")):
+                raise TypeError(
+                    f"child {i} of the new node is a {t.__module__}.{t.__qualname__} ({c!r:.40}), a "
+                    f"Value of another class than gradviz.Value; build the whole expression with "
+                    f"one class (if your own class's methods call Value(...), the name Value now "
+                    f"means gradviz's: import gradviz under another name, or rename your class)")
+            raise TypeError(f"child {i} of the new node is a {t.__name__!r} ({c!r:.40}), not a "
                             f"Value; children must be Values (wrap numbers as Value(x))")
 
 

@@ -548,7 +548,9 @@ def _not_a_graph(what, x):
 
 # ---- Values from other engines (micrograd, a learner's own class) -----------------------------
 
-_VALUE_LIKE = ("_prev", "_op", "data", "grad")  # _prev first: never touch a tensor's .grad
+# _prev first: never touch a tensor's .grad. No ``grad`` needed: the lecture draws its Value before
+# it has one (its grad then reads as 0).
+_VALUE_LIKE = ("_prev", "_op", "data")
 # Op names other engines use for gradviz's ops: micrograd writes 'ReLU'; the lecture writes the rest
 # as gradviz does ('+', '*', 'tanh', 'exp', '**2').
 FOREIGN_OPS = {"ReLU": "relu", "Relu": "relu", "TanH": "tanh", "Tanh": "tanh", "Exp": "exp",
@@ -557,7 +559,7 @@ _BINARY = ("+", "-", "*", "/", "**")
 
 
 def is_value_like(x):
-    """An object that quacks like the lecture's Value: ``data``, ``grad``, ``_prev`` and ``_op``."""
+    """An object that quacks like the lecture's Value: ``data``, ``_prev``, ``_op`` (and ``grad``)."""
     return not isinstance(x, (type, Graph)) and all(hasattr(x, a) for a in _VALUE_LIKE)
 
 
@@ -633,7 +635,8 @@ def _trace_foreign(root):
         children.append(ids)
         kinds.append("intermediate" if ids else "input")
     kinds[-1] = "output"
-    return Graph(labels, [_float_of(v, "data") for v in order], [_float_of(v, "grad") for v in order],
+    return Graph(labels, [_float_of(v, "data") for v in order],
+                 [_float_of(v, "grad") if hasattr(v, "grad") else 0.0 for v in order],
                  ops, kinds, [""] * len(order), children, values=order)
 
 

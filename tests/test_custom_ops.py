@@ -212,3 +212,11 @@ def test_deep_chain_of_custom_ops_backprops_iteratively():
         y = my_exp(y * 0.0)       # each link: y = exp(0 * y) = 1
     y.backward()
     assert y.data == 1.0 and x.grad == 0.0
+
+
+def test_a_child_of_another_value_class_is_named_with_its_module():
+    class Value:  # a learner's class, shadowed by gradviz's name in the same notebook
+        def __init__(self, data):
+            self.data, self._prev, self._op = data, set(), ""
+    with pytest.raises(TypeError, match=r"test_custom_ops\..*Value .*another class than gradviz\.Value"):
+        gradviz.Value(2.0, (Value(1.0), gradviz.Value(1.0)), "*")

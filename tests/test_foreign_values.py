@@ -293,3 +293,33 @@ def test_graph_from_json_of_a_foreign_graph_round_trips(mg):
     g = trace(y)
     h = Graph.from_json(g.to_json())
     assert h.ops == g.ops and list(h.data) == list(g.data)
+
+
+class EarlyLectureValue:
+    """The lecture's Value as it is when first drawn: data, _prev, _op and label, no grad yet."""
+
+    def __init__(self, data, _children=(), _op="", label=""):
+        self.data = data
+        self._prev = set(_children)
+        self._op = _op
+        self.label = label
+
+    def __add__(self, other):
+        return EarlyLectureValue(self.data + other.data, (self, other), "+")
+
+    def __mul__(self, other):
+        return EarlyLectureValue(self.data * other.data, (self, other), "*")
+
+
+def test_a_value_without_grad_yet_traces_and_draws_as_the_lecture_does():
+    a, b, c = EarlyLectureValue(2.0, label="a"), EarlyLectureValue(-3.0, label="b"), EarlyLectureValue(10.0, label="c")
+    d = a * b + c
+    d.label = "d"
+    g = trace(d)
+    assert g.data[-1] == 4.0 and g.ops[-1] == "+" and g.labels[-1] == "d"
+    assert g.grad.tolist() == [0.0] * 5
+    assert ">d<" in gradviz.to_svg(d)
+    assert not hasattr(a, "grad")                  # drawing writes nothing into the Values
+    with pytest.raises(ValueError, match=r"no \.grad to check yet"):
+        gradviz.grad_check(d)
+    assert gradviz.grad_check(d, grads="replay").ok
