@@ -222,6 +222,12 @@ class GraphWidget(anywidget.AnyWidget):
         leaves = np.flatnonzero(self._leaf)
         self._apply({int(i): float(self._init[i]) for i in leaves}, ("reset", "reset"))
 
+    def save_html(self, path, *, title=None):
+        """Save this widget, as it is now, as one self-contained HTML page that readers can nudge
+        in their browser without Python (see ``gradviz.to_html``). Returns the page's text."""
+        from .standalone import to_html
+        return to_html(self, path, title=title)
+
     # ---- the drawn view ------------------------------------------------------------------------
 
     def _make_view(self):
