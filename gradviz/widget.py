@@ -58,6 +58,9 @@ class GraphWidget(anywidget.AnyWidget):
     last_nudge = t.Dict().tag(sync=True)
     height = t.Int(420).tag(sync=True)
     local_replay = t.Bool(True).tag(sync=True)
+    # Raised by the page each time it gets the answer to a change made there (nudge, step, reset):
+    # a state update from the page, which makes marimo re-run the cells that read the widget.
+    nudges = t.Int(0).tag(sync=True)
 
     def __init__(self, x, height=420, collapsed="auto", show_grads=True, local_replay=True, **kwargs):
         if isinstance(height, bool) or not isinstance(height, int) or height < 50:
