@@ -227,3 +227,34 @@ def test_picture_only_pages(open_page, tmp_path, torch):
     assert "PyTorch" in pg.get_by_role("region", name="leaf controls").inner_text()
     assert pg.locator(".gradviz-root").get_attribute("data-theme") == "dark"
     assert pg.locator(".gv-svg text").filter(has_text="addmm").count() >= 1
+
+
+@pytest.mark.slow
+def test_the_moons_loss_graph_is_nudgeable_in_its_page(open_page, tmp_path):
+    """micrograd's demo loss (65,818 values) opens folded and answers a typed weight with the
+    page's own replay, agreeing with GraphWidget in Python."""
+    import sys
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    import workload
+    import gradviz
+    from gradviz.widget import GraphWidget
+    X, y = workload.moons()
+    loss = workload.gradviz_loss(workload.gradviz_model(), X, y)
+    text = gradviz.to_html(loss, tmp_path / "moons.html")
+    print(f"moons page: {len(text.encode()):,} bytes")
+    pg = open_page(tmp_path / "moons.html")
+    root = pg.locator(".gradviz-root")
+    assert root.get_attribute("data-renderer") == "svg" and int(root.get_attribute("data-boxes")) < 200
+    name = "layers.0.neurons.0.w.0"
+    pg.get_by_role("searchbox", name="search").fill(name)
+    box = pg.get_by_role("spinbutton", name=name, exact=True)
+    box.fill("0.5")
+    box.press("Enter")
+    pg.wait_for_function("() => document.querySelector('.gradviz-root').dataset.nudgeCount === '1'", timeout=20_000)
+    w = GraphWidget(loss)
+    w.set(name, 0.5)
+    out = pg.get_by_role("table", name="last nudge").inner_text()
+    assert f"loss = {loss.data:.4f}" in out and f"'{name}' = 0.5" in out
+    i = w.graph.labels.index(name)
+    assert table(pg)[name][1:] == [_fmt(0.5), _fmt(w.grad[i])]
+    print(f"moons page: a typed weight repainted in {root.get_attribute('data-last-nudge-ms')} ms")
