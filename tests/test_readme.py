@@ -49,3 +49,12 @@ def test_the_widget_block_nudges_as_its_comment_says(tmp_path):
     r = _run_alone(code, tmp_path)
     assert r.returncode == 0, r.stderr
     assert r.stdout.split() == ["-8.0", "-7.94"]
+
+
+def test_the_readme_test_command_is_what_ci_runs():
+    readme = README.read_text(encoding="utf-8")
+    (cmd,) = re.findall(r"Run the tests:\n\n```bash\n(.*?)\n```", readme)
+    ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8").splitlines()
+    k = ci.index("# The README's test command, exactly:")
+    assert ci[k + 1] == cmd
+    assert "-c .ci/constraints.txt" in cmd and (ROOT / ".ci" / "constraints.txt").is_file()
