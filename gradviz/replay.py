@@ -8,8 +8,9 @@ the same order as the engine, so whole neurons and sums cost one step.
 The backward is a pull: each op writes its operands' contributions ``d out/d child * g`` (the
 engine's formulas, in the engine's order) into a buffer laid out so that each level's nodes sum
 their contributions with one row-by-row sum per degree, adding in the order the engine's
-reverse-topological pass does, so results match the engine bit for bit wherever numpy's ``exp``,
-``log`` and ``power`` are the C library's (as on this project's machines); elsewhere within an ulp.
+reverse-topological pass does. ``exp``, ``log``, ``tanh`` and powers are the C library's, as
+Python's ``math`` and ``**`` use (numpy's own can differ in the last bit, e.g. its AVX-512 kernels),
+so results match the engine bit for bit.
 """
 from __future__ import annotations
 
@@ -456,18 +457,18 @@ class Tape:
             self._check(gr, B == 0.0, lambda i: self._standin(gr.a[i], A[i]) / self._standin(gr.b[i], B[i]))
             return A / B
         if op == "exp":
-            out = np.exp(A)
+            out = _exp(A)
             self._check(gr, np.isinf(out) & np.isfinite(A), lambda i: self._standin(gr.a[i], A[i]).exp())
             return out
         if op == "log":
             self._check(gr, ~(A > 0.0), lambda i: self._standin(gr.a[i], A[i]).log())
-            return np.log(A)
+            return _log(A)
         if op == "sigmoid":
-            pos = np.exp(-A)
-            e = np.exp(A)
+            pos = _exp(-A)
+            e = _exp(A)
             return np.where(A >= 0.0, 1.0 / (1.0 + pos), e / (1.0 + e))
         K = gr.k if op == "**k" else B
-        out = np.power(A, K)
+        out = _pow(A, K)
         bad = ((A < 0.0) & ((K != np.floor(K)) | np.isinf(K))) | ((A == 0.0) & (K < 0.0)) \
             | (np.isinf(out) & np.isfinite(A) & np.isfinite(K))
         if bad.any():
@@ -518,7 +519,7 @@ class Tape:
             buf[gr.pa] = np.where(gr.k == 0.0, 0.0, _dpow(A, gr.k, gr.km1) * g)
         else:  # "**"
             buf[gr.pa] = np.where(B == 0.0, 0.0, _dpow(A, B, B - 1.0) * g)
-            buf[gr.pb] = np.where(A > 0.0, out * np.log(A), np.where(A == 0.0, 0.0, math.nan)) * g
+            buf[gr.pb] = np.where(A > 0.0, out * _log(A), np.where(A == 0.0, 0.0, math.nan)) * g
 
 
 def _write_back(values, data, grad):
@@ -536,7 +537,7 @@ def _write_back(values, data, grad):
 
 def _dpow(x, k, km1):
     """The engine's ``_dpow`` on arrays: k * x**(k-1); 0 for k == 0; +-inf for 0 to a power below 1."""
-    p = np.power(x, km1)
+    p = _pow(x, km1)
     zero_neg = (x == 0.0) & (km1 < 0.0)
     over = np.isinf(p) & np.isfinite(x) & np.isfinite(km1) & ~zero_neg & (k != 0.0)
     if over.any():  # Python's float power raises here; let the engine's _dpow do exactly that
@@ -546,3 +547,41 @@ def _dpow(x, k, km1):
     out[zero_neg] = np.copysign(np.inf, k[zero_neg])
     out[k == 0.0] = 0.0
     return out
+
+
+# numpy's exp, log and power may use their own SIMD kernels, which differ from the C library's
+# (what the engine's math.exp, math.log and ** use) in the last bit for a few percent of inputs.
+# So numpy gives the special cases (inf, NaN, errors the engine raises) and libm the values.
+
+def _libm(f, out, ok, *args):
+    """``out`` with the entries where ``ok`` recomputed by the C library's ``f``."""
+    if ok.all():
+        try:
+            return np.fromiter(map(f, *(a.tolist() for a in args)), np.float64, len(out))
+        except (OverflowError, ValueError):
+            pass  # at the edge of the range: entry by entry below
+    for i in np.flatnonzero(ok).tolist():
+        try:
+            out[i] = f(*(float(a[i]) for a in args))
+        except (OverflowError, ValueError):
+            pass  # the engine raises here; the caller's check reports it
+    return out
+
+
+def _exp(x):
+    with np.errstate(all="ignore"):
+        out = np.exp(x)
+    return _libm(math.exp, out, np.isfinite(out) | np.isnan(x), x)
+
+
+def _log(x):
+    with np.errstate(all="ignore"):
+        out = np.log(x)
+    return _libm(math.log, out, (x > 0.0) | np.isnan(x), x)
+
+
+def _pow(x, k):
+    with np.errstate(all="ignore"):
+        out = np.power(x, k)
+    ok = np.isfinite(out) & ~((x == 0.0) & (k < 0.0)) | (np.isnan(out) & (np.isnan(x) | np.isnan(k)))
+    return _libm(math.pow, out, ok, x, k)
