@@ -17,7 +17,7 @@ ROOT = pathlib.Path(__file__).resolve().parents[1]
 SHOTS = ROOT / "tests" / "artifacts" / "standalone"
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
         "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-EVIL = "</script><script>window.__pwned = 1</script><!--"
+EVIL = "</script><script>__pwned=1</script><!--"  # 39 characters: the table shows it whole
 
 
 def _state(text):
