@@ -655,7 +655,7 @@ def to_networkx(x):
     try:
         import networkx as nx
     except ImportError:
-        raise ImportError('to_networkx needs networkx: pip install "gradviz[export]"') from None
+        raise ImportError('to_networkx needs networkx: pip install "gradviz-explorer[export]"') from None
     g = as_graph(x)
     G = nx.DiGraph(source=g.source, root=g.root if len(g) else None)
     data, grad = g.data.tolist(), g.grad.tolist()

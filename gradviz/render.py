@@ -59,7 +59,7 @@ def draw_dot(x, rankdir="LR", show_grad=True):
     try:
         from graphviz import Digraph
     except ImportError:
-        raise ImportError('draw_dot needs the graphviz Python package: pip install "gradviz[export]" '
+        raise ImportError('draw_dot needs the graphviz Python package: pip install "gradviz-explorer[export]" '
                           '(or use gradviz.to_svg, which needs nothing)') from None
     _check_rankdir(rankdir)
     g = as_graph(x)

@@ -26,7 +26,7 @@ from .nn import MLP, Layer, Neuron, mse_loss, svm_loss
 __all__ = ["to_torch", "compare_with_torch", "from_torch", "TorchMirror", "Comparison",
            "ComparisonRow", "TorchMismatchError"]
 
-INSTALL = 'pip install "gradviz[torch]"'
+INSTALL = 'pip install "gradviz-explorer[torch]"'
 
 
 def _torch(what):
@@ -35,7 +35,7 @@ def _torch(what):
         import torch
     except ImportError as e:
         raise ImportError(f"{what} needs PyTorch, which is not installed; install it with "
-                          f"{INSTALL} (torch==2.13.0)") from e
+                          f"{INSTALL} (torch>=2.2)") from e
     return torch
 
 

@@ -59,6 +59,9 @@ class GraphWidget(anywidget.AnyWidget):
     last_nudge = t.Dict().tag(sync=True)
     height = t.Int(420).tag(sync=True)
     local_replay = t.Bool(True).tag(sync=True)
+    # Raised by the page each time it gets the answer to a change made there (nudge, step, reset):
+    # a state update from the page, which makes marimo re-run the cells that read the widget.
+    nudges = t.Int(0).tag(sync=True)
 
     def __init__(self, x, height=420, collapsed="auto", show_grads=True, local_replay=True, **kwargs):
         if isinstance(height, bool) or not isinstance(height, int) or height < 50:
@@ -227,6 +230,12 @@ class GraphWidget(anywidget.AnyWidget):
         """Every leaf back to its value at construction; forward and backward re-run."""
         leaves = np.flatnonzero(self._leaf)
         self._apply({int(i): float(self._init[i]) for i in leaves}, ("reset", "reset"))
+
+    def save_html(self, path, *, title=None):
+        """Save this widget, as it is now, as one self-contained HTML page that readers can nudge
+        in their browser without Python (see ``gradviz.to_html``). Returns the page's text."""
+        from .standalone import to_html
+        return to_html(self, path, title=title)
 
     # ---- the drawn view ------------------------------------------------------------------------
 

@@ -172,13 +172,13 @@ def open_widget(browser, request):
     b, srv = browser
     pages = []
 
-    def open_(w, width=1100, dark=False):
+    def open_(w, width=1100, dark=False, body_class=""):
         ctx = b.new_context(viewport={"width": width + 40, "height": 1000},
                             color_scheme="dark" if dark else "light", accept_downloads=True)
         pg = ctx.new_page()
         errors = []
         pg.on("pageerror", lambda e: errors.append(str(e)))
-        wp = WidgetPage(pg, srv, w, name=f"{request.node.name}.html", width=width)
+        wp = WidgetPage(pg, srv, w, name=f"{request.node.name}.html", width=width, body_class=body_class)
         wp.errors = errors
         pages.append((ctx, wp))
         return wp
@@ -774,3 +774,39 @@ def test_number_boxes_refuse_what_is_not_a_number(open_widget):
     assert [m["type"] for m in wp.pump()] == ["set"]
     wait_nudges(pg, 1)
     assert v["a"].data == 3.0 and alert.is_hidden()
+
+
+@pytest.mark.parametrize("host,os_dark", [("dark", False), ("light", True)])
+def test_a_theme_class_on_body_wins_over_the_os_setting(open_widget, host, os_dark):
+    """marimo states its theme as a class on <body>; the widget follows it, not the OS."""
+    from gradviz.widget import GraphWidget
+    wp = open_widget(GraphWidget(lecture_L()[0]), dark=os_dark, body_class=f"{host} {host}-theme")
+    pg = wp.page
+    assert root_attr(pg, "data-host") == host and root_attr(pg, "data-theme") == host
+    bg = pg.locator(".gradviz-root").evaluate("e => getComputedStyle(e).backgroundColor")
+    assert bg == ("rgb(13, 17, 23)" if host == "dark" else "rgb(255, 255, 255)")
+    # switching the page's theme repaints the widget's
+    pg.evaluate("() => { document.body.className = 'light'; }" if host == "dark" else "() => { document.body.className = 'dark'; }")
+    pg.wait_for_function(f"() => document.querySelector('.gradviz-root').dataset.theme === '{'light' if host == 'dark' else 'dark'}'")
+
+
+def test_each_answered_change_raises_the_nudges_trait(open_widget):
+    """The page's count of answered changes goes back to Python as a state update (what marimo
+    re-runs dependent cells on)."""
+    from gradviz.widget import GraphWidget
+    L, v = lecture_L()
+    wp = open_widget(GraphWidget(L))
+    pg = wp.page
+    box = pg.get_by_role("spinbutton", name="a", exact=True)
+    box.fill("2.5")
+    box.press("Enter")
+    wp.pump()
+    wait_nudges(pg, 1)
+    pg.get_by_role("button", name="Reset").click()
+    wp.pump()
+    wait_nudges(pg, 2)
+    sets = pg.evaluate("() => window.__sets || []")
+    assert [x for x in sets if x[0] == "nudges"] == [["nudges", 1], ["nudges", 2]]
+    assert pg.evaluate("() => window.__saved") == 2
+    wp.w.set_state({"nudges": 2})  # as the kernel applies the page's update
+    assert wp.w.nudges == 2 and v["a"].data == 2.0

@@ -145,6 +145,9 @@ function render({ model, el }) {
   }
   const theme = () => readTheme(root);
   function applyTheme() {
+    // a page that states its theme as a class on <body> or <html> (marimo: "dark" / "light") wins over the OS setting
+    const cls = (e) => e.classList.contains("dark") ? "dark" : e.classList.contains("light") ? "light" : "";
+    root.dataset.host = cls(document.body) || cls(document.documentElement);
     root.dataset.theme = "light";
     root.dataset.theme = isDark(getComputedStyle(root).getPropertyValue("--gv-bg").trim()) ? "dark" : "light";
     if (st.view instanceof CanvasView) { st.view.theme = theme(); st.view.draw(); }
@@ -451,6 +454,10 @@ function render({ model, el }) {
         root.dataset.lastConfirmMs = ms;
         if (!local) root.dataset.lastNudgeMs = ms;
         root.dataset.nudgeCount = String(st.nudges);
+        // a change made here reaches the kernel as a state update too, which is what makes marimo
+        // re-run the cells that read the widget (messages alone do not)
+        model.set("nudges", (model.get("nudges") || 0) + 1);
+        model.save_changes();
       }
       flushDeferred();
     });
@@ -677,6 +684,7 @@ function render({ model, el }) {
   }, { passive: true });
   const mo = new MutationObserver(applyTheme);
   mo.observe(document.body, { attributes: true, attributeFilter: ["class", "data-jp-theme-light", "data-jp-theme-name"] });
+  mo.observe(document.documentElement, { attributes: true, attributeFilter: ["class"] });
   const mq = window.matchMedia?.("(prefers-color-scheme: dark)");
   mq?.addEventListener?.("change", applyTheme);
 
