@@ -312,31 +312,29 @@ class Value:
     def backward(self):
         """Add d(self)/d(node) to ``node.grad`` for every node of the graph (root seeded with 1).
 
-        All or nothing: the pass gathers every gradient in ``_g`` first and adds them to ``.grad``
-        only when it is complete, so an error (named after the node whose rule failed) leaves
-        every ``.grad`` as it was.
+        All or nothing: the pass keeps each node's new ``.grad`` in ``_g`` (once a node is reached
+        its gradient is complete: its parents came first) and stores them all only when the pass
+        is complete, so an error, named after the node where it happened, changes no ``.grad``.
         """
         order = self._ordered()
         self._g = 1.0
         rules, pow_k = _RULES, _RULES["**k"]
-        node, adding = self, False
+        node = self
         try:
             for node in reversed(order):
+                g = node._g
                 if node._a is not None:
-                    rules.get(node._op, pow_k)(node, node._g)
-            adding = True
-            total = [n.grad + n._g for n in order]
+                    rules.get(node._op, pow_k)(node, g)
+                node._g = node.grad + g
         except BaseException as e:
-            if adding:  # a .grad that is not a number: find it
-                node = next((n for n in order if not isinstance(n.grad, Real)), self)
             for n in order:
                 n._g = None
             if isinstance(e, Exception):
-                raise _backward_error(node, e, adding) from e
+                raise _backward_error(node, e) from e
             raise
-        for n, t in zip(order, total):
-            n.grad = t
-            n._g = None
+        for node in order:
+            node.grad = node._g
+            node._g = None
 
     def zero_grad(self):
         """Set ``grad`` to 0 on every node reachable from this one."""
@@ -344,9 +342,9 @@ class Value:
             node.grad = 0.0
 
 
-def _backward_error(node, e, adding):
+def _backward_error(node, e):
     """``e`` (raised while backpropagating at ``node``) as the same error type, naming the node."""
-    if adding:
+    if not isinstance(node.grad, Real):
         where = f"adding the gradient of {_name(node)} to its .grad ({node.grad!r})"
     else:
         where = (f"the backward rule of {_name(node)} (op {node._op!r}, operands "
