@@ -19,6 +19,8 @@ from numbers import Real
 __all__ = ["Value", "Scope", "no_scope"]
 
 _RULES = {}          # op -> rule(out, g) adding d(out)/d(child) * g to each child's pass-gradient
+_ARITY = {"+": 2, "-": 2, "*": 2, "/": 2, "**": 2, "neg": 1, "exp": 1, "log": 1, "tanh": 1, "relu": 1,
+          "sigmoid": 1}  # built-in ops and their operand counts
 _ONGOING = object()  # marks a node whose descendants are still being ordered
 
 
@@ -79,7 +81,15 @@ def _number(x, what, fix="convert it with float(...)"):
         return x
     if isinstance(x, Real):
         return float(x)
-    raise TypeError(f"{what}: expected a number (int or float), got {type(x).__name__!r} "
+    t = type(x)
+    if all(hasattr(x, a) for a in ("data", "grad", "_prev", "_op")):
+        raise TypeError(f"{what}: got a {t.__module__}.{t.__qualname__}, a Value of another engine; "
+                        f"gradviz Values combine only with gradviz Values and numbers: build the whole "
+                        f"expression with one engine (gradviz.trace draws either)")
+    if hasattr(x, "item") and hasattr(x, "numel"):
+        raise TypeError(f"{what}: got a {t.__module__}.{t.__qualname__}; gradviz works on Python "
+                        f"floats: take the number out with .item() (e.g. Value(3.0) * t.item())")
+    raise TypeError(f"{what}: expected a number (int or float), got {t.__name__!r} "
                     f"({x!r:.40}); {fix}")
 
 
@@ -95,38 +105,86 @@ def _name(v):
     return repr(v.label) if v.label else f"unlabelled {v._op or 'leaf'} node"
 
 
+def _children_of(children):
+    try:
+        return tuple(children)
+    except TypeError:
+        raise TypeError(f"_children must be an iterable of Values, such as a tuple (a, b), got "
+                        f"{type(children).__name__!r}") from None
+
+
+def _check_children(children):
+    for i, c in enumerate(children):
+        if not isinstance(c, Value):
+            raise TypeError(f"child {i} of the new node is a {type(c).__name__!r} ({c!r:.40}), not a "
+                            f"Value; children must be Values (wrap numbers as Value(x))")
+
+
 class Value:
-    """A scalar in an expression graph: ``data``, ``grad``, ``label``, ``_prev`` (children), ``_op``."""
+    """A scalar in an expression graph: ``data``, ``grad``, ``label``, ``_prev`` (children), ``_op``.
+
+    Ops are built in (``+ - * / ** neg exp log tanh relu sigmoid``, each with its rule below) or
+    written the lecture's way: ``out = Value(t, (self,), 'cube')``, then ``out._backward = fn``, a
+    closure doing ``self.grad += local_derivative * out.grad``; ``backward()`` runs it so that it
+    adds exactly this pass's gradient. A node whose op is not built in and that has no
+    ``_backward`` passes no gradient, as in micrograd: none is made up from its name.
+    """
 
     # Children live in two slots rather than a tuple: one allocation per node instead of two,
-    # which is a third less memory and garbage-collector work on big graphs.
-    __slots__ = ("data", "grad", "label", "_op", "_a", "_b", "_scope", "_g")
+    # which is a third less memory and garbage-collector work on big graphs. A node with more
+    # than two children (a custom op) keeps them all as a tuple in ``_a``.
+    __slots__ = ("data", "grad", "label", "_op", "_a", "_b", "_scope", "_g", "_backward")
 
-    def __init__(self, data, _children=(), _op="", _b=None, label=""):
-        """``Value(2.0, label="a")``. Ops pass their operands as ``Value(data, a, op, b)``
-        (the lecture's ``Value(data, (a, b), op)`` works too)."""
+    def __init__(self, data, _children=(), _op="", label=""):
+        """``Value(2.0, label="a")``, or as the lecture builds a node: ``Value(t, (a, b), '+')``.
+        ``_children`` is any iterable of Values (a tuple, a list, a set)."""
         self.data = data if type(data) is float else _number(data, "Value(data)")
         self.grad = 0.0
         self.label = label
         self._op = _op
-        if type(_children) is tuple:
-            _children, _b = (_children + (None, None))[:2]
-        self._a = _children
-        self._b = _b
+        if type(_children) is not tuple:
+            _children = _children_of(_children)
+        n = len(_children)
+        if _ARITY.get(_op, n) != n:
+            raise ValueError(f"op {_op!r} takes {_ARITY[_op]} operand(s), got {n}; for an op of "
+                             f"your own, give it a name of its own and set out._backward")
+        if n == 2:
+            a, b = _children
+            if type(a) is not Value or type(b) is not Value:
+                _check_children(_children)
+            self._a, self._b = a, b
+        elif n == 0:
+            self._a = self._b = None
+        elif n == 1:
+            a, = _children
+            if type(a) is not Value:
+                _check_children(_children)
+            self._a, self._b = a, None
+        else:
+            _check_children(_children)
+            self._a, self._b = _children, None
         self._scope = _scope
-        self._g = None  # gradient of this backward pass; None outside of one
+        self._g = None         # this backward pass's gradient (None outside of one); also a visit mark
+        self._backward = None  # a lecture-style closure (a custom op), run by backward()
 
     @property
     def _prev(self):
         """The children, in operand order."""
-        return () if self._a is None else (self._a,) if self._b is None else (self._a, self._b)
+        a = self._a
+        if a is None:
+            return ()
+        if type(a) is tuple:
+            return a
+        return (a,) if self._b is None else (a, self._b)
 
     @_prev.setter
     def _prev(self, children):
-        children = tuple(children)
-        if len(children) > 2 or not all(isinstance(c, Value) for c in children):
-            raise ValueError("_prev holds at most two Values")
-        self._a, self._b = (children + (None, None))[:2]
+        children = _children_of(children)
+        _check_children(children)
+        if len(children) > 2:
+            self._a, self._b = children, None
+        else:
+            self._a, self._b = (children + (None, None))[:2]
 
     def __repr__(self):
         name = f"label={self.label!r}, " if self.label else ""
@@ -137,7 +195,7 @@ class Value:
     def __add__(self, other):
         if not isinstance(other, Value):
             other = _operand(other, "+")
-        return Value(self.data + other.data, self, "+", other)
+        return Value(self.data + other.data, (self, other), "+")
 
     @_backward("+")
     def _(out, g):
@@ -148,7 +206,7 @@ class Value:
     def __mul__(self, other):
         if not isinstance(other, Value):
             other = _operand(other, "*")
-        return Value(self.data * other.data, self, "*", other)
+        return Value(self.data * other.data, (self, other), "*")
 
     @_backward("*")
     def _(out, g):
@@ -159,7 +217,7 @@ class Value:
     def __sub__(self, other):
         if not isinstance(other, Value):
             other = _operand(other, "-")
-        return Value(self.data - other.data, self, "-", other)
+        return Value(self.data - other.data, (self, other), "-")
 
     @_backward("-")
     def _(out, g):
@@ -172,7 +230,7 @@ class Value:
             other = _operand(other, "/")
         if other.data == 0.0:
             raise ZeroDivisionError(f"division by zero: the divisor {_name(other)} has data 0.0")
-        return Value(self.data / other.data, self, "/", other)
+        return Value(self.data / other.data, (self, other), "/")
 
     @_backward("/")
     def _(out, g):
@@ -181,7 +239,7 @@ class Value:
         b._g -= g * out.data / b.data
 
     def __neg__(self):
-        return Value(-self.data, self, "neg")
+        return Value(-self.data, (self,), "neg")
 
     @_backward("neg")
     def _(out, g):
@@ -189,9 +247,9 @@ class Value:
 
     def __pow__(self, other):
         if isinstance(other, Value):
-            return Value(_power(self, other.data), self, "**", other)
+            return Value(_power(self, other.data), (self, other), "**")
         k = _number(other, "unsupported exponent for **")
-        return Value(_power(self, k), self, f"**{k!r}")
+        return Value(_power(self, k), (self,), f"**{k!r}")
 
     @_backward("**k")  # a ** k, k a number kept in the op's name: d/da = k * a**(k-1)
     def _(out, g):
@@ -209,7 +267,7 @@ class Value:
             r = math.exp(self.data)
         except OverflowError:
             r = math.inf  # beyond the float range: inf, as in PyTorch
-        return Value(r, self, "exp")
+        return Value(r, (self,), "exp")
 
     @_backward("exp")
     def _(out, g):
@@ -219,7 +277,7 @@ class Value:
         if self.data <= 0.0:  # NaN is not: log(nan) is nan
             raise ValueError(f"log of a non-positive number: {_name(self)} has data {self.data!r}; "
                              f"log needs data > 0")
-        return Value(math.log(self.data), self, "log")
+        return Value(math.log(self.data), (self,), "log")
 
     @_backward("log")
     def _(out, g):
@@ -227,14 +285,14 @@ class Value:
         a._g += g / a.data
 
     def tanh(self):
-        return Value(math.tanh(self.data), self, "tanh")  # math.tanh: no overflow for any x
+        return Value(math.tanh(self.data), (self,), "tanh")  # math.tanh: no overflow for any x
 
     @_backward("tanh")
     def _(out, g):
         out._a._g += (1.0 - out.data * out.data) * g
 
     def relu(self):
-        return Value(0.0 if self.data <= 0.0 else self.data, self, "relu")  # relu(nan) is nan
+        return Value(0.0 if self.data <= 0.0 else self.data, (self,), "relu")  # relu(nan) is nan
 
     @_backward("relu")
     def _(out, g):
@@ -249,7 +307,7 @@ class Value:
         else:  # exp of a positive number could overflow; this form cannot
             e = math.exp(x)
             s = e / (1.0 + e)
-        return Value(s, self, "sigmoid")
+        return Value(s, (self,), "sigmoid")
 
     @_backward("sigmoid")
     def _(out, g):
@@ -284,7 +342,8 @@ class Value:
             node = stack[-1]
             if node._g is None:  # first visit: schedule the children, finish the node later
                 node._g = _ONGOING
-                for c in (node._b, node._a):  # pushed last, explored first: operand order
+                a = node._a
+                for c in (node._b, a) if type(a) is not tuple else a[::-1]:  # pushed last, explored first
                     if c is None:
                         continue
                     if c._g is None:
@@ -318,13 +377,18 @@ class Value:
         """
         order = self._ordered()
         self._g = 1.0
-        rules, pow_k = _RULES, _RULES["**k"]
+        rules = _BY_NAME
         node = self
         try:
             for node in reversed(order):
                 g = node._g
                 if node._a is not None:
-                    rules.get(node._op, pow_k)(node, g)
+                    if node._backward is not None:
+                        _run_closure(node, g)
+                    else:
+                        rule = rules.get(node._op) or _rule_of(node._op)
+                        if rule is not _NO_RULE:
+                            rule(node, g)
                 node._g = node.grad + g
         except BaseException as e:
             for n in order:
@@ -340,6 +404,51 @@ class Value:
         """Set ``grad`` to 0 on every node reachable from this one."""
         for node in self.topo():
             node.grad = 0.0
+
+
+_BY_NAME = dict(_RULES)  # op name -> rule, also for the names _rule_of has read
+
+
+def _NO_RULE(out, g):
+    """The rule of an op that is not built in and has no ``_backward``: it passes no gradient."""
+
+
+def _rule_of(op):
+    """The rule for an op name missing from ``_RULES``: ``**<number>`` (a power by a constant, named
+    as micrograd names it) or none. Remembered, so each name is read once."""
+    rule = _NO_RULE
+    if isinstance(op, str) and op.startswith("**"):
+        try:
+            float(op[2:])
+            rule = _RULES["**k"]
+        except ValueError:
+            pass
+    _BY_NAME[op] = rule
+    return rule
+
+
+def _run_closure(out, g):
+    """Run ``out._backward`` (a lecture-style closure) for this pass's gradient ``g`` alone.
+
+    The closure reads ``out.grad`` and adds into its children's ``.grad``; it sees ``g`` there and
+    children at 0.0, and what it adds goes to the children's pass gradients. Every ``.grad`` is
+    then as before, so ``backward()`` adds exactly one pass, as it does for built-in ops.
+    """
+    kids = list(dict.fromkeys(out._prev))
+    saved = [c.grad for c in kids]
+    total = out.grad
+    try:
+        for c in kids:
+            c.grad = 0.0
+        out.grad = g
+        out._backward()
+        added = [c.grad for c in kids]
+    finally:
+        for c, s in zip(kids, saved):
+            c.grad = s
+        out.grad = total
+    for c, x in zip(kids, added):
+        c._g += x
 
 
 def _backward_error(node, e):

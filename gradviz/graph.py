@@ -17,7 +17,7 @@ import numpy as np
 
 from .engine import CONSTANT, Scope, Value
 
-__all__ = ["Graph", "Node", "trace", "as_graph", "to_networkx", "KINDS", "SCHEMA", "SCHEMA_VERSION"]
+__all__ = ["Graph", "Node", "trace", "as_graph", "is_value_like", "to_networkx", "KINDS", "SCHEMA", "SCHEMA_VERSION"]
 
 KINDS = ("input", "parameter", "constant", "intermediate", "output")
 SCHEMA = "gradviz.graph"
@@ -430,22 +430,36 @@ def trace(root):
     if isinstance(root, Graph):
         return root
     if not isinstance(root, Value):
-        raise TypeError(f"trace() takes a Value or a Graph, got {type(root).__name__!r}")
+        if is_value_like(root):
+            return _trace_foreign(root)
+        raise TypeError(_not_a_graph("trace() takes a root Value or a Graph (a Value of gradviz, of "
+                                     "micrograd, or any object with data, grad, _prev and _op)", root))
     order = root.topo()
     n = len(order)
     # Number the nodes in their ``_g`` slot (the engine's per-pass scratch, None outside a pass):
     # reading an attribute is several times faster than a dict of ids on big graphs.
+    many = {}  # node id -> children ids, for custom ops with more than two children
     try:
         for i, v in enumerate(order):
             v._g = i
-        a = np.array([-1 if v._a is None else v._a._g for v in order], dtype=np.int64)
+        a = np.array([-1 if v._a is None else v._a._g if type(v._a) is not tuple else -2
+                      for v in order], dtype=np.int64)
         b = np.array([-1 if v._b is None or v._a is None else v._b._g for v in order], dtype=np.int64)
+        for i in np.flatnonzero(a == -2).tolist():
+            many[i] = [c._g for c in order[i]._a]
     finally:
         for v in order:
             v._g = None
-    ids = np.stack([a, b], axis=1).ravel()
-    ids = ids[ids >= 0]  # operands in order: a then b
-    counts = (a >= 0).astype(np.int64) + (b >= 0)
+    if many:
+        kids = [[] if x < 0 else [x] if y < 0 else [x, y] for x, y in zip(a.tolist(), b.tolist())]
+        for i, cs in many.items():
+            kids[i] = cs
+        counts = np.array([len(k) for k in kids], dtype=np.int64)
+        ids = np.array([c for k in kids for c in k], dtype=np.int64)
+    else:
+        ids = np.stack([a, b], axis=1).ravel()
+        ids = ids[ids >= 0]  # operands in order: a then b
+        counts = (a >= 0).astype(np.int64) + (b >= 0)
     ptr = np.zeros(n + 1, dtype=np.int64)
     np.cumsum(counts, out=ptr[1:])
     scopes = _scope_paths([v._scope for v in order])
@@ -454,13 +468,49 @@ def trace(root):
     for i in np.flatnonzero(leaf).tolist():
         kinds[i] = _kind(order[i], False)
     kinds[-1] = "output"
+    ops = [v._op for v in order]
     return Graph._from_csr(
         labels=[v.label for v in order],
         data=[v.data for v in order],
         grad=[v.grad for v in order],
-        ops=[v._op for v in order],
-        kinds=kinds, scopes=scopes, ptr=ptr, ids=ids, values=order,
+        ops=ops, kinds=kinds, scopes=scopes, ptr=ptr, ids=ids, values=order,
+        meta=_backward_marks(order, ops, leaf),
     )
+
+
+def _backward_marks(order, ops, leaf):
+    """Meta ``{"backward": ...}`` for nodes whose gradient is not a built-in rule: ``"custom"``
+    (a lecture-style ``_backward`` closure) or ``"none"`` (an op gradviz does not know and no
+    closure: it passes no gradient). None when every op is built in."""
+    known = set(engine_ops())
+    unknown = {op for op in set(ops) if op not in known and not _is_power_op(op)}
+    marks = {i: "custom" for i, v in enumerate(order) if v._backward is not None}
+    if unknown - {""}:
+        for i in np.flatnonzero(~leaf).tolist():
+            if ops[i] in unknown and i not in marks:
+                marks[i] = "none"
+    if not marks:
+        return None
+    meta = [None] * len(order)
+    for i, how in marks.items():
+        meta[i] = {"backward": how}
+    return meta
+
+
+def engine_ops():
+    """The op names of gradviz's built-in ops (``**<number>`` aside)."""
+    from .engine import _ARITY
+    return tuple(_ARITY)
+
+
+def _is_power_op(op):
+    if isinstance(op, str) and op.startswith("**") and len(op) > 2:
+        try:
+            float(op[2:])
+            return True
+        except ValueError:
+            return False
+    return False
 
 
 def _scope_paths(raw):
@@ -474,13 +524,122 @@ def _scope_paths(raw):
 
 
 def as_graph(x):
-    """``x`` as a Graph: a root Value is traced, a Graph is returned unchanged."""
+    """``x`` as a Graph: a root Value (gradviz's, micrograd's, or any object with ``data``,
+    ``grad``, ``_prev`` and ``_op``) is traced, a Graph is returned unchanged."""
     if isinstance(x, Graph):
         return x
-    if isinstance(x, Value):
+    if isinstance(x, Value) or is_value_like(x):
         return trace(x)
-    raise TypeError(f"expected a root Value or a Graph (from gradviz.trace, Graph.from_json or "
-                    f"gradviz.from_torch), got {type(x).__name__!r}")
+    raise TypeError(_not_a_graph("expected a root Value or a Graph (from gradviz.trace, "
+                                 "Graph.from_json or gradviz.from_torch)", x))
+
+
+def _not_a_graph(what, x):
+    t = type(x)
+    name = f"{t.__module__}.{t.__qualname__}" if t.__module__ not in ("builtins", None) else t.__qualname__
+    hint = ""
+    if hasattr(x, "grad_fn") and hasattr(x, "detach"):
+        hint = "; for a PyTorch tensor use gradviz.from_torch(tensor)"
+    elif hasattr(x, "data") and hasattr(x, "_prev"):
+        missing = [a for a in _VALUE_LIKE if not hasattr(x, a)]
+        hint = f"; it looks like a Value but has no {', '.join(missing)}"
+    return f"{what}, got {name!r}{hint}"
+
+
+# ---- Values from other engines (micrograd, a learner's own class) -----------------------------
+
+_VALUE_LIKE = ("_prev", "_op", "data", "grad")  # _prev first: never touch a tensor's .grad
+# Op names other engines use for gradviz's ops: micrograd writes 'ReLU'; the lecture writes the rest
+# as gradviz does ('+', '*', 'tanh', 'exp', '**2').
+FOREIGN_OPS = {"ReLU": "relu", "Relu": "relu", "TanH": "tanh", "Tanh": "tanh", "Exp": "exp",
+               "Log": "log", "Sigmoid": "sigmoid", "sub": "-", "mul": "*", "add": "+", "div": "/"}
+_BINARY = ("+", "-", "*", "/", "**")
+
+
+def is_value_like(x):
+    """An object that quacks like the lecture's Value: ``data``, ``grad``, ``_prev`` and ``_op``."""
+    return not isinstance(x, (type, Graph)) and all(hasattr(x, a) for a in _VALUE_LIKE)
+
+
+def _foreign_children(v):
+    try:
+        kids = list(v._prev)
+    except TypeError:
+        raise TypeError(f"{_foreign_name(v)} has a _prev that is not a collection of Values "
+                        f"({type(v._prev).__name__!r})") from None
+    return kids
+
+
+def _foreign_name(v):
+    t = type(v)
+    label = getattr(v, "label", "")
+    return f"{t.__module__}.{t.__qualname__}({'label=' + repr(label) + ', ' if label else ''}data={getattr(v, 'data', '?')!r})"
+
+
+def _float_of(v, attr):
+    x = getattr(v, attr)
+    try:
+        return float(x)
+    except (TypeError, ValueError):
+        raise TypeError(f"{_foreign_name(v)} has {attr} {x!r:.60}, which is not a number") from None
+
+
+def _trace_foreign(root):
+    """Trace a graph of Value-like objects (micrograd's, or a learner's own class). Iterative.
+
+    Their ``_prev`` is often a set, so ``a + a`` lists ``a`` once: a binary op with one child is
+    read as the op applied to that child twice, which is what its ``_backward`` computes. Op
+    names map through ``FOREIGN_OPS``; any other name is kept as it is (it draws under its name,
+    and replay, which knows only gradviz's ops, declines it with the reason).
+    """
+    order, kids_of, state = [], {}, {}  # id -> 1 while its children are being ordered, 2 when done
+    stack = [root]
+    while stack:
+        v = stack[-1]
+        k = id(v)
+        st = state.get(k)
+        if st is None:
+            state[k] = 1
+            kids = _foreign_children(v)
+            for c in kids:
+                if not is_value_like(c):
+                    raise TypeError(f"{_foreign_name(v)} has a child that is not a Value: "
+                                    f"{type(c).__name__!r} ({c!r:.40})")
+            kids_of[k] = kids
+            for c in reversed(kids):  # pushed last, explored first: operand order
+                sc = state.get(id(c))
+                if sc is None:
+                    stack.append(c)
+                elif sc == 1:  # c is still being ordered, so it depends on v: a cycle
+                    raise ValueError(f"the graph has a cycle: {_foreign_name(c)} depends on itself "
+                                     f"(through {_foreign_name(v)}); graphs must be acyclic")
+        else:
+            stack.pop()
+            if st == 1:
+                state[k] = 2
+                order.append(v)
+    index = {id(v): i for i, v in enumerate(order)}
+    labels, ops, children, kinds = [], [], [], []
+    for v in order:
+        kids = kids_of[id(v)]
+        op = getattr(v, "_op", "") or ""
+        op = op if isinstance(op, str) else str(op)
+        op = FOREIGN_OPS.get(op, op)
+        ids = [index[id(c)] for c in kids]
+        if op in _BINARY and len(ids) == 1:
+            ids = ids * 2
+        labels.append(_label_of(v))
+        ops.append(op if ids else "")
+        children.append(ids)
+        kinds.append("intermediate" if ids else "input")
+    kinds[-1] = "output"
+    return Graph(labels, [_float_of(v, "data") for v in order], [_float_of(v, "grad") for v in order],
+                 ops, kinds, [""] * len(order), children, values=order)
+
+
+def _label_of(v):
+    label = getattr(v, "label", "")
+    return label if isinstance(label, str) else str(label)
 
 
 def to_networkx(x):

@@ -185,10 +185,15 @@ def to_svg(x, path=None, show_grad=True, rankdir="LR", collapsed=None):
         out.append("</g>")
         if has_op[b]:
             of, os_, osw = _OP_STYLE
-            out.append(f'<g class="op" id="gv-op{b}"><title>{_xml(g.ops[i])}</title>'
+            how = g.meta[i].get("backward") if g.meta[i] else None
+            op_tip = g.ops[i] + {"custom": "\ncustom op: its own _backward closure gives the gradient",
+                                 "none": "\nnot a gradviz op and no _backward: passes no gradient"
+                                 }.get(how, "")
+            op_dash = ' stroke-dasharray="3,2"' if how else ""
+            out.append(f'<g class="op" id="gv-op{b}"><title>{_xml(op_tip)}</title>'
                        f'<ellipse cx="{_f(lay.op_x[b])}" cy="{_f(lay.op_y[b])}" '
                        f'rx="{_f(lay.op_w[b] / 2)}" ry="{_f(lay.op_h[b] / 2)}" fill="{of}" '
-                       f'stroke="{os_}" stroke-width="{osw:g}"/>'
+                       f'stroke="{"#dc2626" if how == "none" else os_}" stroke-width="{osw:g}"{op_dash}/>'
                        f'<text x="{_f(lay.op_x[b])}" y="{_f(lay.op_y[b])}">{_xml(short_label(g.ops[i]))}</text></g>')
     out.append("</g>")
     out.append("</svg>")

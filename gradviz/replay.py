@@ -48,6 +48,16 @@ def _opcode(op, arity, g):
                      f"is not an engine op; Tape replays {', '.join(_OPS[:-1])} and '**<number>'")
 
 
+def _refuse_custom(g):
+    """Custom ops (a ``_backward`` closure) can't be replayed: the closure gives the gradient at the
+    values it was built with, but nothing recomputes the op's forward after a nudge."""
+    for i, m in enumerate(g.meta):
+        if m and m.get("backward") == "custom":
+            raise ValueError(f"Tape cannot replay node {i} ({_label(g, i)}): op {g.ops[i]!r} is a custom "
+                             f"op with its own _backward, and gradviz has no forward to re-run for it; "
+                             f"backward() runs its closure, and the drawing shows the values as they are")
+
+
 def _first(g, op, arity):
     ptr = g.child_ptr.tolist()
     i = next(i for i, o in enumerate(g.ops) if o == op and ptr[i + 1] - ptr[i] == arity)
@@ -172,6 +182,7 @@ class Tape:
         if g.source == "torch":
             raise ValueError("Tape replays gradviz graphs; this one came from PyTorch (its nodes stand "
                              "for tensors): re-run the model in PyTorch, or build it from gradviz Values")
+        _refuse_custom(g)
         ptr, kids = g.child_ptr, g.child_ids
         arity = np.diff(ptr)
         self.leaves = np.flatnonzero(arity == 0)
