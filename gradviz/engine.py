@@ -378,36 +378,34 @@ class Value:
     def backward(self):
         """Add d(self)/d(node) to ``node.grad`` for every node of the graph (root seeded with 1).
 
-        All or nothing: the pass gathers every gradient in ``_g`` first and adds them to ``.grad``
-        only when it is complete, so an error (named after the node whose rule failed) leaves
-        every ``.grad`` as it was.
+        All or nothing: the pass keeps each node's new ``.grad`` in ``_g`` (once a node is reached
+        its gradient is complete: its parents came first) and stores them all only when the pass
+        is complete, so an error, named after the node where it happened, changes no ``.grad``.
         """
         order = self._ordered()
         self._g = 1.0
         rules = _BY_NAME
-        node, adding = self, False
+        node = self
         try:
             for node in reversed(order):
+                g = node._g
                 if node._a is not None:
                     if node._backward is not None:
-                        _run_closure(node, node._g)
+                        _run_closure(node, g)
                     else:
                         rule = rules.get(node._op) or _rule_of(node._op)
                         if rule is not _NO_RULE:
-                            rule(node, node._g)
-            adding = True
-            total = [n.grad + n._g for n in order]
+                            rule(node, g)
+                node._g = node.grad + g
         except BaseException as e:
-            if adding:  # a .grad that is not a number: find it
-                node = next((n for n in order if not isinstance(n.grad, Real)), self)
             for n in order:
                 n._g = None
             if isinstance(e, Exception):
-                raise _backward_error(node, e, adding) from e
+                raise _backward_error(node, e) from e
             raise
-        for n, t in zip(order, total):
-            n.grad = t
-            n._g = None
+        for node in order:
+            node.grad = node._g
+            node._g = None
 
     def zero_grad(self):
         """Set ``grad`` to 0 on every node reachable from this one."""
@@ -460,9 +458,9 @@ def _run_closure(out, g):
         c._g += x
 
 
-def _backward_error(node, e, adding):
+def _backward_error(node, e):
     """``e`` (raised while backpropagating at ``node``) as the same error type, naming the node."""
-    if adding:
+    if not isinstance(node.grad, Real):
         where = f"adding the gradient of {_name(node)} to its .grad ({node.grad!r})"
     else:
         where = (f"the backward rule of {_name(node)} (op {node._op!r}, operands "
