@@ -16,6 +16,7 @@ export function makeScene(view, structure) {
     w: Float64Array.from(view.box_w), h: Float64Array.from(view.box_h),
     node: Int32Array.from(view.box_node),
     group: view.box_group, size: view.box_size, title: view.box_title,
+    cells: structure.cells || null, // a PyTorch graph: [shape, value, grad] texts per node, from Python
     multi: view.box_multi || new Array(n).fill(0),
     opBox: Int32Array.from(view.op_box), opX: Float64Array.from(view.op_x),
     opY: Float64Array.from(view.op_y), opW: Float64Array.from(view.op_w),
@@ -35,10 +36,15 @@ export function makeScene(view, structure) {
   return s;
 }
 
-/** Texts of box i: [title, "data ...", "grad ..."] (no grad cell when grads are hidden). */
+/** Texts of box i: [title, "data ...", "grad ..."] (no grad cell when grads are hidden); a
+ *  PyTorch graph's: [label or op, shape, value, grad] as Python wrote them (gradviz/summary.py). */
 export function boxTexts(s, i, data, grad, showGrads) {
   const id = s.node[i];
   if (s.multi[i]) return [s.title[i], `${s.multi[i]} outputs`];
+  if (s.cells) {
+    const c = s.cells[id];
+    return [s.title[i] || s.opName[s.opOf[i]] || "", ...(showGrads ? c : c.slice(0, -1))];
+  }
   const t = [s.title[i], "data " + fmt4(data[id])];
   if (showGrads) t.push("grad " + fmt4(grad[id]));
   return t;
