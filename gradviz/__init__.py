@@ -14,7 +14,7 @@ _LAZY = {
     "GraphWidget": "widget",
     "compare_with_torch": "torch_bridge", "to_torch": "torch_bridge", "from_torch": "torch_bridge",
     "capture_torch": "torch_capture", "TorchCapture": "torch_capture",
-    "gradient_flow": "gradient_flow", "GradientFlow": "gradient_flow",
+    "gradient_flow": "gradflow", "GradientFlow": "gradflow",
 }
 
 __all__ = ["Value", "Module", "Neuron", "Layer", "MLP", "mse_loss", "svm_loss", *_LAZY]

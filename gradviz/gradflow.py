@@ -27,13 +27,15 @@ class ParamFlow(NamedTuple):
 
 
 class LayerFlow(NamedTuple):
-    """One layer (module): its parameters' combined norms (root of the sum of squares)."""
+    """One layer (module): its parameters' combined norms (root of the sum of squares), and the
+    norm of the gradient that reached the layer's output (NaN unless a capture recorded it)."""
 
     layer: str
     params: tuple
     weight_norm: float
     grad_norm: float
     ratio: float
+    out_grad_norm: float = math.nan
 
 
 def _ratio(g, w):
@@ -53,7 +55,8 @@ class GradientFlow:
     per layer on a log scale; ``plot()`` draws the same with matplotlib.
     """
 
-    def __init__(self, rows):
+    def __init__(self, rows, out_grads=None):
+        out_grads = out_grads or {}
         params = []
         for name, shape, wn, gn in rows:
             layer = name.rsplit(".", 1)[0] if "." in name else "(model)"
@@ -69,11 +72,20 @@ class GradientFlow:
         for layer, ps in by.items():
             w = math.sqrt(sum(p.weight_norm ** 2 for p in ps))
             g = math.sqrt(sum(p.grad_norm ** 2 for p in ps))
-            self.layers.append(LayerFlow(layer, tuple(p.name for p in ps), w, g, _ratio(g, w)))
+            self.layers.append(LayerFlow(layer, tuple(p.name for p in ps), w, g, _ratio(g, w),
+                                         float(out_grads.get(layer, math.nan))))
+        # the gradient reaching each layer's output shows the flow itself; weight gradients also
+        # scale with the layer's input, which can hide it (small tanh weights: both shrink)
+        self.uses_outputs = all(math.isfinite(l.out_grad_norm) for l in self.layers)
+
+    def _norm(self, l):
+        return l.out_grad_norm if self.uses_outputs else l.grad_norm
 
     def summary(self):
-        """One paragraph: the spread of layer gradient norms and which way they fall."""
-        ls = [l for l in self.layers if math.isfinite(l.grad_norm)]
+        """One paragraph: the spread of layer gradient norms and which way they fall (the
+        gradients reaching the layers' outputs when recorded, else the weight gradients)."""
+        what = "gradient norms at the layers' outputs" if self.uses_outputs else "layer gradient norms"
+        ls = [l._replace(grad_norm=self._norm(l)) for l in self.layers if math.isfinite(l.grad_norm)]
         bad = [l.layer for l in self.layers if not math.isfinite(l.grad_norm)]
         lines = []
         if bad:
@@ -88,7 +100,7 @@ class GradientFlow:
             small = min(live, key=lambda l: l.grad_norm)
             spread = big.grad_norm / small.grad_norm
             change = first.grad_norm / last.grad_norm
-            lines.append(f"layer gradient norms span a factor of {spread:.3g} "
+            lines.append(f"{what} span a factor of {spread:.3g} "
                          f"({small.layer} {small.grad_norm:.3g} to {big.layer} {big.grad_norm:.3g})")
             if change < 1e-2:
                 lines.append(f"gradients vanish toward the input: the first layer ({first.layer}) "
@@ -103,10 +115,10 @@ class GradientFlow:
 
     def __str__(self):
         w = max(len(l.layer) for l in self.layers)
-        out = [self.summary(), f"{'layer':<{w}}  {'‖W‖':>10}  {'‖∇W‖':>10}  {'‖∇W‖/‖W‖':>10}"]
+        out = [self.summary(), f"{'layer':<{w}}  {'‖∇out‖':>10}  {'‖W‖':>10}  {'‖∇W‖':>10}  {'‖∇W‖/‖W‖':>10}"]
         for l in self.layers:
-            out.append(f"{l.layer:<{w}}  {_fmt(l.weight_norm):>10}  {_fmt(l.grad_norm):>10}  "
-                       f"{_fmt(l.ratio):>10}")
+            out.append(f"{l.layer:<{w}}  {_fmt(l.out_grad_norm):>10}  {_fmt(l.weight_norm):>10}  "
+                       f"{_fmt(l.grad_norm):>10}  {_fmt(l.ratio):>10}")
         return "\n".join(out)
 
     def __repr__(self):
@@ -121,7 +133,7 @@ class GradientFlow:
 
     def _repr_html_(self):
         esc = html.escape
-        finite = [l.grad_norm for l in self.layers if math.isfinite(l.grad_norm) and l.grad_norm > 0]
+        finite = [x for l in self.layers for x in (l.grad_norm, l.out_grad_norm) if math.isfinite(x) and x > 0]
         finite += [p.grad_norm for p in self.params if math.isfinite(p.grad_norm) and p.grad_norm > 0]
         lo = math.log10(min(finite)) if finite else 0.0
         hi = math.log10(max(finite)) if finite else 1.0
@@ -135,23 +147,26 @@ class GradientFlow:
                     + "".join(f"{th}{esc(h)}</th>" for h in head) + "</tr></thead><tbody>"
                     + "".join(rows) + "</tbody></table>")
 
-        layer_rows = [f"<tr>{tdl}{esc(l.layer)}</td>{td}{len(l.params)}</td>{td}{_fmt(l.weight_norm)}</td>"
-                      f"{td}{_fmt(l.grad_norm)}</td>{td}{_fmt(l.ratio)}</td>{tdl}{self._bar(l.grad_norm, lo, hi)}</td></tr>"
-                      for l in self.layers]
+        layer_rows = [f"<tr>{tdl}{esc(l.layer)}</td>{td}{len(l.params)}</td>{td}{_fmt(l.out_grad_norm)}</td>"
+                      f"{td}{_fmt(l.weight_norm)}</td>{td}{_fmt(l.grad_norm)}</td>{td}{_fmt(l.ratio)}</td>"
+                      f"{tdl}{self._bar(self._norm(l), lo, hi)}</td></tr>" for l in self.layers]
+        bar = "‖∇out‖" if self.uses_outputs else "‖∇W‖"
         param_rows = [f"<tr>{tdl}{esc(p.name)}</td>{tdl}{esc('×'.join(map(str, p.shape)) or 'scalar')}</td>"
                       f"{td}{_fmt(p.weight_norm)}</td>{td}{_fmt(p.grad_norm)}</td>{td}{_fmt(p.ratio)}</td>"
                       f"{tdl}{self._bar(p.grad_norm, lo, hi)}</td></tr>" for p in self.params]
         return ('<div class="gradviz-gradient-flow">'
                 f"<p><b>gradient flow</b>: {esc(self.summary())}</p>"
-                + table("per layer (first to last)", ["layer", "params", "‖W‖", "‖∇W‖", "‖∇W‖/‖W‖",
-                                                      "‖∇W‖ (log scale)"], layer_rows)
+                + table("per layer (first to last); ‖∇out‖: gradient reaching the layer's output",
+                        ["layer", "params", "‖∇out‖", "‖W‖", "‖∇W‖", "‖∇W‖/‖W‖", f"{bar} (log scale)"],
+                        layer_rows)
                 + "<details><summary>per parameter</summary>"
                 + table("per parameter", ["parameter", "shape", "‖W‖", "‖∇W‖", "‖∇W‖/‖W‖",
                                           "‖∇W‖ (log scale)"], param_rows)
                 + "</details></div>")
 
     def plot(self, ax=None):
-        """Layer gradient norms (bars) and ‖∇W‖/‖W‖ (line), log scale, first layer on the left.
+        """Per layer: ‖∇W‖ (bars), the gradient reaching the output and ‖∇W‖/‖W‖ (lines), on a
+        log scale, first layer on the left.
         Draws into ``ax`` (a matplotlib Axes) or a new figure; returns the Axes."""
         try:
             import matplotlib.pyplot as plt
@@ -161,10 +176,13 @@ class GradientFlow:
         if ax is None:
             _, ax = plt.subplots(figsize=(max(4.0, 0.5 * len(self.layers) + 2), 3.2))
         xs = range(len(self.layers))
-        grads = [l.grad_norm if l.grad_norm > 0 else math.nan for l in self.layers]
-        ratios = [l.ratio if l.ratio > 0 else math.nan for l in self.layers]
-        ax.bar(xs, grads, color="#6d28d9", label="‖∇W‖ per layer")
-        ax.plot(xs, ratios, "o-", color="#a16207", label="‖∇W‖ / ‖W‖")
+        def pos(x):
+            return x if x > 0 else math.nan
+        ax.bar(xs, [pos(l.grad_norm) for l in self.layers], color="#c4b5fd", label="‖∇W‖")
+        if any(math.isfinite(l.out_grad_norm) for l in self.layers):
+            ax.plot(xs, [pos(l.out_grad_norm) for l in self.layers], "s-", color="#6d28d9",
+                    label="‖∇out‖ (reaching the layer's output)")
+        ax.plot(xs, [pos(l.ratio) for l in self.layers], "o--", color="#a16207", label="‖∇W‖ / ‖W‖")
         ax.set_yscale("log")
         ax.set_xticks(list(xs))
         ax.set_xticklabels([l.layer for l in self.layers], rotation=45, ha="right")
