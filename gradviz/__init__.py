@@ -13,7 +13,7 @@ _LAZY = {
     "draw_dot": "render", "to_svg": "render",
     "GraphWidget": "widget",
     "compare_with_torch": "torch_bridge", "to_torch": "torch_bridge", "from_torch": "torch_bridge",
-    "capture_torch": "torch_capture", "TorchCapture": "torch_capture",
+    "capture_torch": "torch_capture", "TorchCapture": "torch_capture", "module_groups": "torch_capture",
     "gradient_flow": "gradflow", "GradientFlow": "gradflow",
 }
 

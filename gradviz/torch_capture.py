@@ -28,9 +28,14 @@ import math
 from .graph import Graph
 from .torch_bridge import _op_name, _torch
 
-__all__ = ["capture_torch", "TorchCapture"]
+__all__ = ["capture_torch", "TorchCapture", "module_groups"]
 
 FEW = 6  # tensors of at most this many elements keep their whole value
+# Summaries of CPU tensors bigger than this run on one thread. ATen splits such reductions across
+# its OpenMP threads, and when the cores are busy (other processes, a loaded notebook server) each
+# split reduction waits for a descheduled thread: measured here, 25-45 ms median for a 400k-element
+# std on two threads against 0.4 ms on one. The model's own ops keep every thread.
+_SERIAL_MAX = 32_768
 
 
 def _stats(torch, t, few=FEW):
@@ -41,7 +46,14 @@ def _stats(torch, t, few=FEW):
         if not n or not d.is_floating_point() or d.device.type == "meta":
             return {"numel": n}  # nothing to summarise (empty, integer, complex, no data)
         if n >= 2:  # five plain reductions: std_mean and aminmax are many times slower on CPU
-            nums = torch.stack([d.mean(), d.std(), d.min(), d.max(), torch.linalg.vector_norm(d)]).tolist()
+            threads = torch.get_num_threads() if n > _SERIAL_MAX and d.device.type == "cpu" else 1
+            if threads > 1:  # see _SERIAL_MAX
+                torch.set_num_threads(1)
+            try:
+                nums = torch.stack([d.mean(), d.std(), d.min(), d.max(), torch.linalg.vector_norm(d)]).tolist()
+            finally:
+                if threads > 1:
+                    torch.set_num_threads(threads)
             s = dict(zip(("mean", "std", "min", "max", "norm"), nums))
         else:
             v = d.reshape(()).item()
@@ -367,6 +379,16 @@ class TorchCapture:
         state = "recording" if self._active else "done"
         return (f"<TorchCapture {state}: {len(self._records)} ops, {len(self._grads)} gradients, "
                 f"{len(self._roots)} backward call(s)>")
+
+
+def module_groups(graph, depth=1):
+    """Group keys that fold a captured graph by module ``depth`` levels below the model
+    (1: the model's children, ``features``, ``classifier``; 2: their children), for
+    ``GraphWidget(g, collapsed=...)`` and ``to_svg(g, collapsed=...)``. Like torchview's depth."""
+    if isinstance(depth, bool) or not isinstance(depth, int) or depth < 0:
+        raise ValueError(f"depth must be an int >= 0 (0 folds the whole model), got {depth!r}")
+    keys = {"/".join(s.split("/")[:depth + 1]) for s in graph.scopes if s.count("/") >= depth}
+    return sorted(k for k in keys if k)
 
 
 def _one(s):

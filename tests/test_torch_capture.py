@@ -456,3 +456,22 @@ def test_without_torch_the_error_names_the_install_command(monkeypatch):
     for call in (lambda: gradviz.capture_torch(), lambda: gradviz.gradient_flow(object())):
         with pytest.raises(ImportError, match=r'pip install "gradviz\[torch\]"'):
             call()
+
+
+def test_module_groups_fold_by_depth(torch):
+    tm, nn = _models()
+    torch.manual_seed(0)
+    m = tm.SmallCNN()
+    with gradviz.capture_torch(m) as cap:
+        mse(m(torch.randn(2, 1, 28, 28))).backward()
+    g = cap.graph()
+    assert gradviz.module_groups(g, 0) == ["SmallCNN#1"]
+    assert gradviz.module_groups(g, 1) == ["SmallCNN#1/classifier", "SmallCNN#1/features"]
+    assert "SmallCNN#1/features/0" in gradviz.module_groups(g, 2)
+    from gradviz.layout import group_view
+    v = group_view(g, gradviz.module_groups(g, 1))
+    # the two module boxes plus what is outside the model (the input-free loss ops) and flatten
+    assert {k for k in v.keys if k} == {"SmallCNN#1/classifier", "SmallCNN#1/features"}
+    assert len(v) == 2 + sum(1 for s in g.scopes if s in ("", "SmallCNN#1"))
+    with pytest.raises(ValueError, match="depth"):
+        gradviz.module_groups(g, -1)
