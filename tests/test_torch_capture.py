@@ -35,10 +35,13 @@ def assert_stats(s, t, what):
     assert s is not None, f"{what}: nothing recorded"
     ref = stats_of(t)
     assert s["numel"] == t.numel(), what
+    # float32 sums depend on the order (threads); float64 ones agree far beyond it
+    rel, scale = (1e-9, 1e-12) if t.element_size() == 8 else (1e-5, 1e-6)
+    atol = scale * max(1.0, t.detach().abs().max().item())
     for k, v in ref.items():
         if v is None:
             continue
-        assert s[k] == pytest.approx(v, rel=1e-9, abs=1e-12), f"{what}: {k} {s[k]} != torch's {v}"
+        assert s[k] == pytest.approx(v, rel=rel, abs=atol), f"{what}: {k} {s[k]} != torch's {v}"
     if t.numel() <= 6:
         assert s["values"] == pytest.approx(t.detach().reshape(-1).tolist(), rel=1e-12, abs=0), what
 
