@@ -66,6 +66,8 @@ def _stats(torch, t, few=FEW):
 
 def _fn_name(func):
     name = getattr(func, "__name__", None) or str(func)
+    if name == "__get__":  # a property such as Tensor.T or Tensor.mT: name the property
+        name = getattr(getattr(func, "__self__", None), "__name__", name)
     if name.startswith("__") and name.endswith("__"):
         name = name[2:-2]
     return name

@@ -478,3 +478,15 @@ def test_module_groups_fold_by_depth(torch):
     assert len(v) == 2 + sum(1 for s in g.scopes if s in ("", "SmallCNN#1"))
     with pytest.raises(ValueError, match="depth"):
         gradviz.module_groups(g, -1)
+
+
+def test_labels_name_the_torch_function_properties_and_dunders_included(torch):
+    w = torch.randn(3, 2, requires_grad=True)
+    with gradviz.capture_torch() as cap:
+        y = (w.T @ w)[0].sum()
+        y.backward()
+    g = cap.graph()
+    assert g.labels == ("input", "T", "matmul", "getitem", "sum")
+    assert g.ops == ("", "permute", "mm", "select", "sum")
+    assert_stats(g.meta[2]["value"], w.T @ w, "matmul")
+    assert_stats(g.meta[0]["grad"], w.grad, "w's gradient")
