@@ -45,12 +45,13 @@ def _stats(torch, t, few=FEW):
         n = d.numel()
         if not n or not d.is_floating_point() or d.device.type == "meta":
             return {"numel": n}  # nothing to summarise (empty, integer, complex, no data)
-        if n >= 2:  # five plain reductions: std_mean and aminmax are many times slower on CPU
+        if n >= 2:  # mean and std apart: std_mean is several times slower than both on CPU
             threads = torch.get_num_threads() if n > _SERIAL_MAX and d.device.type == "cpu" else 1
             if threads > 1:  # see _SERIAL_MAX
                 torch.set_num_threads(1)
             try:
-                nums = torch.stack([d.mean(), d.std(), d.min(), d.max(), torch.linalg.vector_norm(d)]).tolist()
+                mn, mx = torch.aminmax(d)
+                nums = torch.stack([d.mean(), d.std(), mn, mx, torch.linalg.vector_norm(d)]).tolist()
             finally:
                 if threads > 1:
                     torch.set_num_threads(threads)
