@@ -100,14 +100,14 @@ class GradientFlow:
             small = min(live, key=lambda l: l.grad_norm)
             spread = big.grad_norm / small.grad_norm
             change = first.grad_norm / last.grad_norm
-            lines.append(f"{what} span a factor of {spread:.3g} "
-                         f"({small.layer} {small.grad_norm:.3g} to {big.layer} {big.grad_norm:.3g})")
+            lines.append(f"{what} span a factor of {spread:.3g}, from {small.grad_norm:.3g} "
+                         f"({small.layer}) to {big.grad_norm:.3g} ({big.layer})")
             if change < 1e-2:
-                lines.append(f"gradients vanish toward the input: the first layer ({first.layer}) "
-                             f"gets {1 / change:.3g}x less gradient than the last ({last.layer})")
+                lines.append(f"gradients vanish toward the input: the first layer, {first.layer}, "
+                             f"gets {1 / change:.3g}x less gradient than the last, {last.layer}")
             elif change > 1e2:
-                lines.append(f"gradients explode toward the input: the first layer ({first.layer}) "
-                             f"gets {change:.3g}x more gradient than the last ({last.layer})")
+                lines.append(f"gradients explode toward the input: the first layer, {first.layer}, "
+                             f"gets {change:.3g}x more gradient than the last, {last.layer}")
             else:
                 lines.append("no vanishing or exploding gradient: the first and last layers are "
                              f"within a factor of {max(change, 1 / change):.3g}")
