@@ -15,7 +15,8 @@ made it. When ``backward()`` (or ``torch.autograd.backward``/``grad``) is called
 the autograd graph below the loss is walked once (iteratively) and a pre-hook is put on every
 node: it summarises the gradient flowing into that node. Pre-hooks only read, so no
 ``retain_grad()`` is needed and every ``.grad`` ends up exactly as without the capture; they are
-removed when the block ends. Only summaries are kept, never tensors.
+removed when the block ends. Only summaries are kept, never copies of tensors
+(the capture holds autograd's nodes, whose saved tensors backward frees as usual).
 
 Nodes autograd creates inside one torch call (e.g. the gates inside ``nn.LSTM``'s ``lstm``, the
 transpose inside ``linear``) get their shape, their gradient and, where autograd saved its result,

@@ -490,3 +490,17 @@ def test_labels_name_the_torch_function_properties_and_dunders_included(torch):
     assert g.ops == ("", "permute", "mm", "select", "sum")
     assert_stats(g.meta[2]["value"], w.T @ w, "matmul")
     assert_stats(g.meta[0]["grad"], w.grad, "w's gradient")
+
+
+def test_deep_chains_walk_iteratively(torch):
+    """3,000 ops in a chain, deeper than Python's default recursion limit (1,000)."""
+    x = torch.tensor([0.5, -0.5], requires_grad=True)
+    with gradviz.capture_torch() as cap:
+        y = x
+        for _ in range(3000):
+            y = y * 1.0
+        y.sum().backward()
+    g = cap.graph()
+    assert len(g) == 3002 and g.kinds[0] == "input"
+    assert all(g.meta[i]["grad"]["values"] == [1.0, 1.0] for i in range(len(g) - 1))
+    assert x.grad.tolist() == [1.0, 1.0]
