@@ -1,7 +1,7 @@
 // The drawn scene: the view the kernel laid out (value records, group boxes, op ellipses, edges)
 // turned into typed arrays, plus the text of each record.
 
-import { fmt4 } from "./format.js";
+import { fmt4, shortLabel } from "./format.js";
 import { gradStroke } from "./geometry.js";
 
 export const CHAR_W = 7.2; // px per character of the 12 px monospace font
@@ -43,7 +43,7 @@ export function boxTexts(s, i, data, grad, showGrads) {
   if (s.multi[i]) return [s.title[i], `${s.multi[i]} outputs`];
   if (s.cells) {
     const c = s.cells[id];
-    return [s.title[i] || s.opName[s.opOf[i]] || "", ...(showGrads ? c : c.slice(0, -1))];
+    return [s.title[i] || shortLabel(s.opName[s.opOf[i]] || ""), ...(showGrads ? c : c.slice(0, -1))];
   }
   const t = [s.title[i], "data " + fmt4(data[id])];
   if (showGrads) t.push("grad " + fmt4(grad[id]));
