@@ -2,7 +2,8 @@
 
 1. Time: one training step (forward, MSE loss, backward) of a ResNet-18 (hand-built, 11.7M
    parameters, float32, batch 2 of 3×112×112) with and without ``capture_torch``; runs interleaved,
-   medians. Target: capture with gradients <= 2x the plain step.
+   medians of wall-clock time (all threads) and of process CPU time (one thread: the work itself).
+   Target: capture with gradients <= 2x the plain step.
 2. Memory: the peak resident memory a step adds (VmHWM after the step minus VmRSS before it, each
    variant in a fresh process). Target <= 1.5x the plain step.
 3. Opening a ~1,000-op capture (18 Transformer encoder layers) in the widget: kernel side
@@ -132,21 +133,29 @@ def _time_section(torch, have_lens):
     cpu = {"plain": [], "capture": []}
     for _ in range(RUNS):  # interleaved, so load changes hit both alike
         for k in wall:
-            w, c, _ = _timed(steps[k])
-            wall[k].append(w)
-            cpu[k].append(c)
+            wall[k].append(_timed(steps[k])[0])
+    # CPU time on one thread: the work done, which other processes' load distorts least (on
+    # several threads, OpenMP's spin-waiting counts as CPU time too)
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        for _ in range(RUNS):
+            for k in cpu:
+                cpu[k].append(_timed(steps[k])[1])
+    finally:
+        torch.set_num_threads(threads)
     med = {k: statistics.median(v) for k, v in wall.items()}
     cmed = {k: statistics.median(v) for k, v in cpu.items()}
     cap = steps["capture"]()
     g = cap.graph()
     print(f"\n1. time of one step, ResNet-18 float32, batch {BATCH}×3×{SIZE}×{SIZE}; the capture's "
           f"graph has {len(g)} nodes ({sum(k == 'parameter' for k in g.kinds)} parameters), "
-          f"{torch.get_num_threads()} threads; medians of {RUNS}, wall clock and process CPU time")
+          f"medians of {RUNS}: wall clock on {torch.get_num_threads()} threads, process CPU time on one")
     _line("plain forward + backward, wall", med["plain"] * 1000, "ms")
     _line("capture_torch, values and gradients, wall", med["capture"] * 1000, "ms", med["plain"] * 1000,
           TARGETS["time"])
-    _line("plain forward + backward, CPU", cmed["plain"] * 1000, "ms")
-    _line("capture_torch, values and gradients, CPU", cmed["capture"] * 1000, "ms",
+    _line("plain forward + backward, CPU, 1 thread", cmed["plain"] * 1000, "ms")
+    _line("capture_torch, values and gradients, CPU, 1 thread", cmed["capture"] * 1000, "ms",
           cmed["plain"] * 1000, TARGETS["time"])
     t = time.perf_counter()
     cap.graph()
@@ -156,11 +165,16 @@ def _time_section(torch, have_lens):
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # TorchLens says BatchNorm statistics move in train mode
             steps["torchlens"]()
-            runs = [_timed(steps["torchlens"])[:2] for _ in range(LENS_RUNS)]
+            walls = [_timed(steps["torchlens"])[0] for _ in range(LENS_RUNS)]
+            torch.set_num_threads(1)
+            try:
+                cpus = [_timed(steps["torchlens"])[1] for _ in range(LENS_RUNS)]
+            finally:
+                torch.set_num_threads(threads)
         _line(f"reference: TorchLens, activations + gradients, wall (n={LENS_RUNS})",
-              statistics.median(r[0] for r in runs) * 1000, "ms", med["plain"] * 1000)
-        _line("reference: TorchLens, activations + gradients, CPU",
-              statistics.median(r[1] for r in runs) * 1000, "ms", cmed["plain"] * 1000)
+              statistics.median(walls) * 1000, "ms", med["plain"] * 1000)
+        _line("reference: TorchLens, activations + gradients, CPU, 1 thread",
+              statistics.median(cpus) * 1000, "ms", cmed["plain"] * 1000)
     return med["capture"] / med["plain"], cmed["capture"] / cmed["plain"]
 
 
