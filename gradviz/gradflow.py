@@ -171,7 +171,7 @@ class GradientFlow:
         try:
             import matplotlib.pyplot as plt
         except ImportError:
-            raise ImportError('GradientFlow.plot needs matplotlib: pip install "gradviz[plot]" '
+            raise ImportError('GradientFlow.plot needs matplotlib: pip install "gradviz-explorer[plot]" '
                               "(the table needs nothing)") from None
         if ax is None:
             _, ax = plt.subplots(figsize=(max(4.0, 0.5 * len(self.layers) + 2), 3.2))
@@ -201,7 +201,7 @@ def gradient_flow(model):
     try:
         import torch
     except ImportError:
-        raise ImportError('gradient_flow needs PyTorch: pip install "gradviz[torch]"') from None
+        raise ImportError('gradient_flow needs PyTorch: pip install "gradviz-explorer[torch]"') from None
     if not isinstance(model, torch.nn.Module):
         raise TypeError(f"gradient_flow takes a torch.nn.Module, got {type(model).__name__!r}")
     rows = []

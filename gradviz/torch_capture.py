@@ -446,6 +446,6 @@ def capture_torch(model=None, few=FEW):
     keep their whole value. Then ``cap.graph()`` is a gradviz Graph (draw it with ``to_svg`` or
     ``GraphWidget``) and ``cap.gradient_flow()`` the per-layer gradient norms. Call ``backward()``
     inside the block: gradients are recorded only there. torch is needed (``pip install
-    "gradviz[torch]"``).
+    "gradviz-explorer[torch]"``).
     """
     return TorchCapture(model, few=few)

@@ -457,7 +457,7 @@ def test_works_without_torch_import_at_gradviz_import():
 def test_without_torch_the_error_names_the_install_command(monkeypatch):
     monkeypatch.setitem(sys.modules, "torch", None)  # `import torch` now raises ImportError
     for call in (lambda: gradviz.capture_torch(), lambda: gradviz.gradient_flow(object())):
-        with pytest.raises(ImportError, match=r'pip install "gradviz\[torch\]"'):
+        with pytest.raises(ImportError, match=r'pip install "gradviz-explorer\[torch\]"'):
             call()
 
 
