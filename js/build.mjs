@@ -1,9 +1,9 @@
-// Bundles src/widget.js (+ its CSS) into ../gradviz/static/widget.{js,css}.
+// Bundles src/widget.js and src/playground/index.js (each with its CSS) into
+// ../gradviz/static/{widget,playground}.{js,css}.
 // Deterministic: no timestamps, no absolute paths, no source maps; pinned esbuild.
 import * as esbuild from "esbuild";
 
-await esbuild.build({
-  entryPoints: ["src/widget.js"],
+const common = {
   bundle: true,
   format: "esm",
   target: "es2020",
@@ -11,6 +11,8 @@ await esbuild.build({
   legalComments: "none",
   charset: "utf8",
   sourcemap: false,
-  outfile: "../gradviz/static/widget.js",
   logLevel: "warning",
-});
+};
+
+await esbuild.build({ ...common, entryPoints: ["src/widget.js"], outfile: "../gradviz/static/widget.js" });
+await esbuild.build({ ...common, entryPoints: ["src/playground/index.js"], outfile: "../gradviz/static/playground.js" });
