@@ -1,0 +1,85 @@
+"""Playground end to end in JupyterLab: press play and the loss falls on screen while the heatmap
+changes; pause and training stops; click a point and its scalar graph opens below."""
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+
+from widget_page import values_table
+
+pytestmark = pytest.mark.browser
+
+CELLS = [
+    "from gradviz import Playground\npg = Playground(seed=0)\npg",
+    "print(f'kernel steps={pg.steps} selected={pg.selected}')",
+]
+# GRADVIZ_UPDATE_SCREENSHOTS=1 refreshes the README's picture from this run.
+README_SHOT = Path(__file__).resolve().parents[2] / "examples" / "screenshots" / "playground.png"
+
+
+def _wait(cond, what, timeout=30.0):
+    deadline = time.monotonic() + timeout
+    last = None
+    while time.monotonic() < deadline:
+        last = cond()
+        if last:
+            return last
+        time.sleep(0.05)
+    raise AssertionError(f"{what} (last: {last!r})")
+
+
+def _loss(root) -> float:
+    return float(root.locator(".gvp-train-loss").inner_text())
+
+
+def test_play_pause_and_open_a_sample_graph(e2e):
+    import os
+
+    from gradviz.datasets import make_dataset
+
+    nb = e2e.open(CELLS)
+    nb.run_all()
+    root = nb.panel.locator(".gvp-root").first
+    _wait(lambda: root.count() and root.get_attribute("data-ready") == "1", "the playground never rendered")
+    nb.wait_executed(1)
+    loss0 = _loss(root)
+    hash0 = root.get_attribute("data-map-hash")
+    assert root.locator(".gvp-step").inner_text() == "step 0"
+    e2e.shot("start", root)
+
+    root.get_by_role("button", name="play").click()
+    _wait(lambda: int(root.get_attribute("data-step")) >= 40, "the step counter never passed 40")
+    _wait(lambda: _loss(root) < 0.7 * loss0, f"the loss on screen did not fall below 0.7 x {loss0}")
+    assert root.get_attribute("data-map-hash") != hash0, "the decision heatmap did not change"
+    e2e.shot("playing", root)
+
+    root.get_by_role("button", name="pause").click()
+    _wait(lambda: root.get_attribute("data-playing") == "0", "pause did not take")
+    time.sleep(0.5)  # a frame already asked for may still arrive
+    step = root.get_attribute("data-step")
+    time.sleep(1.0)
+    assert root.get_attribute("data-step") == step, "training went on after pause"
+    loss_paused = _loss(root)
+    assert loss_paused < 0.7 * loss0
+
+    # click train point 0 where the page draws it (same dataset, same seed)
+    d = make_dataset("moons", 100, 0.1, 0.2, 0)
+    x0, x1, y0, y1 = d.extent
+    px = (d.X_train[0, 0] - x0) / (x1 - x0) * 300
+    py = (y1 - d.X_train[0, 1]) / (y1 - y0) * 300
+    root.locator("canvas.gvp-main").click(position={"x": px, "y": py})
+    graph = nb.panel.locator(".gradviz-root[data-gradviz-ready='1']").first
+    graph.wait_for(timeout=30_000)
+    table = values_table(graph)
+    assert table["x0"]["data"] == f"{d.X_train[0, 0]:.4f}"
+    assert table["x1"]["data"] == f"{d.X_train[0, 1]:.4f}"
+    assert table["y"]["data"] == f"{d.y_train[0]:.4f}"
+    w = "layers.0.neurons.0.w.0"
+    assert w in table and table[w]["grad"] != "", sorted(table)[:10]
+    out = nb.rerun_until(1, lambda t: "selected=('sample', 'train', 0)" in t)
+    assert f"steps={step}" in out
+    e2e.shot("graph")
+    if os.environ.get("GRADVIZ_UPDATE_SCREENSHOTS") == "1":
+        nb.panel.locator(".jp-OutputArea-output").first.screenshot(path=str(README_SHOT))
