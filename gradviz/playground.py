@@ -3,9 +3,11 @@ scalar graph.
 
 The kernel trains (``Trainer``: Tape replay) and evaluates the heatmaps (``Batched``); the page
 (js/src/playground) draws the controls, the loss curve, the decision heatmap with the points and
-the network with every neuron's output over the input plane. While playing, the page asks for one
-frame at a time: the kernel trains for about 50 ms, then sends losses and heatmaps, so the page
-repaints ten or more times a second and never waits on a backlog. Clicking a point (or a neuron)
+the network with every neuron's output over the input plane. While playing, the page keeps two
+frames asked for: for each, the kernel trains for what is left of 60 ms after evaluating the
+heatmaps, then sends losses and heatmaps, so the kernel trains while the page paints, a slow
+machine trains fewer steps per frame rather than repainting less often, and a pause waits for at
+most one more frame. Clicking a point (or a neuron)
 opens its scalar graph in a ``GraphWidget`` below; nudges there change the model's Values, and the
 playground repaints from them.
 """
@@ -14,6 +16,7 @@ from __future__ import annotations
 import html
 import math
 import pathlib
+import time
 from collections import namedtuple
 
 import numpy as np
@@ -34,7 +37,8 @@ __all__ = ["Playground"]
 
 Losses = namedtuple("Losses", "step train test")
 Accuracy = namedtuple("Accuracy", "train test")
-TICK_BUDGET = 0.05  # seconds of training per frame while playing
+FRAME_SECONDS = 0.06  # kernel time per frame while playing: training, then the heatmaps
+MIN_TRAIN_SECONDS = 0.005
 CURVE_POINTS = 400  # the loss curve is sent decimated to about this many points
 
 
@@ -76,6 +80,7 @@ class Playground(ipywidgets.VBox):
         self._sample = ("train", 0)  # the point a neuron's graph is drawn for: the last one clicked
         self._playing = False
         self._tick = 0
+        self._publish_s = 0.02
         super().__init__(children=[self.view, self.inspector])
         self.add_class("gradviz-playground-box")
         self._publish(data=True)
@@ -292,8 +297,13 @@ class Playground(ipywidgets.VBox):
             if kind == "tick":
                 self._playing = True
                 self._tick = int(content.get("tick", 0))
-                self._trainer.step(10**9, budget=TICK_BUDGET)
+                # train for what the frame leaves after publishing (as long as the last one took),
+                # so a slow machine trains less per frame but still repaints 10+ times a second
+                budget = max(MIN_TRAIN_SECONDS, FRAME_SECONDS - self._publish_s)
+                self._trainer.step(10**9, budget=budget)
+                t0 = time.perf_counter()
                 self._publish()
+                self._publish_s = time.perf_counter() - t0
             elif kind == "play":
                 self._playing = True
                 self._reopen()

@@ -210,7 +210,6 @@ class Trainer:
         taken = 0
         while taken < n:
             P = self.param_data()
-            self._record(P)
             idx = self._batch()
             if replay:
                 if self._tape is None or self._tape_b != self.batch_size:
@@ -220,13 +219,17 @@ class Trainer:
                 d[ids["x"]] = X[idx]
                 d[ids["y"]] = y[idx]
                 d[ids["l2"]] = l2
-                _, grad = self._tape.run(write_back=False, data=d)
+                values, grad = self._tape.run(write_back=False, data=d)
                 G = grad[ids["params"]]
+                batch_loss = float(values[-1])
             else:
                 loss = loss_graph(self.model, X[idx].tolist(), y[idx].tolist(), l2)
                 self.model.zero_grad()
                 loss.backward()
                 G = np.array([p.grad for p in self.params])
+                batch_loss = loss.data
+            # a full batch's loss is the train loss at these parameters: no second evaluation
+            self._record(P, train=batch_loss if len(idx) == len(y) else None)
             P = P - lr * G
             for p, v, gv in zip(self.params, P.tolist(), G.tolist()):
                 p.data = v
@@ -257,12 +260,13 @@ class Trainer:
         s = self.scores(X)
         return float(np.mean(np.maximum(1.0 - y * s, 0.0)) + self.config["l2"] * np.dot(P, P))
 
-    def _record(self, P=None):
+    def _record(self, P=None, train=None):
+        """Note the train and test loss at the current step (once per step)."""
         if self.history["step"] and self.history["step"][-1] == self.steps:
             return
         d = self.data
         self.history["step"].append(self.steps)
-        self.history["train"].append(self.loss_of(d.X_train, d.y_train, P))
+        self.history["train"].append(self.loss_of(d.X_train, d.y_train, P) if train is None else train)
         self.history["test"].append(self.loss_of(d.X_test, d.y_test, P))
 
     def accuracy(self):

@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { byteTable, paintBytes, rgbOf, weightStroke } from "../src/playground/colors.js";
 import { CONTROLS, parseValue, showValue } from "../src/playground/controls.js";
 import { curvePoints, curveScales, fmtLoss } from "../src/playground/curve.js";
-import { edgePath, layoutNetwork, mapRow, networkEdges } from "../src/playground/network.js";
+import { edgeCurve, layoutNetwork, mapRow, networkEdges } from "../src/playground/network.js";
 import { hitPoint, toPixel, unpackPoints } from "../src/playground/points.js";
 
 test("colours: zero is the neutral grey, the ends are orange (-) and blue (+), clipped beyond", () => {
@@ -81,7 +81,11 @@ test("network layout: columns per layer, centred vertically, edges carry the [ou
   const e = edges.find((x) => x.layer === 1 && x.out === 2 && x.in === 1);
   assert.equal(e.w, 6);
   assert.equal(edges.find((x) => x.layer === 2 && x.in === 2).w, 9);
-  assert.match(edgePath(e), /^M30,\d+(\.\d)? C/);
+  const [x0, y0, c1x, c1y, c2x, c2y, x1, y1] = edgeCurve(e);
+  assert.deepEqual([x0, x1], [30, 100]);
+  assert.deepEqual([c1x, c2x], [65, 65]);
+  assert.deepEqual([c1y, c2y], [y0, y1]);
+  assert.equal(y0, lay.nodes.find((n) => n.layer === 0 && n.index === 1).y + 15);
 });
 
 test("heatmap rows: 0 is the score, then hidden neurons layer by layer; inputs have none", () => {

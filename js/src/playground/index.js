@@ -7,10 +7,9 @@ import "./playground.css";
 import { byteTable, LABEL_COLORS, paintBytes, weightStroke } from "./colors.js";
 import { CONTROLS, parseValue, showValue } from "./controls.js";
 import { drawCurve, fmtLoss } from "./curve.js";
-import { edgePath, layoutNetwork, mapRow, networkEdges } from "./network.js";
+import { edgeCurve, layoutNetwork, mapRow, networkEdges } from "./network.js";
 import { hitPoint, toPixel, unpackPoints } from "./points.js";
 
-const SVGNS = "http://www.w3.org/2000/svg";
 const MAIN = 300;   // decision heatmap size (px)
 const TILE = 30;    // neuron tile size (px)
 
@@ -23,12 +22,6 @@ function h(tag, attrs = {}, ...kids) {
     else e.setAttribute(k, String(v));
   }
   for (const c of kids) e.append(c);
-  return e;
-}
-
-function svg(tag, attrs = {}) {
-  const e = document.createElementNS(SVGNS, tag);
-  for (const [k, v] of Object.entries(attrs)) e.setAttribute(k, String(v));
   return e;
 }
 
@@ -78,8 +71,8 @@ function render({ model, el }) {
 
   // ---- panels ---------------------------------------------------------------------------------
   const netBox = h("div", { class: "gvp-net", role: "group", "aria-label": "network: every neuron's output over the input plane" });
-  const netSvg = svg("svg", { class: "gvp-edges", "aria-hidden": "true" });
-  netBox.append(netSvg);
+  const edgeCanvas = h("canvas", { class: "gvp-edges", "aria-hidden": "true" });
+  netBox.append(edgeCanvas);
 
   const mainCanvas = h("canvas", {
     class: "gvp-main", width: MAIN, height: MAIN, role: "img", tabindex: 0,
@@ -107,10 +100,11 @@ function render({ model, el }) {
   let playing = false;
   let tick = 0;
   let tiles = [];          // {canvas, row, ctx, img}
-  let edgeEls = [];
+  let edges = [];
   let netKey = "";
   let pts = [];
   let repaints = 0;
+  let paintMax = 0;
   root.dataset.repaints = "0";
 
   function showError(msg) {
@@ -126,19 +120,17 @@ function render({ model, el }) {
     netKey = key;
     for (const t of tiles) t.el.remove();
     tiles = [];
-    netSvg.replaceChildren();
-    edgeEls = [];
+    edges = [];
     if (!sizes.length) return;
     const lay = layoutNetwork(sizes, TILE);
     netBox.style.width = `${lay.width}px`;
     netBox.style.height = `${lay.height}px`;
-    netSvg.setAttribute("width", lay.width);
-    netSvg.setAttribute("height", lay.height);
-    for (const e of networkEdges(sizes, net.w || [], lay)) {
-      const p = svg("path", { d: edgePath(e), fill: "none" });
-      netSvg.append(p);
-      edgeEls.push({ el: p, e });
-    }
+    const dpr = window.devicePixelRatio || 1;
+    edgeCanvas.width = Math.ceil(lay.width * dpr);
+    edgeCanvas.height = Math.ceil(lay.height * dpr);
+    edgeCanvas.style.width = `${lay.width}px`;
+    edgeCanvas.style.height = `${lay.height}px`;
+    edges = networkEdges(sizes, net.w || [], lay).map((e) => ({ e, c: edgeCurve(e) }));
     const grid = (model.get("_points") || {}).grid || 50;
     for (const n of lay.nodes) {
       const last = n.layer === sizes.length - 1;
@@ -234,15 +226,25 @@ function render({ model, el }) {
   }
 
   function paintEdges() {
+    // one canvas for all edges: a few hundred strokes cost far less than as many SVG paths
     const net = model.get("_net") || {};
     const sizes = net.sizes || [];
-    for (const { el: p, e } of edgeEls) {
+    const ctx = edgeCanvas.getContext("2d");
+    const dpr = window.devicePixelRatio || 1;
+    ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
+    ctx.clearRect(0, 0, edgeCanvas.width, edgeCanvas.height);
+    for (const { e, c } of edges) {
       const nin = sizes[e.layer - 1];
       const w = net.w && net.w[e.layer - 1] ? net.w[e.layer - 1][e.out * nin + e.in] : NaN;
       const s = weightStroke(w);
-      p.setAttribute("stroke", s.color);
-      p.setAttribute("stroke-width", s.width);
+      ctx.strokeStyle = s.color;
+      ctx.lineWidth = s.width;
+      ctx.beginPath();
+      ctx.moveTo(c[0], c[1]);
+      ctx.bezierCurveTo(c[2], c[3], c[4], c[5], c[6], c[7]);
+      ctx.stroke();
     }
+    root.dataset.edges = String(edges.length);
   }
 
   function paintStatus() {
@@ -284,7 +286,10 @@ function render({ model, el }) {
     paintStatus();
     repaints += 1;
     root.dataset.repaints = String(repaints);
-    root.dataset.paintMs = (performance.now() - t0).toFixed(1);
+    const ms = performance.now() - t0;
+    root.dataset.paintMs = ms.toFixed(1);
+    paintMax = Math.max(paintMax, ms);
+    root.dataset.paintMaxMs = paintMax.toFixed(1);
     root.dataset.ready = "1";
   }
   function schedule() {
@@ -292,9 +297,15 @@ function render({ model, el }) {
   }
 
   // ---- play loop: one frame asked for at a time ---------------------------------------------------
-  function askFrame() {
-    tick += 1;
-    model.send({ type: "tick", tick });
+  // Two frames are asked for ahead, so the kernel trains the next one while this one travels
+  // and paints; pausing waits for at most one extra frame.
+  const AHEAD = 2;
+  let answered = 0;
+  function askFrames() {
+    while (playing && tick - answered < AHEAD) {
+      tick += 1;
+      model.send({ type: "tick", tick });
+    }
   }
   function setPlaying(on) {
     playing = on;
@@ -310,7 +321,8 @@ function render({ model, el }) {
     } else {
       setPlaying(true);
       model.send({ type: "play" });
-      askFrame();
+      answered = tick;
+      askFrames();
     }
   });
   stepBtn.addEventListener("click", () => {
@@ -337,7 +349,10 @@ function render({ model, el }) {
   const onStatus = () => {
     schedule();
     const s = model.get("_status") || {};
-    if (playing && s.tick === tick) requestAnimationFrame(() => { if (playing) askFrame(); });
+    if (playing && s.tick > answered) {
+      answered = s.tick;
+      askFrames();
+    }
   };
   const onError = () => showError(model.get("error"));
   const onConfig = () => paintConfig();

@@ -37,13 +37,13 @@ export function networkEdges(sizes, w, layout) {
   return edges;
 }
 
-/** SVG path of an edge: a gentle S from one tile's right side to the next tile's left side. */
-export function edgePath(e) {
+/** An edge as a cubic Bezier [x0, y0, c1x, c1y, c2x, c2y, x1, y1]: a gentle S from one tile's
+ *  right side to the next tile's left side. */
+export function edgeCurve(e) {
   const [x0, y0] = e.from;
   const [x1, y1] = e.to;
   const mx = (x0 + x1) / 2;
-  const r = (v) => Math.round(v * 10) / 10;
-  return `M${r(x0)},${r(y0)} C${r(mx)},${r(y0)} ${r(mx)},${r(y1)} ${r(x1)},${r(y1)}`;
+  return [x0, y0, mx, y0, mx, y1, x1, y1];
 }
 
 /** Which heatmap (row of the maps bytes) a neuron shows: row 0 is the output score, then hidden
