@@ -85,3 +85,34 @@ def test_bad_input_is_named():
         Batched(y, [Value(3.0)])
     with pytest.raises(ValueError, match=r"X must have shape \(K, 1\)"):
         Batched(y, [x]).forward(np.zeros((3, 2)))
+
+
+def test_sum_chains_on_either_side_and_shared_partial_sums_equal_the_engine():
+    """Chains of + linked through the left or the right operand, of several lengths, one whose
+    partial sum is used elsewhere (so it must not be folded away): every node equals the engine."""
+    x, y = Value(0.0, label="x"), Value(0.0, label="y")
+
+    def build():
+        left = x * 0.3
+        for k in range(6):
+            left = left + x * (k + 1.0)         # link on the left
+        right = y * 0.7
+        for k in range(4):
+            right = y * (k + 1.0) + right        # link on the right
+        right = (y * y + 1.0) + right            # a term that is itself a sum
+        shared = x + y
+        s2 = shared + 1.0
+        out = (s2 + 2.0) * shared + left + right  # 'shared' has two users
+        return out
+
+    out = build()
+    b = Batched(out, [x, y])
+    assert max(s[1] for s in b._steps if s[0] == "chain") >= 5  # sums do run as chains
+    rng = np.random.default_rng(1)
+    X = rng.normal(0, 3, (50, 2))
+    V = b.forward(X, nodes=range(len(b.graph)))
+    for k in range(len(X)):
+        x.data, y.data = X[k].tolist()
+        ref = build()
+        want = [v.data for v in ref.topo()]
+        assert V[:, k].tolist() == want
