@@ -141,8 +141,9 @@ class Playground(ipywidgets.VBox):
         return self
 
     def refresh(self):
-        """Re-read the model's Values (e.g. after editing them in Python) and repaint."""
-        self._trainer._record()
+        """Re-read the model's Values (e.g. after editing them in Python) and repaint; the current
+        step's losses are measured again from them."""
+        self._trainer._record(again=True)
         self._publish()
         return self
 

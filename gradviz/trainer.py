@@ -260,14 +260,19 @@ class Trainer:
         s = self.scores(X)
         return float(np.mean(np.maximum(1.0 - y * s, 0.0)) + self.config["l2"] * np.dot(P, P))
 
-    def _record(self, P=None, train=None):
-        """Note the train and test loss at the current step (once per step)."""
-        if self.history["step"] and self.history["step"][-1] == self.steps:
-            return
+    def _record(self, P=None, train=None, again=False):
+        """Note the train and test loss at the current step (once per step; ``again``: the
+        parameters were changed outside training, so the current step's entry is measured anew)."""
+        h = self.history
+        if h["step"] and h["step"][-1] == self.steps:
+            if not again:
+                return
+            for k in ("step", "train", "test"):
+                h[k].pop()
         d = self.data
-        self.history["step"].append(self.steps)
-        self.history["train"].append(self.loss_of(d.X_train, d.y_train, P) if train is None else train)
-        self.history["test"].append(self.loss_of(d.X_test, d.y_test, P))
+        h["step"].append(self.steps)
+        h["train"].append(self.loss_of(d.X_train, d.y_train, P) if train is None else train)
+        h["test"].append(self.loss_of(d.X_test, d.y_test, P))
 
     def accuracy(self):
         """(train, test) fraction of points whose score has the label's sign."""

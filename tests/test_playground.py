@@ -150,6 +150,12 @@ def test_clicked_sample_opens_its_graph_and_a_nudge_there_moves_the_playground()
     gw.nudge(w, 0.75)
     assert pg._trainer.param_data()[pg.model.parameters().index(w)] == w.data
     assert pg.view._maps != maps
+    # the losses shown are those of the nudged model, at the same step
+    tr = pg._trainer
+    assert pg.losses.step[-1] == 20 and len(pg.losses.step) == 21
+    assert pg.losses.train[-1] == tr.loss_of(pg.data.X_train, pg.data.y_train)
+    assert abs(pg.losses.train[-1] - status["train_loss"]) > 1e-4  # the nudge moved it
+    assert pg.view._status["train_loss"] == pytest.approx(pg.losses.train[-1], abs=1e-6)
     # playing closes the (soon stale) graph; pausing reopens it with the Values as they are then
     pg._on_msg(None, {"type": "play"}, [])
     assert pg.graph_widget is None

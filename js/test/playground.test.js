@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { byteTable, paintBytes, rgbOf, weightStroke } from "../src/playground/colors.js";
-import { CONTROLS, parseValue, showValue } from "../src/playground/controls.js";
+import { CONTROLS, parseIndex, parseValue, showValue } from "../src/playground/controls.js";
 import { curvePoints, curveScales, fmtLoss } from "../src/playground/curve.js";
 import { edgeCurve, layoutNetwork, mapRow, networkEdges } from "../src/playground/network.js";
 import { hitPoint, toPixel, unpackPoints } from "../src/playground/points.js";
@@ -105,4 +105,10 @@ test("points: unpacked per split, mapped with y up, and a click finds the neares
   const [px, py] = toPixel(ext, 100, 1, 1);
   assert.equal(hitPoint(pts, ext, 100, px + 3, py - 2).index, 1);
   assert.equal(hitPoint(pts, ext, 100, px + 30, py), null);
+});
+
+test("a typed point number is a whole number >= 0, anything else is refused", () => {
+  assert.equal(parseIndex(" 12 "), 12);
+  assert.equal(parseIndex("0"), 0);
+  for (const bad of ["", "-1", "1.5", "1e3", "x", "<b>"]) assert.equal(parseIndex(bad), null, bad);
 });

@@ -2,12 +2,13 @@
 changes; pause and training stops; click a point and its scalar graph opens below."""
 from __future__ import annotations
 
+import importlib.util
 import time
 from pathlib import Path
 
 import pytest
 
-from widget_page import values_table
+from widget_page import type_value, values_table
 
 pytestmark = pytest.mark.browser
 
@@ -84,3 +85,29 @@ def test_play_pause_and_open_a_sample_graph(e2e):
     out = nb.rerun_until(1, lambda t: "selected=('sample', 'train', 0)" in t)
     assert f"steps={step}" in out
     e2e.shot("graph")
+
+    # nudge a weight in the graph: the playground repaints from the changed Value
+    hash_before = root.get_attribute("data-map-hash")
+    graph.get_by_role("searchbox", name="search").fill(w)
+    new = float(table[w]["data"]) + 0.75
+    type_value(graph, w, f"{new:.4f}")
+    _wait(lambda: root.get_attribute("data-map-hash") != hash_before,
+          "the playground's heatmap did not follow the nudge in the graph")
+    nb.rerun_until(1, lambda t: "selected=('sample', 'train', 0)" in t)
+
+    # the same by keyboard: test point 2 through the picker
+    root.get_by_role("combobox", name="point set").select_option("test")
+    root.get_by_role("spinbutton", name="point number").fill("2")
+    root.get_by_role("button", name="open the point's scalar graph").click()
+    nb.rerun_until(1, lambda t: "selected=('sample', 'test', 2)" in t)
+    graph = nb.panel.locator(".gradviz-root[data-gradviz-ready='1']").first
+    _wait(lambda: values_table(graph).get("x0", {}).get("data") == f"{d.X_test[2, 0]:.4f}",
+          "test point 2's graph did not open")
+
+    # check the current step against PyTorch: the report shows in the page
+    root.get_by_role("button", name="check the current step with PyTorch").click()
+    report = root.get_by_role("status", name="PyTorch check")
+    expect = "agree with PyTorch" if importlib.util.find_spec("torch") else "needs PyTorch"
+    _wait(lambda: expect in report.inner_text(), "no PyTorch report", timeout=120)
+    assert report.inner_text().startswith(f"PyTorch check at step {step}:")
+    e2e.shot("checked", root)

@@ -36,3 +36,10 @@ export function parseValue(key, text) {
   if (key === "n" || key === "seed" || key === "batch_size") return Number.isInteger(v) ? v : null;
   return v;
 }
+
+/** A point number typed by the user: a whole number >= 0, or null. */
+export function parseIndex(text) {
+  const s = String(text).trim();
+  if (!/^\d+$/.test(s)) return null;
+  return Number(s);
+}

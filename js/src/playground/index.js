@@ -5,7 +5,7 @@
 // error. Every string from the kernel goes in through textContent.
 import "./playground.css";
 import { byteTable, LABEL_COLORS, paintBytes, weightStroke } from "./colors.js";
-import { CONTROLS, parseValue, showValue } from "./controls.js";
+import { CONTROLS, parseIndex, parseValue, showValue } from "./controls.js";
 import { drawCurve, fmtLoss } from "./curve.js";
 import { edgeCurve, layoutNetwork, mapRow, networkEdges } from "./network.js";
 import { hitPoint, toPixel, unpackPoints } from "./points.js";
@@ -89,10 +89,16 @@ function render({ model, el }) {
     h("span", { text: "  accuracy " }), accText);
   const report = h("div", { class: "gvp-report", role: "status", "aria-label": "PyTorch check" });
   const errorBox = h("div", { class: "gvp-error", role: "alert" });
-  const hint = h("div", { class: "gvp-hint", text: "Click a point (or a neuron) to open its scalar graph below." });
+  const hint = h("div", { class: "gvp-hint", text: "Click a point (or a neuron) to open its scalar graph below, or:" });
+  // the same by keyboard: which point, then open
+  const pickSplit = h("select", { "aria-label": "point set" }, h("option", { value: "train", text: "train" }),
+    h("option", { value: "test", text: "test" }));
+  const pickIndex = h("input", { type: "number", min: 0, step: 1, value: 0, "aria-label": "point number" });
+  const pickBtn = h("button", { type: "button", text: "Open graph", "aria-label": "open the point's scalar graph" });
+  const picker = h("div", { class: "gvp-picker" }, h("span", { text: "point " }), pickSplit, pickIndex, pickBtn);
 
   const right = h("div", { class: "gvp-output" }, h("div", { class: "gvp-title", text: "Output" }),
-    mainCanvas, readout, curveCanvas, hint);
+    mainCanvas, readout, curveCanvas, hint, picker);
   const body = h("div", { class: "gvp-body" }, netBox, right);
   root.append(buttons, settings, body, report, errorBox);
 
@@ -336,6 +342,14 @@ function render({ model, el }) {
   compareBtn.addEventListener("click", () => {
     report.textContent = "checking with PyTorch…";
     model.send({ type: "compare" });
+  });
+  pickBtn.addEventListener("click", () => {
+    const index = parseIndex(pickIndex.value);
+    if (index === null) {
+      showError("point number: enter a whole number");
+      return;
+    }
+    model.send({ type: "select", what: "sample", split: pickSplit.value, index });
   });
   mainCanvas.addEventListener("click", (ev) => {
     const r = mainCanvas.getBoundingClientRect();
