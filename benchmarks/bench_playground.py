@@ -5,7 +5,7 @@
    against micrograd 0.1.0's eager demo step and gradviz's own eager step on the same data, rounds
    alternated. Targets: >= 100 steps/s, >= 50x micrograd's step.
 2. Heatmaps: one frame's kernel work, the batched forward over the 50x50 grid (the score and all 33
-   neurons) plus publishing every trait; a playing frame trains for what is left of 60 ms after it.
+   neurons) plus publishing every trait; a playing frame trains for what is left of 50 ms after it.
 3. The page, in JupyterLab in headless Chromium with a real kernel: press play and, for 6 s, count
    repaints of the heatmaps (``data-repaints``) and record every animation frame; the longest gap
    between two frames is the worst stall the user sees. Targets: >= 10 repaints/s, no gap > 100 ms.
@@ -108,7 +108,7 @@ def heatmaps(repeats=15):
     maps, pub = statistics.median(maps_t), statistics.median(pub_t)
     print(f"heatmaps: 50x50 grid, score + {len(tr._neuron_ids)} neurons by batched forward")
     print(f"  batched forward     {maps * 1e3:7.2f} ms median; whole frame published {pub * 1e3:.2f} ms "
-          f"(of a 60 ms frame; the rest trains)")
+          f"(of a 50 ms frame; the rest trains)")
     return dict(maps_ms=maps * 1e3, publish_ms=pub * 1e3)
 
 

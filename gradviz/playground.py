@@ -4,7 +4,7 @@ scalar graph.
 The kernel trains (``Trainer``: Tape replay) and evaluates the heatmaps (``Batched``); the page
 (js/src/playground) draws the controls, the loss curve, the decision heatmap with the points and
 the network with every neuron's output over the input plane. While playing, the page keeps two
-frames asked for: for each, the kernel trains for what is left of 60 ms after evaluating the
+frames asked for: for each, the kernel trains for what is left of 50 ms after evaluating the
 heatmaps, then sends losses and heatmaps, so the kernel trains while the page paints, a slow
 machine trains fewer steps per frame rather than repainting less often, and a pause waits for at
 most one more frame. Clicking a point (or a neuron)
@@ -37,7 +37,7 @@ __all__ = ["Playground"]
 
 Losses = namedtuple("Losses", "step train test")
 Accuracy = namedtuple("Accuracy", "train test")
-FRAME_SECONDS = 0.06  # kernel time per frame while playing: training, then the heatmaps
+FRAME_SECONDS = 0.05  # kernel time per frame while playing: training, then the heatmaps
 MIN_TRAIN_SECONDS = 0.005
 CURVE_POINTS = 400  # the loss curve is sent decimated to about this many points
 

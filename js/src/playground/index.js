@@ -97,7 +97,10 @@ function render({ model, el }) {
   const pickBtn = h("button", { type: "button", text: "Open graph", "aria-label": "open the point's scalar graph" });
   const picker = h("div", { class: "gvp-picker" }, h("span", { text: "point " }), pickSplit, pickIndex, pickBtn);
 
-  const right = h("div", { class: "gvp-output" }, h("div", { class: "gvp-title", text: "Output" }),
+  const legend = h("div", { class: "gvp-legend" },
+    h("span", { class: "gvp-swatch gvp-neg" }), h("span", { text: "−1  " }),
+    h("span", { class: "gvp-swatch gvp-pos" }), h("span", { text: "+1;  points: white ring train, black ring test" }));
+  const right = h("div", { class: "gvp-output" }, h("div", { class: "gvp-title", text: "Output" }), legend,
     mainCanvas, readout, curveCanvas, hint, picker);
   const body = h("div", { class: "gvp-body" }, netBox, right);
   root.append(buttons, settings, body, report, errorBox);
