@@ -67,6 +67,9 @@ class Playground(ipywidgets.VBox):
     ``batch_size`` (None: full batch) and ``seed`` (the same seed repeats a run exactly).
     ``grid``: heatmap points per side. The model is ``MLP(2, hidden + [1], linear_output=True)``
     trained with micrograd's hinge loss + L2 by SGD.
+
+    It is an ``ipywidgets.VBox`` of two parts: ``view``, the anywidget drawing, and ``inspector``,
+    where a clicked point's (or neuron's) ``GraphWidget`` opens (``graph_widget``).
     """
 
     def __init__(self, dataset="moons", n=100, noise=0.1, test_fraction=0.2, hidden=(16, 16),
