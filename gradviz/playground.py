@@ -228,8 +228,8 @@ class Playground(ipywidgets.VBox):
         for lay in layers[:layer]:
             h = [nrn(h) for nrn in lay.neurons]
         out = layers[layer].neurons[j](h)
-        out.label = f"layer {layer} neuron {j}"
-        return out, f"layer {layer} neuron {j} at {split} point {i} ({X[i, 0]:.3f}, {X[i, 1]:.3f})"
+        out.label = f"layers.{layer}.neurons.{j}"  # the neuron's name, as its parameters' labels
+        return out, f"neuron {out.label} at {split} point {i} ({X[i, 0]:.3f}, {X[i, 1]:.3f})"
 
     def _select(self, sel):
         self.selected = sel

@@ -171,7 +171,7 @@ def test_neuron_click_opens_that_neurons_graph():
     pg = Playground(seed=0, hidden=[3, 2])
     pg.select_sample(1, "test")
     gw = pg.select_neuron(1, 1)
-    assert gw.graph.labels[-1] == "layer 1 neuron 1"
+    assert gw.graph.labels[-1] == "layers.1.neurons.1"
     assert "layers.1.neurons.1.b" in gw.graph.labels
     assert "layers.2.neurons.0.b" not in gw.graph.labels
     X = pg.data.X_test[1]

@@ -15,6 +15,8 @@ pytestmark = pytest.mark.browser
 CELLS = [
     "from gradviz import Playground\npg = Playground(seed=0)\npg",
     "print(f'kernel steps={pg.steps} selected={pg.selected}')",
+    # run again at the end of the test: markup in a kernel message must show as text
+    "if pg.steps:\n    pg.view.error = '<img src=x onerror=\"window.__gvpHacked=1\">'",
 ]
 # GRADVIZ_UPDATE_SCREENSHOTS=1 refreshes the README's picture from this run.
 README_SHOT = Path(__file__).resolve().parents[2] / "examples" / "screenshots" / "playground.png"
@@ -44,7 +46,7 @@ def test_play_pause_and_open_a_sample_graph(e2e):
     nb.run_all()
     root = nb.panel.locator(".gvp-root").first
     _wait(lambda: root.count() and root.get_attribute("data-ready") == "1", "the playground never rendered")
-    nb.wait_executed(1)
+    nb.wait_executed(2)
     loss0 = _loss(root)
     hash0 = root.get_attribute("data-map-hash")
     assert root.locator(".gvp-step").inner_text() == "step 0"
@@ -104,6 +106,12 @@ def test_play_pause_and_open_a_sample_graph(e2e):
     _wait(lambda: values_table(graph).get("x0", {}).get("data") == f"{d.X_test[2, 0]:.4f}",
           "test point 2's graph did not open")
 
+    # a neuron's tile opens that neuron's graph, for the point picked last
+    root.get_by_role("button", name="layers.1.neurons.3: open its scalar graph").click()
+    nb.rerun_until(1, lambda t: "selected=('neuron', 1, 3)" in t)
+    _wait(lambda: "layers.1.neurons.3" in values_table(
+        nb.panel.locator(".gradviz-root[data-gradviz-ready='1']").first), "the neuron's graph did not open")
+
     # check the current step against PyTorch: the report shows in the page
     root.get_by_role("button", name="check the current step with PyTorch").click()
     report = root.get_by_role("status", name="PyTorch check")
@@ -111,3 +119,10 @@ def test_play_pause_and_open_a_sample_graph(e2e):
     _wait(lambda: expect in report.inner_text(), "no PyTorch report", timeout=120)
     assert report.inner_text().startswith(f"PyTorch check at step {step}:")
     e2e.shot("checked", root)
+
+    # whatever the kernel says is shown as text, never as markup
+    nb.run_cell(2)
+    alert = root.get_by_role("alert")
+    _wait(lambda: "<img" in alert.inner_text(), "the error never showed")
+    assert root.locator("img").count() == 0
+    assert nb.page.evaluate("window.__gvpHacked === undefined")

@@ -143,7 +143,9 @@ function render({ model, el }) {
     const grid = (model.get("_points") || {}).grid || 50;
     for (const n of lay.nodes) {
       const last = n.layer === sizes.length - 1;
-      const name = n.layer === 0 ? `input x${n.index}` : last ? "output neuron" : `layer ${n.layer} neuron ${n.index}`;
+      // named as in Python: the neuron's parameters are labelled layers.L.neurons.J.w.K
+      const name = n.layer === 0 ? `input x${n.index}`
+        : `layers.${n.layer - 1}.neurons.${n.index}${last ? " (output)" : ""}`;
       const c = h("canvas", {
         class: "gvp-tile" + (n.layer === 0 ? " gvp-input" : ""), width: grid, height: grid,
         role: n.layer === 0 ? "img" : "button", tabindex: n.layer === 0 ? undefined : 0,
