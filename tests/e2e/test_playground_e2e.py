@@ -17,6 +17,7 @@ CELLS = [
     "print(f'kernel steps={pg.steps} selected={pg.selected}')",
     # run again at the end of the test: markup in a kernel message must show as text
     "if pg.steps:\n    pg.view.error = '<img src=x onerror=\"window.__gvpHacked=1\">'",
+    "print(f'kernel lr={pg.lr} hidden={pg.hidden}')",
 ]
 # GRADVIZ_UPDATE_SCREENSHOTS=1 refreshes the README's picture from this run.
 README_SHOT = Path(__file__).resolve().parents[2] / "examples" / "screenshots" / "playground.png"
@@ -46,7 +47,7 @@ def test_play_pause_and_open_a_sample_graph(e2e):
     nb.run_all()
     root = nb.panel.locator(".gvp-root").first
     _wait(lambda: root.count() and root.get_attribute("data-ready") == "1", "the playground never rendered")
-    nb.wait_executed(2)
+    nb.wait_executed(3)
     loss0 = _loss(root)
     hash0 = root.get_attribute("data-map-hash")
     assert root.locator(".gvp-step").inner_text() == "step 0"
@@ -126,3 +127,15 @@ def test_play_pause_and_open_a_sample_graph(e2e):
     _wait(lambda: "<img" in alert.inner_text(), "the error never showed")
     assert root.locator("img").count() == 0
     assert nb.page.evaluate("window.__gvpHacked === undefined")
+
+    # settings from the page: a new network starts over and is drawn with its own tiles
+    hidden = root.get_by_role("textbox", name="Hidden layers")
+    hidden.fill("4, 3")
+    hidden.press("Tab")
+    _wait(lambda: root.locator("canvas.gvp-tile").count() == 2 + 4 + 3 + 1, "the 2-4-3-1 network was not drawn")
+    _wait(lambda: root.get_attribute("data-step") == "0", "a new network did not start at step 0")
+    lr = root.get_by_role("spinbutton", name="Learning rate")
+    lr.fill("0.05")
+    lr.press("Tab")
+    nb.rerun_until(1, lambda t: "steps=0" in t)
+    assert "lr=0.05 hidden=[4, 3]" in nb.rerun_until(3, lambda t: "lr=0.05" in t)
