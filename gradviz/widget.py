@@ -1,17 +1,23 @@
 """``GraphWidget``: the notebook explorer of a computation graph (anywidget).
 
-The kernel owns the graph: a ``Tape`` re-runs forward and backward on every nudge and writes the
-results back into the Values, so the Values always hold what the page shows. The page gets the
-structure once (JSON traits) and the values as float64 byte buffers after every change; it draws,
-and sends nudges back as messages. Every piece of state is a plain synced trait, so a saved notebook
-or an exported HTML page shows the last picture without a kernel.
+The Values in Python are the truth; the widget is a view of them. Before every nudge, step or reset
+it reads the leaves' current data from the Values, and a ``Tape`` re-runs forward and backward from
+there and writes the results back, so no code path puts old numbers over what Python changed.
+``refresh()`` re-reads every node as it is; widgets over the same Values follow each other's
+changes; after each cell, a widget whose Values changed behind its back tells the page its picture
+is stale. The page gets the structure once (JSON traits) and the values as float64 byte buffers;
+it draws, and sends nudges back as messages. Every piece of state is a plain synced trait, so a
+saved notebook or an exported HTML page shows the last picture without a kernel (and says so).
 """
 from __future__ import annotations
 
 import difflib
 import math
 import pathlib
+import time
+import weakref
 from numbers import Real
+from operator import attrgetter
 
 import numpy as np
 
@@ -29,6 +35,10 @@ __all__ = ["GraphWidget"]
 
 NUDGEABLE = ("input", "parameter")  # leaf kinds that get a slider and a number box in the page
 _READONLY = "read-only: this graph comes from PyTorch, so it cannot be re-run here"
+REFRESH_INTERVAL = 0.05  # s: refresh() sends at most ~20 pictures a second; the last call always goes
+_LIVE = weakref.WeakSet()  # open widgets over gradviz Values: they follow each other's changes
+_STALE = ("Python changed these Values after this picture was drawn: w.refresh() redraws it; a nudge "
+          "here starts from Python's values")
 
 
 class GraphWidget(anywidget.AnyWidget):
@@ -40,7 +50,8 @@ class GraphWidget(anywidget.AnyWidget):
     ``local_replay``: on graphs of up to 2000 nodes the page also runs forward and backward itself
     (the engine's formulas) and repaints a nudge at once; the kernel's answer, authoritative,
     repaints again where it differs. ``False`` shows only the kernel's values.
-    Construction runs forward and backward once, so every grad is d(root)/d(node).
+    ``recompute``: construction runs forward and backward once, so every grad is d(root)/d(node);
+    ``False`` shows the Values exactly as they are (e.g. grads filled in by hand).
     """
 
     _esm = _STATIC / "widget.js"
@@ -58,8 +69,10 @@ class GraphWidget(anywidget.AnyWidget):
     last_nudge = t.Dict().tag(sync=True)
     height = t.Int(420).tag(sync=True)
     local_replay = t.Bool(True).tag(sync=True)
+    _stale = t.Unicode("").tag(sync=True)  # non-empty: the Values changed since this picture
 
-    def __init__(self, x, height=420, collapsed="auto", show_grads=True, local_replay=True, **kwargs):
+    def __init__(self, x, height=420, collapsed="auto", show_grads=True, local_replay=True,
+                 recompute=True, **kwargs):
         if isinstance(height, bool) or not isinstance(height, int) or height < 50:
             raise ValueError(f"height must be an int of pixels >= 50, got {height!r}")
         super().__init__(height=height, show_grads=bool(show_grads), local_replay=bool(local_replay), **kwargs)
@@ -75,15 +88,21 @@ class GraphWidget(anywidget.AnyWidget):
         self._leaf = np.diff(np.asarray(g.child_ptr)) == 0
         self._controls = [i for i in range(n) if self._leaf[i] and g.kinds[i] in NUDGEABLE]
         self._by_value = None
+        self._closed = False
+        self._pending = False  # a refresh() waits for its turn (see REFRESH_INTERVAL)
+        self._sent_at = -math.inf
         if self.readonly:
             self._cur = (np.array(g.data, dtype=np.float64), np.array(g.grad, dtype=np.float64))
+            self._leaf_keys = frozenset()
         else:
-            try:
-                self._cur = self._run(None)
-            except Exception as e:  # the graph's current values cannot be replayed: show as they are
-                self._cur = (np.array(g.data, dtype=np.float64), np.array(g.grad, dtype=np.float64))
-                self.error = _message(e)
-        self._init = self._cur[0].copy()
+            self._leaf_keys = frozenset(id(g.values[i]) for i in np.flatnonzero(self._leaf).tolist())
+            self._cur = self._read()
+            if recompute:
+                try:
+                    self._cur = self._run(None)
+                except Exception as e:  # the graph's current values cannot be replayed: show as they are
+                    self.error = _message(e)
+        self._init = self._cur[0].copy()  # the leaves as last taken from Python: what reset() restores
         self._collapsed = collapsed
         self._expanded = set()
         ptr = np.asarray(g.child_ptr, dtype=np.int32)
@@ -93,7 +112,7 @@ class GraphWidget(anywidget.AnyWidget):
                 "version": 1, "n": n, "root": n - 1, "source": g.source,
                 "labels": _coded(g.labels), "ops": _coded(g.ops), "kinds": _coded(g.kinds),
                 "scopes": _coded(g.scopes), "controls": self._controls,
-                "control_init": [float(self._init[i]) for i in self._controls],
+                "control_init": [_jnum(self._init[i]) for i in self._controls],
                 "readonly": _READONLY if self.readonly else "",
             }
             self._child_ptr = ptr.tobytes()
@@ -102,6 +121,20 @@ class GraphWidget(anywidget.AnyWidget):
             self._view = self._make_view()
         self._initial_collapsed = list(self._collapsed)
         self.on_msg(self._on_msg)
+        if not self.readonly:
+            _LIVE.add(self)
+            _watch_cells()
+
+    def close(self):
+        """Close the widget: its page view goes, and every method raises from now on."""
+        self._closed = True
+        _LIVE.discard(self)
+        super().close()
+
+    def _check_open(self):
+        if self._closed:
+            raise RuntimeError("this GraphWidget is closed (w.close() was called); make a new one: "
+                               "GraphWidget(x)")
 
     # ---- values -------------------------------------------------------------------------------
 
@@ -122,40 +155,116 @@ class GraphWidget(anywidget.AnyWidget):
     def _publish(self):
         self._data = self._cur[0].tobytes()
         self._grad = self._cur[1].tobytes()
+        self._stale = ""
+        self._pending = False
+        self._sent_at = time.perf_counter()
+
+    def _read(self):
+        """data and grad of every node, exactly as the Values hold them now."""
+        vals, n = self.graph.values, len(self.graph)
+        try:
+            return (np.fromiter(map(attrgetter("data"), vals), dtype=np.float64, count=n),
+                    np.fromiter(map(attrgetter("grad"), vals), dtype=np.float64, count=n))
+        except (TypeError, ValueError):
+            bad = next(v for v in vals if not isinstance(v.data, Real) or not isinstance(v.grad, Real))
+            raise TypeError(f"{bad!r} holds data {bad.data!r}, grad {bad.grad!r}: set them to floats") from None
+
+    def _take_leaves(self):
+        """Before a change: the picture this widget starts from, with the leaves as Python has them
+        now. Leaves changed outside this widget become what reset() returns to."""
+        data, grad = self._cur
+        leaves = self._tape.leaves
+        now = self._tape._read_leaves()
+        moved = ~_same(now, data[leaves])
+        if not moved.any():
+            return data, grad
+        self._init[leaves[moved]] = now[moved]
+        new = data.copy()
+        new[leaves] = now
+        try:  # the picture the Values stand for: forward and backward from Python's leaves
+            return self._tape.run(write_back=False, data=new)
+        except Exception:  # Python's leaves cannot be replayed: start from them as they are
+            return new, grad
 
     def _apply(self, changes, what):
-        """Set leaves (id -> new data), re-run forward and backward, publish. All or nothing."""
+        """Set leaves (id -> new data) on top of Python's current leaves, re-run forward and
+        backward, write into the Values, publish. All or nothing: a failing run changes nothing."""
+        self._check_open()
         if self.readonly:
             raise RuntimeError(f"this widget is {_READONLY}; trace a gradviz Value to nudge it")
-        data, grad = self._cur
+        data, grad = self._take_leaves()
         new = data.copy()
         ids = np.fromiter(changes, dtype=np.int64, count=len(changes))
-        new[ids] = [changes[i] for i in changes]
+        new[ids] = [changes[i](data[i]) if callable(changes[i]) else changes[i] for i in changes]
         root = len(data) - 1
         try:
             cur = self._run(new)
         except Exception as e:
-            self._restore()
             self.error = _message(e)
             raise
-        delta = new[ids] - data[ids]
+        with np.errstate(all="ignore"):
+            predicted = np.dot(grad[ids], new[ids] - data[ids])
+            actual = cur[0][root] - data[root]
         self._cur = cur
         with self.hold_sync():
             self._publish()
             self.error = ""
             self.last_nudge = {
-                "kind": what[0], "what": what[1],
-                "before": float(data[root]), "after": float(cur[0][root]),
-                "predicted": float(np.dot(grad[ids], delta)), "actual": float(cur[0][root] - data[root]),
+                "kind": what[0], "what": what[1], "before": _jnum(data[root]), "after": _jnum(cur[0][root]),
+                "predicted": _jnum(predicted), "actual": _jnum(actual),
             }
+        for other in list(_LIVE):
+            if other is not self and not other._leaf_keys.isdisjoint(self._leaf_keys):
+                other._follow(what[1])
 
-    def _restore(self):
-        """Put the last good values back into the Values (a failed run must leave no trace)."""
-        vals = self.graph.values
-        d, g = self._cur
-        for i, v in enumerate(vals):
-            v.data = float(d[i])
-            v.grad = float(g[i])
+    def _follow(self, what):
+        """Another widget changed Values this one shows: show them as they are now."""
+        if self._closed:
+            return
+        d, g = self._read()
+        leaves = self._tape.leaves
+        moved = ~_same(d[leaves], self._cur[0][leaves])
+        self._init[leaves[moved]] = d[leaves][moved]
+        self._cur = (d, g)
+        with self.hold_sync():
+            self._publish()
+            self.last_nudge = {"kind": "follow", "what": f"changed by another widget: {what}"}
+
+    def refresh(self):
+        """Re-read data and grad of every node exactly as the Values hold them (no forward, no
+        backward) and repaint. Cheap enough for every step of a training loop: at most ~20
+        pictures a second are sent, and the last call always is (at the latest when the cell ends).
+        """
+        self._check_open()
+        if self.readonly:
+            raise RuntimeError(f"this widget is {_READONLY}: it has no Values to re-read; draw the "
+                               f"graph again from PyTorch")
+        if time.perf_counter() - self._sent_at < REFRESH_INTERVAL:
+            self._pending = True
+            return
+        self._refresh_now()
+
+    def _refresh_now(self):
+        d, g = self._read()
+        self._cur = (d, g)
+        self._init = d.copy()
+        with self.hold_sync():
+            self._publish()
+            self.error = ""
+            self.last_nudge = {"kind": "refresh", "what": "refreshed from Python"}
+
+    def _after_cell(self):
+        """At the end of each notebook cell: send a refresh() that waited, else tell the page if
+        the Values changed behind this widget's back."""
+        if self._closed:
+            return
+        if self._pending:
+            self._refresh_now()
+            return
+        d, g = self._read()
+        stale = not (_same(d, self._cur[0]).all() and _same(g, self._cur[1]).all())
+        if (self._stale != "") != stale:
+            self._stale = _STALE if stale else ""
 
     def _resolve(self, leaf):
         """Node id of a leaf given as a Value, a label, or an id."""
@@ -197,12 +306,14 @@ class GraphWidget(anywidget.AnyWidget):
         """Add ``delta`` to a leaf's data (a Value, its label, or its id), then re-run forward and
         backward. On failure (e.g. log of a negative) the error shows in the page, every value stays
         as it was, and the error is raised."""
+        self._check_open()
         i = self._resolve(leaf)
         delta = _finite(delta, "delta")
-        self._apply({i: float(self._cur[0][i]) + delta}, ("nudge", f"{_names(self.graph, [i])} {delta:+g}"))
+        self._apply({i: lambda now: now + delta}, ("nudge", f"{_names(self.graph, [i])} {delta:+g}"))
 
     def set(self, leaf, value):
         """Set a leaf's data to ``value`` and re-run forward and backward (see ``nudge``)."""
+        self._check_open()
         i = self._resolve(leaf)
         value = _finite(value, "value")
         self._apply({i: value}, ("set", f"{_names(self.graph, [i])} = {value:g}"))
@@ -212,13 +323,22 @@ class GraphWidget(anywidget.AnyWidget):
 
         A positive ``lr`` moves down the gradient (lowers the output, like training); a negative one
         moves up."""
+        self._check_open()
         lr = _finite(lr, "lr")
-        d, g = self._cur
-        ids = self._controls
-        self._apply({i: float(d[i] - lr * g[i]) for i in ids}, ("step", f"step {'down' if lr >= 0 else 'up'}, size {abs(lr):g}"))
+        if self.readonly:
+            raise RuntimeError(f"this widget is {_READONLY}; trace a gradviz Value to nudge it")
+        _, g = self._take_leaves()
+        self._apply({i: (lambda now, gi=float(g[i]): now - lr * gi) for i in self._controls},
+                    ("step", f"step {'down' if lr >= 0 else 'up'}, size {abs(lr):g}"))
 
     def reset(self):
-        """Every leaf back to its value at construction; forward and backward re-run."""
+        """Every leaf back to the value this widget last took from Python (at construction, at
+        ``refresh()``, or when it found Python's leaves changed): undoes the widget's own nudges,
+        never work done in Python."""
+        self._check_open()
+        if self.readonly:
+            raise RuntimeError(f"this widget is {_READONLY}; trace a gradviz Value to nudge it")
+        self._take_leaves()
         leaves = np.flatnonzero(self._leaf)
         self._apply({int(i): float(self._init[i]) for i in leaves}, ("reset", "reset"))
 
@@ -261,6 +381,7 @@ class GraphWidget(anywidget.AnyWidget):
     def expand(self, key):
         """Open group ``key`` (e.g. ``"MLP#7"``): its sub-scopes (layers, then neurons) show as
         groups, a neuron shows its values."""
+        self._check_open()
         if key not in self._collapsed:
             raise KeyError(f"{key!r} is not a collapsed group; collapsed: {', '.join(self._collapsed[:6])}"
                            f"{', ...' if len(self._collapsed) > 6 else ''}")
@@ -270,6 +391,7 @@ class GraphWidget(anywidget.AnyWidget):
 
     def collapse(self, key):
         """Fold every value whose scope starts with ``key`` (and the groups inside it) into one box."""
+        self._check_open()
         if not isinstance(key, str) or not key or not (key.startswith("fold:") or any(
                 s == key or s.startswith(key + "/") for s in set(self.graph.scopes))):
             raise KeyError(f"no value of this graph is in scope {key!r}")
@@ -320,6 +442,8 @@ class GraphWidget(anywidget.AnyWidget):
                 self.collapse(str(content["key"]))
             elif kind == "reset_view":
                 self._set_collapsed(self._initial_collapsed, expanded=set())
+            elif kind == "hello":  # the page asks whether a kernel is behind it: the ack says yes
+                pass
         except Exception as e:  # shown in the page; values were left as they were
             self.error = _message(e)
         if req is not None:
@@ -334,6 +458,47 @@ def _coded(column):
     code = {s: k for k, s in enumerate(table)}
     return {"table": table, "index": np.fromiter(map(code.__getitem__, column), dtype=np.int32,
                                                  count=len(column)).tobytes()}
+
+
+def _same(a, b):
+    """Elementwise equality that counts NaN as equal to NaN."""
+    return (a == b) | (np.isnan(a) & np.isnan(b))
+
+
+def _jnum(x):
+    """A float for a JSON trait: NaN and infinities as the strings "NaN", "Infinity", "-Infinity"
+    (JSON has no such numbers; the page reads them back with Number())."""
+    x = float(x)
+    if math.isfinite(x):
+        return x
+    return "NaN" if x != x else ("Infinity" if x > 0 else "-Infinity")
+
+
+_HOOKED = []
+
+
+def _watch_cells():
+    """Once per kernel: after each cell, every live widget sends a waiting refresh or checks for
+    staleness (outside IPython there is no page, so nothing to do)."""
+    if _HOOKED:
+        return
+    try:
+        from IPython import get_ipython
+        ip = get_ipython()
+    except ImportError:
+        ip = None
+    if ip is None:
+        return
+    ip.events.register("post_run_cell", _after_cells)
+    _HOOKED.append(ip)
+
+
+def _after_cells(*_):
+    for w in list(_LIVE):
+        try:
+            w._after_cell()
+        except Exception:  # a widget's check must never break the user's cell
+            pass
 
 
 def _floats(a):
