@@ -352,8 +352,7 @@ class GraphWidget(anywidget.AnyWidget):
         self._collapsed = list(v.collapsed)  # "auto" resolved
         has_op = np.isfinite(lay.op_x)
         op_box = np.flatnonzero(has_op)
-        ptr = np.asarray(lay.route_ptr, dtype=np.int64)
-        pts = np.asarray(lay.route_xy, dtype=np.float64).ravel()
+        edges, ptr, pts = _slot_edges(self.graph, v, lay)
         multi = np.where(v.is_group & (v.n_outputs != 1), v.n_outputs, 0)
         return {
             "width": round(lay.width, 2), "height": round(lay.height, 2),
@@ -363,9 +362,8 @@ class GraphWidget(anywidget.AnyWidget):
             "op_box": op_box.tolist(), "op_x": _floats(lay.op_x[op_box]), "op_y": _floats(lay.op_y[op_box]),
             "op_w": _floats(lay.op_w[op_box]), "op_h": _floats(lay.op_h[op_box]),
             "op_name": [v.ops[b] for b in op_box.tolist()],
-            "edge_src": lay.edges[:, 0].tolist() if len(lay.edges) else [],
-            "edge_dst": lay.edges[:, 1].tolist() if len(lay.edges) else [],
-            "edge_ptr": (ptr * 2).tolist(), "edge_pts": _floats(pts),
+            "edge_src": edges[:, 0].tolist(), "edge_dst": edges[:, 1].tolist(),
+            "edge_ptr": ptr.tolist(), "edge_pts": _floats(pts),
             "collapsed": list(v.collapsed), "expanded": sorted(self._expanded),
         }
 
@@ -458,6 +456,43 @@ def _coded(column):
     code = {s: k for k, s in enumerate(table)}
     return {"table": table, "index": np.fromiter(map(code.__getitem__, column), dtype=np.int32,
                                                  count=len(column)).tobytes()}
+
+
+def _slot_edges(g, v, lay):
+    """The view's edges with one edge per operand slot between two single values (``a + a`` draws
+    two, as in the lecture), the copies' routes spread apart by 6 px; edges into or out of a group
+    box stay one. Returns (edges (E, 2), route pointer into the flat point array, flat points)."""
+    ptr = np.asarray(lay.route_ptr, dtype=np.int64)
+    pts = np.asarray(lay.route_xy, dtype=np.float64).reshape(-1, 2)
+    edges = np.asarray(lay.edges, dtype=np.int64).reshape(-1, 2)
+    n = len(g)
+    cp = np.asarray(g.child_ptr, dtype=np.int64)
+    src = np.asarray(g.child_ids, dtype=np.int64)
+    key, count = np.unique(src * n + np.repeat(np.arange(n, dtype=np.int64), np.diff(cp)), return_counts=True)
+    mult = np.ones(len(edges), dtype=np.int64)
+    if len(edges) and (count > 1).any():
+        box_of = np.asarray(v.box_of, dtype=np.int64)
+        single = ~np.asarray(v.is_group, dtype=bool)
+        want = {}
+        for k, c in zip(key[count > 1].tolist(), count[count > 1].tolist()):
+            a, b = box_of[k // n], box_of[k % n]
+            if single[a] and single[b]:
+                want[(int(a), int(b))] = c
+        if want:
+            mult = np.array([want.get((a, b), 1) for a, b in edges.tolist()], dtype=np.int64)
+    if (mult == 1).all():
+        return edges, ptr * 2, pts.ravel()
+    out_e, out_p, out_ptr = [], [], [0]
+    for k in range(len(edges)):
+        route = pts[ptr[k]:ptr[k + 1]]
+        m = int(mult[k])
+        for j in range(m):
+            r = route.copy()
+            r[:, 1] += (j - (m - 1) / 2) * 6.0
+            out_e.append(edges[k])
+            out_p.append(r)
+            out_ptr.append(out_ptr[-1] + 2 * len(r))
+    return np.array(out_e, dtype=np.int64), np.array(out_ptr, dtype=np.int64), np.concatenate(out_p).ravel()
 
 
 def _same(a, b):

@@ -183,3 +183,16 @@ def test_no_nan_or_inf_in_json_traits():
         state = w.get_state(name)[name]
         json.dumps(state, allow_nan=False, default=lambda b: None)
     assert w._structure["control_init"] == ["NaN", "Infinity"] or sorted(map(str, w._structure["control_init"])) == ["Infinity", "NaN"]
+
+
+def test_one_edge_per_operand_slot():
+    a = Value(3.0, label="a")
+    b = a + a; b.label = "b"
+    c = b * a; c.label = "c"
+    view = GraphWidget(c)._view
+    pairs = list(zip(view["edge_src"], view["edge_dst"]))
+    ia, ib = view["box_title"].index("a"), view["box_title"].index("b")
+    assert pairs.count((ia, ib)) == 2 and len(pairs) == 4  # a->b twice, a->c, b->c
+    routes = [view["edge_pts"][view["edge_ptr"][k]:view["edge_ptr"][k + 1]] for k in range(len(pairs))
+              if pairs[k] == (ia, ib)]
+    assert routes[0] != routes[1] and len(routes[0]) == len(routes[1]) >= 4  # drawn apart

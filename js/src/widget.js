@@ -3,9 +3,11 @@
 // lets the user nudge leaves, and times every answer. Traits read here:
 //   _structure (labels, ops, kinds, scopes, controls, ...), _child_ptr/_child_idx (int32 bytes),
 //   _data/_grad (float64 bytes), _view (layout of the drawn boxes), error, show_grads,
-//   last_nudge, height, _ack (the request id answered by the last update).
+//   last_nudge, height, _ack (the request id answered by the last update), _stale (the Values
+//   changed in Python since this picture).
 import "./widget.css";
 import { Coalescer, mergeSet } from "./coalesce.js";
+import { AckWatch, COMPUTED_HERE, Link, NO_ANSWER, NOT_CONNECTED, viewDisconnected } from "./connection.js";
 import { escapeXml, fmt4, fmtFull, fmtG, nodeName } from "./format.js";
 import { lodLevel, SpatialGrid, Viewport } from "./geometry.js";
 import {
@@ -21,6 +23,7 @@ const SVG_MAX_BOXES = 1500;   // above this the view is drawn on a canvas
 const MAX_CONTROLS = 20;      // above this only the selected leaf's controls are shown
 const PAGE = 100;             // table rows per page
 const LOCAL_MAX = 2000;       // graphs up to this many nodes are also replayed in the page (see onLocal)
+const ACK_MS = 10000;         // a request unanswered this long stops blocking the next ones
 
 function h(tag, attrs = {}, ...kids) {
   const e = document.createElement(tag);
@@ -38,7 +41,7 @@ function h(tag, attrs = {}, ...kids) {
 const THEME_VARS = {
   bg: "--gv-bg", fg: "--gv-fg", line: "--gv-line", box: "--gv-box", input: "--gv-input",
   param: "--gv-param", constant: "--gv-constant", output: "--gv-output", group: "--gv-group",
-  opFill: "--gv-op", pos: "--gv-pos", neg: "--gv-neg", zero: "--gv-zero", sel: "--gv-sel",
+  opFill: "--gv-op", pos: "--gv-pos", neg: "--gv-neg", zero: "--gv-zero", nan: "--gv-nan", sel: "--gv-sel",
 };
 
 function readTheme(root) {
@@ -65,7 +68,8 @@ function exportStyle(t) {
     `.gv-box line{stroke:${t.line}}.gv-input rect{fill:${t.input}}.gv-parameter rect{fill:${t.param}}` +
     `.gv-constant rect{fill:${t.constant};stroke-dasharray:4 2}.gv-output rect{fill:${t.output};stroke-width:2}` +
     `.gv-group rect{fill:${t.group};stroke-width:2}.gv-op ellipse{fill:${t.opFill};stroke:${t.line}}` +
-    `.gv-edge,.gv-opedge{fill:none;stroke:${t.zero}}.gv-pos{stroke:${t.pos}}.gv-neg,.gv-nan{stroke:${t.neg}}`;
+    `.gv-edge,.gv-opedge{fill:none;stroke:${t.zero}}.gv-pos{stroke:${t.pos}}.gv-neg{stroke:${t.neg}}` +
+    `.gv-nan{stroke:${t.nan};stroke-dasharray:4 3}`;
 }
 
 function download(name, blob) {
@@ -111,6 +115,8 @@ function render({ model, el }) {
     search_, bFit, bIn, bOut, bGrads, h("span", { class: "gv-sep" }), stepSize, direction, bStep, bReset,
     h("span", { class: "gv-sep" }), bSvg, bPng);
   const alert = h("div", { role: "alert", class: "gv-alert" });
+  const status = h("div", { role: "status", class: "gv-status" });
+  status.hidden = true;
   const stage = h("div", { class: "gv-stage", tabindex: "0", "aria-label": "graph view: drag to pan, wheel to zoom, click a node to select it" });
   const tip = h("div", { class: "gv-tip", role: "tooltip" });
   tip.hidden = true;
@@ -122,7 +128,7 @@ function render({ model, el }) {
   const table = h("table", { "aria-label": "gradviz values", class: "gv-table" });
   const pager = h("div", { class: "gv-pager" });
   const tableWrap = h("div", { class: "gv-tablewrap" }, table, pager);
-  root.append(toolbar, alert, stageWrap, side, tableWrap);
+  root.append(toolbar, status, alert, stageWrap, side, tableWrap);
   el.appendChild(root);
 
   // ---- state from the kernel --------------------------------------------------------------------
@@ -259,15 +265,40 @@ function render({ model, el }) {
   }
 
   // ---- leaf controls ------------------------------------------------------------------------------
-  const coalescer = new Coalescer((msg) => model.send(msg), mergeSet, 1 + Math.floor(Math.random() * 2 ** 30));
+  // ---- the kernel link: is anyone there? -------------------------------------------------------
+  const link = new Link((msg) => model.send(msg), () => !viewDisconnected(el));
+  const ackWatch = new AckWatch(ACK_MS, () => {
+    coalescer.clear();
+    st.noAnswer = true;
+    updateStatus();
+  });
+  const coalescer = new Coalescer((msg) => {
+    if (link.send(msg)) ackWatch.arm(msg.req);
+    else queueMicrotask(lostKernel);
+  }, mergeSet, 1 + Math.floor(Math.random() * 2 ** 30));
+  function lostKernel() {
+    coalescer.clear();
+    ackWatch.answered();
+    updateStatus();
+    if (st.local) return;  // the page's own replay still shows the change, labelled as such
+    for (const c of st.controls.values()) c.shown = Number(c.num.value);
+    updateControls();  // nothing computed the change: the boxes show the picture's values again
+  }
+  /** A message to the kernel that needs no answer (expand, collapse): dropped without a kernel. */
+  function tell(msg) {
+    if (!link.send(msg)) updateStatus();
+  }
   function request(payload, t0 = performance.now()) {
+    if (!link.live) return false;
     coalescer.push(payload, t0);
+    return true;
   }
   function setLeaf(id, value, t0) {
     if (!Number.isFinite(value)) {
       showError(`not a number: type a finite number for ${nodeName(st.structure.labels[id], "", id)}`);
       return;
     }
+    if (!link.live && !st.local) return lostKernel();
     if (st.local) onLocal({ [id]: value }, t0);
     request({ type: "set", values: { [id]: value } }, t0);
   }
@@ -334,7 +365,7 @@ function render({ model, el }) {
 
   // ---- output, selection, errors --------------------------------------------------------------
   // The panel is built once; each repaint rewrites the Text nodes of its value cells.
-  const OUT_ROWS = ["output", "last change", "before", "after", "predicted (grad × Δ)", "actual"];
+  const OUT_ROWS = ["output", "last change", "before", "after", "predicted (grad × Δ)", "actual", "where"];
   const outRows = OUT_ROWS.map((k) => {
     const td = h("td", { class: "gv-n" });
     return { tr: h("tr", {}, h("th", { scope: "row", text: k }), td), text: textNode(td) };
@@ -345,9 +376,13 @@ function render({ model, el }) {
     const s = st.structure;
     const rootName = nodeName(s.labels[s.root], s.ops[s.root], s.root);
     const vals = [`${rootName} = ${fmt4(st.data[s.root])}`];
-    if (n.kind) vals.push(n.what || n.kind, fmt4(n.before), fmt4(n.after), fmtChange(n.predicted), fmtChange(n.actual));
+    const num = (x) => Number(x);  // NaN and infinities travel as strings ("NaN", "Infinity")
+    if (n.kind) vals.push(n.what || n.kind);
+    if (n.kind && "before" in n) vals.push(fmt4(num(n.before)), fmt4(num(n.after)), fmtChange(num(n.predicted)), fmtChange(num(n.actual)));
+    const where = st.localNudge && !link.live ? COMPUTED_HERE : "";
     outRows.forEach((r, k) => {
-      const shown = k < vals.length;
+      const shown = k === OUT_ROWS.length - 1 ? !!where : k < vals.length;
+      if (k === OUT_ROWS.length - 1) vals[k] = where;
       if (r.tr.hidden === shown) r.tr.hidden = !shown;
       if (shown && r.text.data !== vals[k]) r.text.data = vals[k];
     });
@@ -356,6 +391,23 @@ function render({ model, el }) {
   function showError(msg) {
     alert.textContent = msg || "";
     alert.hidden = !msg;
+  }
+
+  /** The line above the drawing: no kernel, no answer, or a picture older than the Values. */
+  function updateStatus() {
+    const live = link.live;
+    let text = "", state = "live";
+    if (!live) { text = NOT_CONNECTED; state = "saved"; }
+    else if (st.noAnswer) { text = NO_ANSWER(ACK_MS / 1000); state = "waiting"; }
+    else if (model.get("_stale")) { text = model.get("_stale"); state = "stale"; }
+    root.dataset.connection = live ? "live" : "saved";
+    root.dataset.status = state;
+    if (status.textContent !== text) status.textContent = text;
+    status.hidden = !text;
+    const noCompute = !live && !st.local;
+    for (const b of [bStep, stepSize, direction]) b.disabled = !!st.structure.readonly || noCompute;
+    bReset.disabled = !!st.structure.readonly;
+    bReset.title = live ? "back to the values last taken from Python" : "back to the saved picture (in this page)";
   }
 
   function updateInfo() {
@@ -369,17 +421,17 @@ function render({ model, el }) {
     const acts = groupActions(group, group ? "" : S.scopes[id], s.collapsed, b >= 0);
     for (const key of acts.expand) {
       const e = btn(`Expand ${key}`, "show the values inside this group");
-      e.onclick = () => model.send({ type: "expand", key });
+      e.onclick = () => tell({ type: "expand", key });
       kids.push(e);
     }
     for (const key of acts.collapse) {
       const c = btn(`Collapse ${key}`, "fold this group into one box");
-      c.onclick = () => model.send({ type: "collapse", key });
+      c.onclick = () => tell({ type: "collapse", key });
       kids.push(c);
     }
     if (s.expanded.length) {
       const r = btn("Collapse all", "fold the groups as they were first shown");
-      r.onclick = () => model.send({ type: "reset_view" });
+      r.onclick = () => tell({ type: "reset_view" });
       kids.push(r);
     }
     info.replaceChildren(...kids);
@@ -431,6 +483,8 @@ function render({ model, el }) {
   // maybe later ones); an answer to a request that later ones have superseded is not painted.
   function onValues() {
     const t0 = coalescer.ack(model.get("_ack"));
+    if (t0 !== null) { ackWatch.answered(); link.revive(); }
+    if (st.noAnswer) { st.noAnswer = false; updateStatus(); }
     const superseded = st.local && t0 !== null && coalescer.busy;
     if (!superseded) {
       loadValues();
@@ -454,7 +508,7 @@ function render({ model, el }) {
   // Local replay (graphs of gradviz ops up to LOCAL_MAX nodes): the page runs forward and backward
   // itself and repaints at once, without waiting for the kernel's round trip; the kernel's answer
   // repaints again where it differs. A domain error shows at once and leaves every value as it was.
-  function onLocal(changes, t0) {
+  function onLocal(changes, t0, what = null) {
     const S = st.structure, r0 = S.root;
     const input = Float64Array.from(st.data);
     let predicted = 0;
@@ -462,7 +516,7 @@ function render({ model, el }) {
     try {
       const out = replay(st.local, input);
       const ids = Object.keys(changes);
-      const what = ids.length === 1 ? `${S.labels[ids[0]] ? `'${S.labels[ids[0]]}'` : "node " + ids[0]} = ${fmtG(changes[ids[0]])}` : `${ids.length} leaves set`;
+      what = what || (ids.length === 1 ? `${S.labels[ids[0]] ? `'${S.labels[ids[0]]}'` : "node " + ids[0]} = ${fmtG(changes[ids[0]])}` : `${ids.length} leaves set`);
       st.localNudge = { kind: "set", what, before: st.data[r0], after: out.data[r0], predicted, actual: out.data[r0] - st.data[r0] };
       st.data = out.data;
       st.grad = out.grad;
@@ -515,7 +569,7 @@ function render({ model, el }) {
   stage.addEventListener("pointerleave", () => { tip.hidden = true; });
   stage.addEventListener("dblclick", (ev) => {
     const b = boxAt(ev);
-    if (b >= 0 && st.scene.group[b]) model.send({ type: "expand", key: st.scene.group[b] });
+    if (b >= 0 && st.scene.group[b]) tell({ type: "expand", key: st.scene.group[b] });
     else if (b < 0) fit();
   });
   stage.addEventListener("wheel", (ev) => {
@@ -583,11 +637,23 @@ function render({ model, el }) {
   bIn.onclick = () => { st.vp.zoomAt(st.size[0] / 2, st.size[1] / 2, 1.25); applyTransform(); };
   bOut.onclick = () => { st.vp.zoomAt(st.size[0] / 2, st.size[1] / 2, 0.8); applyTransform(); };
   bGrads.onclick = () => { model.set("show_grads", !model.get("show_grads")); model.save_changes(); };
-  bReset.onclick = (ev) => request({ type: "reset" }, ev.timeStamp);
+  bReset.onclick = (ev) => {
+    if (request({ type: "reset" }, ev.timeStamp)) return;
+    loadValues();  // no kernel: back to the saved picture
+    st.localNudge = null;
+    showError(model.get("error"));
+    paintValues();
+    updateStatus();
+  };
   bStep.onclick = (ev) => {
     const size = Number(stepSize.value);
     if (!Number.isFinite(size)) return showError("step size: type a finite number, e.g. 0.01");
-    request({ type: "step", lr: direction.value === "down" ? size : -size }, ev.timeStamp);
+    const lr = direction.value === "down" ? size : -size;
+    if (request({ type: "step", lr }, ev.timeStamp)) return;
+    if (!st.local) return updateStatus();
+    const changes = {};
+    for (const id of st.structure.controls) changes[id] = st.data[id] - lr * st.grad[id];
+    onLocal(changes, ev.timeStamp, `step ${lr >= 0 ? "down" : "up"}, size ${fmtG(Math.abs(lr))}`);
   };
   const exportSvg = () => svgMarkup(st.scene, st.data, st.grad, { showGrads: model.get("show_grads"), style: exportStyle(theme()) });
   bSvg.onclick = () => download("gradviz.svg", new Blob([exportSvg()], { type: "image/svg+xml" }));
@@ -615,6 +681,8 @@ function render({ model, el }) {
   // ---- kernel → page ----------------------------------------------------------------------------
   const handlers = {
     "change:error": () => showError(model.get("error")),
+    "change:_stale": () => updateStatus(),
+    comm_live_update: () => { link.revive(); if (!link.live) lostKernel(); else updateStatus(); },
     "change:show_grads": () => { syncGradsButton(); buildView(); },
     "change:_view": () => { buildView(); updateInfo(); },
     "change:_structure": () => { loadStructure(); loadValues(); buildView(); buildTable(); buildControls(); fit(); },
@@ -643,12 +711,14 @@ function render({ model, el }) {
   buildTable();
   buildControls();
   updateOutput();
+  updateStatus();
 
   const ro = new ResizeObserver(() => {
     const r = stage.getBoundingClientRect();
     const first = !st.size[0] && r.width > 0;
     st.size = [r.width, r.height];
     if (!r.width || !r.height) return;
+    if (first) { applyTheme(); updateStatus(); }  // attached now: the notebook's CSS variables resolve
     if (first || !st.fitted) { firstView(); st.fitted = true; } else applyTransform();
     if (!st.ready) {
       st.ready = true;
