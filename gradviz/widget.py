@@ -70,6 +70,7 @@ class GraphWidget(anywidget.AnyWidget):
     height = t.Int(420).tag(sync=True)
     local_replay = t.Bool(True).tag(sync=True)
     _stale = t.Unicode("").tag(sync=True)  # non-empty: the Values changed since this picture
+    _self_id = t.Unicode("").tag(sync=True)  # the model id: lets the page ask whether its comm is live
 
     def __init__(self, x, height=420, collapsed="auto", show_grads=True, local_replay=True,
                  recompute=True, **kwargs):
@@ -120,6 +121,7 @@ class GraphWidget(anywidget.AnyWidget):
             self._publish()
             self._view = self._make_view()
         self._initial_collapsed = list(self._collapsed)
+        self._self_id = self.model_id or ""
         self.on_msg(self._on_msg)
         if not self.readonly:
             _LIVE.add(self)

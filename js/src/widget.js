@@ -98,6 +98,7 @@ function render({ model, el }) {
 
   // ---- DOM ------------------------------------------------------------------------------------
   const root = h("div", { class: "gradviz-root" });
+
   const search_ = h("input", { type: "search", "aria-label": "search", placeholder: "search label…", class: "gv-search" });
   const btn = (text, title) => h("button", { type: "button", title, text });
   const bFit = btn("Fit", "fit the graph to the view (or double-click the background)");
@@ -266,7 +267,14 @@ function render({ model, el }) {
 
   // ---- leaf controls ------------------------------------------------------------------------------
   // ---- the kernel link: is anyone there? -------------------------------------------------------
-  const link = new Link((msg) => model.send(msg), () => !viewDisconnected(el));
+  // ipywidgets knows whether the model's comm is live (false for a saved state, after a kernel
+  // restart or a close); anywidget's model proxy does not say, so ask the widget manager for the
+  // model itself, by the id the kernel wrote into `_self_id`.
+  let backbone = null;
+  const link = new Link((msg) => model.send(msg), () => !viewDisconnected(el) && backbone?.comm_live !== false);
+  Promise.resolve(model.widget_manager?.get_model?.(model.get("_self_id") || ""))
+    .then((m) => { if (m && "comm_live" in m) { backbone = m; updateStatus(); } })
+    .catch(() => {});
   const ackWatch = new AckWatch(ACK_MS, () => {
     coalescer.clear();
     st.noAnswer = true;
