@@ -18,6 +18,8 @@ import { makeScene } from "./scene.js";
 import { CanvasView } from "./canvas.js";
 import { SvgView, svgMarkup, textNode } from "./svg.js";
 import { compileReplay, replay, ReplayError } from "./replay.js";
+import { firstViewPlan, tipPosition } from "./view.js";
+import { Minimap } from "./minimap.js";
 
 const SVG_MAX_BOXES = 1500;   // above this the view is drawn on a canvas
 const MAX_CONTROLS = 20;      // above this only the selected leaf's controls are shown
@@ -99,22 +101,22 @@ function render({ model, el }) {
   // ---- DOM ------------------------------------------------------------------------------------
   const root = h("div", { class: "gradviz-root" });
 
-  const search_ = h("input", { type: "search", "aria-label": "search", placeholder: "search label…", class: "gv-search" });
-  const btn = (text, title) => h("button", { type: "button", title, text });
+  const search_ = h("input", { type: "search", "aria-label": "search", placeholder: "search…", class: "gv-search" });
+  const btn = (text, title, name) => h("button", { type: "button", title, text, "aria-label": name });
   const bFit = btn("Fit", "fit the graph to the view (or double-click the background)");
   const bIn = btn("+", "zoom in"); bIn.setAttribute("aria-label", "Zoom in");
   const bOut = btn("−", "zoom out"); bOut.setAttribute("aria-label", "Zoom out");
   const bGrads = btn("Hide grads", "show or hide the grad cell of every record");
   const bReset = btn("Reset", "back to the values at construction");
   const stepSize = h("input", { type: "number", "aria-label": "step size", value: "0.01", step: "any", class: "gv-num" });
-  const direction = h("select", { "aria-label": "direction" },
-    h("option", { value: "down", text: "down (−size·grad)" }), h("option", { value: "up", text: "up (+size·grad)" }));
-  const bStep = btn("Step along gradient", "move every input and parameter along its gradient");
-  const bSvg = btn("Download SVG", "the whole current view as SVG");
-  const bPng = btn("Download PNG", "the whole current view as PNG");
+  const direction = h("select", { "aria-label": "direction", title: "down: data −= size·grad; up: data += size·grad" },
+    h("option", { value: "down", text: "down" }), h("option", { value: "up", text: "up" }));
+  const bStep = btn("Step", "move every input and parameter along its gradient by the step size", "Step along gradient");
+  const bSvg = btn("SVG", "download the whole current view as SVG", "Download SVG");
+  const bPng = btn("PNG", "download the whole current view as PNG", "Download PNG");
   const toolbar = h("div", { class: "gv-toolbar", role: "toolbar", "aria-label": "gradviz tools" },
     search_, bFit, bIn, bOut, bGrads, h("span", { class: "gv-sep" }), stepSize, direction, bStep, bReset,
-    h("span", { class: "gv-sep" }), bSvg, bPng);
+    h("span", { class: "gv-sep" }), h("span", { class: "gv-dim", text: "download" }), bSvg, bPng);
   const alert = h("div", { role: "alert", class: "gv-alert" });
   const status = h("div", { role: "status", class: "gv-status" });
   status.hidden = true;
@@ -122,6 +124,11 @@ function render({ model, el }) {
   const tip = h("div", { class: "gv-tip", role: "tooltip" });
   tip.hidden = true;
   const stageWrap = h("div", { class: "gv-stagewrap" }, stage, tip);
+  const minimap = new Minimap(stageWrap, (wx, wy) => {
+    moved();
+    st.vp.centreOn(wx, wy, st.size[0], st.size[1]);
+    applyTransform();
+  });
   const output = h("section", { class: "gv-output", "aria-label": "last nudge" });
   const info = h("section", { class: "gv-info", "aria-label": "selection" });
   const controls = h("section", { class: "gv-controls", "aria-label": "leaf controls" });
@@ -155,6 +162,7 @@ function render({ model, el }) {
     root.dataset.theme = "light";
     root.dataset.theme = isDark(getComputedStyle(root).getPropertyValue("--gv-bg").trim()) ? "dark" : "light";
     if (st.view instanceof CanvasView) { st.view.theme = theme(); st.view.draw(); }
+    if (st.scene) { minimap.setScene(st.scene, theme()); minimap.update(st.vp, st.size[0], st.size[1], st.scene); }
   }
 
   function buildView() {
@@ -167,6 +175,7 @@ function render({ model, el }) {
       ? new CanvasView(stage, s, st.data, st.grad, show, theme())
       : new SvgView(stage, s, st.data, st.grad, show);
     root.dataset.renderer = s.n > SVG_MAX_BOXES ? "canvas" : "svg";
+    minimap.setScene(s, theme());
     root.dataset.boxes = String(s.n);
     const b = st.selNode >= 0 ? s.boxOfNode.get(st.selNode) : undefined;
     st.sel = b ?? -1;
@@ -175,8 +184,11 @@ function render({ model, el }) {
     applyTransform();
   }
 
+  // Until the user moves the view, a resize re-plans the first view (the output stays in view).
+  function moved() { st.userMoved = true; }
   function applyTransform() {
     if (st.view) st.view.setTransform(st.vp, lodLevel(st.vp.scale));
+    if (st.scene) minimap.update(st.vp, st.size[0], st.size[1], st.scene);
   }
 
   function fit() {
@@ -189,20 +201,15 @@ function render({ model, el }) {
   // First view: the whole graph if its text is readable that way, else the output at a readable
   // zoom (Fit or a double-click on the background shows everything).
   function firstView() {
-    // `height` is the most the drawing takes: a short graph gets a shorter stage
-    const s0 = st.scene, W0 = st.size[0];
-    const k = Math.min(1.5, (W0 - 32) / Math.max(1, s0.width));
-    const need = Math.max(160, Math.ceil(s0.height * k + 40));
-    if (need < model.get("height")) {
-      stageWrap.style.height = `${need}px`;
-      st.size = [W0, need - 2];
-    }
-    fit();
-    const s = st.scene, [W, H] = st.size;
-    if (lodLevel(st.vp.scale) === "text" || !s.n) return;
+    // `height` is the most the drawing takes: a short graph gets a shorter stage (see view.js)
+    const s = st.scene, W = st.size[0];
+    if (!s.n) return fit();
     const b = s.boxOfNode.get(st.structure.root) ?? s.n - 1;
-    st.vp.scale = 0.9;
-    st.vp.centreOn(s.x[b] - W / (2 * 0.9) + s.w[b] / 2 + 24, s.y[b], W, H);
+    const p = firstViewPlan(s.width, s.height, W, model.get("height"), { x: s.x[b], y: s.y[b], w: s.w[b], h: s.h[b] });
+    stageWrap.style.height = `${p.stageH}px`;
+    st.size = [W, p.stageH];
+    st.vp.scale = p.scale; st.vp.tx = p.tx; st.vp.ty = p.ty;
+    root.dataset.firstView = p.whole ? "whole" : "output";
     applyTransform();
   }
 
@@ -563,7 +570,7 @@ function render({ model, el }) {
     if (drag) {
       const dx = ev.clientX - drag.x, dy = ev.clientY - drag.y;
       if (Math.abs(dx) + Math.abs(dy) > 3) drag.moved = true;
-      if (drag.moved) { st.vp.pan(dx, dy); drag.x = ev.clientX; drag.y = ev.clientY; applyTransform(); }
+      if (drag.moved) { moved(); st.vp.pan(dx, dy); drag.x = ev.clientX; drag.y = ev.clientY; applyTransform(); }
       tip.hidden = true;
       return;
     }
@@ -578,17 +585,19 @@ function render({ model, el }) {
   stage.addEventListener("dblclick", (ev) => {
     const b = boxAt(ev);
     if (b >= 0 && st.scene.group[b]) tell({ type: "expand", key: st.scene.group[b] });
-    else if (b < 0) fit();
+    else if (b < 0) { moved(); fit(); }
   });
   stage.addEventListener("wheel", (ev) => {
     ev.preventDefault();
     const [px, py] = localXY(ev);
+    moved();
     st.vp.zoomAt(px, py, Math.exp(-ev.deltaY * 0.0015));
     applyTransform();
   }, { passive: false });
   stage.addEventListener("keydown", (ev) => {
     const [W, H] = st.size;
     const k = { "+": 1.25, "=": 1.25, "-": 0.8 }[ev.key];
+    if (k || ev.key === "f") moved();
     if (k) st.vp.zoomAt(W / 2, H / 2, k);
     else if (ev.key === "f") return fit();
     else if (ev.key === "Escape") return select(-1);
@@ -616,9 +625,10 @@ function render({ model, el }) {
     if (S.scopes[id] && !s.group[b]) lines.push(`<span class="gv-dim">${escapeXml(S.scopes[id])}</span>`);
     tip.innerHTML = lines.join("<br>");
     const [px, py] = localXY(ev);
-    tip.style.left = `${px + 14}px`;
-    tip.style.top = `${py + 14}px`;
     tip.hidden = false;
+    const [x, y] = tipPosition(px, py, tip.offsetWidth, tip.offsetHeight, st.size[0], st.size[1]);
+    tip.style.left = `${x}px`;
+    tip.style.top = `${y}px`;
   }
 
   let matchIdx = 0;
@@ -633,6 +643,7 @@ function render({ model, el }) {
     const b = s.boxOfNode.get(id);
     if (b !== undefined) {
       const [W, H] = st.size;
+      moved();
       st.vp.centreOn(s.x[b], s.y[b], W, H);
       applyTransform();
     }
@@ -641,9 +652,9 @@ function render({ model, el }) {
   search_.addEventListener("input", () => runSearch(false));
   search_.addEventListener("keydown", (ev) => { if (ev.key === "Enter") { ev.preventDefault(); runSearch(true); } });
 
-  bFit.onclick = fit;
-  bIn.onclick = () => { st.vp.zoomAt(st.size[0] / 2, st.size[1] / 2, 1.25); applyTransform(); };
-  bOut.onclick = () => { st.vp.zoomAt(st.size[0] / 2, st.size[1] / 2, 0.8); applyTransform(); };
+  bFit.onclick = () => { moved(); fit(); };
+  bIn.onclick = () => { moved(); st.vp.zoomAt(st.size[0] / 2, st.size[1] / 2, 1.25); applyTransform(); };
+  bOut.onclick = () => { moved(); st.vp.zoomAt(st.size[0] / 2, st.size[1] / 2, 0.8); applyTransform(); };
   bGrads.onclick = () => { model.set("show_grads", !model.get("show_grads")); model.save_changes(); };
   bReset.onclick = (ev) => {
     if (request({ type: "reset" }, ev.timeStamp)) return;
@@ -727,7 +738,7 @@ function render({ model, el }) {
     st.size = [r.width, r.height];
     if (!r.width || !r.height) return;
     if (first) { applyTheme(); updateStatus(); }  // attached now: the notebook's CSS variables resolve
-    if (first || !st.fitted) { firstView(); st.fitted = true; } else applyTransform();
+    if (first || !st.fitted || !st.userMoved) { firstView(); st.fitted = true; } else applyTransform();
     if (!st.ready) {
       st.ready = true;
       afterPaint(() => {
@@ -757,6 +768,7 @@ function render({ model, el }) {
     mo.disconnect();
     mq?.removeEventListener?.("change", applyTheme);
     if (st.view) st.view.destroy();
+    minimap.destroy();
   };
 }
 
