@@ -672,3 +672,32 @@ def test_nan_gradient_edges_are_neutral(open_widget):
     colours = nan_edges.evaluate_all("es => es.map(e => getComputedStyle(e).stroke)")
     neg = pg.evaluate("() => getComputedStyle(document.querySelector('.gradviz-root')).getPropertyValue('--gv-neg')")
     assert all(c == "rgb(140, 140, 140)" for c in colours), (colours, neg)
+
+
+def test_search_finds_group_titles_and_expand_brings_the_group_into_view(open_widget):
+    import random
+    from gradviz import MLP, mse_loss
+    from gradviz.widget import GraphWidget
+    random.seed(1)
+    m = MLP(3, [4, 4, 1])
+    xs = [[2.0, 3.0, -1.0], [3.0, -1.0, 0.5], [0.5, 1.0, 1.0], [1.0, 1.0, -1.0]]
+    loss = mse_loss([m(x) for x in xs], [1.0, -1.0, -1.0, 1.0], reduction="sum")
+    w = GraphWidget(loss, collapsed=["MLP#1", "MLP#2", "MLP#3", "MLP#4", "layers.0", "layers.1", "layers.2"])
+    titles = [t for t in w._view["box_title"] if t.startswith(("sample", "parameters"))]
+    assert "sample 2 (" in " ".join(titles) and any(t.startswith("parameters of layer 0") for t in titles)
+    wp = open_widget(w, width=700)
+    pg = wp.page
+    pg.get_by_role("searchbox", name="search").fill("sample 2")
+    assert root_attr(pg, "data-search-hits") == "1"
+    assert "group MLP#2" in pg.get_by_role("region", name="selection").inner_text()
+    pg.get_by_role("button", name="Expand MLP#2").click()
+    wp.pump()
+    pg.wait_for_function("() => document.querySelectorAll('.gv-box').length > 20")
+    keys = w._view["box_group"]
+    inside = [b for b, k in enumerate(keys) if k.startswith("MLP#2/")]
+    assert inside, keys
+    # the boxes the group opened into are on screen
+    visible = pg.evaluate("""(ids) => { const st = document.querySelector('.gv-stage').getBoundingClientRect();
+      return ids.filter(i => { const r = document.querySelector(`.gv-box[data-b="${i}"]`).getBoundingClientRect();
+        return r.right > st.left && r.left < st.right && r.bottom > st.top && r.top < st.bottom; }).length; }""", inside)
+    assert visible >= 1, "expand left the opened group out of view"

@@ -140,3 +140,38 @@ export function sliderRange(v0) {
   const s = Math.max(1, Math.abs(v));
   return { min: v - s, max: v + s, step: s / 100 };
 }
+
+/** Group boxes whose title or key contains `query` (case-insensitive), in box order. */
+export function searchGroups(groups, titles, query, limit = 50) {
+  const q = query.trim().toLowerCase();
+  const out = [];
+  if (!q) return out;
+  for (let b = 0; b < groups.length && out.length < limit; b++) {
+    if (groups[b] && (String(titles[b]).toLowerCase().includes(q) || groups[b].toLowerCase().includes(q))) out.push(b);
+  }
+  return out;
+}
+
+/** The group box that hides a node of scope `scope` (the box whose key is a prefix of it), or -1. */
+export function groupHiding(groups, scope) {
+  if (!scope) return -1;
+  for (let b = 0; b < groups.length; b++) {
+    const k = groups[b];
+    if (k && !k.startsWith("fold:") && (scope === k || scope.startsWith(k + "/"))) return b;
+  }
+  return -1;
+}
+
+/** Bounding box [x0, y0, x1, y1] of the boxes that show what was inside group `key` after it
+ *  was expanded: sub-groups under it, and values whose scope is in it; null if none. */
+export function expandedBounds(s, scopes, key) {
+  let x0 = Infinity, y0 = Infinity, x1 = -Infinity, y1 = -Infinity;
+  for (let b = 0; b < s.n; b++) {
+    const g = s.group[b];
+    const sc = g ? g : scopes[s.node[b]] || "";
+    if (!(sc === key || sc.startsWith(key + "/"))) continue;
+    x0 = Math.min(x0, s.x[b] - s.w[b] / 2); x1 = Math.max(x1, s.x[b] + s.w[b] / 2);
+    y0 = Math.min(y0, s.y[b] - s.h[b] / 2); y1 = Math.max(y1, s.y[b] + s.h[b] / 2);
+  }
+  return x0 <= x1 ? [x0, y0, x1, y1] : null;
+}

@@ -11,14 +11,14 @@ import { AckWatch, COMPUTED_HERE, Link, NO_ANSWER, NOT_CONNECTED, viewDisconnect
 import { escapeXml, fmt4, fmtFull, fmtG, nodeName } from "./format.js";
 import { lodLevel, SpatialGrid, Viewport } from "./geometry.js";
 import {
-  childrenOf, decodeColumn, groupActions, lineage, localDerivatives, search, sliderRange, toFloat64, toInt32,
-  viewAdjacency,
+  childrenOf, decodeColumn, expandedBounds, groupActions, groupHiding, lineage, localDerivatives, search,
+  searchGroups, sliderRange, toFloat64, toInt32, viewAdjacency,
 } from "./graph.js";
 import { makeScene } from "./scene.js";
 import { CanvasView } from "./canvas.js";
 import { SvgView, svgMarkup, textNode } from "./svg.js";
 import { compileReplay, replay, ReplayError } from "./replay.js";
-import { firstViewPlan, tipPosition } from "./view.js";
+import { firstViewPlan, READABLE, tipPosition } from "./view.js";
 import { Minimap } from "./minimap.js";
 
 const SVG_MAX_BOXES = 1500;   // above this the view is drawn on a canvas
@@ -436,7 +436,7 @@ function render({ model, el }) {
     const acts = groupActions(group, group ? "" : S.scopes[id], s.collapsed, b >= 0);
     for (const key of acts.expand) {
       const e = btn(`Expand ${key}`, "show the values inside this group");
-      e.onclick = () => tell({ type: "expand", key });
+      e.onclick = () => expand(key);
       kids.push(e);
     }
     for (const key of acts.collapse) {
@@ -584,7 +584,7 @@ function render({ model, el }) {
   stage.addEventListener("pointerleave", () => { tip.hidden = true; });
   stage.addEventListener("dblclick", (ev) => {
     const b = boxAt(ev);
-    if (b >= 0 && st.scene.group[b]) tell({ type: "expand", key: st.scene.group[b] });
+    if (b >= 0 && st.scene.group[b]) expand(st.scene.group[b]);
     else if (b < 0) { moved(); fit(); }
   });
   stage.addEventListener("wheel", (ev) => {
@@ -632,22 +632,48 @@ function render({ model, el }) {
   }
 
   let matchIdx = 0;
+  // Search finds value labels and group titles ("sample 7"); each hit is brought into view: a value
+  // hidden in a folded group shows that group (select it to expand it).
   function runSearch(advance) {
     const q = search_.value;
-    const ids = search(st.structure.labels, q);
     const s = st.scene;
-    st.matches = new Set(ids.map((i) => s.boxOfNode.get(i)).filter((b) => b !== undefined));
-    if (!ids.length) { st.view.setHighlight(st.sel, st.masks, st.matches); return; }
-    matchIdx = advance ? (matchIdx + 1) % ids.length : 0;
-    const id = ids[matchIdx];
-    const b = s.boxOfNode.get(id);
-    if (b !== undefined) {
-      const [W, H] = st.size;
-      moved();
-      st.vp.centreOn(s.x[b], s.y[b], W, H);
-      applyTransform();
-    }
+    const ids = search(st.structure.labels, q);
+    const groups = searchGroups(s.group, s.title, q);
+    const hits = [...groups.map((b) => ({ b, id: undefined })), ...ids.map((id) => ({ b: s.boxOfNode.get(id), id }))];
+    st.matches = new Set(hits.map((h) => h.b).filter((b) => b !== undefined));
+    root.dataset.searchHits = String(hits.length);
+    if (!hits.length) { st.view.setHighlight(st.sel, st.masks, st.matches); return; }
+    matchIdx = advance ? (matchIdx + 1) % hits.length : 0;
+    const { id } = hits[matchIdx];
+    let { b } = hits[matchIdx];
+    const shown = b !== undefined ? b : groupHiding(s.group, st.structure.scopes[id]);
+    if (shown >= 0) showBox(shown);
     select(b ?? -1, id);
+  }
+  /** Centre box b, zoomed in to a readable size if the view is smaller than that. */
+  function showBox(b) {
+    const s = st.scene, [W, H] = st.size;
+    moved();
+    if (st.vp.scale < READABLE) st.vp.scale = Math.min(1, Math.max(READABLE, (W - 32) / s.w[b]));
+    st.vp.centreOn(s.x[b], s.y[b], W, H);
+    applyTransform();
+  }
+  /** After an expand: bring what the group opened into view, readable if it fits. */
+  function showExpanded(key) {
+    const r = expandedBounds(st.scene, st.structure.scopes, key);
+    if (!r) return;
+    const [W, H] = st.size;
+    const k = Math.min(1, (W - 32) / (r[2] - r[0]), (H - 32) / (r[3] - r[1]));
+    moved();
+    st.vp.scale = Math.max(READABLE, k);
+    // the whole group if it fits readable, else its end (where its outputs are)
+    const cx = k >= READABLE ? (r[0] + r[2]) / 2 : r[2] - (W / 2 - 16) / st.vp.scale;
+    st.vp.centreOn(cx, (r[1] + r[3]) / 2, W, H);
+    applyTransform();
+  }
+  function expand(key) {
+    st.focusKey = key;
+    tell({ type: "expand", key });
   }
   search_.addEventListener("input", () => runSearch(false));
   search_.addEventListener("keydown", (ev) => { if (ev.key === "Enter") { ev.preventDefault(); runSearch(true); } });
@@ -703,7 +729,11 @@ function render({ model, el }) {
     "change:_stale": () => updateStatus(),
     comm_live_update: () => { link.revive(); if (!link.live) lostKernel(); else updateStatus(); },
     "change:show_grads": () => { syncGradsButton(); buildView(); },
-    "change:_view": () => { buildView(); updateInfo(); },
+    "change:_view": () => {
+      buildView();
+      updateInfo();
+      if (st.focusKey) { const k = st.focusKey; st.focusKey = null; showExpanded(k); }
+    },
     "change:_structure": () => { loadStructure(); loadValues(); buildView(); buildTable(); buildControls(); fit(); },
     "change:local_replay": setupReplay,
     "change:height": () => { stageWrap.style.height = `${model.get("height")}px`; },
