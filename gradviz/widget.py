@@ -347,27 +347,58 @@ class GraphWidget(anywidget.AnyWidget):
     # ---- the drawn view ------------------------------------------------------------------------
 
     def _make_view(self):
-        """The `_view` trait: boxes, op ellipses and edge routes of the current (collapsed) view."""
+        """The `_view` trait: boxes, op ellipses and edge routes of the current (collapsed) view.
+
+        Geometry travels as binary buffers (float32 coordinates; sizes, which take few distinct
+        values, as a small table and a uint8/uint16 index), string columns coded (see ``_coded``).
+        A view of every value (box i is node i) sends no box ids, titles, op names or edges: the
+        page takes them from the structure (labels, ops, one edge per operand slot). Only routes
+        that bend are sent; the page draws the others from the child's record to the parent's op.
+        ``drawing()`` decodes it all back into plain lists."""
         from .layout import layout
         lay = layout(self.graph, collapsed=self._collapsed)
         v = lay.view
         self._collapsed = list(v.collapsed)  # "auto" resolved
+        g = self.graph
+        n_box = len(lay.x)
         has_op = np.isfinite(lay.op_x)
         op_box = np.flatnonzero(has_op)
-        edges, ptr, pts = _slot_edges(self.graph, v, lay)
-        multi = np.where(v.is_group & (v.n_outputs != 1), v.n_outputs, 0)
-        return {
-            "width": round(lay.width, 2), "height": round(lay.height, 2),
-            "box_x": _floats(lay.x), "box_y": _floats(lay.y), "box_w": _floats(lay.w), "box_h": _floats(lay.h),
-            "box_node": v.node.tolist(), "box_group": list(v.keys), "box_size": v.count.tolist(),
-            "box_title": list(v.labels), "box_multi": multi.tolist(),
-            "op_box": op_box.tolist(), "op_x": _floats(lay.op_x[op_box]), "op_y": _floats(lay.op_y[op_box]),
-            "op_w": _floats(lay.op_w[op_box]), "op_h": _floats(lay.op_h[op_box]),
-            "op_name": [v.ops[b] for b in op_box.tolist()],
-            "edge_src": edges[:, 0].tolist(), "edge_dst": edges[:, 1].tolist(),
-            "edge_ptr": ptr.tolist(), "edge_pts": _floats(pts),
+        edges, ptr, pts = _slot_edges(g, v, lay)
+        bent = _bent_routes(lay, edges, ptr, pts, op_box)
+        identity = (not v.collapsed and n_box == len(g) and not bool(np.asarray(v.is_group).any())
+                    and np.array_equal(v.node, np.arange(len(g))))
+        arity = np.diff(np.asarray(g.child_ptr))
+        view = {
+            "version": 2, "width": round(lay.width, 2), "height": round(lay.height, 2),
+            "n": n_box, "identity": bool(identity),
+            "box_x": _f32(lay.x), "box_y": _f32(lay.y), "box_w": _sizes(lay.w), "box_h": _sizes(lay.h),
+            "op_x": _f32(lay.op_x[op_box]), "op_y": _f32(lay.op_y[op_box]),
+            "op_w": _sizes(lay.op_w[op_box]), "op_h": _sizes(lay.op_h[op_box]),
             "collapsed": list(v.collapsed), "expanded": sorted(self._expanded),
         }
+        if identity and np.array_equal(op_box, np.flatnonzero(arity > 0)):
+            view["op_box"] = None  # the page takes the computed values
+        else:
+            view["op_box"] = _i32(op_box)
+            view["op_name"] = _coded([v.ops[b] for b in op_box.tolist()])
+        if not identity:
+            multi = np.where(v.is_group & (v.n_outputs != 1), v.n_outputs, 0)
+            view.update(box_node=_i32(v.node), box_group=_coded(list(v.keys)), box_size=_i32(v.count),
+                        box_title=_coded(list(v.labels)), box_multi=_i32(multi))
+        slots = _as_slots(g, edges) if identity else None
+        if slots is not None:  # one edge per operand slot, in the structure's order
+            view["edges"] = None
+            bent = (slots[bent[0]], bent[1], bent[2])
+        else:
+            view["edge_src"], view["edge_dst"] = _i32(edges[:, 0]), _i32(edges[:, 1])
+        view["route_edge"], view["route_ptr"], view["route_pts"] = _i32(bent[0]), _i32(bent[1]), _f32(bent[2])
+        return view
+
+    def drawing(self):
+        """The drawn view as plain lists (what the page draws): ``box_x``, ``box_y``, ``box_w``,
+        ``box_h``, ``box_node``, ``box_group``, ``box_title``, ``box_size``, ``op_box``, ``op_x``,
+        ..., ``edge_src``, ``edge_dst``, ``edge_pts`` (one list of points per edge)."""
+        return _decode_view(self._view, self.graph)
 
     def _subscopes(self, key):
         """Scope prefixes one level below ``key`` (what expanding ``key`` shows as groups)."""
@@ -452,12 +483,121 @@ class GraphWidget(anywidget.AnyWidget):
 
 
 def _coded(column):
-    """A string column as {"table": distinct strings, "index": int32 bytes}: few distinct strings
-    (ops, kinds, scopes, mostly-empty labels) travel small, and as one binary buffer."""
+    """A string column as {"table": distinct strings, "index": bytes, "dtype": "uint8" | "uint16" |
+    "int32"}: few distinct strings (ops, kinds, scopes, mostly-empty labels) travel small, and as
+    one binary buffer."""
     table = sorted(set(column))
     code = {s: k for k, s in enumerate(table)}
-    return {"table": table, "index": np.fromiter(map(code.__getitem__, column), dtype=np.int32,
-                                                 count=len(column)).tobytes()}
+    dt = _index_dtype(len(table))
+    return {"table": table, "dtype": dt, "index": np.fromiter(map(code.__getitem__, column), dtype=dt,
+                                                              count=len(column)).tobytes()}
+
+
+def _index_dtype(m):
+    return "uint8" if m <= 256 else "uint16" if m <= 65536 else "int32"
+
+
+def _f32(a):
+    return np.ascontiguousarray(a, dtype=np.float32).tobytes()
+
+
+def _i32(a):
+    return np.ascontiguousarray(a, dtype=np.int32).tobytes()
+
+
+def _sizes(a):
+    """Box or ellipse sizes: a table of the few distinct values and an index, else float32 bytes."""
+    a = np.asarray(a, dtype=np.float64)
+    table, index = np.unique(np.round(a, 2), return_inverse=True)
+    if len(table) > 4096:
+        return _f32(a)
+    dt = _index_dtype(len(table))
+    return {"table": table.tolist(), "dtype": dt, "index": index.astype(dt).tobytes()}
+
+
+def _bent_routes(lay, edges, ptr, pts, op_box):
+    """The routes that are not the straight two-point route the page draws by default (the
+    child's record's right side to the parent's op ellipse, or its record): (edge ids, pointer
+    into the point array (in floats), flat points)."""
+    E = len(edges)
+    if not E:
+        return np.zeros(0, np.int64), np.zeros(1, np.int64), np.zeros(0)
+    count = np.diff(ptr) // 2
+    a, b = edges[:, 0], edges[:, 1]
+    sx = lay.x[a] + lay.w[a] / 2
+    sy = lay.y[a]
+    has = np.isfinite(lay.op_x[b])
+    ex = np.where(has, lay.op_x[b] - lay.op_w[b] / 2, lay.x[b] - lay.w[b] / 2)
+    ey = np.where(has, lay.op_y[b], lay.y[b])
+    straight = count == 2
+    first = ptr[:-1]
+    two = np.flatnonzero(straight)
+    ok = np.zeros(E, dtype=bool)
+    ok[two] = ((np.abs(pts[first[two]] - sx[two]) < 0.01) & (np.abs(pts[first[two] + 1] - sy[two]) < 0.01)
+               & (np.abs(pts[first[two] + 2] - ex[two]) < 0.01) & (np.abs(pts[first[two] + 3] - ey[two]) < 0.01))
+    keep = np.flatnonzero(~ok)
+    if not len(keep):
+        return keep, np.zeros(1, np.int64), np.zeros(0)
+    lens = (ptr[keep + 1] - ptr[keep])
+    idx = np.concatenate([np.arange(ptr[k], ptr[k + 1]) for k in keep.tolist()])
+    return keep, np.concatenate([[0], np.cumsum(lens)]), pts[idx]
+
+
+def _as_slots(g, edges):
+    """For a view of every value: the operand-slot id (position in ``child_ids``) of each edge,
+    if the edges are exactly one per slot; else None."""
+    n = len(g)
+    cp = np.asarray(g.child_ptr, dtype=np.int64)
+    key = np.asarray(g.child_ids, dtype=np.int64) * n + np.repeat(np.arange(n, dtype=np.int64), np.diff(cp))
+    ekey = edges[:, 0] * n + edges[:, 1] if len(edges) else np.zeros(0, np.int64)
+    if len(ekey) != len(key):
+        return None
+    o_slot, o_edge = np.argsort(key, kind="stable"), np.argsort(ekey, kind="stable")
+    if not np.array_equal(key[o_slot], ekey[o_edge]):
+        return None
+    slot = np.empty(len(ekey), dtype=np.int64)
+    slot[o_edge] = o_slot
+    return slot
+
+
+def _decode_view(view, g):
+    """The `_view` trait as plain lists (see ``GraphWidget.drawing``)."""
+    def num(x, dtype=np.float32):
+        if isinstance(x, dict):
+            return np.asarray(x["table"], dtype=np.float64)[np.frombuffer(x["index"], dtype=x["dtype"])].tolist()
+        return np.frombuffer(x, dtype=dtype).tolist()
+
+    def col(c):
+        return [c["table"][k] for k in np.frombuffer(c["index"], dtype=c["dtype"])]
+
+    n = view["n"]
+    out = {k: num(view[k]) for k in ("box_x", "box_y", "box_w", "box_h", "op_x", "op_y", "op_w", "op_h")}
+    out["width"], out["height"] = view["width"], view["height"]
+    cp = np.asarray(g.child_ptr)
+    if view["identity"]:
+        out.update(box_node=list(range(n)), box_group=[""] * n, box_title=list(g.labels),
+                   box_size=[1] * n, box_multi=[0] * n)
+    else:
+        out.update(box_node=num(view["box_node"], np.int32), box_group=col(view["box_group"]),
+                   box_title=col(view["box_title"]), box_size=num(view["box_size"], np.int32),
+                   box_multi=num(view["box_multi"], np.int32))
+    if view["op_box"] is None:
+        out["op_box"] = np.flatnonzero(np.diff(cp) > 0).tolist()
+        out["op_name"] = [g.ops[i] for i in out["op_box"]]
+    else:
+        out["op_box"] = num(view["op_box"], np.int32)
+        out["op_name"] = col(view["op_name"])
+    if view.get("edges", 0) is None:
+        out["edge_src"] = np.asarray(g.child_ids).tolist()
+        out["edge_dst"] = np.repeat(np.arange(len(g)), np.diff(cp)).tolist()
+    else:
+        out["edge_src"], out["edge_dst"] = num(view["edge_src"], np.int32), num(view["edge_dst"], np.int32)
+    routes = dict(zip(num(view["route_edge"], np.int32), zip(num(view["route_ptr"], np.int32)[:-1],
+                                                              num(view["route_ptr"], np.int32)[1:])))
+    rp = num(view["route_pts"])
+    out["edge_pts"] = [rp[routes[k][0]:routes[k][1]] if k in routes else None for k in range(len(out["edge_src"]))]
+    out["collapsed"], out["expanded"] = view["collapsed"], view["expanded"]
+    return out
 
 
 def _slot_edges(g, v, lay):
@@ -536,10 +676,6 @@ def _after_cells(*_):
             w._after_cell()
         except Exception:  # a widget's check must never break the user's cell
             pass
-
-
-def _floats(a):
-    return [round(float(v), 2) for v in a]
 
 
 def _finite(x, what):

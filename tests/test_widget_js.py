@@ -683,7 +683,7 @@ def test_search_finds_group_titles_and_expand_brings_the_group_into_view(open_wi
     xs = [[2.0, 3.0, -1.0], [3.0, -1.0, 0.5], [0.5, 1.0, 1.0], [1.0, 1.0, -1.0]]
     loss = mse_loss([m(x) for x in xs], [1.0, -1.0, -1.0, 1.0], reduction="sum")
     w = GraphWidget(loss, collapsed=["MLP#1", "MLP#2", "MLP#3", "MLP#4", "layers.0", "layers.1", "layers.2"])
-    titles = [t for t in w._view["box_title"] if t.startswith(("sample", "parameters"))]
+    titles = [t for t in w.drawing()["box_title"] if t.startswith(("sample", "parameters"))]
     assert "sample 2 (" in " ".join(titles) and any(t.startswith("parameters of layer 0") for t in titles)
     wp = open_widget(w, width=700)
     pg = wp.page
@@ -693,7 +693,7 @@ def test_search_finds_group_titles_and_expand_brings_the_group_into_view(open_wi
     pg.get_by_role("button", name="Expand MLP#2").click()
     wp.pump()
     pg.wait_for_function("() => document.querySelectorAll('.gv-box').length > 20")
-    keys = w._view["box_group"]
+    keys = w.drawing()["box_group"]
     inside = [b for b, k in enumerate(keys) if k.startswith("MLP#2/")]
     assert inside, keys
     # the boxes the group opened into are on screen

@@ -25,10 +25,39 @@ export function toInt32(v) {
   return new Int32Array(buf.slice(off, off + len));
 }
 
-/** A string column sent as a plain array or as {table, index} (see widget.py, _coded). */
+/** Typed array of `Type` over a DataView / ArrayBuffer / typed array / plain array (copied if unaligned). */
+export function typed(v, Type) {
+  if (v == null) return new Type(0);
+  if (v instanceof Type) return v;
+  if (Array.isArray(v)) return Type.from(v);
+  const buf = v.buffer ?? v;
+  const off = v.byteOffset ?? 0;
+  const len = v.byteLength ?? buf.byteLength;
+  const k = Type.BYTES_PER_ELEMENT;
+  if (off % k === 0) return new Type(buf, off, Math.floor(len / k));
+  return new Type(buf.slice(off, off + len));
+}
+
+const INDEX_TYPES = { uint8: Uint8Array, uint16: Uint16Array, int32: Int32Array };
+
+/** The index of a coded column: bytes of the column's dtype (int32 when not said). */
+function indexOf(c) {
+  return Array.isArray(c.index) ? c.index : typed(c.index, INDEX_TYPES[c.dtype || "int32"]);
+}
+
+/** A string column sent as a plain array or as {table, index, dtype} (see widget.py, _coded). */
 export function decodeColumn(c) {
   if (Array.isArray(c)) return c;
-  return Array.from(toInt32(c.index), (k) => c.table[k]);
+  return Array.from(indexOf(c), (k) => c.table[k]);
+}
+
+/** A number column as Float64Array: a plain array, float32 bytes, or {table, index, dtype}
+ *  (few distinct values; see widget.py, _sizes). */
+export function decodeNumbers(c) {
+  if (c == null) return new Float64Array(0);
+  if (Array.isArray(c)) return Float64Array.from(c);
+  if (c.table) return Float64Array.from(indexOf(c), (k) => c.table[k]);
+  return Float64Array.from(typed(c, Float32Array));
 }
 
 /** Children of node i are childIdx[childPtr[i] .. childPtr[i+1]). */

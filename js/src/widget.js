@@ -167,7 +167,7 @@ function render({ model, el }) {
 
   function buildView() {
     if (st.view) st.view.destroy();
-    const s = (st.scene = makeScene(model.get("_view"), st.structure));
+    const s = (st.scene = makeScene(model.get("_view"), st.structure, st.childPtr, st.childIdx));
     st.adj = viewAdjacency(s.n, s.esrc, s.edst);
     st.grid = new SpatialGrid(s.x, s.y, s.w, s.h);
     const show = model.get("show_grads");
