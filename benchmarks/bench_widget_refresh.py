@@ -5,6 +5,10 @@ second; a call inside the interval only notes that a send is due. Both costs are
 real ipykernel (run through nbclient), where the widget's comm really serialises and sends its
 buffers. Targets: <= 5 ms when throttled out, <= 50 ms when sent.
 
+Also the size of the widget's state (what a saved notebook carries, and what the page loads) for the
+default folded view and the full view (``collapsed=None``) of the same graph; target <= 4 MB for the
+full view. Reference: the graph's values alone, data and grad as float64 (16 bytes a node).
+
 Reference, timed in the same kernel: one ``Tape.run()`` (forward + backward of the same graph),
 the work of one training step that a refresh sits next to.
 
@@ -43,6 +47,12 @@ for _ in range(15):
 assert w._pending
 print("nodes", len(w.graph))
 print("RESULT", statistics.median(out), max(out), statistics.median(sent), max(sent), statistics.median(ref))
+import json
+from ipywidgets.widgets.widget import _remove_buffers
+def state_bytes(widget):
+    state, _, bufs = _remove_buffers(widget.get_state())
+    return len(json.dumps(state)) + sum(memoryview(b).nbytes for b in bufs)
+print("STATE", state_bytes(w), state_bytes(GraphWidget(loss, collapsed=None)))
 """
 
 
@@ -63,6 +73,7 @@ def main():
     if not m:
         sys.exit(f"the benchmark cell printed no result:\n{text}")
     out_med, out_max, sent_med, sent_max, ref = map(float, m.groups())
+    st = re.search(r"STATE (\d+) (\d+)", text)
     print(f"  66k moons loss graph ({text.split()[1]} nodes), in a real ipykernel")
     print(f"  reference: one Tape.run() (forward + backward)   {ref * 1000:8.2f} ms")
     for name, med, mx in (("throttled out", out_med, out_max), ("sent", sent_med, sent_max)):
@@ -70,6 +81,11 @@ def main():
         print(f"  refresh(), {name:<14} median {med * 1000:8.3f} ms (max {mx * 1000:.3f})  target "
               f"{t * 1000:.0f} ms  ratio {med / t:.3f}  {'ok' if med <= t else 'MISSED'}  "
               f"({med / ref:.2f} of a Tape.run)")
+    folded, full = (int(x) / 1e6 for x in st.groups())
+    values = int(text.split()[1]) * 16 / 1e6
+    print(f"  state, folded view (collapsed='auto')          {folded:8.2f} MB")
+    print(f"  state, full view (collapsed=None)              {full:8.2f} MB  target 4 MB  ratio {full / 4:.2f}  "
+          f"{'ok' if full <= 4 else 'MISSED'}  (reference: data + grad alone {values:.2f} MB, x{full / values:.1f})")
 
 
 if __name__ == "__main__":
