@@ -36,6 +36,7 @@ __all__ = ["GraphWidget"]
 NUDGEABLE = ("input", "parameter")  # leaf kinds that get a slider and a number box in the page
 _READONLY = "read-only: this graph comes from PyTorch, so it cannot be re-run here"
 REFRESH_INTERVAL = 0.05  # s: refresh() sends at most ~20 pictures a second; the last call always goes
+FOLLOW_DELAY = 0.1  # s: widgets sharing Values repaint this long after a change made through another
 _LIVE = weakref.WeakSet()  # open widgets over gradviz Values: they follow each other's changes
 _STALE = ("Python changed these Values after this picture was drawn: w.refresh() redraws it; a nudge "
           "here starts from Python's values")
@@ -91,6 +92,7 @@ class GraphWidget(anywidget.AnyWidget):
         self._by_value = None
         self._closed = False
         self._pending = False  # a refresh() waits for its turn (see REFRESH_INTERVAL)
+        self._follow_due = None  # what another widget changed, while this one waits to show it
         self._sent_at = -math.inf
         if self.readonly:
             self._cur = (np.array(g.data, dtype=np.float64), np.array(g.grad, dtype=np.float64))
@@ -217,12 +219,22 @@ class GraphWidget(anywidget.AnyWidget):
             }
         for other in list(_LIVE):
             if other is not self and not other._leaf_keys.isdisjoint(self._leaf_keys):
-                other._follow(what[1])
+                other._follow_soon(what[1])
+
+    def _follow_soon(self, what):
+        """Another widget changed Values this one shows: show them, once the kernel is idle (the
+        changing widget's own answer goes first; a slider drag's changes come as one repaint)."""
+        due, self._follow_due = self._follow_due, what
+        if due is None:
+            _later(FOLLOW_DELAY, self._follow_now)
+
+    def _follow_now(self):
+        what, self._follow_due = self._follow_due, None
+        if what is not None and not self._closed:
+            self._follow(what)
 
     def _follow(self, what):
-        """Another widget changed Values this one shows: show them as they are now."""
-        if self._closed:
-            return
+        """Show the Values as they are now, changed through another widget."""
         d, g = self._read()
         leaves = self._tape.leaves
         moved = ~_same(d[leaves], self._cur[0][leaves])
@@ -259,6 +271,9 @@ class GraphWidget(anywidget.AnyWidget):
         """At the end of each notebook cell: send a refresh() that waited, else tell the page if
         the Values changed behind this widget's back."""
         if self._closed:
+            return
+        if self._follow_due is not None:
+            self._follow_now()
             return
         if self._pending:
             self._refresh_now()
@@ -365,14 +380,19 @@ class GraphWidget(anywidget.AnyWidget):
         op_box = np.flatnonzero(has_op)
         edges, ptr, pts = _slot_edges(g, v, lay)
         bent = _bent_routes(lay, edges, ptr, pts, op_box)
+        x, y, op_x, op_y, width, height = lay.x, lay.y, lay.op_x, lay.op_y, lay.width, lay.height
+        grid = _grid_tall_ranks(lay, np.asarray(v.is_group))
+        if grid is not None:  # a tall column of groups laid out as a grid; edges drawn straight
+            x, y, op_x, op_y, width, height = grid
+            bent = (np.zeros(0, np.int64), np.zeros(1, np.int64), np.zeros(0))
         identity = (not v.collapsed and n_box == len(g) and not bool(np.asarray(v.is_group).any())
                     and np.array_equal(v.node, np.arange(len(g))))
         arity = np.diff(np.asarray(g.child_ptr))
         view = {
-            "version": 2, "width": round(lay.width, 2), "height": round(lay.height, 2),
+            "version": 2, "width": round(width, 2), "height": round(height, 2),
             "n": n_box, "identity": bool(identity),
-            "box_x": _f32(lay.x), "box_y": _f32(lay.y), "box_w": _sizes(lay.w), "box_h": _sizes(lay.h),
-            "op_x": _f32(lay.op_x[op_box]), "op_y": _f32(lay.op_y[op_box]),
+            "box_x": _f32(x), "box_y": _f32(y), "box_w": _sizes(lay.w), "box_h": _sizes(lay.h),
+            "op_x": _f32(op_x[op_box]), "op_y": _f32(op_y[op_box]),
             "op_w": _sizes(lay.op_w[op_box]), "op_h": _sizes(lay.op_h[op_box]),
             "collapsed": list(v.collapsed), "expanded": sorted(self._expanded),
         }
@@ -600,6 +620,56 @@ def _decode_view(view, g):
     return out
 
 
+def _grid_tall_ranks(lay, is_group, min_boxes=16, aspect=2.0):
+    """A rank of many group boxes (the samples of a folded loss) laid out as a grid instead of one
+    tall column, so a first view shows the graph's structure. Returns new (x, y, op_x, op_y,
+    width, height) arrays, or None when no rank needs it. Other ranks move right past the grid and
+    are centred in the new height; every edge is then drawn straight."""
+    rank = np.asarray(lay.rank)
+    x, y = np.array(lay.x, dtype=np.float64), np.array(lay.y, dtype=np.float64)
+    w, h = np.asarray(lay.w, dtype=np.float64), np.asarray(lay.h, dtype=np.float64)
+    ox, oy = np.array(lay.op_x, dtype=np.float64), np.array(lay.op_y, dtype=np.float64)
+    ranks = [r for r in np.unique(rank).tolist()
+             if (rank == r).sum() >= min_boxes and is_group[rank == r].all()]
+    if not ranks:
+        return None
+    shift = np.zeros(len(x))
+    for r in ranks:
+        b = np.flatnonzero(rank == r)
+        b = b[np.argsort(y[b], kind="stable")]
+        cw, ch = w[b].max() + 24.0, h[b].max() + 12.0
+        cols = max(1, int(np.ceil(np.sqrt(aspect * len(b) * ch / cw))))
+        left = (x[b] - w[b] / 2).min()
+        k = np.arange(len(b))
+        nx = left + (k % cols) * cw + w[b] / 2
+        ny = (k // cols) * ch + ch / 2
+        dx = nx - x[b]
+        x[b], ox[b] = nx, ox[b] + dx
+        oy[b] += ny - y[b]
+        y[b] = ny
+        shift[(x - w / 2 > left) & (rank > r)] += (cols - 1) * cw
+    x += shift
+    ox += shift
+    grid = np.isin(rank, ranks)
+    height = max(float((y[grid] + h[grid] / 2).max()) + 12.0, 0.0)
+    for r in np.unique(rank[~grid]).tolist():  # the other ranks, centred in the new height
+        b = np.flatnonzero(rank == r)
+        lo, hi = (y[b] - h[b] / 2).min(), (y[b] + h[b] / 2).max()
+        height = max(height, hi - lo + 24.0)
+    for r in np.unique(rank[~grid]).tolist():
+        b = np.flatnonzero(rank == r)
+        lo, hi = (y[b] - h[b] / 2).min(), (y[b] + h[b] / 2).max()
+        dy = height / 2 - (lo + hi) / 2
+        y[b] += dy
+        oy[b] += dy
+    gy = height / 2 - ((y[grid] - h[grid] / 2).min() + (y[grid] + h[grid] / 2).max()) / 2
+    y[grid] += gy
+    oy[grid] += gy
+    ok = np.isfinite(ox)
+    width = float(max((x + w / 2).max(), (ox[ok] + np.asarray(lay.op_w)[ok] / 2).max() if ok.any() else 0) + 12.0)
+    return x, y, ox, oy, width, float(height)
+
+
 def _slot_edges(g, v, lay):
     """The view's edges with one edge per operand slot between two single values (``a + a`` draws
     two, as in the lecture), the copies' routes spread apart by 6 px; edges into or out of a group
@@ -668,6 +738,20 @@ def _watch_cells():
         return
     ip.events.register("post_run_cell", _after_cells)
     _HOOKED.append(ip)
+
+
+def _later(delay, fn):
+    """Run ``fn`` after ``delay`` seconds on the kernel's IO loop (when the kernel is idle); at
+    once outside a kernel (scripts, tests), where no page waits."""
+    try:
+        from IPython import get_ipython
+        loop = getattr(getattr(get_ipython(), "kernel", None), "io_loop", None)
+    except ImportError:
+        loop = None
+    if loop is None:
+        fn()
+    else:
+        loop.call_later(delay, fn)
 
 
 def _after_cells(*_):

@@ -222,3 +222,13 @@ def test_big_graph_nudge_by_parameter_label(moons_widget):
     assert loss.data == arr(w._data)[-1] and loss.data != L_before or g_before == 0
     w.reset()
     assert loss.data == L_before and p.grad == g_before
+
+
+def test_big_graph_first_view_is_a_grid_of_samples_not_a_column(moons_widget):
+    w, model, loss = moons_widget
+    d = w.drawing()
+    samples = [b for b, k in enumerate(d["box_group"]) if k.startswith("MLP#") and "/" not in k]
+    assert len(samples) == 100 and d["box_title"][samples[6]].startswith("sample ")
+    xs = {round(d["box_x"][b]) for b in samples}
+    assert len(xs) >= 4, "the samples stand in one column"
+    assert d["height"] < 1200 < d["width"]  # wider than tall: readable structure at a glance
