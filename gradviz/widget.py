@@ -37,9 +37,12 @@ NUDGEABLE = ("input", "parameter")  # leaf kinds that get a slider and a number 
 _READONLY = "read-only: this graph comes from PyTorch, so it cannot be re-run here"
 REFRESH_INTERVAL = 0.05  # s: refresh() sends at most ~20 pictures a second; the last call always goes
 FOLLOW_DELAY = 0.1  # s: widgets sharing Values repaint this long after a change made through another
+FOLLOW_MAX = 20_000  # nodes: a bigger widget sharing Values says it is stale instead of repainting
 _LIVE = weakref.WeakSet()  # open widgets over gradviz Values: they follow each other's changes
 _STALE = ("Python changed these Values after this picture was drawn: w.refresh() redraws it; a nudge "
           "here starts from Python's values")
+_STALE_OTHER = ("another widget changed these Values after this picture was drawn: w.refresh() redraws "
+                "it; a nudge here starts from Python's values")
 
 
 class GraphWidget(anywidget.AnyWidget):
@@ -224,6 +227,9 @@ class GraphWidget(anywidget.AnyWidget):
     def _follow_soon(self, what):
         """Another widget changed Values this one shows: show them, once the kernel is idle (the
         changing widget's own answer goes first; a slider drag's changes come as one repaint)."""
+        if len(self.graph) > FOLLOW_MAX:  # repainting would cost the changing widget's page time
+            self._stale = _STALE_OTHER
+            return
         due, self._follow_due = self._follow_due, what
         if due is None:
             _later(FOLLOW_DELAY, self._follow_now)

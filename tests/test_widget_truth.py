@@ -195,3 +195,14 @@ def test_one_edge_per_operand_slot():
     assert pairs.count((ia, ib)) == 2 and len(pairs) == 4  # a->b twice, a->c, b->c
     routes = [view["edge_pts"][k] for k in range(len(pairs)) if pairs[k] == (ia, ib)]
     assert routes[0] != routes[1] and len(routes[0]) == len(routes[1]) >= 4  # drawn apart
+
+
+def test_a_big_widget_sharing_values_says_it_is_stale(monkeypatch):
+    L, v = lecture_L()
+    w1, w2 = GraphWidget(L), GraphWidget(L)
+    monkeypatch.setattr(widget_mod, "FOLLOW_MAX", 5)  # the lecture graph counts as big here
+    before = w2._data
+    w1.set("a", 3.0)
+    assert w2._data is before and "another widget" in w2._stale
+    w2.nudge("b", 0.0)  # a nudge in the stale widget starts from Python's values
+    assert v["a"].data == 3.0 and w2._stale == ""
