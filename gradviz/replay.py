@@ -8,8 +8,9 @@ the same order as the engine, so whole neurons and sums cost one step.
 The backward is a pull: each op writes its operands' contributions ``d out/d child * g`` (the
 engine's formulas, in the engine's order) into a buffer laid out so that each level's nodes sum
 their contributions with one row-by-row sum per degree, adding in the order the engine's
-reverse-topological pass does, so results match the engine bit for bit wherever numpy's ``exp``,
-``log`` and ``power`` are the C library's (as on this project's machines); elsewhere within an ulp.
+reverse-topological pass does. ``exp``, ``log``, ``tanh`` and powers are the C library's, as
+Python's ``math`` and ``**`` use (numpy's own can differ in the last bit, e.g. its AVX-512 kernels),
+so results match the engine bit for bit.
 """
 from __future__ import annotations
 
@@ -45,6 +46,16 @@ def _opcode(op, arity, g):
             pass
     raise ValueError(f"Tape cannot replay node {_first(g, op, arity)}: op {op!r} with {arity} operands "
                      f"is not an engine op; Tape replays {', '.join(_OPS[:-1])} and '**<number>'")
+
+
+def _refuse_custom(g):
+    """Custom ops (a ``_backward`` closure) can't be replayed: the closure gives the gradient at the
+    values it was built with, but nothing recomputes the op's forward after a nudge."""
+    for i, m in enumerate(g.meta):
+        if m and m.get("backward") == "custom":
+            raise ValueError(f"Tape cannot replay node {i} ({_label(g, i)}): op {g.ops[i]!r} is a custom "
+                             f"op with its own _backward, and gradviz has no forward to re-run for it; "
+                             f"backward() runs its closure, and the drawing shows the values as they are")
 
 
 def _first(g, op, arity):
@@ -171,6 +182,7 @@ class Tape:
         if g.source == "torch":
             raise ValueError("Tape replays gradviz graphs; this one came from PyTorch (its nodes stand "
                              "for tensors): re-run the model in PyTorch, or build it from gradviz Values")
+        _refuse_custom(g)
         ptr, kids = g.child_ptr, g.child_ids
         arity = np.diff(ptr)
         self.leaves = np.flatnonzero(arity == 0)
@@ -444,8 +456,8 @@ class Tape:
             return A * B
         if op == "+":
             return A + B
-        if op == "relu":
-            return np.where(A > 0.0, A, 0.0)
+        if op == "relu":  # relu(nan) is nan
+            return np.where(A <= 0.0, 0.0, A)
         if op == "-":
             return A - B
         if op == "neg":
@@ -456,23 +468,20 @@ class Tape:
             self._check(gr, B == 0.0, lambda i: self._standin(gr.a[i], A[i]) / self._standin(gr.b[i], B[i]))
             return A / B
         if op == "exp":
-            out = np.exp(A)
-            self._check(gr, np.isinf(out) & np.isfinite(A), lambda i: self._standin(gr.a[i], A[i]).exp())
-            return out
+            return _exp(A)
         if op == "log":
             self._check(gr, ~(A > 0.0), lambda i: self._standin(gr.a[i], A[i]).log())
-            return np.log(A)
+            return _log(A)
         if op == "sigmoid":
-            pos = np.exp(-A)
-            e = np.exp(A)
+            pos = _exp(-A)
+            e = _exp(A)
             return np.where(A >= 0.0, 1.0 / (1.0 + pos), e / (1.0 + e))
         K = gr.k if op == "**k" else B
-        out = np.power(A, K)
-        bad = ((A < 0.0) & ((K != np.floor(K)) | np.isinf(K))) | ((A == 0.0) & (K < 0.0)) \
-            | (np.isinf(out) & np.isfinite(A) & np.isfinite(K))
+        out = _pow(A, K)
+        bad = ((A < 0.0) & (K != np.floor(K)) & np.isfinite(K)) | ((A == 0.0) & (K < 0.0))
         if bad.any():
-            for i in np.flatnonzero(bad).tolist():  # the engine decides: raise, or a value
-                out[i] = engine._power(self._standin(gr.a[i], A[i]), float(K[i]))
+            for i in np.flatnonzero(bad).tolist():  # the engine raises, naming the node
+                engine._power(self._standin(gr.a[i], A[i]), float(K[i]))
         return out
 
     def _check(self, gr, bad, engine_op):
@@ -497,7 +506,7 @@ class Tape:
             buf[gr.pa] = g
             buf[gr.pb] = g
         elif op == "relu":
-            buf[gr.pa] = np.where(A > 0.0, g, 0.0)
+            buf[gr.pa] = np.where(A <= 0.0, 0.0, g)
         elif op == "-":
             buf[gr.pa] = g
             buf[gr.pb] = -g
@@ -518,7 +527,7 @@ class Tape:
             buf[gr.pa] = np.where(gr.k == 0.0, 0.0, _dpow(A, gr.k, gr.km1) * g)
         else:  # "**"
             buf[gr.pa] = np.where(B == 0.0, 0.0, _dpow(A, B, B - 1.0) * g)
-            buf[gr.pb] = np.where(A > 0.0, out * np.log(A), np.where(A == 0.0, 0.0, math.nan)) * g
+            buf[gr.pb] = np.where(A > 0.0, out * _log(A), np.where(A == 0.0, 0.0, math.nan)) * g
 
 
 def _write_back(values, data, grad):
@@ -535,14 +544,46 @@ def _write_back(values, data, grad):
 
 
 def _dpow(x, k, km1):
-    """The engine's ``_dpow`` on arrays: k * x**(k-1); 0 for k == 0; +-inf for 0 to a power below 1."""
-    p = np.power(x, km1)
-    zero_neg = (x == 0.0) & (km1 < 0.0)
-    over = np.isinf(p) & np.isfinite(x) & np.isfinite(km1) & ~zero_neg & (k != 0.0)
-    if over.any():  # Python's float power raises here; let the engine's _dpow do exactly that
-        for i in np.flatnonzero(over).tolist():
-            engine._dpow(float(x[i]), float(k[i]))
-    out = k * p
-    out[zero_neg] = np.copysign(np.inf, k[zero_neg])
+    """The engine's ``_dpow`` on arrays: k * x**(k-1) (C's pow: overflow and 0 ** -k are signed
+    infinities); 0 for k == 0."""
+    out = k * _pow(x, km1)
     out[k == 0.0] = 0.0
     return out
+
+
+# numpy's exp, log and power may use their own SIMD kernels, which differ from the C library's
+# (what the engine's math.exp, math.log and ** use) in the last bit for a few percent of inputs.
+# So numpy gives the special cases (inf, NaN, errors the engine raises) and libm the values.
+
+def _libm(f, out, ok, *args):
+    """``out`` with the entries where ``ok`` recomputed by the C library's ``f``."""
+    if ok.all():
+        try:
+            return np.fromiter(map(f, *(a.tolist() for a in args)), np.float64, len(out))
+        except (OverflowError, ValueError):
+            pass  # at the edge of the range: entry by entry below
+    for i in np.flatnonzero(ok).tolist():
+        try:
+            out[i] = f(*(float(a[i]) for a in args))
+        except (OverflowError, ValueError):
+            pass  # the engine raises here; the caller's check reports it
+    return out
+
+
+def _exp(x):
+    with np.errstate(all="ignore"):
+        out = np.exp(x)
+    return _libm(math.exp, out, np.isfinite(out) | np.isnan(x), x)
+
+
+def _log(x):
+    with np.errstate(all="ignore"):
+        out = np.log(x)
+    return _libm(math.log, out, (x > 0.0) | np.isnan(x), x)
+
+
+def _pow(x, k):
+    with np.errstate(all="ignore"):
+        out = np.power(x, k)
+    ok = np.isfinite(out) & ~((x == 0.0) & (k < 0.0)) | (np.isnan(out) & (np.isnan(x) | np.isnan(k)))
+    return _libm(math.pow, out, ok, x, k)

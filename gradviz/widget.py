@@ -43,6 +43,7 @@ _STALE = ("Python changed these Values after this picture was drawn: w.refresh()
           "here starts from Python's values")
 _STALE_OTHER = ("another widget changed these Values after this picture was drawn: w.refresh() redraws "
                 "it; a nudge here starts from Python's values")
+_NO_VALUES = "read-only: this graph has no live Values (it was loaded from JSON), so nothing can be re-run"
 
 
 class GraphWidget(anywidget.AnyWidget):
@@ -75,6 +76,9 @@ class GraphWidget(anywidget.AnyWidget):
     local_replay = t.Bool(True).tag(sync=True)
     _stale = t.Unicode("").tag(sync=True)  # non-empty: the Values changed since this picture
     _self_id = t.Unicode("").tag(sync=True)  # the model id: lets the page ask whether its comm is live
+    # Raised by the page each time it gets the answer to a change made there (nudge, step, reset):
+    # a state update from the page, which makes marimo re-run the cells that read the widget.
+    nudges = t.Int(0).tag(sync=True)
 
     def __init__(self, x, height=420, collapsed="auto", show_grads=True, local_replay=True,
                  recompute=True, **kwargs):
@@ -83,10 +87,15 @@ class GraphWidget(anywidget.AnyWidget):
         super().__init__(height=height, show_grads=bool(show_grads), local_replay=bool(local_replay), **kwargs)
         g = as_graph(x)
         self._tape = None
+        self._readonly_reason = _READONLY if g.source == "torch" else _NO_VALUES
         if g.source != "torch" and g.values is not None:
             from .replay import Tape
-            self._tape = Tape(g)
-            g = self._tape.graph
+            try:
+                self._tape = Tape(g)
+            except ValueError as e:  # an op replay does not know (a custom op of another engine)
+                self._readonly_reason = f"read-only: {e}"
+            else:
+                g = self._tape.graph
         self.graph = g
         self.readonly = self._tape is None
         n = len(g)
@@ -119,7 +128,7 @@ class GraphWidget(anywidget.AnyWidget):
                 "labels": _coded(g.labels), "ops": _coded(g.ops), "kinds": _coded(g.kinds),
                 "scopes": _coded(g.scopes), "controls": self._controls,
                 "control_init": [_jnum(self._init[i]) for i in self._controls],
-                "readonly": _READONLY if self.readonly else "",
+                "readonly": self._readonly_reason if self.readonly else "",
             }
             self._child_ptr = ptr.tobytes()
             self._child_idx = idx.tobytes()
@@ -198,7 +207,7 @@ class GraphWidget(anywidget.AnyWidget):
         backward, write into the Values, publish. All or nothing: a failing run changes nothing."""
         self._check_open()
         if self.readonly:
-            raise RuntimeError(f"this widget is {_READONLY}; trace a gradviz Value to nudge it")
+            raise RuntimeError(f"this widget is {self._readonly_reason}")
         data, grad = self._take_leaves()
         new = data.copy()
         ids = np.fromiter(changes, dtype=np.int64, count=len(changes))
@@ -257,8 +266,7 @@ class GraphWidget(anywidget.AnyWidget):
         """
         self._check_open()
         if self.readonly:
-            raise RuntimeError(f"this widget is {_READONLY}: it has no Values to re-read; draw the "
-                               f"graph again from PyTorch")
+            raise RuntimeError(f"this widget is {self._readonly_reason}: it has no Values to re-read")
         if time.perf_counter() - self._sent_at < REFRESH_INTERVAL:
             self._pending = True
             return
@@ -349,7 +357,7 @@ class GraphWidget(anywidget.AnyWidget):
         self._check_open()
         lr = _finite(lr, "lr")
         if self.readonly:
-            raise RuntimeError(f"this widget is {_READONLY}; trace a gradviz Value to nudge it")
+            raise RuntimeError(f"this widget is {self._readonly_reason}")
         _, g = self._take_leaves()
         self._apply({i: (lambda now, gi=float(g[i]): now - lr * gi) for i in self._controls},
                     ("step", f"step {'down' if lr >= 0 else 'up'}, size {abs(lr):g}"))
@@ -360,10 +368,16 @@ class GraphWidget(anywidget.AnyWidget):
         never work done in Python."""
         self._check_open()
         if self.readonly:
-            raise RuntimeError(f"this widget is {_READONLY}; trace a gradviz Value to nudge it")
+            raise RuntimeError(f"this widget is {self._readonly_reason}")
         self._take_leaves()
         leaves = np.flatnonzero(self._leaf)
         self._apply({int(i): float(self._init[i]) for i in leaves}, ("reset", "reset"))
+
+    def save_html(self, path, *, title=None):
+        """Save this widget, as it is now, as one self-contained HTML page that readers can nudge
+        in their browser without Python (see ``gradviz.to_html``). Returns the page's text."""
+        from .standalone import to_html
+        return to_html(self, path, title=title)
 
     # ---- the drawn view ------------------------------------------------------------------------
 
@@ -376,7 +390,7 @@ class GraphWidget(anywidget.AnyWidget):
         page takes them from the structure (labels, ops, one edge per operand slot). Only routes
         that bend are sent; the page draws the others from the child's record to the parent's op.
         ``drawing()`` decodes it all back into plain lists."""
-        from .layout import layout
+        from .layout import layout, short_label
         lay = layout(self.graph, collapsed=self._collapsed)
         v = lay.view
         self._collapsed = list(v.collapsed)  # "auto" resolved
@@ -402,15 +416,21 @@ class GraphWidget(anywidget.AnyWidget):
             "op_w": _sizes(lay.op_w[op_box]), "op_h": _sizes(lay.op_h[op_box]),
             "collapsed": list(v.collapsed), "expanded": sorted(self._expanded),
         }
+        op_names = [short_label(v.ops[b]) for b in op_box.tolist()]
         if identity and np.array_equal(op_box, np.flatnonzero(arity > 0)):
             view["op_box"] = None  # the page takes the computed values
+            if op_names != [g.ops[b] for b in op_box.tolist()]:
+                view["op_name"] = _coded(op_names)
         else:
             view["op_box"] = _i32(op_box)
-            view["op_name"] = _coded([v.ops[b] for b in op_box.tolist()])
+            view["op_name"] = _coded(op_names)
+        titles = [short_label(t) for t in v.labels]
         if not identity:
             multi = np.where(v.is_group & (v.n_outputs != 1), v.n_outputs, 0)
             view.update(box_node=_i32(v.node), box_group=_coded(list(v.keys)), box_size=_i32(v.count),
-                        box_title=_coded(list(v.labels)), box_multi=_i32(multi))
+                        box_title=_coded(titles), box_multi=_i32(multi))
+        elif titles != list(g.labels):  # long labels are cut for the drawing
+            view["box_title"] = _coded(titles)
         slots = _as_slots(g, edges) if identity else None
         if slots is not None:  # one edge per operand slot, in the structure's order
             view["edges"] = None
@@ -601,15 +621,15 @@ def _decode_view(view, g):
     out["width"], out["height"] = view["width"], view["height"]
     cp = np.asarray(g.child_ptr)
     if view["identity"]:
-        out.update(box_node=list(range(n)), box_group=[""] * n, box_title=list(g.labels),
-                   box_size=[1] * n, box_multi=[0] * n)
+        out.update(box_node=list(range(n)), box_group=[""] * n, box_size=[1] * n, box_multi=[0] * n,
+                   box_title=col(view["box_title"]) if "box_title" in view else list(g.labels))
     else:
         out.update(box_node=num(view["box_node"], np.int32), box_group=col(view["box_group"]),
                    box_title=col(view["box_title"]), box_size=num(view["box_size"], np.int32),
                    box_multi=num(view["box_multi"], np.int32))
     if view["op_box"] is None:
         out["op_box"] = np.flatnonzero(np.diff(cp) > 0).tolist()
-        out["op_name"] = [g.ops[i] for i in out["op_box"]]
+        out["op_name"] = col(view["op_name"]) if "op_name" in view else [g.ops[i] for i in out["op_box"]]
     else:
         out["op_box"] = num(view["op_box"], np.int32)
         out["op_name"] = col(view["op_name"])

@@ -20,7 +20,7 @@ export function makeScene(view, structure, childPtr, childIdx) {
     node: id ? Int32Array.from({ length: n }, (_, i) => i) : typed(view.box_node, Int32Array),
     group: id ? new Array(n).fill("") : decodeColumn(view.box_group),
     size: id ? new Int32Array(n).fill(1) : typed(view.box_size, Int32Array),
-    title: id ? structure.labels : decodeColumn(view.box_title),
+    title: view.box_title ? decodeColumn(view.box_title) : structure.labels,
     multi: id || !view.box_multi ? new Int32Array(n) : typed(view.box_multi, Int32Array),
     opX: decodeNumbers(view.op_x), opY: decodeNumbers(view.op_y),
     opW: decodeNumbers(view.op_w), opH: decodeNumbers(view.op_h),
@@ -31,7 +31,7 @@ export function makeScene(view, structure, childPtr, childIdx) {
     const ops = [];
     for (let i = 0; i < n; i++) if (childPtr[i + 1] > childPtr[i]) ops.push(i);
     s.opBox = Int32Array.from(ops);
-    s.opName = ops.map((i) => structure.ops[i]);
+    s.opName = view.op_name ? decodeColumn(view.op_name) : ops.map((i) => structure.ops[i]);
   } else {
     s.opBox = typed(view.op_box, Int32Array);
     s.opName = decodeColumn(view.op_name);
