@@ -11,6 +11,7 @@ saved notebook or an exported HTML page shows the last picture without a kernel 
 """
 from __future__ import annotations
 
+import asyncio
 import difflib
 import math
 import pathlib
@@ -767,14 +768,11 @@ def _watch_cells():
 
 
 def _later(delay, fn):
-    """Run ``fn`` after ``delay`` seconds on the kernel's IO loop (when the kernel is idle); at
-    once outside a kernel (scripts, tests), where no page waits."""
+    """Run ``fn`` after ``delay`` seconds on the running event loop (in a kernel: once it is idle);
+    at once where no loop runs (scripts, tests), where no page waits either."""
     try:
-        from IPython import get_ipython
-        loop = getattr(getattr(get_ipython(), "kernel", None), "io_loop", None)
-    except ImportError:
-        loop = None
-    if loop is None:
+        loop = asyncio.get_running_loop()
+    except RuntimeError:
         fn()
     else:
         loop.call_later(delay, fn)
