@@ -193,8 +193,24 @@ def _group_label(g, key, count, out):
     if key.startswith("fold:"):
         return f"{g.labels[out]} ({count} nodes)" if g.labels[out] else f"{g.ops[out]} tree ({count} nodes)"
     if "#" not in key.split("/", 1)[0]:  # a module path: the parameters of that module
-        return f"{key} parameters ({count})"
-    return f"{key} ({count} nodes)"
+        return f"parameters of {describe_scope(key)} ({count})"
+    return f"{describe_scope(key)} ({count} nodes)"
+
+
+def describe_scope(key):
+    """A scope key in words: ``"MLP#7/layers.1/neurons.3"`` -> ``"sample 7, layer 1, neuron 3"``
+    (each call of the top-level module is one sample), ``"layers.0"`` -> ``"layer 0"``."""
+    parts = key.replace("/", ".").split(".")
+    words = []
+    for k, part in enumerate(parts):
+        name, _, num = part.partition("#")
+        if k == 0 and num.isdigit():
+            words.append(f"sample {num}")
+        elif part.isdigit() and words and not words[-1][-1].isdigit():
+            words[-1] = f"{words[-1][:-1] if words[-1].endswith('s') else words[-1]} {part}"
+        else:
+            words.append(part)
+    return ", ".join(words)
 
 
 def _fold_heads(graph, plain):

@@ -1,17 +1,24 @@
 """``GraphWidget``: the notebook explorer of a computation graph (anywidget).
 
-The kernel owns the graph: a ``Tape`` re-runs forward and backward on every nudge and writes the
-results back into the Values, so the Values always hold what the page shows. The page gets the
-structure once (JSON traits) and the values as float64 byte buffers after every change; it draws,
-and sends nudges back as messages. Every piece of state is a plain synced trait, so a saved notebook
-or an exported HTML page shows the last picture without a kernel.
+The Values in Python are the truth; the widget is a view of them. Before every nudge, step or reset
+it reads the leaves' current data from the Values, and a ``Tape`` re-runs forward and backward from
+there and writes the results back, so no code path puts old numbers over what Python changed.
+``refresh()`` re-reads every node as it is; widgets over the same Values follow each other's
+changes; after each cell, a widget whose Values changed behind its back tells the page its picture
+is stale. The page gets the structure once (JSON traits) and the values as float64 byte buffers;
+it draws, and sends nudges back as messages. Every piece of state is a plain synced trait, so a
+saved notebook or an exported HTML page shows the last picture without a kernel (and says so).
 """
 from __future__ import annotations
 
+import asyncio
 import difflib
 import math
 import pathlib
+import time
+import weakref
 from numbers import Real
+from operator import attrgetter
 
 import numpy as np
 
@@ -29,6 +36,14 @@ __all__ = ["GraphWidget"]
 
 NUDGEABLE = ("input", "parameter")  # leaf kinds that get a slider and a number box in the page
 _READONLY = "read-only: this graph comes from PyTorch, so it cannot be re-run here"
+REFRESH_INTERVAL = 0.05  # s: refresh() sends at most ~20 pictures a second; the last call always goes
+FOLLOW_DELAY = 0.1  # s: widgets sharing Values repaint this long after a change made through another
+FOLLOW_MAX = 20_000  # nodes: a bigger widget sharing Values says it is stale instead of repainting
+_LIVE = weakref.WeakSet()  # open widgets over gradviz Values: they follow each other's changes
+_STALE = ("Python changed these Values after this picture was drawn: w.refresh() redraws it; a nudge "
+          "here starts from Python's values")
+_STALE_OTHER = ("another widget changed these Values after this picture was drawn: w.refresh() redraws "
+                "it; a nudge here starts from Python's values")
 _NO_VALUES = "read-only: this graph has no live Values (it was loaded from JSON), so nothing can be re-run"
 
 
@@ -41,7 +56,8 @@ class GraphWidget(anywidget.AnyWidget):
     ``local_replay``: on graphs of up to 2000 nodes the page also runs forward and backward itself
     (the engine's formulas) and repaints a nudge at once; the kernel's answer, authoritative,
     repaints again where it differs. ``False`` shows only the kernel's values.
-    Construction runs forward and backward once, so every grad is d(root)/d(node).
+    ``recompute``: construction runs forward and backward once, so every grad is d(root)/d(node);
+    ``False`` shows the Values exactly as they are (e.g. grads filled in by hand).
     """
 
     _esm = _STATIC / "widget.js"
@@ -59,11 +75,14 @@ class GraphWidget(anywidget.AnyWidget):
     last_nudge = t.Dict().tag(sync=True)
     height = t.Int(420).tag(sync=True)
     local_replay = t.Bool(True).tag(sync=True)
+    _stale = t.Unicode("").tag(sync=True)  # non-empty: the Values changed since this picture
+    _self_id = t.Unicode("").tag(sync=True)  # the model id: lets the page ask whether its comm is live
     # Raised by the page each time it gets the answer to a change made there (nudge, step, reset):
     # a state update from the page, which makes marimo re-run the cells that read the widget.
     nudges = t.Int(0).tag(sync=True)
 
-    def __init__(self, x, height=420, collapsed="auto", show_grads=True, local_replay=True, **kwargs):
+    def __init__(self, x, height=420, collapsed="auto", show_grads=True, local_replay=True,
+                 recompute=True, **kwargs):
         if isinstance(height, bool) or not isinstance(height, int) or height < 50:
             raise ValueError(f"height must be an int of pixels >= 50, got {height!r}")
         super().__init__(height=height, show_grads=bool(show_grads), local_replay=bool(local_replay), **kwargs)
@@ -84,15 +103,22 @@ class GraphWidget(anywidget.AnyWidget):
         self._leaf = np.diff(np.asarray(g.child_ptr)) == 0
         self._controls = [i for i in range(n) if self._leaf[i] and g.kinds[i] in NUDGEABLE]
         self._by_value = None
+        self._closed = False
+        self._pending = False  # a refresh() waits for its turn (see REFRESH_INTERVAL)
+        self._follow_due = None  # what another widget changed, while this one waits to show it
+        self._sent_at = -math.inf
         if self.readonly:
             self._cur = (np.array(g.data, dtype=np.float64), np.array(g.grad, dtype=np.float64))
+            self._leaf_keys = frozenset()
         else:
-            try:
-                self._cur = self._run(None)
-            except Exception as e:  # the graph's current values cannot be replayed: show as they are
-                self._cur = (np.array(g.data, dtype=np.float64), np.array(g.grad, dtype=np.float64))
-                self.error = _message(e)
-        self._init = self._cur[0].copy()
+            self._leaf_keys = frozenset(id(g.values[i]) for i in np.flatnonzero(self._leaf).tolist())
+            self._cur = self._read()
+            if recompute:
+                try:
+                    self._cur = self._run(None)
+                except Exception as e:  # the graph's current values cannot be replayed: show as they are
+                    self.error = _message(e)
+        self._init = self._cur[0].copy()  # the leaves as last taken from Python: what reset() restores
         self._collapsed = collapsed
         self._expanded = set()
         ptr = np.asarray(g.child_ptr, dtype=np.int32)
@@ -102,7 +128,7 @@ class GraphWidget(anywidget.AnyWidget):
                 "version": 1, "n": n, "root": n - 1, "source": g.source,
                 "labels": _coded(g.labels), "ops": _coded(g.ops), "kinds": _coded(g.kinds),
                 "scopes": _coded(g.scopes), "controls": self._controls,
-                "control_init": [float(self._init[i]) for i in self._controls],
+                "control_init": [_jnum(self._init[i]) for i in self._controls],
                 "readonly": self._readonly_reason if self.readonly else "",
                 **_tensor_texts(g),
             }
@@ -111,7 +137,22 @@ class GraphWidget(anywidget.AnyWidget):
             self._publish()
             self._view = self._make_view()
         self._initial_collapsed = list(self._collapsed)
+        self._self_id = self.model_id or ""
         self.on_msg(self._on_msg)
+        if not self.readonly:
+            _LIVE.add(self)
+            _watch_cells()
+
+    def close(self):
+        """Close the widget: its page view goes, and every method raises from now on."""
+        self._closed = True
+        _LIVE.discard(self)
+        super().close()
+
+    def _check_open(self):
+        if self._closed:
+            raise RuntimeError("this GraphWidget is closed (w.close() was called); make a new one: "
+                               "GraphWidget(x)")
 
     # ---- values -------------------------------------------------------------------------------
 
@@ -132,40 +173,131 @@ class GraphWidget(anywidget.AnyWidget):
     def _publish(self):
         self._data = self._cur[0].tobytes()
         self._grad = self._cur[1].tobytes()
+        self._stale = ""
+        self._pending = False
+        self._sent_at = time.perf_counter()
+
+    def _read(self):
+        """data and grad of every node, exactly as the Values hold them now."""
+        vals, n = self.graph.values, len(self.graph)
+        try:
+            return (np.fromiter(map(attrgetter("data"), vals), dtype=np.float64, count=n),
+                    np.fromiter(map(attrgetter("grad"), vals), dtype=np.float64, count=n))
+        except (TypeError, ValueError):
+            bad = next(v for v in vals if not isinstance(v.data, Real) or not isinstance(v.grad, Real))
+            raise TypeError(f"{bad!r} holds data {bad.data!r}, grad {bad.grad!r}: set them to floats") from None
+
+    def _take_leaves(self):
+        """Before a change: the picture this widget starts from, with the leaves as Python has them
+        now. Leaves changed outside this widget become what reset() returns to."""
+        data, grad = self._cur
+        leaves = self._tape.leaves
+        now = self._tape._read_leaves()
+        moved = ~_same(now, data[leaves])
+        if not moved.any():
+            return data, grad
+        self._init[leaves[moved]] = now[moved]
+        new = data.copy()
+        new[leaves] = now
+        try:  # the picture the Values stand for: forward and backward from Python's leaves
+            return self._tape.run(write_back=False, data=new)
+        except Exception:  # Python's leaves cannot be replayed: start from them as they are
+            return new, grad
 
     def _apply(self, changes, what):
-        """Set leaves (id -> new data), re-run forward and backward, publish. All or nothing."""
+        """Set leaves (id -> new data) on top of Python's current leaves, re-run forward and
+        backward, write into the Values, publish. All or nothing: a failing run changes nothing."""
+        self._check_open()
         if self.readonly:
             raise RuntimeError(f"this widget is {self._readonly_reason}")
-        data, grad = self._cur
+        data, grad = self._take_leaves()
         new = data.copy()
         ids = np.fromiter(changes, dtype=np.int64, count=len(changes))
-        new[ids] = [changes[i] for i in changes]
+        new[ids] = [changes[i](data[i]) if callable(changes[i]) else changes[i] for i in changes]
         root = len(data) - 1
         try:
             cur = self._run(new)
         except Exception as e:
-            self._restore()
             self.error = _message(e)
             raise
-        delta = new[ids] - data[ids]
+        with np.errstate(all="ignore"):
+            predicted = np.dot(grad[ids], new[ids] - data[ids])
+            actual = cur[0][root] - data[root]
         self._cur = cur
         with self.hold_sync():
             self._publish()
             self.error = ""
             self.last_nudge = {
-                "kind": what[0], "what": what[1],
-                "before": float(data[root]), "after": float(cur[0][root]),
-                "predicted": float(np.dot(grad[ids], delta)), "actual": float(cur[0][root] - data[root]),
+                "kind": what[0], "what": what[1], "before": _jnum(data[root]), "after": _jnum(cur[0][root]),
+                "predicted": _jnum(predicted), "actual": _jnum(actual),
             }
+        for other in list(_LIVE):
+            if other is not self and not other._leaf_keys.isdisjoint(self._leaf_keys):
+                other._follow_soon(what[1])
 
-    def _restore(self):
-        """Put the last good values back into the Values (a failed run must leave no trace)."""
-        vals = self.graph.values
-        d, g = self._cur
-        for i, v in enumerate(vals):
-            v.data = float(d[i])
-            v.grad = float(g[i])
+    def _follow_soon(self, what):
+        """Another widget changed Values this one shows: show them, once the kernel is idle (the
+        changing widget's own answer goes first; a slider drag's changes come as one repaint)."""
+        if len(self.graph) > FOLLOW_MAX:  # repainting would cost the changing widget's page time
+            self._stale = _STALE_OTHER
+            return
+        due, self._follow_due = self._follow_due, what
+        if due is None:
+            _later(FOLLOW_DELAY, self._follow_now)
+
+    def _follow_now(self):
+        what, self._follow_due = self._follow_due, None
+        if what is not None and not self._closed:
+            self._follow(what)
+
+    def _follow(self, what):
+        """Show the Values as they are now, changed through another widget."""
+        d, g = self._read()
+        leaves = self._tape.leaves
+        moved = ~_same(d[leaves], self._cur[0][leaves])
+        self._init[leaves[moved]] = d[leaves][moved]
+        self._cur = (d, g)
+        with self.hold_sync():
+            self._publish()
+            self.last_nudge = {"kind": "follow", "what": f"changed by another widget: {what}"}
+
+    def refresh(self):
+        """Re-read data and grad of every node exactly as the Values hold them (no forward, no
+        backward) and repaint. Cheap enough for every step of a training loop: at most ~20
+        pictures a second are sent, and the last call always is (at the latest when the cell ends).
+        """
+        self._check_open()
+        if self.readonly:
+            raise RuntimeError(f"this widget is {self._readonly_reason}: it has no Values to re-read")
+        if time.perf_counter() - self._sent_at < REFRESH_INTERVAL:
+            self._pending = True
+            return
+        self._refresh_now()
+
+    def _refresh_now(self):
+        d, g = self._read()
+        self._cur = (d, g)
+        self._init = d.copy()
+        with self.hold_sync():
+            self._publish()
+            self.error = ""
+            self.last_nudge = {"kind": "refresh", "what": "refreshed from Python"}
+
+    def _after_cell(self):
+        """At the end of each notebook cell: send a refresh() that waited, else tell the page if
+        the Values changed behind this widget's back."""
+        if self._closed:
+            return
+        if self._follow_due is not None:
+            self._follow_now()
+            return
+        if self._pending:
+            self._refresh_now()
+            return
+        d, g = self._read()
+        stale = not (_same(d, self._cur[0]).all() and _same(g, self._cur[1]).all())
+        if (self._stale != "") != stale:
+            self._stale = _STALE if stale else ""
 
     def _resolve(self, leaf):
         """Node id of a leaf given as a Value, a label, or an id."""
@@ -207,12 +339,14 @@ class GraphWidget(anywidget.AnyWidget):
         """Add ``delta`` to a leaf's data (a Value, its label, or its id), then re-run forward and
         backward. On failure (e.g. log of a negative) the error shows in the page, every value stays
         as it was, and the error is raised."""
+        self._check_open()
         i = self._resolve(leaf)
         delta = _finite(delta, "delta")
-        self._apply({i: float(self._cur[0][i]) + delta}, ("nudge", f"{_names(self.graph, [i])} {delta:+g}"))
+        self._apply({i: lambda now: now + delta}, ("nudge", f"{_names(self.graph, [i])} {delta:+g}"))
 
     def set(self, leaf, value):
         """Set a leaf's data to ``value`` and re-run forward and backward (see ``nudge``)."""
+        self._check_open()
         i = self._resolve(leaf)
         value = _finite(value, "value")
         self._apply({i: value}, ("set", f"{_names(self.graph, [i])} = {value:g}"))
@@ -222,13 +356,22 @@ class GraphWidget(anywidget.AnyWidget):
 
         A positive ``lr`` moves down the gradient (lowers the output, like training); a negative one
         moves up."""
+        self._check_open()
         lr = _finite(lr, "lr")
-        d, g = self._cur
-        ids = self._controls
-        self._apply({i: float(d[i] - lr * g[i]) for i in ids}, ("step", f"step {'down' if lr >= 0 else 'up'}, size {abs(lr):g}"))
+        if self.readonly:
+            raise RuntimeError(f"this widget is {self._readonly_reason}")
+        _, g = self._take_leaves()
+        self._apply({i: (lambda now, gi=float(g[i]): now - lr * gi) for i in self._controls},
+                    ("step", f"step {'down' if lr >= 0 else 'up'}, size {abs(lr):g}"))
 
     def reset(self):
-        """Every leaf back to its value at construction; forward and backward re-run."""
+        """Every leaf back to the value this widget last took from Python (at construction, at
+        ``refresh()``, or when it found Python's leaves changed): undoes the widget's own nudges,
+        never work done in Python."""
+        self._check_open()
+        if self.readonly:
+            raise RuntimeError(f"this widget is {self._readonly_reason}")
+        self._take_leaves()
         leaves = np.flatnonzero(self._leaf)
         self._apply({int(i): float(self._init[i]) for i in leaves}, ("reset", "reset"))
 
@@ -241,29 +384,69 @@ class GraphWidget(anywidget.AnyWidget):
     # ---- the drawn view ------------------------------------------------------------------------
 
     def _make_view(self):
-        """The `_view` trait: boxes, op ellipses and edge routes of the current (collapsed) view."""
+        """The `_view` trait: boxes, op ellipses and edge routes of the current (collapsed) view.
+
+        Geometry travels as binary buffers (float32 coordinates; sizes, which take few distinct
+        values, as a small table and a uint8/uint16 index), string columns coded (see ``_coded``).
+        A view of every value (box i is node i) sends no box ids, titles, op names or edges: the
+        page takes them from the structure (labels, ops, one edge per operand slot). Only routes
+        that bend are sent; the page draws the others from the child's record to the parent's op.
+        ``drawing()`` decodes it all back into plain lists."""
         from .layout import layout, short_label
         lay = layout(self.graph, collapsed=self._collapsed)
         v = lay.view
         self._collapsed = list(v.collapsed)  # "auto" resolved
+        g = self.graph
+        n_box = len(lay.x)
         has_op = np.isfinite(lay.op_x)
         op_box = np.flatnonzero(has_op)
-        ptr = np.asarray(lay.route_ptr, dtype=np.int64)
-        pts = np.asarray(lay.route_xy, dtype=np.float64).ravel()
-        multi = np.where(v.is_group & (v.n_outputs != 1), v.n_outputs, 0)
-        return {
-            "width": round(lay.width, 2), "height": round(lay.height, 2),
-            "box_x": _floats(lay.x), "box_y": _floats(lay.y), "box_w": _floats(lay.w), "box_h": _floats(lay.h),
-            "box_node": v.node.tolist(), "box_group": list(v.keys), "box_size": v.count.tolist(),
-            "box_title": [short_label(t) for t in v.labels], "box_multi": multi.tolist(),
-            "op_box": op_box.tolist(), "op_x": _floats(lay.op_x[op_box]), "op_y": _floats(lay.op_y[op_box]),
-            "op_w": _floats(lay.op_w[op_box]), "op_h": _floats(lay.op_h[op_box]),
-            "op_name": [short_label(v.ops[b]) for b in op_box.tolist()],
-            "edge_src": lay.edges[:, 0].tolist() if len(lay.edges) else [],
-            "edge_dst": lay.edges[:, 1].tolist() if len(lay.edges) else [],
-            "edge_ptr": (ptr * 2).tolist(), "edge_pts": _floats(pts),
+        edges, ptr, pts = _slot_edges(g, v, lay)
+        bent = _bent_routes(lay, edges, ptr, pts, op_box)
+        x, y, op_x, op_y, width, height = lay.x, lay.y, lay.op_x, lay.op_y, lay.width, lay.height
+        grid = _grid_tall_ranks(lay, np.asarray(v.is_group))
+        if grid is not None:  # a tall column of groups laid out as a grid; edges drawn straight
+            x, y, op_x, op_y, width, height = grid
+            bent = (np.zeros(0, np.int64), np.zeros(1, np.int64), np.zeros(0))
+        identity = (not v.collapsed and n_box == len(g) and not bool(np.asarray(v.is_group).any())
+                    and np.array_equal(v.node, np.arange(len(g))))
+        arity = np.diff(np.asarray(g.child_ptr))
+        view = {
+            "version": 2, "width": round(width, 2), "height": round(height, 2),
+            "n": n_box, "identity": bool(identity),
+            "box_x": _f32(x), "box_y": _f32(y), "box_w": _sizes(lay.w), "box_h": _sizes(lay.h),
+            "op_x": _f32(op_x[op_box]), "op_y": _f32(op_y[op_box]),
+            "op_w": _sizes(lay.op_w[op_box]), "op_h": _sizes(lay.op_h[op_box]),
             "collapsed": list(v.collapsed), "expanded": sorted(self._expanded),
         }
+        op_names = [short_label(v.ops[b]) for b in op_box.tolist()]
+        if identity and np.array_equal(op_box, np.flatnonzero(arity > 0)):
+            view["op_box"] = None  # the page takes the computed values
+            if op_names != [g.ops[b] for b in op_box.tolist()]:
+                view["op_name"] = _coded(op_names)
+        else:
+            view["op_box"] = _i32(op_box)
+            view["op_name"] = _coded(op_names)
+        titles = [short_label(t) for t in v.labels]
+        if not identity:
+            multi = np.where(v.is_group & (v.n_outputs != 1), v.n_outputs, 0)
+            view.update(box_node=_i32(v.node), box_group=_coded(list(v.keys)), box_size=_i32(v.count),
+                        box_title=_coded(titles), box_multi=_i32(multi))
+        elif titles != list(g.labels):  # long labels are cut for the drawing
+            view["box_title"] = _coded(titles)
+        slots = _as_slots(g, edges) if identity else None
+        if slots is not None:  # one edge per operand slot, in the structure's order
+            view["edges"] = None
+            bent = (slots[bent[0]], bent[1], bent[2])
+        else:
+            view["edge_src"], view["edge_dst"] = _i32(edges[:, 0]), _i32(edges[:, 1])
+        view["route_edge"], view["route_ptr"], view["route_pts"] = _i32(bent[0]), _i32(bent[1]), _f32(bent[2])
+        return view
+
+    def drawing(self):
+        """The drawn view as plain lists (what the page draws): ``box_x``, ``box_y``, ``box_w``,
+        ``box_h``, ``box_node``, ``box_group``, ``box_title``, ``box_size``, ``op_box``, ``op_x``,
+        ..., ``edge_src``, ``edge_dst``, ``edge_pts`` (one list of points per edge)."""
+        return _decode_view(self._view, self.graph)
 
     def _subscopes(self, key):
         """Scope prefixes one level below ``key`` (what expanding ``key`` shows as groups)."""
@@ -277,6 +460,7 @@ class GraphWidget(anywidget.AnyWidget):
     def expand(self, key):
         """Open group ``key`` (e.g. ``"MLP#7"``): its sub-scopes (layers, then neurons) show as
         groups, a neuron shows its values."""
+        self._check_open()
         if key not in self._collapsed:
             raise KeyError(f"{key!r} is not a collapsed group; collapsed: {', '.join(self._collapsed[:6])}"
                            f"{', ...' if len(self._collapsed) > 6 else ''}")
@@ -286,6 +470,7 @@ class GraphWidget(anywidget.AnyWidget):
 
     def collapse(self, key):
         """Fold every value whose scope starts with ``key`` (and the groups inside it) into one box."""
+        self._check_open()
         if not isinstance(key, str) or not key or not (key.startswith("fold:") or any(
                 s == key or s.startswith(key + "/") for s in set(self.graph.scopes))):
             raise KeyError(f"no value of this graph is in scope {key!r}")
@@ -336,6 +521,8 @@ class GraphWidget(anywidget.AnyWidget):
                 self.collapse(str(content["key"]))
             elif kind == "reset_view":
                 self._set_collapsed(self._initial_collapsed, expanded=set())
+            elif kind == "hello":  # the page asks whether a kernel is behind it: the ack says yes
+                pass
         except Exception as e:  # shown in the page; values were left as they were
             self.error = _message(e)
         if req is not None:
@@ -354,16 +541,260 @@ def _tensor_texts(g):
 
 
 def _coded(column):
-    """A string column as {"table": distinct strings, "index": int32 bytes}: few distinct strings
-    (ops, kinds, scopes, mostly-empty labels) travel small, and as one binary buffer."""
+    """A string column as {"table": distinct strings, "index": bytes, "dtype": "uint8" | "uint16" |
+    "int32"}: few distinct strings (ops, kinds, scopes, mostly-empty labels) travel small, and as
+    one binary buffer."""
     table = sorted(set(column))
     code = {s: k for k, s in enumerate(table)}
-    return {"table": table, "index": np.fromiter(map(code.__getitem__, column), dtype=np.int32,
-                                                 count=len(column)).tobytes()}
+    dt = _index_dtype(len(table))
+    return {"table": table, "dtype": dt, "index": np.fromiter(map(code.__getitem__, column), dtype=dt,
+                                                              count=len(column)).tobytes()}
 
 
-def _floats(a):
-    return [round(float(v), 2) for v in a]
+def _index_dtype(m):
+    return "uint8" if m <= 256 else "uint16" if m <= 65536 else "int32"
+
+
+def _f32(a):
+    return np.ascontiguousarray(a, dtype=np.float32).tobytes()
+
+
+def _i32(a):
+    return np.ascontiguousarray(a, dtype=np.int32).tobytes()
+
+
+def _sizes(a):
+    """Box or ellipse sizes: a table of the few distinct values and an index, else float32 bytes."""
+    a = np.asarray(a, dtype=np.float64)
+    table, index = np.unique(np.round(a, 2), return_inverse=True)
+    if len(table) > 4096:
+        return _f32(a)
+    dt = _index_dtype(len(table))
+    return {"table": table.tolist(), "dtype": dt, "index": index.astype(dt).tobytes()}
+
+
+def _bent_routes(lay, edges, ptr, pts, op_box):
+    """The routes that are not the straight two-point route the page draws by default (the
+    child's record's right side to the parent's op ellipse, or its record): (edge ids, pointer
+    into the point array (in floats), flat points)."""
+    E = len(edges)
+    if not E:
+        return np.zeros(0, np.int64), np.zeros(1, np.int64), np.zeros(0)
+    count = np.diff(ptr) // 2
+    a, b = edges[:, 0], edges[:, 1]
+    sx = lay.x[a] + lay.w[a] / 2
+    sy = lay.y[a]
+    has = np.isfinite(lay.op_x[b])
+    ex = np.where(has, lay.op_x[b] - lay.op_w[b] / 2, lay.x[b] - lay.w[b] / 2)
+    ey = np.where(has, lay.op_y[b], lay.y[b])
+    straight = count == 2
+    first = ptr[:-1]
+    two = np.flatnonzero(straight)
+    ok = np.zeros(E, dtype=bool)
+    ok[two] = ((np.abs(pts[first[two]] - sx[two]) < 0.01) & (np.abs(pts[first[two] + 1] - sy[two]) < 0.01)
+               & (np.abs(pts[first[two] + 2] - ex[two]) < 0.01) & (np.abs(pts[first[two] + 3] - ey[two]) < 0.01))
+    keep = np.flatnonzero(~ok)
+    if not len(keep):
+        return keep, np.zeros(1, np.int64), np.zeros(0)
+    lens = (ptr[keep + 1] - ptr[keep])
+    idx = np.concatenate([np.arange(ptr[k], ptr[k + 1]) for k in keep.tolist()])
+    return keep, np.concatenate([[0], np.cumsum(lens)]), pts[idx]
+
+
+def _as_slots(g, edges):
+    """For a view of every value: the operand-slot id (position in ``child_ids``) of each edge,
+    if the edges are exactly one per slot; else None."""
+    n = len(g)
+    cp = np.asarray(g.child_ptr, dtype=np.int64)
+    key = np.asarray(g.child_ids, dtype=np.int64) * n + np.repeat(np.arange(n, dtype=np.int64), np.diff(cp))
+    ekey = edges[:, 0] * n + edges[:, 1] if len(edges) else np.zeros(0, np.int64)
+    if len(ekey) != len(key):
+        return None
+    o_slot, o_edge = np.argsort(key, kind="stable"), np.argsort(ekey, kind="stable")
+    if not np.array_equal(key[o_slot], ekey[o_edge]):
+        return None
+    slot = np.empty(len(ekey), dtype=np.int64)
+    slot[o_edge] = o_slot
+    return slot
+
+
+def _decode_view(view, g):
+    """The `_view` trait as plain lists (see ``GraphWidget.drawing``)."""
+    def num(x, dtype=np.float32):
+        if isinstance(x, dict):
+            return np.asarray(x["table"], dtype=np.float64)[np.frombuffer(x["index"], dtype=x["dtype"])].tolist()
+        return np.frombuffer(x, dtype=dtype).tolist()
+
+    def col(c):
+        return [c["table"][k] for k in np.frombuffer(c["index"], dtype=c["dtype"])]
+
+    n = view["n"]
+    out = {k: num(view[k]) for k in ("box_x", "box_y", "box_w", "box_h", "op_x", "op_y", "op_w", "op_h")}
+    out["width"], out["height"] = view["width"], view["height"]
+    cp = np.asarray(g.child_ptr)
+    if view["identity"]:
+        out.update(box_node=list(range(n)), box_group=[""] * n, box_size=[1] * n, box_multi=[0] * n,
+                   box_title=col(view["box_title"]) if "box_title" in view else list(g.labels))
+    else:
+        out.update(box_node=num(view["box_node"], np.int32), box_group=col(view["box_group"]),
+                   box_title=col(view["box_title"]), box_size=num(view["box_size"], np.int32),
+                   box_multi=num(view["box_multi"], np.int32))
+    if view["op_box"] is None:
+        out["op_box"] = np.flatnonzero(np.diff(cp) > 0).tolist()
+        out["op_name"] = col(view["op_name"]) if "op_name" in view else [g.ops[i] for i in out["op_box"]]
+    else:
+        out["op_box"] = num(view["op_box"], np.int32)
+        out["op_name"] = col(view["op_name"])
+    if view.get("edges", 0) is None:
+        out["edge_src"] = np.asarray(g.child_ids).tolist()
+        out["edge_dst"] = np.repeat(np.arange(len(g)), np.diff(cp)).tolist()
+    else:
+        out["edge_src"], out["edge_dst"] = num(view["edge_src"], np.int32), num(view["edge_dst"], np.int32)
+    routes = dict(zip(num(view["route_edge"], np.int32), zip(num(view["route_ptr"], np.int32)[:-1],
+                                                              num(view["route_ptr"], np.int32)[1:])))
+    rp = num(view["route_pts"])
+    out["edge_pts"] = [rp[routes[k][0]:routes[k][1]] if k in routes else None for k in range(len(out["edge_src"]))]
+    out["collapsed"], out["expanded"] = view["collapsed"], view["expanded"]
+    return out
+
+
+def _grid_tall_ranks(lay, is_group, min_boxes=16, aspect=2.0):
+    """A rank of many group boxes (the samples of a folded loss) laid out as a grid instead of one
+    tall column, so a first view shows the graph's structure. Returns new (x, y, op_x, op_y,
+    width, height) arrays, or None when no rank needs it. Other ranks move right past the grid and
+    are centred in the new height; every edge is then drawn straight."""
+    rank = np.asarray(lay.rank)
+    x, y = np.array(lay.x, dtype=np.float64), np.array(lay.y, dtype=np.float64)
+    w, h = np.asarray(lay.w, dtype=np.float64), np.asarray(lay.h, dtype=np.float64)
+    ox, oy = np.array(lay.op_x, dtype=np.float64), np.array(lay.op_y, dtype=np.float64)
+    ranks = [r for r in np.unique(rank).tolist()
+             if (rank == r).sum() >= min_boxes and is_group[rank == r].all()]
+    if not ranks:
+        return None
+    shift = np.zeros(len(x))
+    for r in ranks:
+        b = np.flatnonzero(rank == r)
+        b = b[np.argsort(y[b], kind="stable")]
+        cw, ch = w[b].max() + 24.0, h[b].max() + 12.0
+        cols = max(1, int(np.ceil(np.sqrt(aspect * len(b) * ch / cw))))
+        left = (x[b] - w[b] / 2).min()
+        k = np.arange(len(b))
+        nx = left + (k % cols) * cw + w[b] / 2
+        ny = (k // cols) * ch + ch / 2
+        dx = nx - x[b]
+        x[b], ox[b] = nx, ox[b] + dx
+        oy[b] += ny - y[b]
+        y[b] = ny
+        shift[(x - w / 2 > left) & (rank > r)] += (cols - 1) * cw
+    x += shift
+    ox += shift
+    grid = np.isin(rank, ranks)
+    height = max(float((y[grid] + h[grid] / 2).max()) + 12.0, 0.0)
+    for r in np.unique(rank[~grid]).tolist():  # the other ranks, centred in the new height
+        b = np.flatnonzero(rank == r)
+        lo, hi = (y[b] - h[b] / 2).min(), (y[b] + h[b] / 2).max()
+        height = max(height, hi - lo + 24.0)
+    for r in np.unique(rank[~grid]).tolist():
+        b = np.flatnonzero(rank == r)
+        lo, hi = (y[b] - h[b] / 2).min(), (y[b] + h[b] / 2).max()
+        dy = height / 2 - (lo + hi) / 2
+        y[b] += dy
+        oy[b] += dy
+    gy = height / 2 - ((y[grid] - h[grid] / 2).min() + (y[grid] + h[grid] / 2).max()) / 2
+    y[grid] += gy
+    oy[grid] += gy
+    ok = np.isfinite(ox)
+    width = float(max((x + w / 2).max(), (ox[ok] + np.asarray(lay.op_w)[ok] / 2).max() if ok.any() else 0) + 12.0)
+    return x, y, ox, oy, width, float(height)
+
+
+def _slot_edges(g, v, lay):
+    """The view's edges with one edge per operand slot between two single values (``a + a`` draws
+    two, as in the lecture), the copies' routes spread apart by 6 px; edges into or out of a group
+    box stay one. Returns (edges (E, 2), route pointer into the flat point array, flat points)."""
+    ptr = np.asarray(lay.route_ptr, dtype=np.int64)
+    pts = np.asarray(lay.route_xy, dtype=np.float64).reshape(-1, 2)
+    edges = np.asarray(lay.edges, dtype=np.int64).reshape(-1, 2)
+    n = len(g)
+    cp = np.asarray(g.child_ptr, dtype=np.int64)
+    src = np.asarray(g.child_ids, dtype=np.int64)
+    key, count = np.unique(src * n + np.repeat(np.arange(n, dtype=np.int64), np.diff(cp)), return_counts=True)
+    mult = np.ones(len(edges), dtype=np.int64)
+    if len(edges) and (count > 1).any():
+        box_of = np.asarray(v.box_of, dtype=np.int64)
+        single = ~np.asarray(v.is_group, dtype=bool)
+        want = {}
+        for k, c in zip(key[count > 1].tolist(), count[count > 1].tolist()):
+            a, b = box_of[k // n], box_of[k % n]
+            if single[a] and single[b]:
+                want[(int(a), int(b))] = c
+        if want:
+            mult = np.array([want.get((a, b), 1) for a, b in edges.tolist()], dtype=np.int64)
+    if (mult == 1).all():
+        return edges, ptr * 2, pts.ravel()
+    out_e, out_p, out_ptr = [], [], [0]
+    for k in range(len(edges)):
+        route = pts[ptr[k]:ptr[k + 1]]
+        m = int(mult[k])
+        for j in range(m):
+            r = route.copy()
+            r[:, 1] += (j - (m - 1) / 2) * 6.0
+            out_e.append(edges[k])
+            out_p.append(r)
+            out_ptr.append(out_ptr[-1] + 2 * len(r))
+    return np.array(out_e, dtype=np.int64), np.array(out_ptr, dtype=np.int64), np.concatenate(out_p).ravel()
+
+
+def _same(a, b):
+    """Elementwise equality that counts NaN as equal to NaN."""
+    return (a == b) | (np.isnan(a) & np.isnan(b))
+
+
+def _jnum(x):
+    """A float for a JSON trait: NaN and infinities as the strings "NaN", "Infinity", "-Infinity"
+    (JSON has no such numbers; the page reads them back with Number())."""
+    x = float(x)
+    if math.isfinite(x):
+        return x
+    return "NaN" if x != x else ("Infinity" if x > 0 else "-Infinity")
+
+
+_HOOKED = []
+
+
+def _watch_cells():
+    """Once per kernel: after each cell, every live widget sends a waiting refresh or checks for
+    staleness (outside IPython there is no page, so nothing to do)."""
+    if _HOOKED:
+        return
+    try:
+        from IPython import get_ipython
+        ip = get_ipython()
+    except ImportError:
+        ip = None
+    if ip is None:
+        return
+    ip.events.register("post_run_cell", _after_cells)
+    _HOOKED.append(ip)
+
+
+def _later(delay, fn):
+    """Run ``fn`` after ``delay`` seconds on the running event loop (in a kernel: once it is idle);
+    at once where no loop runs (scripts, tests), where no page waits either."""
+    try:
+        loop = asyncio.get_running_loop()
+    except RuntimeError:
+        fn()
+    else:
+        loop.call_later(delay, fn)
+
+
+def _after_cells(*_):
+    for w in list(_LIVE):
+        try:
+            w._after_cell()
+        except Exception:  # a widget's check must never break the user's cell
+            pass
 
 
 def _finite(x, what):

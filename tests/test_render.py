@@ -115,8 +115,8 @@ def test_to_svg_of_a_collapsed_view_and_directions():
     s0 = sorted({s.split("/")[0] for s in g.scopes if "#" in s})[0]
     root = ET.fromstring(to_svg(loss, collapsed=[s0, "layers.0"]).encode())
     t = texts(root)
-    assert any(x.startswith(f"{s0} (") for x in t)
-    assert "layers.0 parameters (16)" in t and "16 outputs" in t
+    assert any(x.startswith(f"sample {s0.split('#')[1]} (") for x in t), t
+    assert "parameters of layer 0 (16)" in t and "16 outputs" in t
     for rd in ("TB", "RL", "BT"):
         ET.fromstring(to_svg(lecture_L(), rankdir=rd).encode())
     with pytest.raises(ValueError, match="rankdir"):

@@ -17,7 +17,7 @@ def msg(w, **content):
 
 def column(c):
     """Decode a string column of the structure trait (table + int32 index bytes)."""
-    return [c["table"][k] for k in np.frombuffer(c["index"], dtype=np.int32)]
+    return [c["table"][k] for k in np.frombuffer(c["index"], dtype=c.get("dtype", "int32"))]
 
 
 def labels_of(w):
@@ -43,7 +43,7 @@ def test_state_traits_describe_the_graph():
     assert data[ids["L"]] == -8.0
     assert [grad[ids[k]] for k in "abcf"] == [6.0, -4.0, -2.0, 4.0]
     assert v["a"].grad == 6.0  # the Values hold what the page shows
-    view = w._view
+    view = w.drawing()
     assert len(view["box_x"]) == 7 and sorted(view["op_name"]) == ["*", "*", "+"]
     assert len(view["edge_src"]) == 6
     ptr = np.frombuffer(w._child_ptr, dtype=np.int32)
@@ -175,7 +175,7 @@ def test_big_graph_opens_collapsed_by_scope(moons_widget):
     w, model, loss = moons_widget
     n = len(w.graph)
     assert n > 60_000
-    view = w._view
+    view = w.drawing()
     boxes = len(view["box_x"])
     assert 10 <= boxes <= 300  # a few hundred boxes at most, not 66k
     groups = [k for k in view["box_group"] if k]
@@ -193,23 +193,23 @@ def test_big_graph_opens_collapsed_by_scope(moons_widget):
 
 def test_expand_and_collapse_groups(moons_widget):
     w, model, loss = moons_widget
-    before = len(w._view["box_x"])
-    key = next(k for k in w._view["box_group"] if k.startswith("MLP#"))
+    before = len(w.drawing()["box_x"])
+    key = next(k for k in w.drawing()["box_group"] if k.startswith("MLP#"))
     msg(w, type="expand", key=key)
     assert w.error == ""
-    keys = w._view["box_group"]
+    keys = w.drawing()["box_group"]
     assert key not in keys and any(k.startswith(key + "/layers.") for k in keys)
-    assert len(w._view["box_x"]) > before
+    assert len(w.drawing()["box_x"]) > before
     layer = next(k for k in keys if k.startswith(key + "/layers."))
     w.expand(layer)
-    assert any(k.startswith(layer + "/neurons.") for k in w._view["box_group"])
+    assert any(k.startswith(layer + "/neurons.") for k in w.drawing()["box_group"])
     w.collapse(key)  # folds the sample again, with everything inside it
-    assert key in w._view["box_group"] and not any(k.startswith(key + "/") for k in w._view["box_group"])
-    assert len(w._view["box_x"]) == before
+    assert key in w.drawing()["box_group"] and not any(k.startswith(key + "/") for k in w.drawing()["box_group"])
+    assert len(w.drawing()["box_x"]) == before
     with pytest.raises(KeyError):
         w.expand("no-such-scope")
     msg(w, type="expand", key="no-such-scope")
-    assert "no-such-scope" in w.error and len(w._view["box_x"]) == before
+    assert "no-such-scope" in w.error and len(w.drawing()["box_x"]) == before
 
 
 def test_big_graph_nudge_by_parameter_label(moons_widget):
@@ -222,3 +222,13 @@ def test_big_graph_nudge_by_parameter_label(moons_widget):
     assert loss.data == arr(w._data)[-1] and loss.data != L_before or g_before == 0
     w.reset()
     assert loss.data == L_before and p.grad == g_before
+
+
+def test_big_graph_first_view_is_a_grid_of_samples_not_a_column(moons_widget):
+    w, model, loss = moons_widget
+    d = w.drawing()
+    samples = [b for b, k in enumerate(d["box_group"]) if k.startswith("MLP#") and "/" not in k]
+    assert len(samples) == 100 and d["box_title"][samples[6]].startswith("sample ")
+    xs = {round(d["box_x"][b]) for b in samples}
+    assert len(xs) >= 4, "the samples stand in one column"
+    assert d["height"] < 1200 < d["width"]  # wider than tall: readable structure at a glance

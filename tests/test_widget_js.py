@@ -47,10 +47,11 @@ const model = {
   on: (ev, fn) => { (handlers[ev] = handlers[ev] || []).push(fn); },
   off: (ev, fn) => { handlers[ev] = (handlers[ev] || []).filter((f) => f !== fn); },
   save_changes: () => { window.__saved++; },
-  send: (msg) => { window.__sent.push(msg); },
+  send: (msg) => { if (window.__sendFails) throw new Error("Cannot send"); window.__sent.push(msg); },
 };
 window.__update = (patch) => { const p = decode(patch); Object.assign(state, p); fire(Object.keys(p)); };
 window.__state = state;
+window.__fire = (ev) => { for (const fn of (handlers[ev] || []).slice()) fn(); };
 widget.render({ model, el: document.getElementById("out") });
 </script></body></html>"""
 
@@ -178,7 +179,8 @@ def open_widget(browser, request):
         pg = ctx.new_page()
         errors = []
         pg.on("pageerror", lambda e: errors.append(str(e)))
-        wp = WidgetPage(pg, srv, w, name=f"{request.node.name}.html", width=width, body_class=body_class)
+        wp = WidgetPage(pg, srv, w, name=f"{request.node.name}{len(pages) or ''}.html", width=width,
+                        body_class=body_class)
         wp.errors = errors
         pages.append((ctx, wp))
         return wp
@@ -626,6 +628,112 @@ def test_records_out_of_view_are_brought_up_to_date(open_widget):
     assert drawn == sorted(f"data {x:.4f}" for x in w.data)
     rows = table(pg)
     assert all(rows[w.graph.labels[i]][1] == f"{w.data[i]:.4f}" for i in range(len(w.graph)) if w.graph.labels[i])
+
+
+# ---- connection: a saved picture, a dead comm, a stale picture ---------------------------------------
+
+def status(pg):
+    return pg.get_by_role("status").inner_text() if pg.get_by_role("status").is_visible() else ""
+
+
+def test_saved_picture_says_not_connected_and_computes_only_in_the_page(open_widget):
+    from gradviz.widget import GraphWidget
+    L, v = lecture_L()
+    # ipywidgets marks a view whose model has no live comm with this class (saved state, restart)
+    wp = open_widget(GraphWidget(L), body_class="jupyter-widgets-disconnected")
+    pg = wp.page
+    assert "not connected: a saved picture" in status(pg)
+    assert root_attr(pg, "data-connection") == "saved"
+    box = pg.get_by_role("spinbutton", name="a", exact=True)
+    box.fill("3")
+    box.press("Enter")
+    pg.wait_for_function("() => document.querySelector('.gradviz-root').dataset.localCount === '1'")
+    assert table(pg)["L"][1] == "-2.0000"  # computed in the page ...
+    assert "computed in this page, not in Python" in pg.get_by_role("table", name="last nudge").inner_text()
+    assert pg.evaluate("() => window.__sent.length") == 0 and v["a"].data == 2.0  # ... and nothing sent
+    pg.get_by_role("button", name="Reset").click()  # back to the saved picture
+    assert table(pg)["L"][1] == "-8.0000"
+    assert "computed in this page" not in pg.get_by_role("table", name="last nudge").inner_text()
+
+
+def test_a_send_that_cannot_go_never_hangs(open_widget):
+    from gradviz.widget import GraphWidget
+    L, v = lecture_L()
+    wp = open_widget(GraphWidget(L, local_replay=False))
+    pg = wp.page
+    assert status(pg) == "" and root_attr(pg, "data-connection") == "live"
+    pg.evaluate("() => { window.__sendFails = true; }")  # the kernel restarted: JupyterLab throws
+    box = pg.get_by_role("spinbutton", name="a", exact=True)
+    box.fill("3")
+    box.press("Enter")
+    pg.wait_for_function("() => document.querySelector('.gradviz-root').dataset.connection === 'saved'")
+    assert "not connected" in status(pg)
+    assert table(pg)["L"][1] == "-8.0000" and box.input_value() == "2"  # nothing computed, nothing claimed
+    # the restarted kernel's disconnect event: same plain message, no exception in the page
+    pg.evaluate("() => { document.body.classList.add('jupyter-widgets-disconnected'); window.__fire('comm_live_update'); }")
+    pg.get_by_role("button", name="Step along gradient").is_disabled()
+    assert "not connected" in status(pg)
+
+
+def test_the_page_says_when_its_picture_is_stale(open_widget):
+    from gradviz.widget import GraphWidget
+    L, v = lecture_L()
+    w = GraphWidget(L)
+    wp = open_widget(w)
+    pg = wp.page
+    v["a"].data = 5.0
+    w._after_cell()  # what the kernel does after each cell
+    wp.sync_from_python(["_stale"])
+    assert "w.refresh()" in status(pg) and root_attr(pg, "data-status") == "stale"
+    w.refresh()
+    wp.sync_from_python(["_data", "_grad", "_stale", "last_nudge"])
+    assert status(pg) == "" and table(pg)["a"][1] == "5.0000"
+    assert "refreshed from Python" in pg.get_by_role("table", name="last nudge").inner_text()
+
+
+def test_nan_gradient_edges_are_neutral(open_widget):
+    from gradviz import Value
+    from gradviz.widget import GraphWidget
+    x = Value(-1.0, label="x"); k = Value(0.5, label="k")
+    y = x * k; y.label = "y"
+    z = y + x; z.label = "z"
+    y.grad = float("nan")  # e.g. from an overflow upstream; shown as it is
+    wp = open_widget(GraphWidget(z, recompute=False))
+    pg = wp.page
+    nan_edges = pg.locator(".gv-edge.gv-nan")
+    assert nan_edges.count() >= 1
+    colours = nan_edges.evaluate_all("es => es.map(e => getComputedStyle(e).stroke)")
+    neg = pg.evaluate("() => getComputedStyle(document.querySelector('.gradviz-root')).getPropertyValue('--gv-neg')")
+    assert all(c == "rgb(140, 140, 140)" for c in colours), (colours, neg)
+
+
+def test_search_finds_group_titles_and_expand_brings_the_group_into_view(open_widget):
+    import random
+    from gradviz import MLP, mse_loss
+    from gradviz.widget import GraphWidget
+    random.seed(1)
+    m = MLP(3, [4, 4, 1])
+    xs = [[2.0, 3.0, -1.0], [3.0, -1.0, 0.5], [0.5, 1.0, 1.0], [1.0, 1.0, -1.0]]
+    loss = mse_loss([m(x) for x in xs], [1.0, -1.0, -1.0, 1.0], reduction="sum")
+    w = GraphWidget(loss, collapsed=["MLP#1", "MLP#2", "MLP#3", "MLP#4", "layers.0", "layers.1", "layers.2"])
+    titles = [t for t in w.drawing()["box_title"] if t.startswith(("sample", "parameters"))]
+    assert "sample 2 (" in " ".join(titles) and any(t.startswith("parameters of layer 0") for t in titles)
+    wp = open_widget(w, width=700)
+    pg = wp.page
+    pg.get_by_role("searchbox", name="search").fill("sample 2")
+    assert root_attr(pg, "data-search-hits") == "1"
+    assert "group MLP#2" in pg.get_by_role("region", name="selection").inner_text()
+    pg.get_by_role("button", name="Expand MLP#2").click()
+    wp.pump()
+    pg.wait_for_function("() => document.querySelectorAll('.gv-box').length > 20")
+    keys = w.drawing()["box_group"]
+    inside = [b for b, k in enumerate(keys) if k.startswith("MLP#2/")]
+    assert inside, keys
+    # the boxes the group opened into are on screen
+    visible = pg.evaluate("""(ids) => { const st = document.querySelector('.gv-stage').getBoundingClientRect();
+      return ids.filter(i => { const r = document.querySelector(`.gv-box[data-b="${i}"]`).getBoundingClientRect();
+        return r.right > st.left && r.left < st.right && r.bottom > st.top && r.top < st.bottom; }).length; }""", inside)
+    assert visible >= 1, "expand left the opened group out of view"
 
 
 # ---- hostile input (issue 9) ------------------------------------------------------------------

@@ -74,7 +74,7 @@ export class CanvasView {
     const dim = this.sel >= 0;
     const lit = (i) => i === this.sel || (this.masks && (this.masks.dependsOn[i] || this.masks.dependents[i]));
     // edges
-    const colour = { pos: t.pos, neg: t.neg, zero: t.zero, nan: t.neg };
+    const colour = { pos: t.pos, neg: t.neg, zero: t.zero, nan: t.nan || t.zero };
     for (const k of edges) {
       const st = edgeStroke(s, k, this.grad, m);
       const p = edgePoints(s, k);

@@ -25,10 +25,39 @@ export function toInt32(v) {
   return new Int32Array(buf.slice(off, off + len));
 }
 
-/** A string column sent as a plain array or as {table, index} (see widget.py, _coded). */
+/** Typed array of `Type` over a DataView / ArrayBuffer / typed array / plain array (copied if unaligned). */
+export function typed(v, Type) {
+  if (v == null) return new Type(0);
+  if (v instanceof Type) return v;
+  if (Array.isArray(v)) return Type.from(v);
+  const buf = v.buffer ?? v;
+  const off = v.byteOffset ?? 0;
+  const len = v.byteLength ?? buf.byteLength;
+  const k = Type.BYTES_PER_ELEMENT;
+  if (off % k === 0) return new Type(buf, off, Math.floor(len / k));
+  return new Type(buf.slice(off, off + len));
+}
+
+const INDEX_TYPES = { uint8: Uint8Array, uint16: Uint16Array, int32: Int32Array };
+
+/** The index of a coded column: bytes of the column's dtype (int32 when not said). */
+function indexOf(c) {
+  return Array.isArray(c.index) ? c.index : typed(c.index, INDEX_TYPES[c.dtype || "int32"]);
+}
+
+/** A string column sent as a plain array or as {table, index, dtype} (see widget.py, _coded). */
 export function decodeColumn(c) {
   if (Array.isArray(c)) return c;
-  return Array.from(toInt32(c.index), (k) => c.table[k]);
+  return Array.from(indexOf(c), (k) => c.table[k]);
+}
+
+/** A number column as Float64Array: a plain array, float32 bytes, or {table, index, dtype}
+ *  (few distinct values; see widget.py, _sizes). */
+export function decodeNumbers(c) {
+  if (c == null) return new Float64Array(0);
+  if (Array.isArray(c)) return Float64Array.from(c);
+  if (c.table) return Float64Array.from(indexOf(c), (k) => c.table[k]);
+  return Float64Array.from(typed(c, Float32Array));
 }
 
 /** Children of node i are childIdx[childPtr[i] .. childPtr[i+1]). */
@@ -139,4 +168,39 @@ export function sliderRange(v0) {
   const v = Number.isFinite(v0) ? v0 : 0;
   const s = Math.max(1, Math.abs(v));
   return { min: v - s, max: v + s, step: s / 100 };
+}
+
+/** Group boxes whose title or key contains `query` (case-insensitive), in box order. */
+export function searchGroups(groups, titles, query, limit = 50) {
+  const q = query.trim().toLowerCase();
+  const out = [];
+  if (!q) return out;
+  for (let b = 0; b < groups.length && out.length < limit; b++) {
+    if (groups[b] && (String(titles[b]).toLowerCase().includes(q) || groups[b].toLowerCase().includes(q))) out.push(b);
+  }
+  return out;
+}
+
+/** The group box that hides a node of scope `scope` (the box whose key is a prefix of it), or -1. */
+export function groupHiding(groups, scope) {
+  if (!scope) return -1;
+  for (let b = 0; b < groups.length; b++) {
+    const k = groups[b];
+    if (k && !k.startsWith("fold:") && (scope === k || scope.startsWith(k + "/"))) return b;
+  }
+  return -1;
+}
+
+/** Bounding box [x0, y0, x1, y1] of the boxes that show what was inside group `key` after it
+ *  was expanded: sub-groups under it, and values whose scope is in it; null if none. */
+export function expandedBounds(s, scopes, key) {
+  let x0 = Infinity, y0 = Infinity, x1 = -Infinity, y1 = -Infinity;
+  for (let b = 0; b < s.n; b++) {
+    const g = s.group[b];
+    const sc = g ? g : scopes[s.node[b]] || "";
+    if (!(sc === key || sc.startsWith(key + "/"))) continue;
+    x0 = Math.min(x0, s.x[b] - s.w[b] / 2); x1 = Math.max(x1, s.x[b] + s.w[b] / 2);
+    y0 = Math.min(y0, s.y[b] - s.h[b] / 2); y1 = Math.max(y1, s.y[b] + s.h[b] / 2);
+  }
+  return x0 <= x1 ? [x0, y0, x1, y1] : null;
 }

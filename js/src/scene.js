@@ -2,30 +2,59 @@
 // turned into typed arrays, plus the text of each record.
 
 import { fmt4, shortLabel } from "./format.js";
+import { decodeColumn, decodeNumbers, typed } from "./graph.js";
 import { gradStroke } from "./geometry.js";
 
 export const CHAR_W = 7.2; // px per character of the 12 px monospace font
 
-/** Build the scene from the `view` trait (see gradviz/widget.py, _view_payload). */
-export function makeScene(view, structure) {
-  const n = view.box_x.length;
+/** Build the scene from the `_view` trait (see gradviz/widget.py, _make_view): geometry as
+ *  binary buffers; a view of every value (`identity`) takes box ids, titles, op names and edges
+ *  (one per operand slot) from the structure and its CSR children (childPtr, childIdx). */
+export function makeScene(view, structure, childPtr, childIdx) {
+  const x = decodeNumbers(view.box_x), n = x.length;
+  const id = !!view.identity;
   const s = {
     n,
     width: view.width, height: view.height,
-    x: Float64Array.from(view.box_x), y: Float64Array.from(view.box_y),
-    w: Float64Array.from(view.box_w), h: Float64Array.from(view.box_h),
-    node: Int32Array.from(view.box_node),
-    group: view.box_group, size: view.box_size, title: view.box_title,
+    x, y: decodeNumbers(view.box_y), w: decodeNumbers(view.box_w), h: decodeNumbers(view.box_h),
+    node: id ? Int32Array.from({ length: n }, (_, i) => i) : typed(view.box_node, Int32Array),
+    group: id ? new Array(n).fill("") : decodeColumn(view.box_group),
+    size: id ? new Int32Array(n).fill(1) : typed(view.box_size, Int32Array),
+    title: view.box_title ? decodeColumn(view.box_title) : structure.labels,
     cells: structure.cells || null, // a PyTorch graph: [shape, value, grad] texts per node, from Python
-    multi: view.box_multi || new Array(n).fill(0),
-    opBox: Int32Array.from(view.op_box), opX: Float64Array.from(view.op_x),
-    opY: Float64Array.from(view.op_y), opW: Float64Array.from(view.op_w),
-    opH: Float64Array.from(view.op_h), opName: view.op_name,
-    esrc: Int32Array.from(view.edge_src), edst: Int32Array.from(view.edge_dst),
-    ePtr: Int32Array.from(view.edge_ptr || []), ePts: Float64Array.from(view.edge_pts || []),
+    multi: id || !view.box_multi ? new Int32Array(n) : typed(view.box_multi, Int32Array),
+    opX: decodeNumbers(view.op_x), opY: decodeNumbers(view.op_y),
+    opW: decodeNumbers(view.op_w), opH: decodeNumbers(view.op_h),
     collapsed: view.collapsed || [], expanded: view.expanded || [],
     kinds: new Array(n),
   };
+  if (view.op_box == null) {  // every computed value has its op ellipse
+    const ops = [];
+    for (let i = 0; i < n; i++) if (childPtr[i + 1] > childPtr[i]) ops.push(i);
+    s.opBox = Int32Array.from(ops);
+    s.opName = view.op_name ? decodeColumn(view.op_name) : ops.map((i) => structure.ops[i]);
+  } else {
+    s.opBox = typed(view.op_box, Int32Array);
+    s.opName = decodeColumn(view.op_name);
+  }
+  if (view.edges === null) {  // one edge per operand slot, in the structure's order
+    s.esrc = Int32Array.from(childIdx);
+    s.edst = new Int32Array(childIdx.length);
+    for (let i = 0; i < n; i++) s.edst.fill(i, childPtr[i], childPtr[i + 1]);
+  } else {
+    s.esrc = typed(view.edge_src, Int32Array);
+    s.edst = typed(view.edge_dst, Int32Array);
+  }
+  // routes that bend (the others are drawn straight, see edgePoints), per edge in ePtr/ePts
+  const E = s.esrc.length;
+  s.ePtr = new Int32Array(E + 1);
+  const re = typed(view.route_edge, Int32Array), rp = typed(view.route_ptr, Int32Array);
+  const pts = decodeNumbers(view.route_pts);
+  const len = new Int32Array(E);
+  for (let j = 0; j < re.length; j++) len[re[j]] = rp[j + 1] - rp[j];
+  for (let k = 0; k < E; k++) s.ePtr[k + 1] = s.ePtr[k] + len[k];
+  s.ePts = new Float64Array(s.ePtr[E]);
+  for (let j = 0; j < re.length; j++) s.ePts.set(pts.subarray(rp[j], rp[j + 1]), s.ePtr[re[j]]);
   s.opOf = new Int32Array(n).fill(-1);
   for (let k = 0; k < s.opBox.length; k++) s.opOf[s.opBox[k]] = k;
   s.boxOfNode = new Map();

@@ -3,24 +3,29 @@
 // lets the user nudge leaves, and times every answer. Traits read here:
 //   _structure (labels, ops, kinds, scopes, controls, ...), _child_ptr/_child_idx (int32 bytes),
 //   _data/_grad (float64 bytes), _view (layout of the drawn boxes), error, show_grads,
-//   last_nudge, height, _ack (the request id answered by the last update).
+//   last_nudge, height, _ack (the request id answered by the last update), _stale (the Values
+//   changed in Python since this picture).
 import "./widget.css";
 import { Coalescer, mergeSet } from "./coalesce.js";
+import { AckWatch, COMPUTED_HERE, Link, NO_ANSWER, NOT_CONNECTED, viewDisconnected } from "./connection.js";
 import { escapeXml, fmt4, fmtFull, fmtG, kindClass, nodeName, parseNumber, shortLabel } from "./format.js";
 import { lodLevel, SpatialGrid, Viewport } from "./geometry.js";
 import {
-  childrenOf, decodeColumn, groupActions, lineage, localDerivatives, search, sliderRange, toFloat64, toInt32,
-  viewAdjacency,
+  childrenOf, decodeColumn, expandedBounds, groupActions, groupHiding, lineage, localDerivatives, search,
+  searchGroups, sliderRange, toFloat64, toInt32, viewAdjacency,
 } from "./graph.js";
 import { makeScene } from "./scene.js";
 import { CanvasView } from "./canvas.js";
 import { SvgView, svgMarkup, textNode } from "./svg.js";
 import { compileReplay, replay, ReplayError } from "./replay.js";
+import { firstViewPlan, READABLE, tipPosition } from "./view.js";
+import { Minimap } from "./minimap.js";
 
 const SVG_MAX_BOXES = 1500;   // above this the view is drawn on a canvas
 const MAX_CONTROLS = 20;      // above this only the selected leaf's controls are shown
 const PAGE = 100;             // table rows per page
 const LOCAL_MAX = 2000;       // graphs up to this many nodes are also replayed in the page (see onLocal)
+const ACK_MS = 10000;         // a request unanswered this long stops blocking the next ones
 
 function h(tag, attrs = {}, ...kids) {
   const e = document.createElement(tag);
@@ -38,7 +43,7 @@ function h(tag, attrs = {}, ...kids) {
 const THEME_VARS = {
   bg: "--gv-bg", fg: "--gv-fg", line: "--gv-line", box: "--gv-box", input: "--gv-input",
   param: "--gv-param", constant: "--gv-constant", output: "--gv-output", group: "--gv-group",
-  opFill: "--gv-op", pos: "--gv-pos", neg: "--gv-neg", zero: "--gv-zero", sel: "--gv-sel",
+  opFill: "--gv-op", pos: "--gv-pos", neg: "--gv-neg", zero: "--gv-zero", nan: "--gv-nan", sel: "--gv-sel",
 };
 
 function readTheme(root) {
@@ -65,7 +70,8 @@ function exportStyle(t) {
     `.gv-box line{stroke:${t.line}}.gv-input rect{fill:${t.input}}.gv-parameter rect{fill:${t.param}}` +
     `.gv-constant rect{fill:${t.constant};stroke-dasharray:4 2}.gv-output rect{fill:${t.output};stroke-width:2}` +
     `.gv-group rect{fill:${t.group};stroke-width:2}.gv-op ellipse{fill:${t.opFill};stroke:${t.line}}` +
-    `.gv-edge,.gv-opedge{fill:none;stroke:${t.zero}}.gv-pos{stroke:${t.pos}}.gv-neg,.gv-nan{stroke:${t.neg}}`;
+    `.gv-edge,.gv-opedge{fill:none;stroke:${t.zero}}.gv-pos{stroke:${t.pos}}.gv-neg{stroke:${t.neg}}` +
+    `.gv-nan{stroke:${t.nan};stroke-dasharray:4 3}`;
 }
 
 function download(name, blob) {
@@ -94,27 +100,35 @@ function render({ model, el }) {
 
   // ---- DOM ------------------------------------------------------------------------------------
   const root = h("div", { class: "gradviz-root" });
-  const search_ = h("input", { type: "search", "aria-label": "search", placeholder: "search label…", class: "gv-search" });
-  const btn = (text, title) => h("button", { type: "button", title, text });
+
+  const search_ = h("input", { type: "search", "aria-label": "search", placeholder: "search…", class: "gv-search" });
+  const btn = (text, title, name) => h("button", { type: "button", title, text, "aria-label": name });
   const bFit = btn("Fit", "fit the graph to the view (or double-click the background)");
   const bIn = btn("+", "zoom in"); bIn.setAttribute("aria-label", "Zoom in");
   const bOut = btn("−", "zoom out"); bOut.setAttribute("aria-label", "Zoom out");
   const bGrads = btn("Hide grads", "show or hide the grad cell of every record");
   const bReset = btn("Reset", "back to the values at construction");
   const stepSize = h("input", { type: "number", "aria-label": "step size", value: "0.01", step: "any", class: "gv-num" });
-  const direction = h("select", { "aria-label": "direction" },
-    h("option", { value: "down", text: "down (−size·grad)" }), h("option", { value: "up", text: "up (+size·grad)" }));
-  const bStep = btn("Step along gradient", "move every input and parameter along its gradient");
-  const bSvg = btn("Download SVG", "the whole current view as SVG");
-  const bPng = btn("Download PNG", "the whole current view as PNG");
+  const direction = h("select", { "aria-label": "direction", title: "down: data −= size·grad; up: data += size·grad" },
+    h("option", { value: "down", text: "down" }), h("option", { value: "up", text: "up" }));
+  const bStep = btn("Step", "move every input and parameter along its gradient by the step size", "Step along gradient");
+  const bSvg = btn("SVG", "download the whole current view as SVG", "Download SVG");
+  const bPng = btn("PNG", "download the whole current view as PNG", "Download PNG");
   const toolbar = h("div", { class: "gv-toolbar", role: "toolbar", "aria-label": "gradviz tools" },
     search_, bFit, bIn, bOut, bGrads, h("span", { class: "gv-sep" }), stepSize, direction, bStep, bReset,
-    h("span", { class: "gv-sep" }), bSvg, bPng);
+    h("span", { class: "gv-sep" }), h("span", { class: "gv-dim", text: "download" }), bSvg, bPng);
   const alert = h("div", { role: "alert", class: "gv-alert" });
+  const status = h("div", { role: "status", class: "gv-status" });
+  status.hidden = true;
   const stage = h("div", { class: "gv-stage", tabindex: "0", "aria-label": "graph view: drag to pan, wheel to zoom, click a node to select it" });
   const tip = h("div", { class: "gv-tip", role: "tooltip" });
   tip.hidden = true;
   const stageWrap = h("div", { class: "gv-stagewrap" }, stage, tip);
+  const minimap = new Minimap(stageWrap, (wx, wy) => {
+    moved();
+    st.vp.centreOn(wx, wy, st.size[0], st.size[1]);
+    applyTransform();
+  });
   const output = h("section", { class: "gv-output", "aria-label": "last nudge" });
   const info = h("section", { class: "gv-info", "aria-label": "selection" });
   const controls = h("section", { class: "gv-controls", "aria-label": "leaf controls" });
@@ -122,7 +136,7 @@ function render({ model, el }) {
   const table = h("table", { "aria-label": "gradviz values", class: "gv-table" });
   const pager = h("div", { class: "gv-pager" });
   const tableWrap = h("div", { class: "gv-tablewrap" }, table, pager);
-  root.append(toolbar, alert, stageWrap, side, tableWrap);
+  root.append(toolbar, status, alert, stageWrap, side, tableWrap);
   el.appendChild(root);
 
   // ---- state from the kernel --------------------------------------------------------------------
@@ -151,11 +165,12 @@ function render({ model, el }) {
     root.dataset.theme = "light";
     root.dataset.theme = isDark(getComputedStyle(root).getPropertyValue("--gv-bg").trim()) ? "dark" : "light";
     if (st.view instanceof CanvasView) { st.view.theme = theme(); st.view.draw(); }
+    if (st.scene) { minimap.setScene(st.scene, theme()); minimap.update(st.vp, st.size[0], st.size[1], st.scene); }
   }
 
   function buildView() {
     if (st.view) st.view.destroy();
-    const s = (st.scene = makeScene(model.get("_view"), st.structure));
+    const s = (st.scene = makeScene(model.get("_view"), st.structure, st.childPtr, st.childIdx));
     st.adj = viewAdjacency(s.n, s.esrc, s.edst);
     st.grid = new SpatialGrid(s.x, s.y, s.w, s.h);
     const show = model.get("show_grads");
@@ -163,6 +178,7 @@ function render({ model, el }) {
       ? new CanvasView(stage, s, st.data, st.grad, show, theme())
       : new SvgView(stage, s, st.data, st.grad, show);
     root.dataset.renderer = s.n > SVG_MAX_BOXES ? "canvas" : "svg";
+    minimap.setScene(s, theme());
     root.dataset.boxes = String(s.n);
     const b = st.selNode >= 0 ? s.boxOfNode.get(st.selNode) : undefined;
     st.sel = b ?? -1;
@@ -171,8 +187,11 @@ function render({ model, el }) {
     applyTransform();
   }
 
+  // Until the user moves the view, a resize re-plans the first view (the output stays in view).
+  function moved() { st.userMoved = true; }
   function applyTransform() {
     if (st.view) st.view.setTransform(st.vp, lodLevel(st.vp.scale));
+    if (st.scene) minimap.update(st.vp, st.size[0], st.size[1], st.scene);
   }
 
   function fit() {
@@ -185,20 +204,15 @@ function render({ model, el }) {
   // First view: the whole graph if its text is readable that way, else the output at a readable
   // zoom (Fit or a double-click on the background shows everything).
   function firstView() {
-    // `height` is the most the drawing takes: a short graph gets a shorter stage
-    const s0 = st.scene, W0 = st.size[0];
-    const k = Math.min(1.5, (W0 - 32) / Math.max(1, s0.width));
-    const need = Math.max(160, Math.ceil(s0.height * k + 40));
-    if (need < model.get("height")) {
-      stageWrap.style.height = `${need}px`;
-      st.size = [W0, need - 2];
-    }
-    fit();
-    const s = st.scene, [W, H] = st.size;
-    if (lodLevel(st.vp.scale) === "text" || !s.n) return;
+    // `height` is the most the drawing takes: a short graph gets a shorter stage (see view.js)
+    const s = st.scene, W = st.size[0];
+    if (!s.n) return fit();
     const b = s.boxOfNode.get(st.structure.root) ?? s.n - 1;
-    st.vp.scale = 0.9;
-    st.vp.centreOn(s.x[b] - W / (2 * 0.9) + s.w[b] / 2 + 24, s.y[b], W, H);
+    const p = firstViewPlan(s.width, s.height, W, model.get("height"), { x: s.x[b], y: s.y[b], w: s.w[b], h: s.h[b] });
+    stageWrap.style.height = `${p.stageH}px`;
+    st.size = [W, p.stageH];
+    st.vp.scale = p.scale; st.vp.tx = p.tx; st.vp.ty = p.ty;
+    root.dataset.firstView = p.whole ? "whole" : "output";
     applyTransform();
   }
 
@@ -263,15 +277,47 @@ function render({ model, el }) {
   }
 
   // ---- leaf controls ------------------------------------------------------------------------------
-  const coalescer = new Coalescer((msg) => model.send(msg), mergeSet, 1 + Math.floor(Math.random() * 2 ** 30));
+  // ---- the kernel link: is anyone there? -------------------------------------------------------
+  // ipywidgets knows whether the model's comm is live (false for a saved state, after a kernel
+  // restart or a close); anywidget's model proxy does not say, so ask the widget manager for the
+  // model itself, by the id the kernel wrote into `_self_id`.
+  let backbone = null;
+  const link = new Link((msg) => model.send(msg), () => !viewDisconnected(el) && backbone?.comm_live !== false);
+  Promise.resolve(model.widget_manager?.get_model?.(model.get("_self_id") || ""))
+    .then((m) => { if (m && "comm_live" in m) { backbone = m; updateStatus(); } })
+    .catch(() => {});
+  const ackWatch = new AckWatch(ACK_MS, () => {
+    coalescer.clear();
+    st.noAnswer = true;
+    updateStatus();
+  });
+  const coalescer = new Coalescer((msg) => {
+    if (link.send(msg)) ackWatch.arm(msg.req);
+    else queueMicrotask(lostKernel);
+  }, mergeSet, 1 + Math.floor(Math.random() * 2 ** 30));
+  function lostKernel() {
+    coalescer.clear();
+    ackWatch.answered();
+    updateStatus();
+    if (st.local) return;  // the page's own replay still shows the change, labelled as such
+    for (const c of st.controls.values()) c.shown = Number(c.num.value);
+    updateControls();  // nothing computed the change: the boxes show the picture's values again
+  }
+  /** A message to the kernel that needs no answer (expand, collapse): dropped without a kernel. */
+  function tell(msg) {
+    if (!link.send(msg)) updateStatus();
+  }
   function request(payload, t0 = performance.now()) {
+    if (!link.live) return false;
     coalescer.push(payload, t0);
+    return true;
   }
   function setLeaf(id, value, t0) {
     if (!Number.isFinite(value)) {
       showError(`not a number: type a finite number for ${nodeName(st.structure.labels[id], "", id)}`);
       return;
     }
+    if (!link.live && !st.local) return lostKernel();
     if (st.local) onLocal({ [id]: value }, t0);
     request({ type: "set", values: { [id]: value } }, t0);
   }
@@ -343,7 +389,7 @@ function render({ model, el }) {
 
   // ---- output, selection, errors --------------------------------------------------------------
   // The panel is built once; each repaint rewrites the Text nodes of its value cells.
-  const OUT_ROWS = ["output", "last change", "before", "after", "predicted (grad × Δ)", "actual"];
+  const OUT_ROWS = ["output", "last change", "before", "after", "predicted (grad × Δ)", "actual", "where"];
   const outRows = OUT_ROWS.map((k) => {
     const td = h("td", { class: "gv-n" });
     return { tr: h("tr", {}, h("th", { scope: "row", text: k }), td), text: textNode(td) };
@@ -354,9 +400,13 @@ function render({ model, el }) {
     const s = st.structure;
     const rootName = nodeName(s.labels[s.root], s.ops[s.root], s.root);
     const vals = [`${rootName} = ${fmt4(st.data[s.root])}`];
-    if (n.kind) vals.push(n.what || n.kind, fmt4(n.before), fmt4(n.after), fmtChange(n.predicted), fmtChange(n.actual));
+    const num = (x) => Number(x);  // NaN and infinities travel as strings ("NaN", "Infinity")
+    if (n.kind) vals.push(n.what || n.kind);
+    if (n.kind && "before" in n) vals.push(fmt4(num(n.before)), fmt4(num(n.after)), fmtChange(num(n.predicted)), fmtChange(num(n.actual)));
+    const where = st.localNudge && !link.live ? COMPUTED_HERE : "";
     outRows.forEach((r, k) => {
-      const shown = k < vals.length;
+      const shown = k === OUT_ROWS.length - 1 ? !!where : k < vals.length;
+      if (k === OUT_ROWS.length - 1) vals[k] = where;
       if (r.tr.hidden === shown) r.tr.hidden = !shown;
       if (shown && r.text.data !== vals[k]) r.text.data = vals[k];
     });
@@ -365,6 +415,23 @@ function render({ model, el }) {
   function showError(msg) {
     alert.textContent = msg || "";
     alert.hidden = !msg;
+  }
+
+  /** The line above the drawing: no kernel, no answer, or a picture older than the Values. */
+  function updateStatus() {
+    const live = link.live;
+    let text = "", state = "live";
+    if (!live) { text = NOT_CONNECTED; state = "saved"; }
+    else if (st.noAnswer) { text = NO_ANSWER(ACK_MS / 1000); state = "waiting"; }
+    else if (model.get("_stale")) { text = model.get("_stale"); state = "stale"; }
+    root.dataset.connection = live ? "live" : "saved";
+    root.dataset.status = state;
+    if (status.textContent !== text) status.textContent = text;
+    status.hidden = !text;
+    const noCompute = !live && !st.local;
+    for (const b of [bStep, stepSize, direction]) b.disabled = !!st.structure.readonly || noCompute;
+    bReset.disabled = !!st.structure.readonly;
+    bReset.title = live ? "back to the values last taken from Python" : "back to the saved picture (in this page)";
   }
 
   function updateInfo() {
@@ -378,17 +445,17 @@ function render({ model, el }) {
     const acts = groupActions(group, group ? "" : S.scopes[id], s.collapsed, b >= 0);
     for (const key of acts.expand) {
       const e = btn(`Expand ${key}`, "show the values inside this group");
-      e.onclick = () => model.send({ type: "expand", key });
+      e.onclick = () => expand(key);
       kids.push(e);
     }
     for (const key of acts.collapse) {
       const c = btn(`Collapse ${key}`, "fold this group into one box");
-      c.onclick = () => model.send({ type: "collapse", key });
+      c.onclick = () => tell({ type: "collapse", key });
       kids.push(c);
     }
     if (s.expanded.length) {
       const r = btn("Collapse all", "fold the groups as they were first shown");
-      r.onclick = () => model.send({ type: "reset_view" });
+      r.onclick = () => tell({ type: "reset_view" });
       kids.push(r);
     }
     info.replaceChildren(...kids);
@@ -440,6 +507,8 @@ function render({ model, el }) {
   // maybe later ones); an answer to a request that later ones have superseded is not painted.
   function onValues() {
     const t0 = coalescer.ack(model.get("_ack"));
+    if (t0 !== null) { ackWatch.answered(); link.revive(); }
+    if (st.noAnswer) { st.noAnswer = false; updateStatus(); }
     const superseded = st.local && t0 !== null && coalescer.busy;
     if (!superseded) {
       loadValues();
@@ -467,7 +536,7 @@ function render({ model, el }) {
   // Local replay (graphs of gradviz ops up to LOCAL_MAX nodes): the page runs forward and backward
   // itself and repaints at once, without waiting for the kernel's round trip; the kernel's answer
   // repaints again where it differs. A domain error shows at once and leaves every value as it was.
-  function onLocal(changes, t0) {
+  function onLocal(changes, t0, what = null) {
     const S = st.structure, r0 = S.root;
     const input = Float64Array.from(st.data);
     let predicted = 0;
@@ -475,7 +544,7 @@ function render({ model, el }) {
     try {
       const out = replay(st.local, input);
       const ids = Object.keys(changes);
-      const what = ids.length === 1 ? `${S.labels[ids[0]] ? `'${S.labels[ids[0]]}'` : "node " + ids[0]} = ${fmtG(changes[ids[0]])}` : `${ids.length} leaves set`;
+      what = what || (ids.length === 1 ? `${S.labels[ids[0]] ? `'${S.labels[ids[0]]}'` : "node " + ids[0]} = ${fmtG(changes[ids[0]])}` : `${ids.length} leaves set`);
       st.localNudge = { kind: "set", what, before: st.data[r0], after: out.data[r0], predicted, actual: out.data[r0] - st.data[r0] };
       st.data = out.data;
       st.grad = out.grad;
@@ -514,7 +583,7 @@ function render({ model, el }) {
     if (drag) {
       const dx = ev.clientX - drag.x, dy = ev.clientY - drag.y;
       if (Math.abs(dx) + Math.abs(dy) > 3) drag.moved = true;
-      if (drag.moved) { st.vp.pan(dx, dy); drag.x = ev.clientX; drag.y = ev.clientY; applyTransform(); }
+      if (drag.moved) { moved(); st.vp.pan(dx, dy); drag.x = ev.clientX; drag.y = ev.clientY; applyTransform(); }
       tip.hidden = true;
       return;
     }
@@ -528,18 +597,20 @@ function render({ model, el }) {
   stage.addEventListener("pointerleave", () => { tip.hidden = true; });
   stage.addEventListener("dblclick", (ev) => {
     const b = boxAt(ev);
-    if (b >= 0 && st.scene.group[b]) model.send({ type: "expand", key: st.scene.group[b] });
-    else if (b < 0) fit();
+    if (b >= 0 && st.scene.group[b]) expand(st.scene.group[b]);
+    else if (b < 0) { moved(); fit(); }
   });
   stage.addEventListener("wheel", (ev) => {
     ev.preventDefault();
     const [px, py] = localXY(ev);
+    moved();
     st.vp.zoomAt(px, py, Math.exp(-ev.deltaY * 0.0015));
     applyTransform();
   }, { passive: false });
   stage.addEventListener("keydown", (ev) => {
     const [W, H] = st.size;
     const k = { "+": 1.25, "=": 1.25, "-": 0.8 }[ev.key];
+    if (k || ev.key === "f") moved();
     if (k) st.vp.zoomAt(W / 2, H / 2, k);
     else if (ev.key === "f") return fit();
     else if (ev.key === "Escape") return select(-1);
@@ -568,43 +639,83 @@ function render({ model, el }) {
     if (S.scopes[id] && !s.group[b]) lines.push(`<span class="gv-dim">${escapeXml(S.scopes[id])}</span>`);
     tip.innerHTML = lines.join("<br>");
     const [px, py] = localXY(ev);
-    tip.style.left = `${px + 14}px`;
-    tip.style.top = `${py + 14}px`;
     tip.hidden = false;
+    const [x, y] = tipPosition(px, py, tip.offsetWidth, tip.offsetHeight, st.size[0], st.size[1]);
+    tip.style.left = `${x}px`;
+    tip.style.top = `${y}px`;
   }
 
   let matchIdx = 0;
+  // Search finds value labels and group titles ("sample 7"); each hit is brought into view: a value
+  // hidden in a folded group shows that group (select it to expand it).
   function runSearch(advance) {
     const q = search_.value;
-    const ids = search(st.structure.labels, q);
     const s = st.scene;
-    st.matches = new Set(ids.map((i) => s.boxOfNode.get(i)).filter((b) => b !== undefined));
-    if (!ids.length) { st.view.setHighlight(st.sel, st.masks, st.matches); return; }
-    matchIdx = advance ? (matchIdx + 1) % ids.length : 0;
-    const id = ids[matchIdx];
-    const b = s.boxOfNode.get(id);
-    if (b !== undefined) {
-      const [W, H] = st.size;
-      st.vp.centreOn(s.x[b], s.y[b], W, H);
-      applyTransform();
-    }
+    const ids = search(st.structure.labels, q);
+    const groups = searchGroups(s.group, s.title, q);
+    const hits = [...groups.map((b) => ({ b, id: undefined })), ...ids.map((id) => ({ b: s.boxOfNode.get(id), id }))];
+    st.matches = new Set(hits.map((h) => h.b).filter((b) => b !== undefined));
+    root.dataset.searchHits = String(hits.length);
+    if (!hits.length) { st.view.setHighlight(st.sel, st.masks, st.matches); return; }
+    matchIdx = advance ? (matchIdx + 1) % hits.length : 0;
+    const { id } = hits[matchIdx];
+    let { b } = hits[matchIdx];
+    const shown = b !== undefined ? b : groupHiding(s.group, st.structure.scopes[id]);
+    if (shown >= 0) showBox(shown);
     select(b ?? -1, id);
+  }
+  /** Centre box b, zoomed in to a readable size if the view is smaller than that. */
+  function showBox(b) {
+    const s = st.scene, [W, H] = st.size;
+    moved();
+    if (st.vp.scale < READABLE) st.vp.scale = Math.min(1, Math.max(READABLE, (W - 32) / s.w[b]));
+    st.vp.centreOn(s.x[b], s.y[b], W, H);
+    applyTransform();
+  }
+  /** After an expand: bring what the group opened into view, readable if it fits. */
+  function showExpanded(key) {
+    const r = expandedBounds(st.scene, st.structure.scopes, key);
+    if (!r) return;
+    const [W, H] = st.size;
+    const k = Math.min(1, (W - 32) / (r[2] - r[0]), (H - 32) / (r[3] - r[1]));
+    moved();
+    st.vp.scale = Math.max(READABLE, k);
+    // the whole group if it fits readable, else its end (where its outputs are)
+    const cx = k >= READABLE ? (r[0] + r[2]) / 2 : r[2] - (W / 2 - 16) / st.vp.scale;
+    st.vp.centreOn(cx, (r[1] + r[3]) / 2, W, H);
+    applyTransform();
+  }
+  function expand(key) {
+    st.focusKey = key;
+    tell({ type: "expand", key });
   }
   search_.addEventListener("input", () => runSearch(false));
   search_.addEventListener("keydown", (ev) => { if (ev.key === "Enter") { ev.preventDefault(); runSearch(true); } });
 
-  bFit.onclick = fit;
-  bIn.onclick = () => { st.vp.zoomAt(st.size[0] / 2, st.size[1] / 2, 1.25); applyTransform(); };
-  bOut.onclick = () => { st.vp.zoomAt(st.size[0] / 2, st.size[1] / 2, 0.8); applyTransform(); };
+  bFit.onclick = () => { moved(); fit(); };
+  bIn.onclick = () => { moved(); st.vp.zoomAt(st.size[0] / 2, st.size[1] / 2, 1.25); applyTransform(); };
+  bOut.onclick = () => { moved(); st.vp.zoomAt(st.size[0] / 2, st.size[1] / 2, 0.8); applyTransform(); };
   bGrads.onclick = () => { model.set("show_grads", !model.get("show_grads")); model.save_changes(); };
-  bReset.onclick = (ev) => request({ type: "reset" }, ev.timeStamp);
+  bReset.onclick = (ev) => {
+    if (request({ type: "reset" }, ev.timeStamp)) return;
+    loadValues();  // no kernel: back to the saved picture
+    st.localNudge = null;
+    showError(model.get("error"));
+    paintValues();
+    updateStatus();
+  };
   let stepOk = stepSize.value;
   bStep.onclick = (ev) => {
     const r = parseNumber(stepSize.value, stepSize.validity.badInput);
     const why = r.error || (r.value === 0 ? "zero does not move anything" : "");
     if (why) { stepSize.value = stepOk; return showError(`step size: ${why}; type a finite non-zero number, e.g. 0.01`); }
     stepOk = stepSize.value;
-    request({ type: "step", lr: direction.value === "down" ? r.value : -r.value }, ev.timeStamp);
+    const lr = direction.value === "down" ? r.value : -r.value;
+    if (request({ type: "step", lr }, ev.timeStamp)) return;
+    if (!st.local) return updateStatus();
+    const changes = {};
+    for (const id of st.structure.controls) changes[id] = st.data[id] - lr * st.grad[id];
+    onLocal(changes, ev.timeStamp, `step ${lr >= 0 ? "down" : "up"}, size ${fmtG(Math.abs(lr))}`);
   };
   const exportSvg = () => svgMarkup(st.scene, st.data, st.grad, { showGrads: model.get("show_grads"), style: exportStyle(theme()) });
   bSvg.onclick = () => download("gradviz.svg", new Blob([exportSvg()], { type: "image/svg+xml" }));
@@ -632,8 +743,14 @@ function render({ model, el }) {
   // ---- kernel → page ----------------------------------------------------------------------------
   const handlers = {
     "change:error": () => showError(model.get("error")),
+    "change:_stale": () => updateStatus(),
+    comm_live_update: () => { link.revive(); if (!link.live) lostKernel(); else updateStatus(); },
     "change:show_grads": () => { syncGradsButton(); buildView(); },
-    "change:_view": () => { buildView(); updateInfo(); },
+    "change:_view": () => {
+      buildView();
+      updateInfo();
+      if (st.focusKey) { const k = st.focusKey; st.focusKey = null; showExpanded(k); }
+    },
     "change:_structure": () => { loadStructure(); loadValues(); buildView(); buildTable(); buildControls(); fit(); },
     "change:local_replay": setupReplay,
     "change:height": () => { stageWrap.style.height = `${model.get("height")}px`; },
@@ -660,13 +777,15 @@ function render({ model, el }) {
   buildTable();
   buildControls();
   updateOutput();
+  updateStatus();
 
   const ro = new ResizeObserver(() => {
     const r = stage.getBoundingClientRect();
     const first = !st.size[0] && r.width > 0;
     st.size = [r.width, r.height];
     if (!r.width || !r.height) return;
-    if (first || !st.fitted) { firstView(); st.fitted = true; } else applyTransform();
+    if (first) { applyTheme(); updateStatus(); }  // attached now: the notebook's CSS variables resolve
+    if (first || !st.fitted || !st.userMoved) { firstView(); st.fitted = true; } else applyTransform();
     if (!st.ready) {
       st.ready = true;
       afterPaint(() => {
@@ -697,6 +816,7 @@ function render({ model, el }) {
     mo.disconnect();
     mq?.removeEventListener?.("change", applyTheme);
     if (st.view) st.view.destroy();
+    minimap.destroy();
   };
 }
 

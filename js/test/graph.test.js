@@ -63,3 +63,27 @@ test("slider range is centred on the starting value", () => {
   assert.deepEqual(sliderRange(0.1), { min: -0.9, max: 1.1, step: 0.01 });
   assert.deepEqual(sliderRange(NaN), { min: -1, max: 1, step: 0.01 });
 });
+
+import { expandedBounds, groupHiding, searchGroups } from "../src/graph.js";
+
+test("search finds group titles and keys", () => {
+  const groups = ["", "MLP#7", "MLP#8", "layers.0"];
+  const titles = ["x", "sample 7 (642 nodes)", "sample 8 (642 nodes)", "parameters of layer 0 (48)"];
+  assert.deepEqual(searchGroups(groups, titles, "sample 7"), [1]);
+  assert.deepEqual(searchGroups(groups, titles, "SAMPLE"), [1, 2]);
+  assert.deepEqual(searchGroups(groups, titles, "layer 0"), [3]);
+  assert.deepEqual(searchGroups(groups, titles, "mlp#8"), [2]);
+  assert.deepEqual(searchGroups(groups, titles, "x"), [], "plain boxes are found by label search, not here");
+});
+
+test("the group hiding a node, and where an expanded group went", () => {
+  const groups = ["", "MLP#7", "fold:3"];
+  assert.equal(groupHiding(groups, "MLP#7/layers.1/neurons.0"), 1);
+  assert.equal(groupHiding(groups, "MLP#70"), -1);
+  assert.equal(groupHiding(groups, ""), -1);
+  const s = { n: 3, group: ["MLP#7/layers.0", "", ""], node: [9, 1, 2],
+    x: [100, 300, 500], y: [50, 60, 70], w: [40, 20, 20], h: [10, 10, 10] };
+  const scopes = { 1: "MLP#7/layers.1/neurons.0", 2: "" };
+  assert.deepEqual(expandedBounds(s, scopes, "MLP#7"), [80, 45, 310, 65]);
+  assert.equal(expandedBounds(s, scopes, "MLP#9"), null);
+});

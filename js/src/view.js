@@ -1,0 +1,63 @@
+// Where the drawing opens and how its overlays sit: pure functions of sizes, unit-tested in
+// js/test/view.test.js. The first view shows the whole graph only when its record text is
+// readable that way (>= 11 CSS px); otherwise it opens at a readable size on the output's end and
+// the overview (minimap) shows where that is.
+
+import { FONT_PX } from "./geometry.js";
+
+export const MIN_TEXT_PX = 11;                   // smallest record text the first view accepts
+export const READABLE = MIN_TEXT_PX / FONT_PX;   // the zoom at which record text is that size
+const PAD = 16;
+
+/** The first view of a scene (width x height world px) in a stage `W` px wide and at most `Hmax`
+ *  px tall, with the output record `out` = {x, y, w, h} (centre and size). Returns the stage
+ *  height to use and the viewport {scale, tx, ty}; `whole` says whether everything is in view. */
+export function firstViewPlan(width, height, W, Hmax, out, minStage = 120) {
+  const fitW = (W - 2 * PAD) / Math.max(width, 1);
+  const fitH = (Hmax - 2 * PAD) / Math.max(height, 1);
+  const kFit = Math.min(1.5, fitW, fitH);
+  const whole = kFit >= READABLE;
+  const scale = whole ? kFit : Math.max(READABLE, Math.min(1, fitW > READABLE ? fitW : 1));
+  const stageH = Math.round(Math.min(Hmax, Math.max(minStage, height * scale + 2 * PAD)));
+  let tx, ty;
+  if (whole) {
+    tx = (W - width * scale) / 2;
+    ty = (stageH - height * scale) / 2;
+  } else {
+    // the output's right edge (the graph's end) near the stage's right edge, never past the left
+    const right = out ? out.x + out.w / 2 : width;
+    tx = Math.min(PAD, W - PAD - right * scale);
+    if (width * scale <= W - 2 * PAD) tx = (W - width * scale) / 2;
+    if (height * scale <= stageH - 2 * PAD) ty = (stageH - height * scale) / 2;
+    else {
+      const cy = out ? out.y : height / 2;  // the output centred, the graph's edges kept inside
+      ty = stageH / 2 - cy * scale;
+      ty = Math.min(PAD, Math.max(stageH - PAD - height * scale, ty));
+    }
+  }
+  return { whole, scale, tx, ty, stageH };
+}
+
+/** Top-left of a tooltip of size tw x th for a pointer at (px, py) in a W x H stage: below right
+ *  of the pointer, flipped to the other side where it would leave the stage, kept inside it. */
+export function tipPosition(px, py, tw, th, W, H, gap = 14) {
+  let x = px + gap, y = py + gap;
+  if (x + tw > W) x = px - gap - tw;
+  if (y + th > H) y = py - gap - th;
+  return [Math.max(0, Math.min(x, W - tw)), Math.max(0, Math.min(y, H - th))];
+}
+
+/** The overview's mapping: a scene of width x height into a box of at most maxW x maxH px.
+ *  Returns {k, w, h}: world px -> overview px factor and the overview's size. */
+export function overviewBox(width, height, maxW = 180, maxH = 120) {
+  const k = Math.min(maxW / Math.max(width, 1), maxH / Math.max(height, 1));
+  return { k, w: Math.max(8, Math.round(width * k)), h: Math.max(8, Math.round(height * k)) };
+}
+
+/** The viewport's visible world rectangle as an overview rectangle [x, y, w, h], clipped to it. */
+export function overviewRect(vp, W, H, ov) {
+  const x0 = Math.max(0, -vp.tx / vp.scale), y0 = Math.max(0, -vp.ty / vp.scale);
+  const x1 = (W - vp.tx) / vp.scale, y1 = (H - vp.ty) / vp.scale;
+  const r = [x0 * ov.k, y0 * ov.k, Math.min(ov.w, x1 * ov.k), Math.min(ov.h, y1 * ov.k)];
+  return [r[0], r[1], Math.max(2, r[2] - r[0]), Math.max(2, r[3] - r[1])];
+}
