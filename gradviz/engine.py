@@ -7,7 +7,9 @@ fine) and applies the rules in reverse topological order.
 """
 from __future__ import annotations
 
+import gc
 import math
+from contextlib import contextmanager
 from numbers import Real
 
 __all__ = ["Value", "Scope", "no_scope"]
@@ -66,6 +68,22 @@ class no_scope:
 
     def __exit__(self, *exc):
         _exit_scope(self._prev)
+
+
+@contextmanager
+def gc_paused():
+    """Hold off Python's cyclic garbage collector for a block that allocates many objects but
+    frees no cycles (ordering, tracing or compiling a big graph), then restore it as it was.
+
+    Each collection walks every tracked object in its generations, and a graph holds hundreds of
+    thousands of Values: without this, a full collection would walk them all, again and again."""
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
 
 
 def _number(x, what, fix="convert it with float(...)"):

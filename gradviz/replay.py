@@ -15,11 +15,12 @@ from __future__ import annotations
 
 import math
 from array import array
+from numbers import Real
 from collections import defaultdict
 
 import numpy as np
 
-from . import engine
+from . import engine, scalar_replay
 from .engine import Value
 from .graph import as_graph
 
@@ -28,6 +29,8 @@ __all__ = ["Tape"]
 _BINARY = ("+", "-", "*", "/", "**")
 _UNARY = ("neg", "exp", "log", "tanh", "relu", "sigmoid", "**k")
 _OPS = _BINARY + _UNARY
+_MODES = ("auto", "vector", "scalar")
+_NODES_PER_STEP = 60  # calibrated by benchmarks/bench_shapes.py: see _scalar_is_faster
 
 
 def _opcode(op, arity, g):
@@ -59,17 +62,21 @@ def _label(g, i):
 
 def _decode_ops(g, arity):
     """Op kinds in use (``names``), each node's index into them (-1 for leaves), ``**k`` exponents."""
-    ar = arity.tolist()
+    n = len(arity)
+    distinct = list(dict.fromkeys(g.ops))
+    index = {op: j for j, op in enumerate(distinct)}
+    key = np.fromiter(map(index.__getitem__, g.ops), np.intp, n) * 3 + arity  # (op, arity), arity <= 2
+    used = np.flatnonzero(np.bincount(key, minlength=3 * len(distinct)))
     table = {}  # (op, arity) -> (op kind, exponent): one check per distinct pair
-    for op, r in set(zip(g.ops, ar)):
-        if r:
-            table[op, r] = _opcode(op, r, g)
+    for k in used.tolist():
+        if k % 3:
+            table[k] = _opcode(distinct[k // 3], k % 3, g)
     names = sorted({c for c, _ in table.values()})
-    code_of = {c: j for j, c in enumerate(names)}
-    table = {key: (code_of[c], k) for key, (c, k) in table.items()}
-    leaf = (-1, 0.0)
-    pairs = [table[op, r] if r else leaf for op, r in zip(g.ops, ar)]
-    return names, np.array([c for c, _ in pairs], dtype=np.intp), np.array([k for _, k in pairs])
+    code_lut = np.full(3 * len(distinct), -1, dtype=np.intp)
+    k_lut = np.zeros(3 * len(distinct))
+    for k, (c, e) in table.items():
+        code_lut[k], k_lut[k] = names.index(c), e
+    return names, code_lut[key], k_lut[key]
 
 
 def _reachable(ptr, kids, npar):
@@ -120,25 +127,24 @@ def _plus_chains(plus, a, b, npar):
 
 
 def _levels(has, inner, chain_of, a, b):
-    """Leaves 0, an op one above its deepest operand, a whole chain one above all its operands."""
+    """Leaves 0, an op one above its deepest operand, a whole chain one above all its operands.
+
+    One pass in id order; a chain's inner links carry the deepest level of the chain's operands
+    so far (no +1), so its top lands one above all of them; the links then take the top's level."""
     n = len(has)
-    level = [0] * n
-    inner_l, a_l, b_l = inner.tolist(), a.tolist(), b.tolist()
-    for i in np.flatnonzero(has).tolist():
-        if inner_l[i]:
-            continue
-        ch = chain_of.get(i)
-        if ch is None:
-            lv = level[a_l[i]]
-            bi = b_l[i]
-            if bi >= 0 and level[bi] > lv:
-                lv = level[bi]
-            level[i] = lv + 1
-        else:
-            lv = 1 + max([level[c] for c in ch[1]])
-            for c in ch[0]:
-                level[c] = lv
-    return np.array(level, dtype=np.intp)
+    lvl = [0] * (n + 1)  # lvl[-1], read for a missing operand b = -1, stays 0
+    ids = np.flatnonzero(has)
+    step = (~inner[ids]).astype(np.intp)
+    for i, x, y, k in zip(ids.tolist(), a[ids].tolist(), b[ids].tolist(), step.tolist()):
+        p = lvl[x]
+        q = lvl[y]
+        lvl[i] = (p if p > q else q) + k
+    level = np.array(lvl[:n], dtype=np.intp)
+    if chain_of:
+        links = [c for nodes, _ in chain_of.values() for c in nodes[:-1]]
+        tops = [t for t, (nodes, _) in chain_of.items() for _ in nodes[:-1]]
+        level[links] = level[tops]
+    return level
 
 
 class _Group:
@@ -159,11 +165,18 @@ class Tape:
 
     ``graph`` is the Graph whose ids index every array; ``leaves`` the leaf ids. ``run()`` reads
     the leaves, recomputes every value and d root/d node (fresh, seeded with 1 at the root) and by
-    default writes ``.data`` and ``.grad`` into every Value.
+    default writes ``.data`` and ``.grad`` into every Value. ``mode``: ``"vector"`` replays level
+    by level in numpy (wide graphs), ``"scalar"`` node by node on Python floats (deep, narrow
+    graphs), ``"auto"`` picks the one that should be faster on this graph (see ``Tape.mode``).
     """
 
-    def __init__(self, x):
-        g = as_graph(x)
+    def __init__(self, x, mode="auto"):
+        if mode not in _MODES:
+            raise ValueError(f"mode must be one of {', '.join(map(repr, _MODES))}, got {mode!r}")
+        with engine.gc_paused():
+            self._compile(as_graph(x), mode)
+
+    def _compile(self, g, mode):
         self.graph = g
         n = len(g)
         if n == 0:
@@ -175,8 +188,11 @@ class Tape:
         arity = np.diff(ptr)
         self.leaves = np.flatnonzero(arity == 0)
         self._values = g.values
-        self._leaf_values = None if g.values is None else [g.values[i] for i in self.leaves.tolist()]
+        self._leaf_ids = self.leaves.tolist()
+        self._leaf_values = None if g.values is None else [g.values[i] for i in self._leaf_ids]
         self._root = n - 1
+        self._scalar = None
+        self._nlevels = None  # levels of the vector plan (None for a Tape compiled as scalar)
 
         names, codes, ks = _decode_ops(g, arity)
         has = arity > 0
@@ -187,14 +203,38 @@ class Tape:
         b[two] = kids[ptr[:-1][two] + 1]
         npar = np.bincount(kids, minlength=n)
         reach = _reachable(ptr, kids, npar)
+        if mode == "scalar":
+            self._compile_scalar(names, codes, ks, has, a, b, reach)
+            return
         link, chain_of, inner = _plus_chains(codes == names.index("+") if "+" in names else
                                              np.zeros(n, dtype=bool), a, b, npar)
         level = _levels(has, inner, chain_of, a, b)
         self._nlevels = int(level.max()) + 1
+        if mode == "auto" and _scalar_is_faster(n, has, inner, level, codes, len(names)):
+            self._compile_scalar(names, codes, ks, has, a, b, reach)
+            return
         self._unreached = np.flatnonzero(~reach)
         target = self._gradient_targets(ptr, kids, arity, reach, link, level)
         self._steps(names, codes, ks, has, inner, chain_of, level, a, b, link, ptr[:-1], target)
         self._place(n)
+
+    def _compile_scalar(self, names, codes, ks, has, a, b, reach):
+        """The scalar program: one entry per op node, in id order (see ``scalar_replay``)."""
+        ids = np.flatnonzero(has)
+        op_of = np.array([scalar_replay.OPCODE[c] for c in names], dtype=np.intp)
+        opc = op_of[codes[ids]] if len(ids) else ids
+        bl = b[ids].tolist()
+        powk = np.flatnonzero(opc == scalar_replay.POWK)
+        for j, k in zip(powk.tolist(), ks[ids[powk]].tolist()):
+            bl[j] = k
+        self._scalar = scalar_replay.ScalarProgram(
+            len(has), opc.tolist(), ids.tolist(), a[ids].tolist(), bl,
+            None if reach.all() else reach.tolist(), self._standin)
+
+    @property
+    def mode(self):
+        """How ``run()`` replays: ``"vector"`` (numpy, level by level) or ``"scalar"`` (node by node)."""
+        return "scalar" if self._scalar is not None else "vector"
 
     def _gradient_targets(self, ptr, kids, arity, reach, link, level):
         """Where each parent edge sends its contribution d out/d child * g, in one buffer: the
@@ -324,6 +364,8 @@ class Tape:
         self._unreached_at = slot[self._unreached]
 
     def __repr__(self):
+        if self._scalar is not None:
+            return f"<Tape of {len(self.graph)} values, scalar>"
         return f"<Tape of {len(self.graph)} values, {self._nlevels} levels>"
 
     # ---- inputs ---------------------------------------------------------------------------
@@ -336,42 +378,57 @@ class Tape:
         return d
 
     def _read_leaves(self):
+        """The leaves' current ``.data`` as a list of floats; a clear error for a non-number."""
         vals = [v.data for v in self._leaf_values]
-        try:
-            return np.array(vals, dtype=np.float64)
-        except (TypeError, ValueError):
-            for v in self._leaf_values:
-                try:
-                    float(v.data)
-                except (TypeError, ValueError):
-                    raise TypeError(f"leaf {engine._name(v)} has data {v.data!r}, which is not a number; "
-                                    f"set it to a float") from None
-            raise
+        if set(map(type, vals)) <= {float}:
+            return vals
+        for j, (v, x) in enumerate(zip(self._leaf_values, vals)):
+            if type(x) is not float:
+                if not isinstance(x, Real):
+                    raise TypeError(f"leaf {engine._name(v)} has data {x!r}, which is not a number; "
+                                    f"set it to a float")
+                vals[j] = float(x)
+        return vals
 
-    def _start(self, data):
-        """The work array in slot order, its leaf slots filled."""
-        n = len(self.graph)
-        d = np.empty(n)
+    def _leaf_input(self, data):
+        """The leaves' values for a run, as a list: from ``data``, the Values, or the graph."""
         if data is not None:
+            n = len(self.graph)
             src = np.asarray(data, dtype=np.float64)
             if src.shape != (n,):
                 raise ValueError(f"data must be a float array of length {n} (one entry per node, "
                                  f"leaves used), got shape {src.shape}")
-            d[self._leaf_at] = src[self.leaves]
-        elif self._leaf_values is not None:
-            d[self._leaf_at] = self._read_leaves()
-        else:
-            d[self._leaf_at] = self.graph.data[self.leaves]
+            return src[self.leaves]
+        if self._leaf_values is not None:
+            return self._read_leaves()
+        return self.graph.data[self.leaves]
+
+    def _start(self, data):
+        """The work array in slot order, its leaf slots filled."""
+        d = np.empty(len(self.graph))
+        d[self._leaf_at] = self._leaf_input(data)
         return d
+
+    def _scalar_forward(self, data):
+        """Every node's value, as a list by id (scalar plan)."""
+        d = [0.0] * len(self.graph)
+        leaf = self._leaf_input(data)
+        for i, x in zip(self._leaf_ids, leaf if type(leaf) is list else leaf.tolist()):
+            d[i] = x
+        return self._scalar.forward(d)
 
     # ---- replay ---------------------------------------------------------------------------
 
     def forward(self, data=None):
         """Values of every node from the leaves (``data`` or the Values); nothing is written."""
+        if self._scalar is not None:
+            return np.array(self._scalar_forward(data))
         return self._forward(data, None)[self._slot]
 
     def output(self, data=None):
         """The root's value from the leaves (``data`` or the Values); nothing is written."""
+        if self._scalar is not None:
+            return self._scalar_forward(data)[self._root]
         return float(self._forward(data, None)[self._root_at])
 
     def _forward(self, data, cache):
@@ -403,6 +460,14 @@ class Tape:
         if write_back and self._values is None:
             raise ValueError("this Tape's graph has no Values to write into (it was loaded from JSON "
                              "or PyTorch); call run(write_back=False) and use the returned arrays")
+        if self._scalar is not None:
+            d = self._scalar_forward(data)
+            grad = self._scalar.backward(d, self._root)
+            if write_back:
+                for v, x, gx in zip(self._values, d, grad):
+                    v.data = x
+                    v.grad = gx
+            return np.array(d), np.array(grad)
         cache = []
         d = self._forward(data, cache)
         grad = self._backward(cache)[self._slot]
@@ -467,9 +532,12 @@ class Tape:
             e = np.exp(A)
             return np.where(A >= 0.0, 1.0 / (1.0 + pos), e / (1.0 + e))
         K = gr.k if op == "**k" else B
-        out = np.power(A, K)
-        bad = ((A < 0.0) & ((K != np.floor(K)) | np.isinf(K))) | ((A == 0.0) & (K < 0.0)) \
-            | (np.isinf(out) & np.isfinite(A) & np.isfinite(K))
+        bad = ((A < 0.0) & ((K != np.floor(K)) | np.isinf(K))) | ((A == 0.0) & (K < 0.0))
+        # Python's float power (C pow), as the engine: numpy's power rounds some squares differently
+        try:
+            out = np.fromiter(map(pow, np.where(bad, 1.0, A).tolist(), K.tolist()), np.float64, len(A))
+        except OverflowError:
+            out, bad = np.empty(len(A)), np.ones(len(A), dtype=bool)
         if bad.any():
             for i in np.flatnonzero(bad).tolist():  # the engine decides: raise, or a value
                 out[i] = engine._power(self._standin(gr.a[i], A[i]), float(K[i]))
@@ -521,6 +589,15 @@ class Tape:
             buf[gr.pb] = np.where(A > 0.0, out * np.log(A), np.where(A == 0.0, 0.0, math.nan)) * g
 
 
+def _scalar_is_faster(n, has, inner, level, codes, ncodes):
+    """Whether the scalar plan should beat the vector plan on this graph: a vector step (one op
+    of one level) costs about as much as replaying ``_NODES_PER_STEP`` nodes one by one."""
+    ops = np.flatnonzero(has & ~inner)
+    key = np.sort(level[ops] * ncodes + codes[ops])
+    steps = int(np.count_nonzero(key[1:] != key[:-1])) + 1 if len(key) else 0
+    return steps * _NODES_PER_STEP > np.count_nonzero(has)
+
+
 def _write_back(values, data, grad):
     """Set ``.data`` and ``.grad`` of every Value. Iterating array.array makes each float just
     before its store, so it reuses the float just freed; ``tolist()`` would allocate them all
@@ -535,13 +612,16 @@ def _write_back(values, data, grad):
 
 
 def _dpow(x, k, km1):
-    """The engine's ``_dpow`` on arrays: k * x**(k-1); 0 for k == 0; +-inf for 0 to a power below 1."""
-    p = np.power(x, km1)
+    """The engine's ``_dpow`` on arrays: k * x**(k-1); 0 for k == 0; +-inf for 0 to a power below 1.
+    The power is Python's (C pow), as in the engine: numpy's rounds some squares differently."""
     zero_neg = (x == 0.0) & (km1 < 0.0)
-    over = np.isinf(p) & np.isfinite(x) & np.isfinite(km1) & ~zero_neg & (k != 0.0)
-    if over.any():  # Python's float power raises here; let the engine's _dpow do exactly that
-        for i in np.flatnonzero(over).tolist():
-            engine._dpow(float(x[i]), float(k[i]))
+    try:
+        p = np.fromiter(map(pow, np.where(zero_neg | (k == 0.0), 1.0, x).tolist(), km1.tolist()), np.float64, len(x))
+    except OverflowError:  # Python's float power raises here; let the engine's _dpow say so
+        for xi, ki in zip(x.tolist(), k.tolist()):
+            if not (xi == 0.0 and ki < 1.0):
+                engine._dpow(xi, ki)
+        raise
     out = k * p
     out[zero_neg] = np.copysign(np.inf, k[zero_neg])
     out[k == 0.0] = 0.0
