@@ -8,8 +8,9 @@ the same order as the engine, so whole neurons and sums cost one step.
 The backward is a pull: each op writes its operands' contributions ``d out/d child * g`` (the
 engine's formulas, in the engine's order) into a buffer laid out so that each level's nodes sum
 their contributions with one row-by-row sum per degree, adding in the order the engine's
-reverse-topological pass does, so results match the engine bit for bit wherever numpy's ``exp``,
-``log`` and ``power`` are the C library's (as on this project's machines); elsewhere within an ulp.
+reverse-topological pass does, so results match the engine bit for bit (``exp``, ``log``, ``tanh``
+and ``**`` run through Python's ``math`` and ``pow``, as in the engine, since numpy's own can round
+differently).
 """
 from __future__ import annotations
 
@@ -17,6 +18,8 @@ import math
 from array import array
 from numbers import Real
 from collections import defaultdict
+from itertools import islice
+from operator import attrgetter
 
 import numpy as np
 
@@ -30,7 +33,7 @@ _BINARY = ("+", "-", "*", "/", "**")
 _UNARY = ("neg", "exp", "log", "tanh", "relu", "sigmoid", "**k")
 _OPS = _BINARY + _UNARY
 _MODES = ("auto", "vector", "scalar")
-_NODES_PER_STEP = 60  # calibrated by benchmarks/bench_shapes.py: see _scalar_is_faster
+_DATA = attrgetter("data")
 
 
 def _opcode(op, arity, g):
@@ -219,17 +222,25 @@ class Tape:
         self._place(n)
 
     def _compile_scalar(self, names, codes, ks, has, a, b, reach):
-        """The scalar program: one entry per op node, in id order (see ``scalar_replay``)."""
+        """The scalar program (see ``scalar_replay``): slots are the leaves, then the op nodes,
+        each in id order."""
         ids = np.flatnonzero(has)
-        op_of = np.array([scalar_replay.OPCODE[c] for c in names], dtype=np.intp)
+        order = np.concatenate([self.leaves, ids])
+        slot = np.empty(len(has), dtype=np.intp)
+        slot[order] = np.arange(len(has))
+        op_of = np.array([scalar_replay.OPS.index(c) for c in names], dtype=np.intp)
         opc = op_of[codes[ids]] if len(ids) else ids
-        bl = b[ids].tolist()
-        powk = np.flatnonzero(opc == scalar_replay.POWK)
+        bs = np.where(b[ids] >= 0, slot[b[ids]], -1).tolist()
+        powk = np.flatnonzero(opc == scalar_replay.OPS.index("**k"))
         for j, k in zip(powk.tolist(), ks[ids[powk]].tolist()):
-            bl[j] = k
+            bs[j] = k
         self._scalar = scalar_replay.ScalarProgram(
-            len(has), opc.tolist(), ids.tolist(), a[ids].tolist(), bl,
-            None if reach.all() else reach.tolist(), self._standin)
+            len(self.leaves), opc.tolist(), slot[a[ids]].tolist(), bs,
+            None if self._values is None else [self._values[i] for i in ids.tolist()],
+            None if reach.all() else reach[ids].tolist(),
+            lambda s, x: self._standin(int(order[s]), x))
+        self._scalar_slot = slot
+        self._scalar_root = int(slot[self._root])
 
     @property
     def mode(self):
@@ -374,61 +385,64 @@ class Tape:
         """A full-length array: ``graph.data`` with every leaf's current ``.data`` from its Value."""
         d = np.array(self.graph.data, dtype=np.float64)
         if self._leaf_values is not None:
-            d[self.leaves] = self._read_leaves()
+            d[self.leaves] = self._read_leaves()[0]
         return d
 
     def _read_leaves(self):
-        """The leaves' current ``.data`` as a list of floats; a clear error for a non-number."""
-        vals = [v.data for v in self._leaf_values]
-        if set(map(type, vals)) <= {float}:
-            return vals
+        """The leaves' current ``.data`` as a list of floats, and whether those are the very floats
+        the Values hold (none converted); a clear error for a non-number."""
+        vals = list(map(_DATA, self._leaf_values))
+        if set(map(type, vals)) <= {float}:  # the usual case: the Values hold exactly these
+            return vals, True
         for j, (v, x) in enumerate(zip(self._leaf_values, vals)):
             if type(x) is not float:
                 if not isinstance(x, Real):
                     raise TypeError(f"leaf {engine._name(v)} has data {x!r}, which is not a number; "
                                     f"set it to a float")
                 vals[j] = float(x)
-        return vals
+        return vals, False
 
     def _leaf_input(self, data):
-        """The leaves' values for a run, as a list: from ``data``, the Values, or the graph."""
+        """The leaves' values for a run (a list or an array): from ``data``, the Values, or the
+        graph; and whether they are the very floats the leaves' Values hold."""
         if data is not None:
             n = len(self.graph)
             src = np.asarray(data, dtype=np.float64)
             if src.shape != (n,):
                 raise ValueError(f"data must be a float array of length {n} (one entry per node, "
                                  f"leaves used), got shape {src.shape}")
-            return src[self.leaves]
+            return src[self.leaves], False
         if self._leaf_values is not None:
             return self._read_leaves()
-        return self.graph.data[self.leaves]
+        return self.graph.data[self.leaves], False
 
     def _start(self, data):
         """The work array in slot order, its leaf slots filled."""
         d = np.empty(len(self.graph))
-        d[self._leaf_at] = self._leaf_input(data)
+        d[self._leaf_at] = self._leaf_input(data)[0]
         return d
 
     def _scalar_forward(self, data):
-        """Every node's value, as a list by id (scalar plan)."""
-        d = [0.0] * len(self.graph)
-        leaf = self._leaf_input(data)
-        for i, x in zip(self._leaf_ids, leaf if type(leaf) is list else leaf.tolist()):
-            d[i] = x
-        return self._scalar.forward(d)
+        """Every slot's value, as a list (scalar plan)."""
+        leaf = self._leaf_input(data)[0]
+        return self._scalar.forward(leaf if type(leaf) is list else leaf.tolist())
+
+    def _by_id(self, xs):
+        """A list in scalar slot order as an array by id."""
+        return np.fromiter(xs, np.float64, len(xs))[self._scalar_slot]
 
     # ---- replay ---------------------------------------------------------------------------
 
     def forward(self, data=None):
         """Values of every node from the leaves (``data`` or the Values); nothing is written."""
         if self._scalar is not None:
-            return np.array(self._scalar_forward(data))
+            return self._by_id(self._scalar_forward(data))
         return self._forward(data, None)[self._slot]
 
     def output(self, data=None):
         """The root's value from the leaves (``data`` or the Values); nothing is written."""
         if self._scalar is not None:
-            return self._scalar_forward(data)[self._root]
+            return self._scalar_forward(data)[self._scalar_root]
         return float(self._forward(data, None)[self._root_at])
 
     def _forward(self, data, cache):
@@ -461,13 +475,24 @@ class Tape:
             raise ValueError("this Tape's graph has no Values to write into (it was loaded from JSON "
                              "or PyTorch); call run(write_back=False) and use the returned arrays")
         if self._scalar is not None:
-            d = self._scalar_forward(data)
-            grad = self._scalar.backward(d, self._root)
+            leaf, exact = self._leaf_input(data)  # exact: the leaves' Values hold these floats
+            prog, fused = self._scalar, write_back and self._scalar.infallible
+            d = prog.forward(leaf if type(leaf) is list else leaf.tolist(), fused)
+            grad = prog.backward(d, self._scalar_root, fused)
             if write_back:
-                for v, x, gx in zip(self._values, d, grad):
-                    v.data = x
-                    v.grad = gx
-            return np.array(d), np.array(grad)
+                if exact:
+                    for v, gx in zip(self._leaf_values, grad):
+                        v.grad = gx
+                else:
+                    for v, x, gx in zip(self._leaf_values, d, grad):
+                        v.data = x
+                        v.grad = gx
+                if not fused:
+                    nl = prog.nleaves
+                    for v, x, gx in zip(prog.rows[4], islice(d, nl, None), islice(grad, nl, None)):
+                        v.data = x
+                        v.grad = gx
+            return self._by_id(d), self._by_id(grad)
         cache = []
         d = self._forward(data, cache)
         grad = self._backward(cache)[self._slot]
@@ -515,22 +540,22 @@ class Tape:
             return A - B
         if op == "neg":
             return -A
-        if op == "tanh":  # math.tanh, as the engine: numpy's own tanh can differ in the last bit
-            return np.fromiter(map(math.tanh, A.tolist()), np.float64, len(A))
+        if op == "tanh":  # math's functions, as the engine: numpy's own can differ in the last bit
+            return _map(math.tanh, A)
         if op == "/":
             self._check(gr, B == 0.0, lambda i: self._standin(gr.a[i], A[i]) / self._standin(gr.b[i], B[i]))
             return A / B
         if op == "exp":
-            out = np.exp(A)
-            self._check(gr, np.isinf(out) & np.isfinite(A), lambda i: self._standin(gr.a[i], A[i]).exp())
-            return out
+            try:
+                return _map(math.exp, A)
+            except OverflowError:
+                self._check(gr, A > 709.0, lambda i: self._standin(gr.a[i], A[i]).exp())
+                raise
         if op == "log":
             self._check(gr, ~(A > 0.0), lambda i: self._standin(gr.a[i], A[i]).log())
-            return np.log(A)
+            return _map(math.log, A)
         if op == "sigmoid":
-            pos = np.exp(-A)
-            e = np.exp(A)
-            return np.where(A >= 0.0, 1.0 / (1.0 + pos), e / (1.0 + e))
+            return _map(_sigmoid, A)
         K = gr.k if op == "**k" else B
         bad = ((A < 0.0) & ((K != np.floor(K)) | np.isinf(K))) | ((A == 0.0) & (K < 0.0))
         # Python's float power (C pow), as the engine: numpy's power rounds some squares differently
@@ -590,12 +615,13 @@ class Tape:
 
 
 def _scalar_is_faster(n, has, inner, level, codes, ncodes):
-    """Whether the scalar plan should beat the vector plan on this graph: a vector step (one op
-    of one level) costs about as much as replaying ``_NODES_PER_STEP`` nodes one by one."""
+    """Whether the scalar plan should beat the vector plan on this graph. Measured on this
+    project's machines (benchmarks/bench_shapes.py): a vector step (one op of one level) costs
+    about 12 times what one op node costs in the scalar plan, and each node 0.2 times."""
     ops = np.flatnonzero(has & ~inner)
     key = np.sort(level[ops] * ncodes + codes[ops])
     steps = int(np.count_nonzero(key[1:] != key[:-1])) + 1 if len(key) else 0
-    return steps * _NODES_PER_STEP > np.count_nonzero(has)
+    return steps * 12 + n * 0.2 > np.count_nonzero(has)
 
 
 def _write_back(values, data, grad):
@@ -609,6 +635,18 @@ def _write_back(values, data, grad):
     for v, x, gx in zip(values, d, g):
         v.data = x
         v.grad = gx
+
+
+def _map(f, xs):
+    return np.fromiter(map(f, xs.tolist()), np.float64, len(xs))
+
+
+def _sigmoid(x):
+    """The engine's sigmoid of a float."""
+    if x >= 0.0:
+        return 1.0 / (1.0 + math.exp(-x))
+    e = math.exp(x)
+    return e / (1.0 + e)
 
 
 def _dpow(x, k, km1):
