@@ -415,3 +415,4 @@ def test_random_expressions_replay_like_the_engine(prog, start, data):
     d, g = t.run()
     assert close(d, want[0]) and close(g, want[1])
     assert identical(d, want[0]) and identical(g, want[1])
+
