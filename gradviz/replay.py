@@ -8,9 +8,9 @@ the same order as the engine, so whole neurons and sums cost one step.
 The backward is a pull: each op writes its operands' contributions ``d out/d child * g`` (the
 engine's formulas, in the engine's order) into a buffer laid out so that each level's nodes sum
 their contributions with one row-by-row sum per degree, adding in the order the engine's
-reverse-topological pass does, so results match the engine bit for bit (``exp``, ``log``, ``tanh``
-and ``**`` run through Python's ``math`` and ``pow``, as in the engine, since numpy's own can round
-differently).
+reverse-topological pass does. ``exp``, ``log``, ``tanh`` and powers are the C library's, as
+Python's ``math`` and ``**`` use (numpy's own can differ in the last bit, e.g. its AVX-512 kernels),
+so results match the engine bit for bit.
 """
 from __future__ import annotations
 
@@ -546,23 +546,20 @@ class Tape:
             self._check(gr, B == 0.0, lambda i: self._standin(gr.a[i], A[i]) / self._standin(gr.b[i], B[i]))
             return A / B
         if op == "exp":
-            try:
-                return _map(math.exp, A)
-            except OverflowError:
-                self._check(gr, A > 709.0, lambda i: self._standin(gr.a[i], A[i]).exp())
-                raise
+            out = _exp(A)
+            self._check(gr, np.isinf(out) & np.isfinite(A), lambda i: self._standin(gr.a[i], A[i]).exp())
+            return out
         if op == "log":
             self._check(gr, ~(A > 0.0), lambda i: self._standin(gr.a[i], A[i]).log())
-            return _map(math.log, A)
+            return _log(A)
         if op == "sigmoid":
-            return _map(_sigmoid, A)
+            pos = _exp(-A)
+            e = _exp(A)
+            return np.where(A >= 0.0, 1.0 / (1.0 + pos), e / (1.0 + e))
         K = gr.k if op == "**k" else B
-        bad = ((A < 0.0) & ((K != np.floor(K)) | np.isinf(K))) | ((A == 0.0) & (K < 0.0))
-        # Python's float power (C pow), as the engine: numpy's power rounds some squares differently
-        try:
-            out = np.fromiter(map(pow, np.where(bad, 1.0, A).tolist(), K.tolist()), np.float64, len(A))
-        except OverflowError:
-            out, bad = np.empty(len(A)), np.ones(len(A), dtype=bool)
+        out = _pow(A, K)
+        bad = ((A < 0.0) & ((K != np.floor(K)) | np.isinf(K))) | ((A == 0.0) & (K < 0.0)) \
+            | (np.isinf(out) & np.isfinite(A) & np.isfinite(K))
         if bad.any():
             for i in np.flatnonzero(bad).tolist():  # the engine decides: raise, or a value
                 out[i] = engine._power(self._standin(gr.a[i], A[i]), float(K[i]))
@@ -611,7 +608,7 @@ class Tape:
             buf[gr.pa] = np.where(gr.k == 0.0, 0.0, _dpow(A, gr.k, gr.km1) * g)
         else:  # "**"
             buf[gr.pa] = np.where(B == 0.0, 0.0, _dpow(A, B, B - 1.0) * g)
-            buf[gr.pb] = np.where(A > 0.0, out * np.log(A), np.where(A == 0.0, 0.0, math.nan)) * g
+            buf[gr.pb] = np.where(A > 0.0, out * _log(A), np.where(A == 0.0, 0.0, math.nan)) * g
 
 
 def _scalar_is_faster(n, has, inner, level, codes, ncodes):
@@ -641,26 +638,53 @@ def _map(f, xs):
     return np.fromiter(map(f, xs.tolist()), np.float64, len(xs))
 
 
-def _sigmoid(x):
-    """The engine's sigmoid of a float."""
-    if x >= 0.0:
-        return 1.0 / (1.0 + math.exp(-x))
-    e = math.exp(x)
-    return e / (1.0 + e)
-
-
 def _dpow(x, k, km1):
-    """The engine's ``_dpow`` on arrays: k * x**(k-1); 0 for k == 0; +-inf for 0 to a power below 1.
-    The power is Python's (C pow), as in the engine: numpy's rounds some squares differently."""
+    """The engine's ``_dpow`` on arrays: k * x**(k-1); 0 for k == 0; +-inf for 0 to a power below 1."""
+    p = _pow(x, km1)
     zero_neg = (x == 0.0) & (km1 < 0.0)
-    try:
-        p = np.fromiter(map(pow, np.where(zero_neg | (k == 0.0), 1.0, x).tolist(), km1.tolist()), np.float64, len(x))
-    except OverflowError:  # Python's float power raises here; let the engine's _dpow say so
-        for xi, ki in zip(x.tolist(), k.tolist()):
-            if not (xi == 0.0 and ki < 1.0):
-                engine._dpow(xi, ki)
-        raise
+    over = np.isinf(p) & np.isfinite(x) & np.isfinite(km1) & ~zero_neg & (k != 0.0)
+    if over.any():  # Python's float power raises here; let the engine's _dpow do exactly that
+        for i in np.flatnonzero(over).tolist():
+            engine._dpow(float(x[i]), float(k[i]))
     out = k * p
     out[zero_neg] = np.copysign(np.inf, k[zero_neg])
     out[k == 0.0] = 0.0
     return out
+
+
+# numpy's exp, log and power may use their own SIMD kernels, which differ from the C library's
+# (what the engine's math.exp, math.log and ** use) in the last bit for a few percent of inputs.
+# So numpy gives the special cases (inf, NaN, errors the engine raises) and libm the values.
+
+def _libm(f, out, ok, *args):
+    """``out`` with the entries where ``ok`` recomputed by the C library's ``f``."""
+    if ok.all():
+        try:
+            return np.fromiter(map(f, *(a.tolist() for a in args)), np.float64, len(out))
+        except (OverflowError, ValueError):
+            pass  # at the edge of the range: entry by entry below
+    for i in np.flatnonzero(ok).tolist():
+        try:
+            out[i] = f(*(float(a[i]) for a in args))
+        except (OverflowError, ValueError):
+            pass  # the engine raises here; the caller's check reports it
+    return out
+
+
+def _exp(x):
+    with np.errstate(all="ignore"):
+        out = np.exp(x)
+    return _libm(math.exp, out, np.isfinite(out) | np.isnan(x), x)
+
+
+def _log(x):
+    with np.errstate(all="ignore"):
+        out = np.log(x)
+    return _libm(math.log, out, (x > 0.0) | np.isnan(x), x)
+
+
+def _pow(x, k):
+    with np.errstate(all="ignore"):
+        out = np.power(x, k)
+    ok = np.isfinite(out) & ~((x == 0.0) & (k < 0.0)) | (np.isnan(out) & (np.isnan(x) | np.isnan(k)))
+    return _libm(math.pow, out, ok, x, k)

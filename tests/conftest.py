@@ -1,6 +1,19 @@
+import os
+
 import pytest
+from hypothesis import HealthCheck, settings
 
 from testenv import need
+
+# CI runs the property tests derandomized (the same examples every run, no example database kept
+# between runs, no deadline on a loaded machine) and prints the blob that reproduces a failure.
+# Locally the search stays random and remembers its failures in .hypothesis/.
+settings.register_profile(
+    "ci", derandomize=True, database=None, deadline=None, print_blob=True,
+    suppress_health_check=[HealthCheck.too_slow])
+settings.register_profile("dev", deadline=None)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE") or
+                      ("ci" if os.environ.get("CI", "").lower() in ("1", "true", "yes") else "dev"))
 
 
 @pytest.fixture(scope="session")
