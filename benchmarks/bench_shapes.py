@@ -82,7 +82,85 @@ def main(deep_ops=1_000_000, rounds=5):
               f"{r['compile'] / r['trace']:4.2f}x trace (target <= {TARGET_COMPILE:g}x) "
               f"{_ok(r['compile'] / r['trace'], TARGET_COMPILE)}", flush=True)
         gc.collect()
+    print("widget, kernel side (wall-clock):", flush=True)
+    big()
     return rows
+
+
+TARGET_WIDGET_MB = 300.0   # peak memory of building a GraphWidget of the 300k-node graph
+TARGET_FOLDED_1M_S = 5.0   # kernel side of a folded widget of a 1,000,000-node graph
+
+
+def _peak_mb(fn):
+    import tracemalloc
+    gc.collect()
+    tracemalloc.start()
+    try:
+        out = fn()
+        return tracemalloc.get_traced_memory()[1] / 1e6, out
+    finally:
+        tracemalloc.stop()
+
+
+def _wall(fn):
+    t = time.perf_counter()
+    out = fn()
+    return time.perf_counter() - t, out
+
+
+def big(samples=460, million_samples=1520):
+    """The kernel side of big widgets: an MLP loss over ``samples`` moons samples (~300k nodes),
+    drawn in full and folded, and a folded widget of ~1,000,000 nodes. Times are wall-clock here
+    (what a user waits for); the engine's backward on the same graph is the reference."""
+    from gradviz import Tape, trace
+    from gradviz.layout import group_view, layout
+    from gradviz.widget import GraphWidget
+
+    X, y = w.moons(n=samples)
+    model = w.gradviz_model()
+    t_build, loss = _wall(lambda: w.gradviz_loss(model, X, y))
+    t_eng, _ = _wall(loss.backward)
+    t_trace, g = _wall(lambda: trace(loss))
+    t_tape, tape = _wall(lambda: Tape(loss))
+    t_run, _ = _wall(tape.run)
+    t_auto, lay_auto = _wall(lambda: layout(group_view(g, "auto")))
+    t_full, lay = _wall(lambda: layout(g))
+    del tape, lay
+    gc.collect()
+    t_wfull, wfull = _wall(lambda: GraphWidget(loss, collapsed=None))
+    del wfull
+    gc.collect()
+    t_wauto, wauto = _wall(lambda: GraphWidget(loss))
+    del wauto
+    m_full, wfull = _peak_mb(lambda: GraphWidget(loss, collapsed=None))
+    del wfull
+    m_auto, _ = _peak_mb(lambda: GraphWidget(loss))
+    n = len(g)
+    print(f"  MLP loss over {samples} samples: {n:,} nodes (engine: built in {t_build:.2f} s, "
+          f"backward {t_eng * 1e3:.0f} ms = 1.00x)")
+    for name, t in [("trace()", t_trace), ("Tape(root) compile", t_tape), (f"Tape.run() ({tape_mode(loss)})", t_run),
+                    ("group_view('auto') + layout", t_auto), ("layout, every node", t_full),
+                    ("GraphWidget, every node", t_wfull), ("GraphWidget, folded", t_wauto)]:
+        print(f"    {name:30} {t * 1e3:9.0f} ms   {t / t_eng:5.2f}x")
+    print(f"    GraphWidget peak memory       every node {m_full:6.0f} MB, folded {m_auto:6.0f} MB "
+          f"(target <= {TARGET_WIDGET_MB:g} MB) {_ok(max(m_full, m_auto), TARGET_WIDGET_MB)}   "
+          f"[{len(lay_auto.view)} boxes folded]")
+    del loss, g, model
+    gc.collect()
+
+    X, y = w.moons(n=million_samples)
+    model = w.gradviz_model()
+    t_build, loss = _wall(lambda: w.gradviz_loss(model, X, y))
+    t_eng, _ = _wall(loss.backward)
+    t_w, wbig = _wall(lambda: GraphWidget(loss))
+    print(f"  MLP loss over {million_samples} samples: {len(wbig.graph):,} nodes (built in {t_build:.1f} s, "
+          f"backward {t_eng:.2f} s): folded GraphWidget, kernel side {t_w:.2f} s "
+          f"(target <= {TARGET_FOLDED_1M_S:g} s) {_ok(t_w, TARGET_FOLDED_1M_S)}   [{len(wbig._view['box_x'])} boxes]")
+
+
+def tape_mode(root):
+    from gradviz import Tape
+    return Tape(root).mode
 
 
 if __name__ == "__main__":

@@ -112,41 +112,52 @@ def _plus_chains(plus, a, b, npar):
     nxt = np.full(n, -1, dtype=np.intp)
     linked = np.flatnonzero(link >= 0)
     nxt[link[linked]] = linked
-    nxt_l, a_l, b_l, other_l = nxt.tolist(), a.tolist(), b.tolist(), other.tolist()
-    inner_ids = []
+    # each linked node's chain head, by pointer jumping over the nodes not yet at their head;
+    # a chain's links have increasing ids, so sorting by (head, id) puts every chain in order
+    head = np.where(link >= 0, link, np.arange(n))
+    moving = np.flatnonzero(link >= 0)
+    while len(moving):
+        hop = head[head[moving]]
+        still = hop != head[moving]
+        head[moving] = hop
+        moving = moving[still]
+    members = np.flatnonzero((link >= 0) | (plus & (nxt >= 0)))
+    members = members[np.argsort(head[members] * n + members, kind="stable")]
+    cut = np.flatnonzero(np.r_[True, head[members][1:] != head[members][:-1], True]) if len(members) \
+        else np.zeros(1, dtype=np.intp)
+    nodes_l, other_l = members.tolist(), other[members].tolist()
+    heads, a_l, b_l = members[cut[:-1]], a.tolist(), b.tolist()
     chain_of = {}
-    for i in np.flatnonzero(plus & (link < 0) & (nxt >= 0)).tolist():
-        nodes, opnds = [i], [a_l[i], b_l[i]]
-        j = nxt_l[i]
-        while j >= 0:
-            nodes.append(j)
-            opnds.append(other_l[j])
-            j = nxt_l[j]
-        inner_ids += nodes[:-1]
-        chain_of[nodes[-1]] = (nodes, opnds)
+    for h, s0, s1 in zip(heads.tolist(), cut[:-1].tolist(), cut[1:].tolist()):
+        chain_of[nodes_l[s1 - 1]] = (nodes_l[s0:s1], [a_l[h], b_l[h]] + other_l[s0 + 1:s1])
     inner = np.zeros(n, dtype=bool)
-    inner[inner_ids] = True
+    inner[members] = True
+    inner[members[cut[1:] - 1]] = False  # the tops
     return link, chain_of, inner
 
 
 def _levels(has, inner, chain_of, a, b):
-    """Leaves 0, an op one above its deepest operand, a whole chain one above all its operands.
-
-    One pass in id order; a chain's inner links carry the deepest level of the chain's operands
-    so far (no +1), so its top lands one above all of them; the links then take the top's level."""
+    """Leaves 0, an op one above its deepest operand, a whole chain one above all its operands
+    (its inner links then take the chain's level). One pass in id order over the ops and chain
+    tops; a chain's operands all have smaller ids than its top."""
     n = len(has)
     lvl = [0] * (n + 1)  # lvl[-1], read for a missing operand b = -1, stays 0
-    ids = np.flatnonzero(has)
-    step = (~inner[ids]).astype(np.intp)
-    for i, x, y, k in zip(ids.tolist(), a[ids].tolist(), b[ids].tolist(), step.tolist()):
-        p = lvl[x]
-        q = lvl[y]
-        lvl[i] = (p if p > q else q) + k
+    get = lvl.__getitem__
+    ids = np.flatnonzero(has & ~inner)
+    tops = chain_of.get
+    for i, x, y in zip(ids.tolist(), a[ids].tolist(), b[ids].tolist()):
+        ch = tops(i)
+        if ch is None:
+            p = lvl[x]
+            q = lvl[y]
+            lvl[i] = (p if p > q else q) + 1
+        else:
+            lvl[i] = max(map(get, ch[1])) + 1
     level = np.array(lvl[:n], dtype=np.intp)
     if chain_of:
         links = [c for nodes, _ in chain_of.values() for c in nodes[:-1]]
-        tops = [t for t, (nodes, _) in chain_of.items() for _ in nodes[:-1]]
-        level[links] = level[tops]
+        top_of = [t for t, (nodes, _) in chain_of.items() for _ in nodes[:-1]]
+        level[links] = level[top_of]
     return level
 
 
