@@ -500,7 +500,7 @@ class Tape:
                         v.grad = gx
                 if not fused:
                     nl = prog.nleaves
-                    for v, x, gx in zip(prog.rows[4], islice(d, nl, None), islice(grad, nl, None)):
+                    for v, x, gx in zip(prog.rows[3], islice(d, nl, None), islice(grad, nl, None)):
                         v.data = x
                         v.grad = gx
             return self._by_id(d), self._by_id(grad)

@@ -19,36 +19,37 @@ from collections import Counter
 
 from . import engine
 
-# op -> (forward, backward). Names: d values, G gradients, i the node's slot, a and b its operand
-# slots (b is the exponent of a ``**k``), g = G[i] in the backward; ``standin(slot, x)`` makes a
-# Value that names the node in the engine's error, ``power`` is the engine's ``**``.
+# op -> (forward, backward). Names: d values and G gradients (lists by slot), a and b the operand
+# slots (b is the exponent of a ``**k``); the forward sets ``r``, the node's value; the backward
+# has the node's value ``out`` and gradient ``g``. ``standin(slot, x)`` makes a Value that names
+# the node in the engine's error, ``power`` is the engine's ``**``.
 RULES = {
-    "+": ("d[i] = d[a] + d[b]",
+    "+": ("r = d[a] + d[b]",
           "G[a] += g\nG[b] += g"),
-    "*": ("d[i] = d[a] * d[b]",
+    "*": ("r = d[a] * d[b]",
           "G[a] += d[b] * g\nG[b] += d[a] * g"),
-    "-": ("d[i] = d[a] - d[b]",
+    "-": ("r = d[a] - d[b]",
           "G[a] += g\nG[b] -= g"),
-    "tanh": ("d[i] = tanh(d[a])",
-             "y = d[i]\nG[a] += (1.0 - y * y) * g"),
-    "relu": ("x = d[a]\nd[i] = x if x > 0.0 else 0.0",
+    "tanh": ("r = tanh(d[a])",
+             "G[a] += (1.0 - out * out) * g"),
+    "relu": ("x = d[a]\nr = x if x > 0.0 else 0.0",
              "if d[a] > 0.0:\n    G[a] += g"),
-    "neg": ("d[i] = -d[a]",
+    "neg": ("r = -d[a]",
             "G[a] -= g"),
-    "/": ("y = d[b]\nif y == 0.0:\n    standin(a, d[a]) / standin(b, y)\nd[i] = d[a] / y",
-          "y = d[b]\nG[a] += g / y\nG[b] -= g * d[i] / y"),
-    "exp": ("try:\n    d[i] = exp(d[a])\nexcept OverflowError:\n    standin(a, d[a]).exp()",
-            "G[a] += d[i] * g"),
-    "log": ("x = d[a]\nif not x > 0.0:\n    standin(a, x).log()\nd[i] = log(x)",
+    "/": ("y = d[b]\nif y == 0.0:\n    standin(a, d[a]) / standin(b, y)\nr = d[a] / y",
+          "y = d[b]\nG[a] += g / y\nG[b] -= g * out / y"),
+    "exp": ("try:\n    r = exp(d[a])\nexcept OverflowError:\n    standin(a, d[a]).exp()",
+            "G[a] += out * g"),
+    "log": ("x = d[a]\nif not x > 0.0:\n    standin(a, x).log()\nr = log(x)",
             "G[a] += g / d[a]"),
-    "sigmoid": ("x = d[a]\nif x >= 0.0:\n    d[i] = 1.0 / (1.0 + exp(-x))\n"
-                "else:\n    e = exp(x)\n    d[i] = e / (1.0 + e)",
-                "y = d[i]\nG[a] += y * (1.0 - y) * g"),
-    "**k": ("d[i] = power(d[a], b, a, standin)",
+    "sigmoid": ("x = d[a]\nif x >= 0.0:\n    r = 1.0 / (1.0 + exp(-x))\n"
+                "else:\n    e = exp(x)\n    r = e / (1.0 + e)",
+                "G[a] += out * (1.0 - out) * g"),
+    "**k": ("r = power(d[a], b, a, standin)",
             "G[a] += 0.0 if b == 0.0 else dpow(d[a], b) * g"),
-    "**": ("d[i] = power(d[a], d[b], a, standin)",
+    "**": ("r = power(d[a], d[b], a, standin)",
            "x = d[a]\nk = d[b]\nG[a] += 0.0 if k == 0.0 else dpow(x, k) * g\n"
-           "G[b] += pow_log(x, d[i]) * g"),
+           "G[b] += pow_log(x, out) * g"),
 }
 OPS = tuple(RULES)
 
@@ -70,10 +71,10 @@ _HELPERS = {"tanh": math.tanh, "exp": math.exp, "log": math.log, "power": power,
 FALLIBLE = {"/", "exp", "log", "**k", "**"}  # ops whose rules can raise (the others cannot)
 
 
-def _kernel(name, header, ops, side, pre=(), post=()):
-    """A loop over the rows running the ``side`` (0 forward, 1 backward) rule of each op, with
-    the ``pre`` and ``post`` lines around it."""
-    lines = [f"def {name}({header}):", "    for i, op, a, b, v in rows:"]
+def _kernel(name, header, loop, ops, side, pre=(), post=()):
+    """A function ``name(header)`` looping ``for loop in rows`` and running the ``side`` (0
+    forward, 1 backward) rule of each op in ``ops``, with the ``pre`` and ``post`` lines."""
+    lines = [f"def {name}({header}):", f"    for {loop} in rows:"]
     lines += ["        " + line for line in pre]
     for j, op in enumerate(ops):
         body = RULES[OPS[op]][side]
@@ -106,26 +107,32 @@ class ScalarProgram:
     def __init__(self, nleaves, ops, a, b, values, reach, standin):
         self.n = n = nleaves + len(ops)
         self.nleaves = nleaves
-        self.rows = (range(nleaves, n), ops, a, b, values if values is not None else [None] * len(ops))
-        if reach is None:
-            self.back = self.rows
-        else:
+        self.rows = (ops, a, b, values if values is not None else [None] * len(ops))
+        self.back = None  # rows of the nodes the root depends on, with their slots, if not all
+        if reach is not None:
             keep = [j for j, r in enumerate(reach) if r]
-            self.back = tuple([col[j] for j in keep] for col in self.rows)
+            self.back = tuple([col[j] for j in keep] for col in (range(nleaves, n),) + self.rows)
         self.standin = standin
         by_use = [op for op, _ in Counter(ops).most_common()]
         self.infallible = values is not None and reach is None and not FALLIBLE & {OPS[op] for op in by_use}
-        self._kernels = (_kernel("forward", "d, rows, standin", by_use, 0),
-                         _kernel("backward", "d, G, rows", by_use, 1, pre=["g = G[i]"]))
-        if self.infallible:
-            self._kernels += (_kernel("forward", "d, rows, standin", by_use, 0, post=["v.data = d[i]"]),
-                              _kernel("backward", "d, G, rows", by_use, 1, pre=["g = G[i]", "v.grad = g"]))
+        # forward: each row appends its node's value; backward: walks the values and gradients
+        # from the end, where the op slots are (a node's gradient is complete when reached)
+        fwd, bwd = "op, a, b, v", "g, out, op, a, b, v"
+        self._kernels = [_kernel("forward", "push, d, rows, standin", fwd, by_use, 0, post=["push(r)"]),
+                         _kernel("backward", "d, G, rows", bwd, by_use, 1)]
+        if self.infallible:  # and the same, writing each Value's .data and .grad as they are known
+            self._kernels += [_kernel("forward", "push, d, rows, standin", fwd, by_use, 0,
+                                      post=["push(r)", "v.data = r"]),
+                              _kernel("backward", "d, G, rows", bwd, by_use, 1, pre=["v.grad = g"])]
+        if self.back is not None:
+            self._kernels[1] = _kernel("backward", "d, G, rows", "i, op, a, b, v", by_use, 1,
+                                       pre=["g = G[i]", "out = d[i]"])
 
     def forward(self, leaves, write=False):
         """Every slot's value (a list), from the leaves' values (a list, in leaf-slot order);
         with ``write`` (an infallible program only) also into the op nodes' Values."""
-        d = leaves + [0.0] * (self.n - self.nleaves)
-        self._kernels[2 if write else 0](d, zip(*self.rows), self.standin)
+        d = list(leaves)
+        self._kernels[2 if write else 0](d.append, d, zip(*self.rows), self.standin)
         return d
 
     def backward(self, d, root, write=False):
@@ -133,5 +140,9 @@ class ScalarProgram:
         ``write`` (an infallible program only) also into the op nodes' Values."""
         G = [0.0] * self.n
         G[root] = 1.0
-        self._kernels[3 if write else 1](d, G, zip(*map(reversed, self.back)))
+        if self.back is not None:
+            rows = zip(*map(reversed, self.back))
+        else:
+            rows = zip(reversed(G), reversed(d), *map(reversed, self.rows))
+        self._kernels[3 if write else 1](d, G, rows)
         return G
