@@ -67,11 +67,11 @@ def measure(build, rounds):
                 trace=t_trace, compile=min(t_compile), engine=med(eng), run=med(run), alt=med(alt))
 
 
-def main(deep_ops=1_000_000, rounds=5):
+def main(deep_ops=1_000_000, rounds=9):
     print("shapes: Tape.run() with write-back vs the engine's backward(); Tape(root) vs trace(root)")
     rows = []
     for name, build in shapes(deep_ops):
-        r = measure(build, rounds if deep_ops < 1_000_000 or "deep" not in name else 3)
+        r = measure(build, 3 if "deep" in name and deep_ops >= 1_000_000 else rounds)
         rows.append((name, r))
         e = r["engine"]
         print(f"  {name}: {r['n']:,} nodes, {r['levels']:,} levels")

@@ -11,7 +11,7 @@ _LAZY = {
     "Tape": "replay",
     "numerical_grad": "check", "grad_check": "check", "predict_vs_actual": "check",
     "draw_dot": "render", "to_svg": "render",
-    "GraphWidget": "widget",
+    "GraphWidget": "widget", "to_html": "standalone",
     "compare_with_torch": "torch_bridge", "to_torch": "torch_bridge", "from_torch": "torch_bridge",
 }
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .engine import Value
 from .replay import Tape
 
 __all__ = ["numerical_grad", "grad_check", "predict_vs_actual", "GradCheckReport", "Prediction"]
@@ -100,8 +101,9 @@ class GradCheckRow:
 class GradCheckReport:
     """The result of ``grad_check``: ``ok``, ``rows`` (one per leaf), the worst errors, a table."""
 
-    def __init__(self, rows, h, rtol, atol):
+    def __init__(self, rows, h, rtol, atol, grads="replay"):
         self.rows = rows
+        self.grads = grads
         self.h, self.rtol, self.atol = h, rtol, atol
         self.ok = all(r.ok for r in rows)
         self.failures = [r for r in rows if not r.ok]
@@ -110,7 +112,8 @@ class GradCheckReport:
 
     def _summary(self):
         verdict = "OK" if self.ok else f"FAILED for {len(self.failures)} of {len(self.rows)} leaves"
-        return (f"gradient check {verdict}: backprop vs central differences (h={self.h:g}, "
+        which = "the Values' own .grad" if self.grads == "values" else "backprop"
+        return (f"gradient check {verdict}: {which} vs central differences (h={self.h:g}, "
                 f"rtol={self.rtol:g}, atol={self.atol:g}); max abs error {self.max_abs_err:.3g}, "
                 f"max rel error {self.max_rel_err:.3g}")
 
@@ -138,7 +141,7 @@ class GradCheckReport:
     def _repr_html_(self, limit=50):
         cells = "".join(
             f"<tr style='color:{'inherit' if r.ok else '#c00'}'><td>{html.escape(r.label or f'#{r.id}')}</td>"
-            f"<td>{r.kind}</td><td>{r.analytic:.6g}</td><td>{r.numerical:.6g}</td><td>{r.abs_err:.2g}</td>"
+            f"<td>{html.escape(r.kind)}</td><td>{r.analytic:.6g}</td><td>{r.numerical:.6g}</td><td>{r.abs_err:.2g}</td>"
             f"<td>{'✓' if r.ok else '✗'}</td></tr>" for r in self._shown(limit))
         more = f"<p>… {len(self.rows) - limit} more leaves</p>" if len(self.rows) > limit else ""
         return (f"<div><p><b>{html.escape(self._summary())}</b></p><table aria-label='gradient check'>"
@@ -146,8 +149,14 @@ class GradCheckReport:
                 f"<th>abs err</th><th>ok</th></tr></thead><tbody>{cells}</tbody></table>{more}</div>")
 
 
-def grad_check(x, h=1e-6, rtol=1e-4, atol=1e-6, leaves=None):
+def grad_check(x, h=1e-6, rtol=1e-4, atol=1e-6, leaves=None, grads=None):
     """Backprop against central differences for every leaf (or the given ``leaves``).
+
+    ``grads``: which backprop to check. ``"replay"`` runs gradviz's own backward on the graph as
+    it is now; ``"values"`` takes the ``.grad`` the Values hold, i.e. what *your* ``backward()``
+    computed (run it first, after zeroing). The default is ``"replay"`` for gradviz Values and
+    ``"values"`` for Values of another engine (micrograd, a class written along with the lecture),
+    whose own backward is the code worth checking.
 
     A leaf passes when ``|backprop - numerical| <= atol + rtol * max(|backprop|, |numerical|)``.
     Returns a GradCheckReport (``.ok``, ``.rows``, a readable ``str`` and an HTML table); the
@@ -155,9 +164,22 @@ def grad_check(x, h=1e-6, rtol=1e-4, atol=1e-6, leaves=None):
     """
     t = _tape(x)
     h = _positive(h)
-    base = t.leaf_data()
-    _, grad = t.run(write_back=False, data=base)
     g = t.graph
+    if grads is None:
+        grads = "values" if g.values is not None and not isinstance(g.values[-1], Value) else "replay"
+    base = t.leaf_data()
+    if grads == "replay":
+        _, grad = t.run(write_back=False, data=base)
+    elif grads == "values":
+        if g.values is None:
+            raise ValueError('grads="values" needs live Values, but this graph has none (loaded from '
+                             'JSON or PyTorch); use grads="replay"')
+        if not all(hasattr(v, "grad") for v in g.values):
+            raise ValueError("these Values have no .grad to check yet: give your Value class a grad "
+                             "(self.grad = 0.0) and run backward first, or use grads=\"replay\"")
+        grad = [float(v.grad) for v in g.values]
+    else:
+        raise ValueError(f'grads must be "replay" or "values", got {grads!r}')
     ids = t.leaves.tolist() if leaves is None else [_leaf_id(t, leaf) for leaf in leaves]
     rows = []
     for i in ids:
@@ -168,7 +190,7 @@ def grad_check(x, h=1e-6, rtol=1e-4, atol=1e-6, leaves=None):
         rel = err / scale if scale > 0 else 0.0 if err == 0 else math.inf
         ok = err <= atol + rtol * scale  # False for NaN
         rows.append(GradCheckRow(i, g.labels[i], g.kinds[i], a, num, err, rel, bool(ok)))
-    return GradCheckReport(rows, h, rtol, atol)
+    return GradCheckReport(rows, h, rtol, atol, grads)
 
 
 @dataclass(frozen=True)

@@ -4,6 +4,12 @@ Each op builds one node and states its local derivative right beside it, in a
 ``@_backward(op)`` rule that pushes the node's gradient ``g`` into its children.
 ``backward()`` orders the graph once (iteratively, so a million-op chain is
 fine) and applies the rules in reverse topological order.
+
+Numbers follow IEEE floats, as PyTorch does: a result beyond the float range is
+``inf`` (``Value(1e308) * 10``, ``exp(1000)``, ``1e200 ** 2``, and gradients
+alike) and NaN flows through every op (``relu``, ``log``, ``exp`` of NaN are NaN).
+Only math with no real answer raises, naming the node: ``log`` of a number <= 0,
+division by 0, 0 to a negative power, a negative base to a non-integer power.
 """
 from __future__ import annotations
 
@@ -11,10 +17,13 @@ import gc
 import math
 from contextlib import contextmanager
 from numbers import Real
+from operator import attrgetter
 
 __all__ = ["Value", "Scope", "no_scope"]
 
 _RULES = {}          # op -> rule(out, g) adding d(out)/d(child) * g to each child's pass-gradient
+_ARITY = {"+": 2, "-": 2, "*": 2, "/": 2, "**": 2, "neg": 1, "exp": 1, "log": 1, "tanh": 1, "relu": 1,
+          "sigmoid": 1}  # built-in ops and their operand counts
 _ONGOING = object()  # marks a node whose descendants are still being ordered
 
 
@@ -70,10 +79,35 @@ class no_scope:
         _exit_scope(self._prev)
 
 
+def _number(x, what, fix="convert it with float(...)"):
+    if type(x) is float:
+        return x
+    if isinstance(x, Real):
+        return float(x)
+    t = type(x)
+    if all(hasattr(x, a) for a in ("data", "grad", "_prev", "_op")):
+        raise TypeError(f"{what}: got a {t.__module__}.{t.__qualname__}, a Value of another engine; "
+                        f"gradviz Values combine only with gradviz Values and numbers: build the whole "
+                        f"expression with one engine (gradviz.trace draws either)")
+    if hasattr(x, "item") and hasattr(x, "numel"):
+        raise TypeError(f"{what}: got a {t.__module__}.{t.__qualname__}; gradviz works on Python "
+                        f"floats: take the number out with .item() (e.g. Value(3.0) * t.item())")
+    raise TypeError(f"{what}: expected a number (int or float), got {t.__name__!r} "
+                    f"({x!r:.40}); {fix}")
+
+
+def _operand(x, op):
+    if isinstance(x, Value):
+        return x
+    v = Value(_number(x, f"unsupported operand for {op}", "use a number or a Value"))
+    v._scope = CONSTANT
+    return v
+
+
 @contextmanager
 def gc_paused():
     """Hold off Python's cyclic garbage collector for a block that allocates many objects but
-    frees no cycles (ordering, tracing or compiling a big graph), then restore it as it was.
+    frees no cycles (tracing or compiling a big graph), then restore it as it was.
 
     Each collection walks every tracked object in its generations, and a graph holds hundreds of
     thousands of Values: without this, a full collection would walk them all, again and again."""
@@ -86,30 +120,15 @@ def gc_paused():
             gc.enable()
 
 
-def _number(x, what, fix="convert it with float(...)"):
-    if type(x) is float:
-        return x
-    if isinstance(x, Real):
-        return float(x)
-    raise TypeError(f"{what}: expected a number (int or float), got {type(x).__name__!r} "
-                    f"({x!r:.40}); {fix}")
-
-
-def _operand(x, op):
-    if isinstance(x, Value):
-        return x
-    v = Value(_number(x, f"unsupported operand for {op}", "use a number or a Value"))
-    v._scope = CONSTANT
-    return v
-
-
 _new = object.__new__
 _copysign = math.copysign
+_GRAD = attrgetter("grad")
+_FLOATS = {float, int}
 
 
 def _node(data, a, op, b=None):
-    """A new op node over operands ``a`` (and ``b``): ``Value(data, a, op, b)`` without the
-    checks a call from user code needs (a fifth of an op's time)."""
+    """A new node of a built-in op over operands ``a`` (and ``b``): ``Value(data, (a, b), op)``
+    without the checks a call from user code needs (a fifth of an op's time)."""
     v = _new(Value)
     v.data = data if type(data) is float else _number(data, f"the result of {op}")
     v.grad = 0.0
@@ -119,6 +138,7 @@ def _node(data, a, op, b=None):
     v._b = b
     v._scope = _scope
     v._g = None
+    v._backward = None
     return v
 
 
@@ -126,38 +146,93 @@ def _name(v):
     return repr(v.label) if v.label else f"unlabelled {v._op or 'leaf'} node"
 
 
+def _children_of(children):
+    try:
+        return tuple(children)
+    except TypeError:
+        raise TypeError(f"_children must be an iterable of Values, such as a tuple (a, b), got "
+                        f"{type(children).__name__!r}") from None
+
+
+def _check_children(children):
+    for i, c in enumerate(children):
+        if not isinstance(c, Value):
+            t = type(c)
+            if all(hasattr(c, a) for a in ("data", "_prev", "_op")):
+                raise TypeError(
+                    f"child {i} of the new node is a {t.__module__}.{t.__qualname__} ({c!r:.40}), a "
+                    f"Value of another class than gradviz.Value; build the whole expression with "
+                    f"one class (if your own class's methods call Value(...), the name Value now "
+                    f"means gradviz's: import gradviz under another name, or rename your class)")
+            raise TypeError(f"child {i} of the new node is a {t.__name__!r} ({c!r:.40}), not a "
+                            f"Value; children must be Values (wrap numbers as Value(x))")
+
+
 class Value:
-    """A scalar in an expression graph: ``data``, ``grad``, ``label``, ``_prev`` (children), ``_op``."""
+    """A scalar in an expression graph: ``data``, ``grad``, ``label``, ``_prev`` (children), ``_op``.
+
+    Ops are built in (``+ - * / ** neg exp log tanh relu sigmoid``, each with its rule below) or
+    written the lecture's way: ``out = Value(t, (self,), 'cube')``, then ``out._backward = fn``, a
+    closure doing ``self.grad += local_derivative * out.grad``; ``backward()`` runs it so that it
+    adds exactly this pass's gradient. A node whose op is not built in and that has no
+    ``_backward`` passes no gradient, as in micrograd: none is made up from its name.
+    """
 
     # Children live in two slots rather than a tuple: one allocation per node instead of two,
-    # which is a third less memory and garbage-collector work on big graphs.
-    __slots__ = ("data", "grad", "label", "_op", "_a", "_b", "_scope", "_g")
+    # which is a third less memory and garbage-collector work on big graphs. A node with more
+    # than two children (a custom op) keeps them all as a tuple in ``_a``.
+    __slots__ = ("data", "grad", "label", "_op", "_a", "_b", "_scope", "_g", "_backward")
 
-    def __init__(self, data, _children=(), _op="", _b=None, label=""):
-        """``Value(2.0, label="a")``. Ops pass their operands as ``Value(data, a, op, b)``
-        (the lecture's ``Value(data, (a, b), op)`` works too)."""
+    def __init__(self, data, _children=(), _op="", label=""):
+        """``Value(2.0, label="a")``, or as the lecture builds a node: ``Value(t, (a, b), '+')``.
+        ``_children`` is any iterable of Values (a tuple, a list, a set)."""
         self.data = data if type(data) is float else _number(data, "Value(data)")
         self.grad = 0.0
         self.label = label
         self._op = _op
-        if type(_children) is tuple:
-            _children, _b = (_children + (None, None))[:2]
-        self._a = _children
-        self._b = _b
+        if type(_children) is not tuple:
+            _children = _children_of(_children)
+        n = len(_children)
+        if _ARITY.get(_op, n) != n:
+            raise ValueError(f"op {_op!r} takes {_ARITY[_op]} operand(s), got {n}; for an op of "
+                             f"your own, give it a name of its own and set out._backward")
+        if n == 2:
+            a, b = _children
+            if type(a) is not Value or type(b) is not Value:
+                _check_children(_children)
+            self._a, self._b = a, b
+        elif n == 0:
+            self._a = self._b = None
+        elif n == 1:
+            a, = _children
+            if type(a) is not Value:
+                _check_children(_children)
+            self._a, self._b = a, None
+        else:
+            _check_children(_children)
+            self._a, self._b = _children, None
         self._scope = _scope
-        self._g = None  # gradient of this backward pass; None outside of one
+        self._g = None         # this backward pass's gradient (None outside of one); also a visit mark
+        self._backward = None  # a lecture-style closure (a custom op), run by backward()
 
     @property
     def _prev(self):
         """The children, in operand order."""
-        return () if self._a is None else (self._a,) if self._b is None else (self._a, self._b)
+        a = self._a
+        if a is None:
+            return ()
+        if type(a) is tuple:
+            return a
+        return (a,) if self._b is None else (a, self._b)
 
     @_prev.setter
     def _prev(self, children):
-        children = tuple(children)
-        if len(children) > 2 or not all(isinstance(c, Value) for c in children):
-            raise ValueError("_prev holds at most two Values")
-        self._a, self._b = (children + (None, None))[:2]
+        children = _children_of(children)
+        _check_children(children)
+        if len(children) > 2:
+            self._a, self._b = children, None
+        else:
+            self._a, self._b = (children + (None, None))[:2]
 
     def __repr__(self):
         name = f"label={self.label!r}, " if self.label else ""
@@ -237,17 +312,17 @@ class Value:
 
     def exp(self):
         try:
-            return _node(math.exp(self.data), self, "exp")
+            r = math.exp(self.data)
         except OverflowError:
-            raise OverflowError(f"exp overflow at {_name(self)} with data {self.data!r}: the result "
-                                f"exceeds the largest float (exp of more than ~709.78)") from None
+            r = math.inf  # beyond the float range: inf, as in PyTorch
+        return _node(r, self, "exp")
 
     @_backward("exp")
     def _(out, g):
         out._a._g += out.data * g
 
     def log(self):
-        if not self.data > 0.0:
+        if self.data <= 0.0:  # NaN is not: log(nan) is nan
             raise ValueError(f"log of a non-positive number: {_name(self)} has data {self.data!r}; "
                              f"log needs data > 0")
         return _node(math.log(self.data), self, "log")
@@ -265,12 +340,12 @@ class Value:
         out._a._g += (1.0 - out.data * out.data) * g
 
     def relu(self):
-        return _node(self.data if self.data > 0.0 else 0.0, self, "relu")
+        return _node(0.0 if self.data <= 0.0 else self.data, self, "relu")  # relu(nan) is nan
 
     @_backward("relu")
     def _(out, g):
         a = out._a
-        if a.data > 0.0:
+        if not a.data <= 0.0:  # NaN passes the gradient on, as in PyTorch
             a._g += g
 
     def sigmoid(self):
@@ -311,35 +386,28 @@ class Value:
         """Topological order of the graph, leaving every node's ``_g`` at 0.0 for a backward pass
         (the caller resets it to None). Iterative; reports a cycle instead of looping."""
         order, stack = [], [self]
-        push, pop, done = stack.append, stack.pop, order.append
         while stack:
             node = stack[-1]
             if node._g is None:  # first visit: schedule the children, finish the node later
                 node._g = _ONGOING
-                b, a = node._b, node._a  # b pushed first, a explored first: operand order
-                if b is not None:
-                    if b._g is None:
-                        push(b)
-                    elif b._g is _ONGOING:
-                        self._cycle(b, node, order + stack)
-                if a is not None:
-                    if a._g is None:
-                        push(a)
-                    elif a._g is _ONGOING:
-                        self._cycle(a, node, order + stack)
+                a = node._a
+                for c in (node._b, a) if type(a) is not tuple else a[::-1]:  # pushed last, explored first
+                    if c is None:
+                        continue
+                    if c._g is None:
+                        stack.append(c)
+                    elif c._g is _ONGOING:
+                        for n in order + stack:
+                            n._g = None
+                        raise ValueError(
+                            f"the graph has a cycle: {_name(c)} depends on itself (through "
+                            f"{_name(node)}); graphs must be acyclic, so do not edit _prev by hand")
             else:
-                pop()
+                stack.pop()
                 if node._g is _ONGOING:
                     node._g = 0.0
-                    done(node)
+                    order.append(node)
         return order
-
-    @staticmethod
-    def _cycle(c, node, seen):
-        for n in seen:
-            n._g = None
-        raise ValueError(f"the graph has a cycle: {_name(c)} depends on itself (through "
-                         f"{_name(node)}); graphs must be acyclic, so do not edit _prev by hand")
 
     def topo(self):
         """Every node this one depends on, children before parents (itself last)."""
@@ -349,27 +417,48 @@ class Value:
         return order
 
     def backward(self):
-        """Add d(self)/d(node) to ``node.grad`` for every node of the graph (root seeded with 1)."""
+        """Add d(self)/d(node) to ``node.grad`` for every node of the graph (root seeded with 1).
+
+        All or nothing: the pass gathers every gradient in ``_g`` first and adds them to ``.grad``
+        only when it is complete, so an error (named after the node whose rule failed) leaves
+        every ``.grad`` as it was.
+        """
         order = self._ordered()
         self._g = 1.0
-        rules, pow_k = _RULES, _RULES["**k"]
-        pop = order.pop  # popping (rather than iterating) frees the order as the grads fill in
+        rules = _BY_NAME
+        node, adding = self, False
         try:
-            while order:
-                node = pop()
-                g = node._g
-                node._g = None
-                grad = node.grad
-                # grad + g; a zero grad takes g itself (the same number, one float less a node),
-                # unless g is -0.0 (0.0 + -0.0 is 0.0)
-                node.grad = g if not grad and (g or _copysign(1.0, g) > 0.0) else grad + g
+            for node in reversed(order):
                 if node._a is not None:
-                    rules.get(node._op, pow_k)(node, g)
-        except BaseException:
-            node._g = None
-            for node in order:
-                node._g = None
+                    if node._backward is not None:
+                        _run_closure(node, node._g)
+                    else:
+                        rule = rules.get(node._op) or _rule_of(node._op)
+                        if rule is not _NO_RULE:
+                            rule(node, node._g)
+            adding = True
+            if set(map(type, map(_GRAD, order))) <= _FLOATS:  # then no sum below can fail
+                pop = order.pop  # popping frees the order as the grads fill in: a lower peak
+                while order:
+                    n = pop()
+                    grad, g = n.grad, n._g
+                    n._g = None
+                    # grad + g; a zero grad takes g itself (the same number, one float less a
+                    # node), unless g is -0.0 (0.0 + -0.0 is 0.0)
+                    n.grad = g if not grad and (g or _copysign(1.0, g) > 0.0) else grad + g
+                return
+            total = [n.grad + n._g for n in order]
+        except BaseException as e:
+            if adding:  # a .grad that is not a number: find it
+                node = next((n for n in order if not isinstance(n.grad, Real)), self)
+            for n in order:
+                n._g = None
+            if isinstance(e, Exception):
+                raise _backward_error(node, e, adding) from e
             raise
+        for n, t in zip(order, total):
+            n.grad = t
+            n._g = None
 
     def zero_grad(self):
         """Set ``grad`` to 0 on every node reachable from this one."""
@@ -377,27 +466,94 @@ class Value:
             node.grad = 0.0
 
 
+_BY_NAME = dict(_RULES)  # op name -> rule, also for the names _rule_of has read
+
+
+def _NO_RULE(out, g):
+    """The rule of an op that is not built in and has no ``_backward``: it passes no gradient."""
+
+
+def _rule_of(op):
+    """The rule for an op name missing from ``_RULES``: ``**<number>`` (a power by a constant, named
+    as micrograd names it) or none. Remembered, so each name is read once."""
+    rule = _NO_RULE
+    if isinstance(op, str) and op.startswith("**"):
+        try:
+            float(op[2:])
+            rule = _RULES["**k"]
+        except ValueError:
+            pass
+    _BY_NAME[op] = rule
+    return rule
+
+
+def _run_closure(out, g):
+    """Run ``out._backward`` (a lecture-style closure) for this pass's gradient ``g`` alone.
+
+    The closure reads ``out.grad`` and adds into its children's ``.grad``; it sees ``g`` there and
+    children at 0.0, and what it adds goes to the children's pass gradients. Every ``.grad`` is
+    then as before, so ``backward()`` adds exactly one pass, as it does for built-in ops.
+    """
+    kids = list(dict.fromkeys(out._prev))
+    saved = [c.grad for c in kids]
+    total = out.grad
+    try:
+        for c in kids:
+            c.grad = 0.0
+        out.grad = g
+        out._backward()
+        added = [c.grad for c in kids]
+    finally:
+        for c, s in zip(kids, saved):
+            c.grad = s
+        out.grad = total
+    for c, x in zip(kids, added):
+        c._g += x
+
+
+def _backward_error(node, e, adding):
+    """``e`` (raised while backpropagating at ``node``) as the same error type, naming the node."""
+    if adding:
+        where = f"adding the gradient of {_name(node)} to its .grad ({node.grad!r})"
+    else:
+        where = (f"the backward rule of {_name(node)} (op {node._op!r}, operands "
+                 f"{', '.join(_name(c) + ' = ' + repr(c.data)[:40] for c in node._prev)})")
+    try:
+        return type(e)(f"backward failed in {where}: {e}; no .grad was changed. Check that every "
+                       f".data and .grad in the graph is a float")
+    except Exception:  # an exception type that does not take one message
+        return e
+
+
 def _power(a, k):
     x = a.data
-    if x < 0.0 and k != int(k):
+    if x < 0.0 and math.isfinite(k) and not k.is_integer():
         raise ValueError(f"a negative base to a non-integer power is not real: {_name(a)} has data "
                          f"{x!r} and the exponent is {k!r}; use an integer exponent or a positive base")
     if x == 0.0 and k < 0.0:
         raise ZeroDivisionError(f"0 to a negative power: {_name(a)} has data 0.0, exponent {k!r}")
+    return _pow(x, k)
+
+
+def _odd(k):
+    return math.isfinite(k) and k.is_integer() and k % 2.0 == 1.0
+
+
+def _pow(x, k):
+    """``x ** k`` as C's pow: ``inf`` (signed) where Python's raises on overflow or for 0 ** -k."""
     try:
         return float(x ** k)
-    except OverflowError:
-        raise OverflowError(f"power overflow at {_name(a)}: {x!r} ** {k!r} exceeds the largest float") from None
+    except OverflowError:  # |x ** k| beyond the float range
+        return -math.inf if x < 0.0 and _odd(k) else math.inf
+    except ZeroDivisionError:  # 0 to a negative power: inf, signed as the zero for an odd power
+        return math.copysign(math.inf, x) if _odd(k) else math.inf
 
 
 def _dpow(x, k):
-    """d(x**k)/dx = k * x**(k-1); 0 for k == 0, and inf (as PyTorch) for 0 to a power below 1."""
+    """d(x**k)/dx = k * x**(k-1), as PyTorch computes it (0 for k == 0; infinite at 0 for k < 1)."""
     if k == 0.0:
         return 0.0
-    try:
-        return k * x ** (k - 1.0)
-    except ZeroDivisionError:
-        return math.copysign(math.inf, k)
+    return k * _pow(x, k - 1.0)
 
 
 def _pow_log(a, out):

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from dataclasses import dataclass, field
 from types import MappingProxyType
 
@@ -16,7 +17,7 @@ import numpy as np
 
 from .engine import CONSTANT, Scope, Value
 
-__all__ = ["Graph", "Node", "trace", "as_graph", "to_networkx", "KINDS", "SCHEMA", "SCHEMA_VERSION"]
+__all__ = ["Graph", "Node", "trace", "as_graph", "is_value_like", "to_networkx", "KINDS", "SCHEMA", "SCHEMA_VERSION"]
 
 KINDS = ("input", "parameter", "constant", "intermediate", "output")
 SCHEMA = "gradviz.graph"
@@ -88,12 +89,20 @@ class Graph:
 
     def __init__(self, labels, data, grad, ops, kinds, scopes, children, meta=None, values=None,
                  source="gradviz"):
+        for i, cs in enumerate(children):
+            if not isinstance(cs, (list, tuple, np.ndarray)):
+                raise ValueError(f"'children' of node {i} is {_short(cs)}; give a list of node ids")
         counts = [len(cs) for cs in children]
         flat = [c for cs in children for c in cs]
-        ids = np.array(flat, dtype=np.int64) if flat else np.zeros(0, dtype=np.int64)
         if len(flat) and not all(isinstance(c, (int, np.integer)) and not isinstance(c, bool)
                                  for c in flat):
-            raise ValueError("Graph children must be integer node ids")
+            i, c = next((i, c) for i, cs in enumerate(children) for c in cs
+                        if not isinstance(c, (int, np.integer)) or isinstance(c, bool))
+            raise ValueError(f"'children' of node {i} holds {_short(c)}; children must be integer node ids")
+        if len(flat) and not all(-2 ** 62 < c < 2 ** 62 for c in flat):
+            i, c = next((i, c) for i, cs in enumerate(children) for c in cs if not -2 ** 62 < c < 2 ** 62)
+            raise ValueError(f"node {i} has child {c}; children must be ids of earlier nodes")
+        ids = np.array(flat, dtype=np.int64) if flat else np.zeros(0, dtype=np.int64)
         ptr = np.zeros(len(counts) + 1, dtype=np.int64)
         np.cumsum(counts, out=ptr[1:])
         parent = np.repeat(np.arange(len(counts)), counts)
@@ -114,11 +123,26 @@ class Graph:
     def _init(self, labels, data, grad, ops, kinds, scopes, ptr, ids, meta, values, source):
         self.labels = tuple(labels)
         n = len(self.labels)
-        self.data = _frozen(data, np.float64)
-        self.grad = _frozen(grad, np.float64)
+        self.data = _frozen(_float_column(data, "data"), np.float64)
+        self.grad = _frozen(_float_column(grad, "grad"), np.float64)
         self.ops = tuple(ops)
         self.kinds = tuple(kinds)
         self.scopes = tuple(scopes)
+        _check_text(self.labels, "labels")
+        _check_text(self.ops, "ops")
+        _check_text(self.scopes, "scopes")
+        if not set(self.kinds) <= _KIND_SET:
+            i, k = next((i, k) for i, k in enumerate(self.kinds) if k not in _KIND_SET)
+            raise ValueError(f"node {i} has kind {_short(k)}; kinds are {', '.join(KINDS)}")
+        if source not in ("gradviz", "torch"):
+            raise ValueError(f"source is {_short(source)}; it is 'gradviz' or 'torch'")
+        if meta is not None:
+            meta = list(meta)
+            for i, m in enumerate(meta):
+                if m is not None and not isinstance(m, (dict, MappingProxyType)):
+                    raise ValueError(f"'meta' of node {i} is {_short(m)}; give a dict (or None)")
+                if m:
+                    _check_meta(m, i)
         self.child_ptr = _frozen(ptr, np.int64)   # node i's children: child_ids[child_ptr[i]:child_ptr[i+1]]
         self.child_ids = _frozen(ids, np.int64)
         self._children = None
@@ -188,34 +212,49 @@ class Graph:
 
     @classmethod
     def from_json(cls, s):
-        """A Graph from ``to_json`` text (or its parsed dict). Checks the schema and the shape."""
-        doc = json.loads(s) if isinstance(s, (str, bytes, bytearray)) else s
+        """A Graph from ``to_json`` text (or its parsed dict). Checks everything: a malformed
+        document is a ``ValueError`` naming the key (and node) at fault."""
+        if isinstance(s, (str, bytes, bytearray)):
+            try:
+                doc = json.loads(s)
+            except RecursionError:
+                raise ValueError("gradviz graph JSON: nested too deeply to read") from None
+        else:
+            doc = s
         if not isinstance(doc, dict) or doc.get("schema") != SCHEMA:
             raise ValueError(f"not a gradviz graph: expected a JSON object with \"schema\": \"{SCHEMA}\" "
                              f"(made by Graph.to_json)")
-        if doc.get("version") != SCHEMA_VERSION:
-            raise ValueError(f"unsupported gradviz graph schema version {doc.get('version')!r}; this "
-                             f"gradviz reads version {SCHEMA_VERSION}: upgrade gradviz or re-export")
+        v = doc.get("version")
+        if type(v) is not int or v != SCHEMA_VERSION:
+            raise ValueError(f"unsupported gradviz graph schema version {_short(v)}; this gradviz reads "
+                             f"version {SCHEMA_VERSION}: upgrade gradviz or re-export")
         n = doc.get("n")
-        cols = ("labels", "ops", "kinds", "scopes", "data", "grad", "children")
-        for c in cols:
+        if type(n) is not int or n < 0:
+            raise ValueError(f"gradviz graph JSON: 'n' is {_short(n)}; it must be the node count (an integer >= 0)")
+        for c in ("labels", "ops", "kinds", "scopes", "data", "grad", "children"):
             if not isinstance(doc.get(c), list) or len(doc[c]) != n:
                 raise ValueError(f"gradviz graph JSON: column {c!r} must be a list of n={n} entries")
-        children = doc["children"]
-        if not all(isinstance(cs, list) for cs in children):
-            raise ValueError("gradviz graph JSON: 'children' must be a list of lists of node ids")
-        bad = sorted(set(doc["kinds"]) - set(KINDS))
-        if bad:
-            raise ValueError(f"gradviz graph JSON: unknown kind {bad[0]!r}; kinds are {', '.join(KINDS)}")
+        for c in ("labels", "ops", "kinds", "scopes"):
+            bad = next((i for i, x in enumerate(doc[c]) if type(x) is not str), None)
+            if bad is not None:
+                raise ValueError(f"gradviz graph JSON: {c!r} of node {bad} is {_short(doc[c][bad])}; "
+                                 f"{c} are strings")
+        source = doc.get("source", "gradviz")
+        if source not in ("gradviz", "torch"):
+            raise ValueError(f"gradviz graph JSON: 'source' is {_short(source)}; it is \"gradviz\" or \"torch\"")
         meta = doc.get("meta")
         if meta is not None:
             if not isinstance(meta, list) or len(meta) != n:
                 raise ValueError(f"gradviz graph JSON: 'meta' must be null or a list of n={n} objects")
-            meta = [_decode_meta(m) if m else {} for m in meta]
+            for i, m in enumerate(meta):
+                if m is not None and not isinstance(m, dict):
+                    raise ValueError(f"gradviz graph JSON: 'meta' of node {i} is {_short(m)}; "
+                                     f"each entry is an object or null")
+            meta = [_decode_meta(m, i) if m else {} for i, m in enumerate(meta)]
         try:
             return cls(doc["labels"], _decode_floats(doc["data"], "data"),
                        _decode_floats(doc["grad"], "grad"), doc["ops"], doc["kinds"], doc["scopes"],
-                       children, meta=meta, source=doc.get("source", "gradviz"))
+                       doc["children"], meta=meta, source=source)
         except ValueError as e:
             raise ValueError(f"gradviz graph JSON: {e}") from None
 
@@ -235,11 +274,11 @@ def _encode_floats(a):
 
 
 def _decode_floats(xs, name):
-    try:
-        return np.array([_NONFINITE[x] if isinstance(x, str) else x for x in xs], dtype=np.float64)
-    except (KeyError, TypeError, ValueError):
-        raise ValueError(f"gradviz graph JSON: column {name!r} must hold numbers or the strings "
-                         f"\"NaN\", \"Infinity\", \"-Infinity\"") from None
+    for i, x in enumerate(xs):
+        if not (type(x) in (int, float) and math.isfinite(x) or type(x) is str and x in _NONFINITE):
+            raise ValueError(f"gradviz graph JSON: {name!r} of node {i} is {_short(x)}; {name} holds "
+                             f"finite numbers or the strings \"NaN\", \"Infinity\", \"-Infinity\"")
+    return np.array([_NONFINITE[x] if type(x) is str else x for x in xs], dtype=np.float64)
 
 
 def _encode_meta(x, node, key=None):
@@ -264,20 +303,121 @@ def _encode_meta(x, node, key=None):
                     f"store exactly; use None, bool, int, float, str, list, tuple or dict (e.g. str(x))")
 
 
-def _decode_meta(x):
-    if isinstance(x, list):
-        return [_decode_meta(v) for v in x]
-    if isinstance(x, dict):
-        if len(x) == 1:
-            (k, v), = x.items()
-            if k == "$tuple":
-                return tuple(_decode_meta(e) for e in v)
-            if k == "$float":
-                return _NONFINITE[v]
-            if k == "$dict":
-                return {kk: _decode_meta(vv) for kk, vv in v.items()}
-        return {k: _decode_meta(v) for k, v in x.items()}
-    return x
+META_DEPTH = 32  # meta nests at most this deep (lists, tuples, dicts), on the way in and out
+
+
+def _decode_meta(x, node):
+    """JSON meta back to Python (tuples, non-finite floats, tagged dicts). Iterative, depth-bounded."""
+    where = f"'meta' of node {node}"
+    root = [None]
+    todo = [(x, root, 0, 1)]  # (JSON value, container, index/key, depth)
+    while todo:
+        v, into, key, depth = todo.pop()
+        if depth > META_DEPTH:
+            raise ValueError(f"gradviz graph JSON: {where} nests deeper than {META_DEPTH} levels")
+        if isinstance(v, list):
+            out = [None] * len(v)
+            todo += [(e, out, j, depth + 1) for j, e in enumerate(v)]
+        elif isinstance(v, dict):
+            tag = next(iter(v)) if len(v) == 1 else None
+            body = v[tag] if tag else None
+            if tag == "$tuple":
+                if not isinstance(body, list):
+                    raise ValueError(f"gradviz graph JSON: {where}: \"$tuple\" holds {_short(body)}; "
+                                     f"it must hold a list")
+                out = [None] * len(body)
+                into[key] = out
+                todo.append((None, into, key, -1))  # popped after its items: make it a tuple
+                todo += [(e, out, j, depth + 1) for j, e in enumerate(body)]
+                continue
+            if tag == "$float":
+                if not (type(body) is str and body in _NONFINITE):
+                    raise ValueError(f"gradviz graph JSON: {where}: \"$float\" holds {_short(body)}; "
+                                     f"it must be \"NaN\", \"Infinity\" or \"-Infinity\"")
+                into[key] = _NONFINITE[body]
+                continue
+            if tag == "$dict":
+                if not isinstance(body, dict):
+                    raise ValueError(f"gradviz graph JSON: {where}: \"$dict\" holds {_short(body)}; "
+                                     f"it must hold an object")
+                v = body
+            out = {}
+            todo += [(e, out, k, depth + 1) for k, e in v.items()]
+        elif depth == -1:  # the tuple marker
+            into[key] = tuple(into[key])
+            continue
+        elif v is None or type(v) in (bool, int, str) or type(v) is float and math.isfinite(v):
+            out = v
+        else:
+            raise ValueError(f"gradviz graph JSON: {where} holds {_short(v)}, which is not JSON")
+        into[key] = out
+    return root[0]
+
+
+def _check_meta(m, node):
+    """Meta a Graph can store and export: bounded nesting, text that UTF-8 can encode."""
+    todo = [(m, 1)]
+    while todo:
+        v, depth = todo.pop()
+        if depth > META_DEPTH:
+            raise ValueError(f"'meta' of node {node} nests deeper than {META_DEPTH} levels")
+        if isinstance(v, (dict, MappingProxyType)):
+            for k, e in v.items():
+                if isinstance(k, str):
+                    _check_text((k,), f"'meta' key of node {node}", node)
+                todo.append((e, depth + 1))
+        elif isinstance(v, (list, tuple)):
+            todo += [(e, depth + 1) for e in v]
+        elif isinstance(v, str):
+            _check_text((v,), f"'meta' of node {node}", node)
+
+
+_KIND_SET = frozenset(KINDS)
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _short(x, limit=60):
+    """``repr(x)``, cut short: error messages name the bad value without printing all of it."""
+    r = repr(x)
+    return r if len(r) <= limit else r[:limit - 3] + "..."
+
+
+def _check_text(col, name, node=None):
+    """Every entry a str that UTF-8 can encode (no lone surrogates, e.g. half of an emoji)."""
+    if not set(map(type, col)) <= {str}:
+        i = next(i for i, x in enumerate(col) if type(x) is not str)
+        raise ValueError(f"{name!r} of node {i} is {_short(col[i])}; {name} must be strings "
+                         f"(convert with str(...))")
+    try:
+        "".join(col).encode("utf-8")
+    except UnicodeEncodeError:
+        i = next(i for i, x in enumerate(col) if _SURROGATE.search(x))
+        j = node if node is not None else i
+        bad = _SURROGATE.search(col[i]).group()
+        what = name if node is not None else f"{name!r} of node {j}"
+        raise ValueError(f"{what} is {_short(col[i])}, which holds a lone surrogate {bad!r} (half of "
+                         f"a UTF-16 pair, e.g. a split emoji) that no file or page can encode; remove "
+                         f"it, or repair the text with s.encode('utf-16', 'surrogatepass')"
+                         f".decode('utf-16')") from None
+
+
+def _float_column(x, name):
+    """A 1-D float column; refuses None, bools, strings and nested lists (numpy would take them)."""
+    if isinstance(x, np.ndarray):
+        if x.ndim == 1 and x.dtype.kind in "fiu":
+            return x
+        x = x.tolist() if x.ndim == 1 else x
+    if isinstance(x, (list, tuple)) and all(
+            t is not bool and issubclass(t, (int, float, np.integer, np.floating)) for t in set(map(type, x))):
+        return x
+    try:
+        items = list(x)
+    except TypeError:
+        raise ValueError(f"{name!r} must be a list of numbers, got {_short(x)}") from None
+    for i, v in enumerate(items):
+        if isinstance(v, (bool, np.bool_)) or not isinstance(v, (int, float, np.integer, np.floating)):
+            raise ValueError(f"{name!r} of node {i} is {_short(v)}; {name} holds numbers")
+    return items
 
 
 # ---- tracing -------------------------------------------------------------------------------
@@ -290,22 +430,36 @@ def trace(root):
     if isinstance(root, Graph):
         return root
     if not isinstance(root, Value):
-        raise TypeError(f"trace() takes a Value or a Graph, got {type(root).__name__!r}")
+        if is_value_like(root):
+            return _trace_foreign(root)
+        raise TypeError(_not_a_graph("trace() takes a root Value or a Graph (a Value of gradviz, of "
+                                     "micrograd, or any object with data, grad, _prev and _op)", root))
     order = root.topo()
     n = len(order)
     # Number the nodes in their ``_g`` slot (the engine's per-pass scratch, None outside a pass):
     # reading an attribute is several times faster than a dict of ids on big graphs.
+    many = {}  # node id -> children ids, for custom ops with more than two children
     try:
         for i, v in enumerate(order):
             v._g = i
-        a = np.array([-1 if v._a is None else v._a._g for v in order], dtype=np.int64)
+        a = np.array([-1 if v._a is None else v._a._g if type(v._a) is not tuple else -2
+                      for v in order], dtype=np.int64)
         b = np.array([-1 if v._b is None or v._a is None else v._b._g for v in order], dtype=np.int64)
+        for i in np.flatnonzero(a == -2).tolist():
+            many[i] = [c._g for c in order[i]._a]
     finally:
         for v in order:
             v._g = None
-    ids = np.stack([a, b], axis=1).ravel()
-    ids = ids[ids >= 0]  # operands in order: a then b
-    counts = (a >= 0).astype(np.int64) + (b >= 0)
+    if many:
+        kids = [[] if x < 0 else [x] if y < 0 else [x, y] for x, y in zip(a.tolist(), b.tolist())]
+        for i, cs in many.items():
+            kids[i] = cs
+        counts = np.array([len(k) for k in kids], dtype=np.int64)
+        ids = np.array([c for k in kids for c in k], dtype=np.int64)
+    else:
+        ids = np.stack([a, b], axis=1).ravel()
+        ids = ids[ids >= 0]  # operands in order: a then b
+        counts = (a >= 0).astype(np.int64) + (b >= 0)
     ptr = np.zeros(n + 1, dtype=np.int64)
     np.cumsum(counts, out=ptr[1:])
     scopes = _scope_paths([v._scope for v in order])
@@ -314,13 +468,49 @@ def trace(root):
     for i in np.flatnonzero(leaf).tolist():
         kinds[i] = _kind(order[i], False)
     kinds[-1] = "output"
+    ops = [v._op for v in order]
     return Graph._from_csr(
         labels=[v.label for v in order],
         data=[v.data for v in order],
         grad=[v.grad for v in order],
-        ops=[v._op for v in order],
-        kinds=kinds, scopes=scopes, ptr=ptr, ids=ids, values=order,
+        ops=ops, kinds=kinds, scopes=scopes, ptr=ptr, ids=ids, values=order,
+        meta=_backward_marks(order, ops, leaf),
     )
+
+
+def _backward_marks(order, ops, leaf):
+    """Meta ``{"backward": ...}`` for nodes whose gradient is not a built-in rule: ``"custom"``
+    (a lecture-style ``_backward`` closure) or ``"none"`` (an op gradviz does not know and no
+    closure: it passes no gradient). None when every op is built in."""
+    known = set(engine_ops())
+    unknown = {op for op in set(ops) if op not in known and not _is_power_op(op)}
+    marks = {i: "custom" for i, v in enumerate(order) if v._backward is not None}
+    if unknown - {""}:
+        for i in np.flatnonzero(~leaf).tolist():
+            if ops[i] in unknown and i not in marks:
+                marks[i] = "none"
+    if not marks:
+        return None
+    meta = [None] * len(order)
+    for i, how in marks.items():
+        meta[i] = {"backward": how}
+    return meta
+
+
+def engine_ops():
+    """The op names of gradviz's built-in ops (``**<number>`` aside)."""
+    from .engine import _ARITY
+    return tuple(_ARITY)
+
+
+def _is_power_op(op):
+    if isinstance(op, str) and op.startswith("**") and len(op) > 2:
+        try:
+            float(op[2:])
+            return True
+        except ValueError:
+            return False
+    return False
 
 
 def _scope_paths(raw):
@@ -334,13 +524,125 @@ def _scope_paths(raw):
 
 
 def as_graph(x):
-    """``x`` as a Graph: a root Value is traced, a Graph is returned unchanged."""
+    """``x`` as a Graph: a root Value (gradviz's, micrograd's, or any object with ``data``,
+    ``grad``, ``_prev`` and ``_op``) is traced, a Graph is returned unchanged."""
     if isinstance(x, Graph):
         return x
-    if isinstance(x, Value):
+    if isinstance(x, Value) or is_value_like(x):
         return trace(x)
-    raise TypeError(f"expected a root Value or a Graph (from gradviz.trace, Graph.from_json or "
-                    f"gradviz.from_torch), got {type(x).__name__!r}")
+    raise TypeError(_not_a_graph("expected a root Value or a Graph (from gradviz.trace, "
+                                 "Graph.from_json or gradviz.from_torch)", x))
+
+
+def _not_a_graph(what, x):
+    t = type(x)
+    name = f"{t.__module__}.{t.__qualname__}" if t.__module__ not in ("builtins", None) else t.__qualname__
+    hint = ""
+    if hasattr(x, "grad_fn") and hasattr(x, "detach"):
+        hint = "; for a PyTorch tensor use gradviz.from_torch(tensor)"
+    elif hasattr(x, "data") and hasattr(x, "_prev"):
+        missing = [a for a in _VALUE_LIKE if not hasattr(x, a)]
+        hint = f"; it looks like a Value but has no {', '.join(missing)}"
+    return f"{what}, got {name!r}{hint}"
+
+
+# ---- Values from other engines (micrograd, a learner's own class) -----------------------------
+
+# _prev first: never touch a tensor's .grad. No ``grad`` needed: the lecture draws its Value before
+# it has one (its grad then reads as 0).
+_VALUE_LIKE = ("_prev", "_op", "data")
+# Op names other engines use for gradviz's ops: micrograd writes 'ReLU'; the lecture writes the rest
+# as gradviz does ('+', '*', 'tanh', 'exp', '**2').
+FOREIGN_OPS = {"ReLU": "relu", "Relu": "relu", "TanH": "tanh", "Tanh": "tanh", "Exp": "exp",
+               "Log": "log", "Sigmoid": "sigmoid", "sub": "-", "mul": "*", "add": "+", "div": "/"}
+_BINARY = ("+", "-", "*", "/", "**")
+
+
+def is_value_like(x):
+    """An object that quacks like the lecture's Value: ``data``, ``_prev``, ``_op`` (and ``grad``)."""
+    return not isinstance(x, (type, Graph)) and all(hasattr(x, a) for a in _VALUE_LIKE)
+
+
+def _foreign_children(v):
+    try:
+        kids = list(v._prev)
+    except TypeError:
+        raise TypeError(f"{_foreign_name(v)} has a _prev that is not a collection of Values "
+                        f"({type(v._prev).__name__!r})") from None
+    return kids
+
+
+def _foreign_name(v):
+    t = type(v)
+    label = getattr(v, "label", "")
+    return f"{t.__module__}.{t.__qualname__}({'label=' + repr(label) + ', ' if label else ''}data={getattr(v, 'data', '?')!r})"
+
+
+def _float_of(v, attr):
+    x = getattr(v, attr)
+    try:
+        return float(x)
+    except (TypeError, ValueError):
+        raise TypeError(f"{_foreign_name(v)} has {attr} {x!r:.60}, which is not a number") from None
+
+
+def _trace_foreign(root):
+    """Trace a graph of Value-like objects (micrograd's, or a learner's own class). Iterative.
+
+    Their ``_prev`` is often a set, so ``a + a`` lists ``a`` once: a binary op with one child is
+    read as the op applied to that child twice, which is what its ``_backward`` computes. Op
+    names map through ``FOREIGN_OPS``; any other name is kept as it is (it draws under its name,
+    and replay, which knows only gradviz's ops, declines it with the reason).
+    """
+    order, kids_of, state = [], {}, {}  # id -> 1 while its children are being ordered, 2 when done
+    stack = [root]
+    while stack:
+        v = stack[-1]
+        k = id(v)
+        st = state.get(k)
+        if st is None:
+            state[k] = 1
+            kids = _foreign_children(v)
+            for c in kids:
+                if not is_value_like(c):
+                    raise TypeError(f"{_foreign_name(v)} has a child that is not a Value: "
+                                    f"{type(c).__name__!r} ({c!r:.40})")
+            kids_of[k] = kids
+            for c in reversed(kids):  # pushed last, explored first: operand order
+                sc = state.get(id(c))
+                if sc is None:
+                    stack.append(c)
+                elif sc == 1:  # c is still being ordered, so it depends on v: a cycle
+                    raise ValueError(f"the graph has a cycle: {_foreign_name(c)} depends on itself "
+                                     f"(through {_foreign_name(v)}); graphs must be acyclic")
+        else:
+            stack.pop()
+            if st == 1:
+                state[k] = 2
+                order.append(v)
+    index = {id(v): i for i, v in enumerate(order)}
+    labels, ops, children, kinds = [], [], [], []
+    for v in order:
+        kids = kids_of[id(v)]
+        op = getattr(v, "_op", "") or ""
+        op = op if isinstance(op, str) else str(op)
+        op = FOREIGN_OPS.get(op, op)
+        ids = [index[id(c)] for c in kids]
+        if op in _BINARY and len(ids) == 1:
+            ids = ids * 2
+        labels.append(_label_of(v))
+        ops.append(op if ids else "")
+        children.append(ids)
+        kinds.append("intermediate" if ids else "input")
+    kinds[-1] = "output"
+    return Graph(labels, [_float_of(v, "data") for v in order],
+                 [_float_of(v, "grad") if hasattr(v, "grad") else 0.0 for v in order],
+                 ops, kinds, [""] * len(order), children, values=order)
+
+
+def _label_of(v):
+    label = getattr(v, "label", "")
+    return label if isinstance(label, str) else str(label)
 
 
 def to_networkx(x):
@@ -353,7 +655,7 @@ def to_networkx(x):
     try:
         import networkx as nx
     except ImportError:
-        raise ImportError('to_networkx needs networkx: pip install "gradviz[export]"') from None
+        raise ImportError('to_networkx needs networkx: pip install "gradviz-explorer[export]"') from None
     g = as_graph(x)
     G = nx.DiGraph(source=g.source, root=g.root if len(g) else None)
     data, grad = g.data.tolist(), g.grad.tolist()

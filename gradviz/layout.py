@@ -21,7 +21,7 @@ import numpy as np
 
 from .graph import as_graph
 
-__all__ = ["layout", "group_view", "Layout", "GroupView", "box_fields", "text_width",
+__all__ = ["layout", "group_view", "Layout", "GroupView", "box_fields", "text_width", "short_label",
            "FONT_SIZE", "CHAR_WIDTH"]
 
 FONT_SIZE = 12.0     # px; the widths below assume a monospace font of this size
@@ -38,6 +38,15 @@ MARGIN = 8.0         # px around the drawing
 _SMALL = 8_000       # layout nodes (with dummies) up to which the careful mode is used
 _SMALL_RANKS = 1_500
 _RANKDIRS = ("LR", "RL", "TB", "BT")
+
+
+LABEL_MAX = 40  # characters of a label (or op) a record shows; the full text is in the tooltip
+
+
+def short_label(text, limit=LABEL_MAX):
+    """``text`` cut to ``limit`` characters with an ellipsis: a 100,000-character label must not
+    make a record (and so the whole drawing and Fit) 100,000 characters wide."""
+    return text if len(text) <= limit else text[:limit - 1] + "\u2026"
 
 
 def text_width(text):
@@ -58,8 +67,8 @@ def box_fields(view, b, show_grad=True):
     g = view.graph
     i = int(view.node[b])
     if view.is_group[b] and view.n_outputs[b] != 1:
-        return [view.labels[b], f"{int(view.n_outputs[b])} outputs"]
-    fields = [view.labels[b], "data " + _fmt(g.data[i])]
+        return [short_label(view.labels[b]), f"{int(view.n_outputs[b])} outputs"]
+    fields = [short_label(view.labels[b]), "data " + _fmt(g.data[i])]
     if show_grad:
         fields.append("grad " + _fmt(g.grad[i]))
     return fields
@@ -526,7 +535,7 @@ def _sizes(view, show_grad):
     labels = view.labels
     if not view.is_group.any():
         # fast path for the full graph: width from the lengths of the three texts
-        lab = np.fromiter(map(len, labels), dtype=np.float64, count=m)
+        lab = np.minimum(np.fromiter(map(len, labels), dtype=np.float64, count=m), LABEL_MAX)
         nodes = view.node
         dl = _num_len(g.data[nodes])
         gl = _num_len(g.grad[nodes]) if show_grad else None
@@ -538,7 +547,7 @@ def _sizes(view, show_grad):
             w[b] = sum(_field_widths(box_fields(view, b, show_grad)))
     h = np.full(m, RECORD_H)
     ops = view.ops
-    width_of = {o: max(OP_MIN_W, text_width(o) + 2 * FIELD_PAD + 8) if o else 0.0 for o in set(ops)}
+    width_of = {o: max(OP_MIN_W, text_width(short_label(o)) + 2 * FIELD_PAD + 8) if o else 0.0 for o in set(ops)}
     op_w = np.fromiter(map(width_of.__getitem__, ops), dtype=np.float64, count=m)
     has_op = op_w > 0
     return w, h, has_op, op_w

@@ -83,11 +83,30 @@ def _check_activation(activation):
         raise ValueError(f"unknown activation {activation!r}; use one of {', '.join(ACTIVATIONS)}")
 
 
-class Neuron(Module):
-    """``activation(b + sum(w_i * x_i))``, one graph node per ``*`` and per ``+`` as in the lecture."""
+def _activation_of(activation, nonlin):
+    """``activation``, or micrograd's ``nonlin`` flag read as micrograd means it: True is ReLU,
+    False is linear. Without either, tanh, as in the lecture."""
+    if nonlin is None:
+        activation = "tanh" if activation is None else activation
+    elif not isinstance(nonlin, bool):
+        raise TypeError(f"nonlin must be True or False (micrograd's flag), got {nonlin!r}")
+    elif activation is None:
+        activation = "relu" if nonlin else "linear"
+    elif (activation != "linear") != nonlin:
+        raise ValueError(f"nonlin={nonlin} contradicts activation={activation!r}; give one of them")
+    _check_activation(activation)
+    return activation
 
-    def __init__(self, nin, activation="tanh"):
-        _check_activation(activation)
+
+class Neuron(Module):
+    """``activation(b + sum(w_i * x_i))``, one graph node per ``*`` and per ``+`` as in the lecture.
+
+    ``activation``: tanh (the lecture's default), relu, sigmoid or linear; micrograd's
+    ``nonlin=True/False`` is accepted too (True is micrograd's ReLU, False is linear).
+    """
+
+    def __init__(self, nin, activation=None, nonlin=None):
+        activation = _activation_of(activation, nonlin)
         self.w = [Value(random.uniform(-1, 1)) for _ in range(nin)]
         self.b = Value(random.uniform(-1, 1))
         self.activation = activation
@@ -111,7 +130,8 @@ class Neuron(Module):
 class Layer(Module):
     """``nout`` neurons reading the same inputs; returns a list (a single Value if ``nout == 1``)."""
 
-    def __init__(self, nin, nout, activation="tanh"):
+    def __init__(self, nin, nout, activation=None, nonlin=None):
+        activation = _activation_of(activation, nonlin)
         self.neurons = [Neuron(nin, activation) for _ in range(nout)]
         self._name_parameters()
 

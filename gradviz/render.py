@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import os
 import re
+import tempfile
 
 import numpy as np
 
 from .graph import as_graph
-from .layout import FONT_SIZE, _field_widths, box_fields, group_view, layout
+from .layout import FONT_SIZE, _field_widths, box_fields, group_view, layout, short_label
 
 __all__ = ["draw_dot", "to_svg", "STYLE"]
 
@@ -38,12 +39,14 @@ def _check_rankdir(rankdir):
 
 # ---- Graphviz DOT ---------------------------------------------------------------------------
 
+_XML_BAD = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
 _RECORD_SPECIAL = re.compile(r'([\\{}|<>"])')
 
 
 def _record_escape(text):
-    """Escape the characters that mean something in a Graphviz record label."""
-    return _RECORD_SPECIAL.sub(r"\\\1", text).replace("\n", " ")
+    """Escape the characters that mean something in a Graphviz record label; characters no SVG
+    can hold become U+FFFD."""
+    return _RECORD_SPECIAL.sub(r"\\\1", _XML_BAD.sub("\ufffd", text)).replace("\n", " ").replace("\r", " ")
 
 
 def draw_dot(x, rankdir="LR", show_grad=True):
@@ -56,18 +59,19 @@ def draw_dot(x, rankdir="LR", show_grad=True):
     try:
         from graphviz import Digraph
     except ImportError:
-        raise ImportError('draw_dot needs the graphviz Python package: pip install "gradviz[export]" '
+        raise ImportError('draw_dot needs the graphviz Python package: pip install "gradviz-explorer[export]" '
                           '(or use gradviz.to_svg, which needs nothing)') from None
     _check_rankdir(rankdir)
     g = as_graph(x)
     dot = Digraph(format="svg", graph_attr={"rankdir": rankdir})
     for i in range(len(g)):
-        fields = [_record_escape(g.labels[i]), "data %.4f" % g.data[i]]
+        fields = [_record_escape(short_label(g.labels[i])), "data %.4f" % g.data[i]]
         if show_grad:
             fields.append("grad %.4f" % g.grad[i])
-        dot.node(name=f"n{i}", label="{ " + " | ".join(fields) + " }", shape="record")
+        tip = {"tooltip": _record_escape(g.labels[i])} if g.labels[i] != short_label(g.labels[i]) else {}
+        dot.node(name=f"n{i}", label="{ " + " | ".join(fields) + " }", shape="record", **tip)
         if g.ops[i]:
-            dot.node(name=f"n{i}op", label=_record_escape(g.ops[i]))
+            dot.node(name=f"n{i}op", label=_record_escape(short_label(g.ops[i])))
             dot.edge(f"n{i}op", f"n{i}")
     seen = set()
     for c, p in g.edges:
@@ -78,9 +82,6 @@ def draw_dot(x, rankdir="LR", show_grad=True):
 
 
 # ---- SVG without Graphviz -------------------------------------------------------------------
-
-_XML_BAD = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
-
 
 def _xml(text):
     """Text safe inside an XML element or a double-quoted attribute."""
@@ -113,7 +114,8 @@ def to_svg(x, path=None, show_grad=True, rankdir="LR", collapsed=None):
     Records ``label | data | grad`` (leaves coloured by kind: inputs blue, parameters amber,
     constants grey and dashed, the output green, collapsed groups violet), op ellipses, arrows.
     ``collapsed`` groups nodes as in ``gradviz.layout.group_view``. With ``path``, also writes
-    the file (UTF-8).
+    the file (UTF-8), atomically: a temporary file beside it, renamed over ``path`` once complete,
+    so a failure leaves an existing file as it was.
     """
     _check_rankdir(rankdir)
     if collapsed is not None and not hasattr(x, "box_of"):
@@ -166,7 +168,7 @@ def to_svg(x, path=None, show_grad=True, rankdir="LR", collapsed=None):
         cx, cy, w, h = lay.x[b], lay.y[b], lay.w[b], lay.h[b]
         x0, y0 = cx - w / 2, cy - h / 2
         dash_attr = f' stroke-dasharray="{dash}"' if dash else ""
-        out.append(f'<g class="value {kind}" id="gv-v{b}"><title>{_xml(chr(10).join(tip))}</title>')
+        out.append(f'<g class="value {_xml(kind)}" id="gv-v{b}"><title>{_xml(chr(10).join(tip))}</title>')
         out.append(f'<rect x="{_f(x0)}" y="{_f(y0)}" width="{_f(w)}" height="{_f(h)}" rx="2" '
                    f'fill="{fill}" stroke="{stroke}" stroke-width="{sw:g}"{dash_attr}/>')
         widths = _field_widths(fields)
@@ -183,15 +185,35 @@ def to_svg(x, path=None, show_grad=True, rankdir="LR", collapsed=None):
         out.append("</g>")
         if has_op[b]:
             of, os_, osw = _OP_STYLE
-            out.append(f'<g class="op" id="gv-op{b}"><title>{_xml(g.ops[i])}</title>'
+            how = g.meta[i].get("backward") if g.meta[i] else None
+            op_tip = g.ops[i] + {"custom": "\ncustom op: its own _backward closure gives the gradient",
+                                 "none": "\nnot a gradviz op and no _backward: passes no gradient"
+                                 }.get(how, "")
+            op_dash = ' stroke-dasharray="3,2"' if how else ""
+            out.append(f'<g class="op" id="gv-op{b}"><title>{_xml(op_tip)}</title>'
                        f'<ellipse cx="{_f(lay.op_x[b])}" cy="{_f(lay.op_y[b])}" '
                        f'rx="{_f(lay.op_w[b] / 2)}" ry="{_f(lay.op_h[b] / 2)}" fill="{of}" '
-                       f'stroke="{os_}" stroke-width="{osw:g}"/>'
-                       f'<text x="{_f(lay.op_x[b])}" y="{_f(lay.op_y[b])}">{_xml(g.ops[i])}</text></g>')
+                       f'stroke="{"#dc2626" if how == "none" else os_}" stroke-width="{osw:g}"{op_dash}/>'
+                       f'<text x="{_f(lay.op_x[b])}" y="{_f(lay.op_y[b])}">{_xml(short_label(g.ops[i]))}</text></g>')
     out.append("</g>")
     out.append("</svg>")
     svg = "\n".join(out) + "\n"
     if path is not None:
-        with open(os.fspath(path), "w", encoding="utf-8") as fh:
-            fh.write(svg)
+        _write_atomically(os.fspath(path), svg.encode("utf-8"))
     return svg
+
+
+def _write_atomically(path, payload):
+    """Write ``payload`` to ``path`` through a temporary file in the same folder and a rename."""
+    folder = os.path.dirname(os.path.abspath(path))
+    fd, tmp = tempfile.mkstemp(prefix=".gradviz-", suffix=".svg.tmp", dir=folder)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(payload)
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise

@@ -53,6 +53,16 @@ def _opcode(op, arity, g):
                      f"is not an engine op; Tape replays {', '.join(_OPS[:-1])} and '**<number>'")
 
 
+def _refuse_custom(g):
+    """Custom ops (a ``_backward`` closure) can't be replayed: the closure gives the gradient at the
+    values it was built with, but nothing recomputes the op's forward after a nudge."""
+    for i, m in enumerate(g.meta):
+        if m and m.get("backward") == "custom":
+            raise ValueError(f"Tape cannot replay node {i} ({_label(g, i)}): op {g.ops[i]!r} is a custom "
+                             f"op with its own _backward, and gradviz has no forward to re-run for it; "
+                             f"backward() runs its closure, and the drawing shows the values as they are")
+
+
 def _first(g, op, arity):
     ptr = g.child_ptr.tolist()
     i = next(i for i, o in enumerate(g.ops) if o == op and ptr[i + 1] - ptr[i] == arity)
@@ -198,6 +208,7 @@ class Tape:
         if g.source == "torch":
             raise ValueError("Tape replays gradviz graphs; this one came from PyTorch (its nodes stand "
                              "for tensors): re-run the model in PyTorch, or build it from gradviz Values")
+        _refuse_custom(g)
         ptr, kids = g.child_ptr, g.child_ids
         arity = np.diff(ptr)
         self.leaves = np.flatnonzero(arity == 0)
@@ -545,8 +556,8 @@ class Tape:
             return A * B
         if op == "+":
             return A + B
-        if op == "relu":
-            return np.where(A > 0.0, A, 0.0)
+        if op == "relu":  # relu(nan) is nan
+            return np.where(A <= 0.0, 0.0, A)
         if op == "-":
             return A - B
         if op == "neg":
@@ -557,9 +568,7 @@ class Tape:
             self._check(gr, B == 0.0, lambda i: self._standin(gr.a[i], A[i]) / self._standin(gr.b[i], B[i]))
             return A / B
         if op == "exp":
-            out = _exp(A)
-            self._check(gr, np.isinf(out) & np.isfinite(A), lambda i: self._standin(gr.a[i], A[i]).exp())
-            return out
+            return _exp(A)
         if op == "log":
             self._check(gr, ~(A > 0.0), lambda i: self._standin(gr.a[i], A[i]).log())
             return _log(A)
@@ -569,11 +578,10 @@ class Tape:
             return np.where(A >= 0.0, 1.0 / (1.0 + pos), e / (1.0 + e))
         K = gr.k if op == "**k" else B
         out = _pow(A, K)
-        bad = ((A < 0.0) & ((K != np.floor(K)) | np.isinf(K))) | ((A == 0.0) & (K < 0.0)) \
-            | (np.isinf(out) & np.isfinite(A) & np.isfinite(K))
+        bad = ((A < 0.0) & (K != np.floor(K)) & np.isfinite(K)) | ((A == 0.0) & (K < 0.0))
         if bad.any():
-            for i in np.flatnonzero(bad).tolist():  # the engine decides: raise, or a value
-                out[i] = engine._power(self._standin(gr.a[i], A[i]), float(K[i]))
+            for i in np.flatnonzero(bad).tolist():  # the engine raises, naming the node
+                engine._power(self._standin(gr.a[i], A[i]), float(K[i]))
         return out
 
     def _check(self, gr, bad, engine_op):
@@ -598,7 +606,7 @@ class Tape:
             buf[gr.pa] = g
             buf[gr.pb] = g
         elif op == "relu":
-            buf[gr.pa] = np.where(A > 0.0, g, 0.0)
+            buf[gr.pa] = np.where(A <= 0.0, 0.0, g)
         elif op == "-":
             buf[gr.pa] = g
             buf[gr.pb] = -g
@@ -650,15 +658,9 @@ def _map(f, xs):
 
 
 def _dpow(x, k, km1):
-    """The engine's ``_dpow`` on arrays: k * x**(k-1); 0 for k == 0; +-inf for 0 to a power below 1."""
-    p = _pow(x, km1)
-    zero_neg = (x == 0.0) & (km1 < 0.0)
-    over = np.isinf(p) & np.isfinite(x) & np.isfinite(km1) & ~zero_neg & (k != 0.0)
-    if over.any():  # Python's float power raises here; let the engine's _dpow do exactly that
-        for i in np.flatnonzero(over).tolist():
-            engine._dpow(float(x[i]), float(k[i]))
-    out = k * p
-    out[zero_neg] = np.copysign(np.inf, k[zero_neg])
+    """The engine's ``_dpow`` on arrays: k * x**(k-1) (C's pow: overflow and 0 ** -k are signed
+    infinities); 0 for k == 0."""
+    out = k * _pow(x, km1)
     out[k == 0.0] = 0.0
     return out
 

@@ -32,15 +32,15 @@ RULES = {
           "G[a] += g\nG[b] -= g"),
     "tanh": ("r = tanh(d[a])",
              "G[a] += (1.0 - out * out) * g"),
-    "relu": ("x = d[a]\nr = x if x > 0.0 else 0.0",
-             "if d[a] > 0.0:\n    G[a] += g"),
+    "relu": ("x = d[a]\nr = 0.0 if x <= 0.0 else x",  # relu(nan) is nan, and passes g on
+             "if not d[a] <= 0.0:\n    G[a] += g"),
     "neg": ("r = -d[a]",
             "G[a] -= g"),
     "/": ("y = d[b]\nif y == 0.0:\n    standin(a, d[a]) / standin(b, y)\nr = d[a] / y",
           "y = d[b]\nG[a] += g / y\nG[b] -= g * out / y"),
-    "exp": ("try:\n    r = exp(d[a])\nexcept OverflowError:\n    standin(a, d[a]).exp()",
+    "exp": ("try:\n    r = exp(d[a])\nexcept OverflowError:\n    r = inf",  # beyond the float range
             "G[a] += out * g"),
-    "log": ("x = d[a]\nif not x > 0.0:\n    standin(a, x).log()\nr = log(x)",
+    "log": ("x = d[a]\nif x <= 0.0:\n    standin(a, x).log()\nr = log(x)",
             "G[a] += g / d[a]"),
     "sigmoid": ("x = d[a]\nif x >= 0.0:\n    r = 1.0 / (1.0 + exp(-x))\n"
                 "else:\n    e = exp(x)\n    r = e / (1.0 + e)",
@@ -55,7 +55,7 @@ OPS = tuple(RULES)
 
 
 def power(x, k, a, standin):
-    """The engine's ``x ** k``: only a positive base takes the fast path (it can only overflow)."""
+    """The engine's ``x ** k`` (an overflow is inf there): a positive base takes the fast path."""
     if x > 0.0:
         try:
             return float(x ** k)
@@ -64,11 +64,11 @@ def power(x, k, a, standin):
     return engine._power(standin(a, x), k)  # the engine's value, or its error naming the node
 
 
-_HELPERS = {"tanh": math.tanh, "exp": math.exp, "log": math.log, "power": power,
+_HELPERS = {"tanh": math.tanh, "exp": math.exp, "log": math.log, "power": power, "inf": math.inf,
             "dpow": engine._dpow, "pow_log": engine._pow_log}
 
 
-FALLIBLE = {"/", "exp", "log", "**k", "**"}  # ops whose rules can raise (the others cannot)
+FALLIBLE = {"/", "log", "**"}  # ops whose rules can raise; "**k" too, unless k is a whole k >= 0
 
 
 def _kernel(name, header, loop, ops, side, pre=(), post=()):
@@ -114,7 +114,9 @@ class ScalarProgram:
             self.back = tuple([col[j] for j in keep] for col in (range(nleaves, n),) + self.rows)
         self.standin = standin
         by_use = [op for op, _ in Counter(ops).most_common()]
-        self.infallible = values is not None and reach is None and not FALLIBLE & {OPS[op] for op in by_use}
+        powk = OPS.index("**k")
+        self.infallible = (values is not None and reach is None and not FALLIBLE & {OPS[op] for op in by_use}
+                           and all(k >= 0.0 and k.is_integer() for op, k in zip(ops, b) if op == powk))
         # forward: each row appends its node's value; backward: walks the values and gradients
         # from the end, where the op slots are (a node's gradient is complete when reached)
         fwd, bwd = "op, a, b, v", "g, out, op, a, b, v"

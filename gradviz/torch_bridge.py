@@ -20,13 +20,13 @@ from typing import NamedTuple
 import numpy as np
 
 from .engine import Value
-from .graph import Graph, trace
+from .graph import Graph, is_value_like, trace
 from .nn import MLP, Layer, Neuron, mse_loss, svm_loss
 
 __all__ = ["to_torch", "compare_with_torch", "from_torch", "TorchMirror", "Comparison",
            "ComparisonRow", "TorchMismatchError"]
 
-INSTALL = 'pip install "gradviz[torch]"'
+INSTALL = 'pip install "gradviz-explorer[torch]"'
 
 
 def _torch(what):
@@ -35,7 +35,7 @@ def _torch(what):
         import torch
     except ImportError as e:
         raise ImportError(f"{what} needs PyTorch, which is not installed; install it with "
-                          f"{INSTALL} (torch==2.13.0)") from e
+                          f"{INSTALL} (torch>=2.2)") from e
     return torch
 
 
@@ -69,10 +69,10 @@ def _gradviz_graph(x, what):
             raise ValueError(f"{what} mirrors gradviz graphs, but this Graph came from "
                              f"{x.source!r} (from_torch); pass the gradviz Value or its trace()")
         return x
-    if isinstance(x, Value):
+    if isinstance(x, Value) or is_value_like(x):
         return trace(x)
-    raise TypeError(f"{what} takes a gradviz Value or a Graph (from trace), got "
-                    f"{type(x).__name__!r}")
+    raise TypeError(f"{what} takes a root Value (gradviz's or micrograd's) or a Graph (from trace), "
+                    f"got {type(x).__name__!r}")
 
 
 class TorchMirror(Mapping):
@@ -91,7 +91,7 @@ class TorchMirror(Mapping):
         self._by_label = None
 
     def _index(self, key):
-        if isinstance(key, Value):
+        if isinstance(key, Value) or is_value_like(key):
             i = self._by_value.get(id(key))
             if i is None:
                 raise KeyError(f"{key!r} is not a node of the mirrored graph")
@@ -163,10 +163,17 @@ def _build(g, torch):
         else:
             k = _power_of(op)
             if k is None:
-                raise ValueError(f"{_node_name(g, i)} has op {op!r}, which has no PyTorch "
-                                 f"counterpart here; known ops: {', '.join([*binary, *unary])}, "
-                                 f"and '**k' with a number k")
-            fn, arity = (lambda t, k=k: torch.pow(t, k)), 1
+                how = g.meta[i].get("backward") if g.meta[i] else None
+                what = {"custom": "a custom op (its own _backward closure)",
+                        "none": "not a gradviz op (and it has no _backward, so it passes no gradient)"
+                        }.get(how, "an op")
+                raise ValueError(f"{_node_name(g, i)} has op {op!r}, {what} with no PyTorch "
+                                 f"counterpart here, so it cannot be mirrored; mirrored ops: "
+                                 f"{', '.join([*binary, *unary])}, and '**k' with a number k")
+            # a tensor exponent, not a Python number: PyTorch then differentiates with C's pow, as
+            # gradviz does; with a number it takes sqrt/rsqrt shortcuts for k = +-0.5, whose slope
+            # at -0.0 is -inf where pow's is +inf (a false mismatch for (-Value(0.0)) ** 0.5)
+            fn, arity = (lambda t, k=torch.tensor(k, dtype=f64): torch.pow(t, k)), 1
         if len(cs) != arity:
             raise ValueError(f"{_node_name(g, i)} has op {op!r} with {len(cs)} operands; "
                              f"{op!r} takes {arity}")
@@ -430,12 +437,13 @@ def compare_with_torch(x=None, rtol=1e-9, atol=1e-12, backward=False, *, model=N
 def _compare_graph(torch, x, rtol, atol, backward):
     g = _gradviz_graph(x, "compare_with_torch")
     if backward:
-        root = x if isinstance(x, Value) else (g.values[-1] if g.values is not None else None)
+        root = g.values[-1] if g.values is not None else None
         if root is None:
             raise ValueError("backward=True needs the live Values, but this Graph has none (it "
                              "was loaded from JSON); compare it as it is, with backward=False")
-        root.zero_grad()
-        root.backward()
+        for v in g.values:  # zero_grad, also for Values of engines that have none (micrograd)
+            v.grad = 0.0
+        root.backward()  # the Values' own backward: for a learner's class, their _backward code
         g = trace(root)
     tensors = _build(g, torch)
     tensors[-1].backward()

@@ -29,6 +29,7 @@ __all__ = ["GraphWidget"]
 
 NUDGEABLE = ("input", "parameter")  # leaf kinds that get a slider and a number box in the page
 _READONLY = "read-only: this graph comes from PyTorch, so it cannot be re-run here"
+_NO_VALUES = "read-only: this graph has no live Values (it was loaded from JSON), so nothing can be re-run"
 
 
 class GraphWidget(anywidget.AnyWidget):
@@ -58,6 +59,9 @@ class GraphWidget(anywidget.AnyWidget):
     last_nudge = t.Dict().tag(sync=True)
     height = t.Int(420).tag(sync=True)
     local_replay = t.Bool(True).tag(sync=True)
+    # Raised by the page each time it gets the answer to a change made there (nudge, step, reset):
+    # a state update from the page, which makes marimo re-run the cells that read the widget.
+    nudges = t.Int(0).tag(sync=True)
 
     def __init__(self, x, height=420, collapsed="auto", show_grads=True, local_replay=True, **kwargs):
         if isinstance(height, bool) or not isinstance(height, int) or height < 50:
@@ -65,10 +69,15 @@ class GraphWidget(anywidget.AnyWidget):
         super().__init__(height=height, show_grads=bool(show_grads), local_replay=bool(local_replay), **kwargs)
         g = as_graph(x)
         self._tape = None
+        self._readonly_reason = _READONLY if g.source == "torch" else _NO_VALUES
         if g.source != "torch" and g.values is not None:
             from .replay import Tape
-            self._tape = Tape(g)
-            g = self._tape.graph
+            try:
+                self._tape = Tape(g)
+            except ValueError as e:  # an op replay does not know (a custom op of another engine)
+                self._readonly_reason = f"read-only: {e}"
+            else:
+                g = self._tape.graph
         self.graph = g
         self.readonly = self._tape is None
         n = len(g)
@@ -94,7 +103,7 @@ class GraphWidget(anywidget.AnyWidget):
                 "labels": _coded(g.labels), "ops": _coded(g.ops), "kinds": _coded(g.kinds),
                 "scopes": _coded(g.scopes), "controls": self._controls,
                 "control_init": [float(self._init[i]) for i in self._controls],
-                "readonly": _READONLY if self.readonly else "",
+                "readonly": self._readonly_reason if self.readonly else "",
             }
             self._child_ptr = ptr.tobytes()
             self._child_idx = idx.tobytes()
@@ -126,7 +135,7 @@ class GraphWidget(anywidget.AnyWidget):
     def _apply(self, changes, what):
         """Set leaves (id -> new data), re-run forward and backward, publish. All or nothing."""
         if self.readonly:
-            raise RuntimeError(f"this widget is {_READONLY}; trace a gradviz Value to nudge it")
+            raise RuntimeError(f"this widget is {self._readonly_reason}")
         data, grad = self._cur
         new = data.copy()
         ids = np.fromiter(changes, dtype=np.int64, count=len(changes))
@@ -222,11 +231,17 @@ class GraphWidget(anywidget.AnyWidget):
         leaves = np.flatnonzero(self._leaf)
         self._apply({int(i): float(self._init[i]) for i in leaves}, ("reset", "reset"))
 
+    def save_html(self, path, *, title=None):
+        """Save this widget, as it is now, as one self-contained HTML page that readers can nudge
+        in their browser without Python (see ``gradviz.to_html``). Returns the page's text."""
+        from .standalone import to_html
+        return to_html(self, path, title=title)
+
     # ---- the drawn view ------------------------------------------------------------------------
 
     def _make_view(self):
         """The `_view` trait: boxes, op ellipses and edge routes of the current (collapsed) view."""
-        from .layout import layout
+        from .layout import layout, short_label
         lay = layout(self.graph, collapsed=self._collapsed)
         v = lay.view
         self._collapsed = list(v.collapsed)  # "auto" resolved
@@ -239,10 +254,10 @@ class GraphWidget(anywidget.AnyWidget):
             "width": round(lay.width, 2), "height": round(lay.height, 2),
             "box_x": _floats(lay.x), "box_y": _floats(lay.y), "box_w": _floats(lay.w), "box_h": _floats(lay.h),
             "box_node": v.node.tolist(), "box_group": list(v.keys), "box_size": v.count.tolist(),
-            "box_title": list(v.labels), "box_multi": multi.tolist(),
+            "box_title": [short_label(t) for t in v.labels], "box_multi": multi.tolist(),
             "op_box": op_box.tolist(), "op_x": _floats(lay.op_x[op_box]), "op_y": _floats(lay.op_y[op_box]),
             "op_w": _floats(lay.op_w[op_box]), "op_h": _floats(lay.op_h[op_box]),
-            "op_name": [v.ops[b] for b in op_box.tolist()],
+            "op_name": [short_label(v.ops[b]) for b in op_box.tolist()],
             "edge_src": lay.edges[:, 0].tolist() if len(lay.edges) else [],
             "edge_dst": lay.edges[:, 1].tolist() if len(lay.edges) else [],
             "edge_ptr": (ptr * 2).tolist(), "edge_pts": _floats(pts),

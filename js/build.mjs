@@ -1,16 +1,22 @@
-// Bundles src/widget.js (+ its CSS) into ../gradviz/static/widget.{js,css}.
+// Bundles the widget into ../gradviz/static/: widget.{js,css} (the anywidget ESM, src/widget.js)
+// and standalone.js (src/standalone.js: the same widget with the page's own engine, one classic
+// script that gradviz.to_html inlines into a self-contained HTML page).
 // Deterministic: no timestamps, no absolute paths, no source maps; pinned esbuild.
 import * as esbuild from "esbuild";
 
-await esbuild.build({
-  entryPoints: ["src/widget.js"],
+const common = {
   bundle: true,
-  format: "esm",
   target: "es2020",
   minify: true,
   legalComments: "none",
   charset: "utf8",
   sourcemap: false,
-  outfile: "../gradviz/static/widget.js",
   logLevel: "warning",
+};
+
+await esbuild.build({ ...common, entryPoints: ["src/widget.js"], format: "esm", outfile: "../gradviz/static/widget.js" });
+// The page inlines widget.css itself, so the standalone build drops the CSS import's output.
+await esbuild.build({
+  ...common, entryPoints: ["src/standalone.js"], format: "iife", outfile: "../gradviz/static/standalone.js",
+  loader: { ".css": "empty" },
 });

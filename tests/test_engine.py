@@ -241,9 +241,56 @@ def test_negative_base_non_integer_power():
     assert (Value(-2.0) ** 3).data == -8.0
 
 
-def test_exp_overflow_names_the_node():
-    with pytest.raises(OverflowError, match="'big'"):
-        Value(1000.0, label="big").exp()
+def test_overflow_is_inf_as_in_pytorch():
+    # one rule for every op: a result beyond the float range is a (signed) inf, never an error
+    assert Value(1000.0, label="big").exp().data == math.inf
+    assert (Value(1e308) * 10).data == math.inf and (Value(-1e308) - 1e308).data == -math.inf
+    assert (Value(1e200) ** 2).data == math.inf and (Value(-1e200) ** 3).data == -math.inf
+    assert (Value(1e308) / 1e-10).data == math.inf and (Value(10.0) ** Value(400.0)).data == math.inf
+    x = Value(1e-300, label="x")  # forward fine (1e300); d/dx = -x**-2 overflows: -inf
+    y = x ** -1
+    z = y * 2.0
+    z.backward()
+    assert (x.grad, y.grad, z.grad) == (-math.inf, 2.0, 1.0)
+    zero = -Value(0.0)  # 0 to a power below 1: an infinite slope, signed as C's pow signs it
+    (zero ** 0.5).backward()
+    assert zero.grad == math.inf
+    with pytest.raises(ZeroDivisionError, match="0 to a negative power"):
+        zero ** -2  # no real answer: an error
+
+
+def test_nan_flows_through_every_op_as_in_pytorch():
+    nan = math.nan
+    r = Value(nan, label="n").relu()
+    r.backward()
+    assert math.isnan(r.data) and r._prev[0].grad == 1.0  # PyTorch: relu(nan) = nan, grad passes
+    for f in (lambda v: v.log(), lambda v: v.exp(), lambda v: v.tanh(), lambda v: v.sigmoid(),
+              lambda v: v ** 2, lambda v: v * v, lambda v: 2 ** v):
+        out = f(Value(nan))
+        out.backward()
+        assert math.isnan(out.data) and math.isnan(out._prev[0].grad)
+    with pytest.raises(ValueError, match="log of a non-positive number: 'z' has data -0.0"):
+        Value(-0.0, label="z").log()
+
+
+def test_backward_is_all_or_nothing_and_names_the_node():
+    x = Value(2.0, label="x")
+    y = x * x; y.label = "y"
+    z = y * 3.0; z.label = "z"
+    z.backward()
+    before = [(v.grad, v._g) for v in (x, y, z)]
+    x.data = None  # a user error: the rule of y cannot multiply
+    with pytest.raises(TypeError, match=r"backward failed in the backward rule of 'y' \(op '\*', operands "
+                                        r"'x' = None, 'x' = None\).*no \.grad was changed"):
+        z.backward()
+    assert [(v.grad, v._g) for v in (x, y, z)] == before == [(12.0, None), (3.0, None), (1.0, None)]
+    x.data = 2.0
+    z.backward()
+    assert (x.grad, y.grad, z.grad) == (24.0, 6.0, 2.0)
+    y.grad = "oops"  # a grad set to a non-number: nothing is added anywhere
+    with pytest.raises(TypeError, match="adding the gradient of 'y' to its .grad \\('oops'\\)"):
+        z.backward()
+    assert (x.grad, y.grad, z.grad) == (24.0, "oops", 2.0)
 
 
 def test_failed_op_builds_nothing():

@@ -264,5 +264,5 @@ def test_to_networkx_a_plus_a_keeps_both_operands():
 
 def test_to_networkx_without_networkx(monkeypatch):
     monkeypatch.setitem(sys.modules, "networkx", None)
-    with pytest.raises(ImportError, match=r'pip install "gradviz\[export\]"'):
+    with pytest.raises(ImportError, match=r'pip install "gradviz-explorer\[export\]"'):
         to_networkx(lecture_L()[0])

@@ -49,7 +49,7 @@ def test_draw_dot_escapes_record_syntax_and_dedupes_square_edges():
 
 def test_draw_dot_without_graphviz_names_the_install(monkeypatch):
     monkeypatch.setitem(sys.modules, "graphviz", None)
-    with pytest.raises(ImportError, match=r'pip install "gradviz\[export\]"'):
+    with pytest.raises(ImportError, match=r'pip install "gradviz-explorer\[export\]"'):
         draw_dot(lecture_L())
 
 

@@ -172,13 +172,13 @@ def open_widget(browser, request):
     b, srv = browser
     pages = []
 
-    def open_(w, width=1100, dark=False):
+    def open_(w, width=1100, dark=False, body_class=""):
         ctx = b.new_context(viewport={"width": width + 40, "height": 1000},
                             color_scheme="dark" if dark else "light", accept_downloads=True)
         pg = ctx.new_page()
         errors = []
         pg.on("pageerror", lambda e: errors.append(str(e)))
-        wp = WidgetPage(pg, srv, w, name=f"{request.node.name}.html", width=width)
+        wp = WidgetPage(pg, srv, w, name=f"{request.node.name}.html", width=width, body_class=body_class)
         wp.errors = errors
         pages.append((ctx, wp))
         return wp
@@ -495,6 +495,39 @@ def test_local_replay_agrees_with_the_engine():
     assert 5 <= errors < len(cases) - 50  # both kinds of case were exercised
 
 
+def test_local_replay_follows_the_nan_and_overflow_rules():
+    """NaN flows (relu(nan) is nan and passes its gradient), overflow is a signed inf, in the
+    page's replay as in the engine and the Tape (README: NaN and overflow)."""
+    import math
+
+    from gradviz import Value, trace
+    from gradviz.replay import Tape
+    builds = [
+        lambda x: x.relu() * 3.0, lambda x: x.log() * 2.0, lambda x: x.exp() * 2.0,
+        lambda x: x * 1e308 * 10.0, lambda x: x ** -1 * 2.0, lambda x: (x * 0.0) ** 0.5 * 2.0,
+        lambda x: (-x) ** -3 * 2.0 + x, lambda x: x ** Value(3.0) * 2.0,
+    ]
+    cases, expected = [], []
+    for build in builds:
+        for v in (math.nan, 1000.0, 1e-300, 0.0, -1e200):
+            x = Value(1.0, label="x")
+            g = trace(build(x))
+            data = np.array(g.data)
+            data[0] = v
+            try:
+                expected.append(Tape(g).run(write_back=False, data=data))
+            except (ValueError, ZeroDivisionError):
+                expected.append(None)
+            cases.append((g, data))
+    for (g, _), exp, res in zip(cases, expected, _node_replay(cases)):
+        if exp is None:
+            assert "error" in res
+            continue
+        for want, have in zip(exp, (res["data"], res["grad"])):
+            want = np.asarray(want, dtype=np.float64)
+            assert ((want == have) | (np.isnan(want) & np.isnan(have))).all(), (list(g.ops), g.data[0], want, have)
+
+
 def test_local_replay_rejects_graphs_it_cannot_run():
     from gradviz import Value, trace
     g = trace(Value(1.0, label="a") * 2.0)
@@ -593,3 +626,187 @@ def test_records_out_of_view_are_brought_up_to_date(open_widget):
     assert drawn == sorted(f"data {x:.4f}" for x in w.data)
     rows = table(pg)
     assert all(rows[w.graph.labels[i]][1] == f"{w.data[i]:.4f}" for i in range(len(w.graph)) if w.graph.labels[i])
+
+
+# ---- hostile input (issue 9) ------------------------------------------------------------------
+
+def _hostile_values():
+    from test_hostile import HOSTILE, LONG
+    from gradviz import Value
+    xs = [Value(1.0 + i, label=h) for i, h in enumerate(HOSTILE)] + [Value(0.5, label=LONG)]
+    out = xs[0]
+    for x in xs[1:]:
+        out = out * x + 0.5
+    out.label = HOSTILE[1]
+    return out, xs
+
+
+def _assert_page_inert(pg):
+    assert pg.evaluate("() => window.__pwned") is None
+    assert pg.evaluate("() => document.querySelectorAll('img, script:not([type=module]), image, iframe, object').length") == 0
+    bad = pg.evaluate("""() => [...document.querySelectorAll('*')].flatMap(e => [...e.attributes]
+        .filter(a => a.name.startsWith('on')).map(a => e.tagName + ' ' + a.name))""")
+    assert bad == []
+
+
+def _check_downloads(pg):
+    from test_hostile import assert_inert_svg
+    with pg.expect_download() as dl:
+        pg.get_by_role("button", name="Download SVG").click()
+    svg = pathlib.Path(dl.value.path()).read_text(encoding="utf-8")
+    import xml.etree.ElementTree as ET
+    root = ET.fromstring(svg.encode("utf-8"))  # well-formed, control characters and all
+    assert not [k for e in root.iter() for k in e.attrib if k.lower().startswith("on")]
+    tags = {e.tag.split("}")[-1] for e in root.iter()}
+    assert tags <= {"svg", "style", "rect", "g", "path", "ellipse", "text", "line"}, tags
+    with pg.expect_download() as dl:
+        pg.get_by_role("button", name="Download PNG").click()
+    png = pathlib.Path(dl.value.path()).read_bytes()
+    assert png[:4] == b"\x89PNG" and len(png) > 1000
+    return svg
+
+
+def test_hostile_labels_ops_kinds_and_scopes_stay_text_in_the_page(open_widget):
+    from test_hostile import HOSTILE, LONG
+    from gradviz import Graph, trace
+    from gradviz.widget import GraphWidget
+    out, xs = _hostile_values()
+    for w in (GraphWidget(out), GraphWidget(_hostile_graph_columns(trace(out)))):
+        wp = open_widget(w)
+        pg = wp.page
+        _assert_page_inert(pg)
+        # every record hovered: the tooltip shows the hostile text as text
+        pg.get_by_role("button", name="Fit").click()
+        stage = pg.locator(".gv-stage").bounding_box()
+        boxes = pg.locator(".gv-box")
+        shown = []
+        for k in range(boxes.count()):
+            bb = boxes.nth(k).bounding_box()
+            x, y = bb["x"] + bb["width"] / 2, bb["y"] + bb["height"] / 2
+            if not (stage["x"] < x < stage["x"] + stage["width"] and stage["y"] < y < stage["y"] + stage["height"]):
+                continue
+            pg.mouse.move(x, y)
+            if pg.locator(".gv-tip").is_visible():
+                shown.append(pg.locator(".gv-tip").inner_text())
+            _assert_page_inert(pg)
+        assert len(shown) >= boxes.count() // 2, (len(shown), boxes.count())
+        assert any(HOSTILE[0] in t for t in shown) and any(HOSTILE[1] in t for t in shown)
+        # search for each hostile string: selects its node, runs nothing
+        search = pg.get_by_role("searchbox", name="search")
+        for h in HOSTILE[:3]:
+            search.fill(h)
+            search.press("Enter")
+            _assert_page_inert(pg)
+        # the table: long labels cut short, full text in the title; hostile ones shown as typed
+        cells = pg.locator(".gv-table tbody th").evaluate_all("es => es.map(e => [e.textContent, e.title])")
+        assert all(len(t) <= 40 for t, _ in cells)
+        assert [t for t, full in cells if full == LONG] == ["L" * 39 + "…"]
+        assert any(t == HOSTILE[0] for t, _ in cells)
+        assert pg.locator(".gv-table").evaluate("e => e.scrollWidth") < 3000
+        # Fit is not thrown off by the 100,000-character label (uncut, it zoomed to 0.0015: a record
+        # 0.05 px high); the graph is a chain 16 records long, so it fits at about 0.2
+        pg.get_by_role("button", name="Fit").click()
+        bb = pg.locator(".gv-box", has_text=HOSTILE[2]).first.bounding_box()
+        assert bb and bb["height"] > 3, bb
+        svg = _check_downloads(pg)
+        assert "&lt;script&gt;" in svg and "\ufffd" in svg
+        _assert_page_inert(pg)
+        wp.pump()
+
+
+def test_the_page_escapes_a_hostile_kind_even_if_one_got_through(open_widget):
+    """Graph refuses unknown kinds; the page must not trust that: a kind forced into the synced
+    structure (the issue's repro) draws as an intermediate value and runs nothing."""
+    from gradviz import Value
+    from gradviz.widget import GraphWidget, _coded
+    evil = 'input"><image href=x onerror="window.__pwned=1"/><g class="'
+    a = Value(1.0, label="a")
+    w = GraphWidget(-a)
+    w._structure = {**w._structure, "kinds": _coded([evil, "output"])}
+    wp = open_widget(w)
+    pg = wp.page
+    _assert_page_inert(pg)
+    assert pg.locator(".gv-box.gv-intermediate").count() == 1
+    _check_downloads(pg)
+    _assert_page_inert(pg)
+
+
+def _hostile_graph_columns(g):
+    """The traced graph with hostile ops and scopes as well (values=None: drawn read-only)."""
+    from test_hostile import HOSTILE
+    from gradviz import Graph
+    ops = [o and HOSTILE[i % len(HOSTILE)] for i, o in enumerate(g.ops)]
+    scopes = [HOSTILE[i % len(HOSTILE)] for i in range(len(g))]
+    return Graph(g.labels, g.data, g.grad, ops, g.kinds, scopes, g.children)
+
+
+def test_number_boxes_refuse_what_is_not_a_number(open_widget):
+    from gradviz.widget import GraphWidget
+    L, v = lecture_L()
+    wp = open_widget(GraphWidget(L))
+    pg = wp.page
+    alert = pg.get_by_role("alert")
+    box = pg.get_by_role("spinbutton", name="a", exact=True)
+    for typed in ["", "1e", "1e400", "-", "abc", "--1"]:
+        box.click()
+        pg.keyboard.press("Control+A")
+        pg.keyboard.press("Delete")
+        if typed:
+            pg.keyboard.type(typed)
+        pg.keyboard.press("Enter")
+        assert "not a number" in alert.inner_text(), typed
+        assert box.input_value() == "2", typed  # the current value is back in the box
+        assert pg.evaluate("() => window.__sent.length") == 0, typed
+    assert v["a"].data == 2.0 and table(pg)["a"][1] == "2.0000"
+    step = pg.get_by_role("spinbutton", name="step size")
+    for typed, why in [("", "not a number"), ("1e", "not a number"), ("0", "zero does not move")]:
+        step.click()
+        pg.keyboard.press("Control+A")
+        pg.keyboard.press("Delete")
+        if typed:
+            pg.keyboard.type(typed)
+        pg.get_by_role("button", name="Step along gradient").click()
+        assert why in alert.inner_text() and "step size" in alert.inner_text(), typed
+        assert step.input_value() == "0.01"
+        assert pg.evaluate("() => window.__sent.length") == 0, typed
+    box.fill("3")
+    box.press("Enter")
+    assert [m["type"] for m in wp.pump()] == ["set"]
+    wait_nudges(pg, 1)
+    assert v["a"].data == 3.0 and alert.is_hidden()
+
+
+@pytest.mark.parametrize("host,os_dark", [("dark", False), ("light", True)])
+def test_a_theme_class_on_body_wins_over_the_os_setting(open_widget, host, os_dark):
+    """marimo states its theme as a class on <body>; the widget follows it, not the OS."""
+    from gradviz.widget import GraphWidget
+    wp = open_widget(GraphWidget(lecture_L()[0]), dark=os_dark, body_class=f"{host} {host}-theme")
+    pg = wp.page
+    assert root_attr(pg, "data-host") == host and root_attr(pg, "data-theme") == host
+    bg = pg.locator(".gradviz-root").evaluate("e => getComputedStyle(e).backgroundColor")
+    assert bg == ("rgb(13, 17, 23)" if host == "dark" else "rgb(255, 255, 255)")
+    # switching the page's theme repaints the widget's
+    pg.evaluate("() => { document.body.className = 'light'; }" if host == "dark" else "() => { document.body.className = 'dark'; }")
+    pg.wait_for_function(f"() => document.querySelector('.gradviz-root').dataset.theme === '{'light' if host == 'dark' else 'dark'}'")
+
+
+def test_each_answered_change_raises_the_nudges_trait(open_widget):
+    """The page's count of answered changes goes back to Python as a state update (what marimo
+    re-runs dependent cells on)."""
+    from gradviz.widget import GraphWidget
+    L, v = lecture_L()
+    wp = open_widget(GraphWidget(L))
+    pg = wp.page
+    box = pg.get_by_role("spinbutton", name="a", exact=True)
+    box.fill("2.5")
+    box.press("Enter")
+    wp.pump()
+    wait_nudges(pg, 1)
+    pg.get_by_role("button", name="Reset").click()
+    wp.pump()
+    wait_nudges(pg, 2)
+    sets = pg.evaluate("() => window.__sets || []")
+    assert [x for x in sets if x[0] == "nudges"] == [["nudges", 1], ["nudges", 2]]
+    assert pg.evaluate("() => window.__saved") == 2
+    wp.w.set_state({"nudges": 2})  # as the kernel applies the page's update
+    assert wp.w.nudges == 2 and v["a"].data == 2.0

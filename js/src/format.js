@@ -27,8 +27,41 @@ export function fmtFull(x) {
 }
 
 const ESC = { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" };
+// Characters XML 1.0 forbids (control characters, lone surrogates, U+FFFE/U+FFFF): a label holding
+// one would make a downloaded SVG malformed (and its PNG blank), so they become U+FFFD.
+const XML_BAD = /[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
+/** Text safe inside an XML/HTML element or a quoted attribute. */
 export function escapeXml(s) {
-  return String(s).replace(/[&<>"']/g, (c) => ESC[c]);
+  return String(s).replace(XML_BAD, "\ufffd").replace(/[&<>"']/g, (c) => ESC[c]);
+}
+
+/** Records and table cells show at most LABEL_MAX characters of a label (gradviz.layout does the
+ *  same for the record sizes); the full text stays in the tooltip and the cell's title. */
+export const LABEL_MAX = 40;
+export function shortLabel(s, max = LABEL_MAX) {
+  const t = String(s);
+  if (t.length <= max) return t;
+  let cut = max - 1;
+  if (/[\ud800-\udbff]/.test(t[cut - 1])) cut -= 1; // never split a surrogate pair
+  return t.slice(0, cut) + "…";
+}
+
+const KIND_CLASSES = new Set(["input", "parameter", "constant", "intermediate", "output", "group"]);
+/** The CSS class of a node kind; anything unknown draws as an intermediate value. */
+export function kindClass(kind) {
+  return "gv-" + (KIND_CLASSES.has(kind) ? kind : "intermediate");
+}
+
+/** A number typed in a box: {value} for a finite number, else {error} saying why ("not a number").
+ *  `badInput` is the box's validity.badInput (a number input reports "" for text it cannot read). */
+export function parseNumber(text, badInput = false) {
+  const t = String(text ?? "").trim();
+  if (badInput || !/^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i.test(t)) {
+    return { error: t === "" && !badInput ? "not a number: the box is empty" : "not a number" };
+  }
+  const x = Number(t);
+  if (!Number.isFinite(x)) return { error: "not a number: beyond the float range (about ±1.8e308)" };
+  return { value: x };
 }
 
 // A short name for a node: its label, else its op, else "#id".

@@ -49,14 +49,12 @@ export function compileReplay(ops, labels, childPtr, childIdx) {
 
 const OPC = { "+": 1, "-": 2, "*": 3, "/": 4, "**": 5, neg: 6, exp: 7, log: 8, tanh: 9, relu: 10, sigmoid: 11, "**k": 12 };
 
-/** Python's float power for what the engine lets through: 1 ** anything and (-1) ** +-inf are 1. */
+/** C's pow, as the engine's: 1 ** anything and (-1) ** +-inf are 1; overflow is a signed inf
+ *  (JS's ** gives those too); 0 to a negative power is inf, signed as the zero for odd powers. */
 function pypow(x, e) {
   if (x === 1 || (x === -1 && !Number.isFinite(e) && !Number.isNaN(e))) return 1;
-  const r = x ** e;
-  if (!Number.isFinite(r) && Number.isFinite(x) && Number.isFinite(e) && x !== 0) {
-    throw new ReplayError("OverflowError: (34, 'Numerical result out of range')");
-  }
-  return r;
+  if (x === 0 && e < 0) return Number.isInteger(e) && Math.abs(e % 2) === 1 && Object.is(x, -0) ? -Infinity : Infinity;
+  return x ** e;
 }
 
 /** float(text) as Python reads an exponent kept in an op's name ("**2.0", "**-inf", "**nan"). */
@@ -68,22 +66,17 @@ export function pyFloat(text) {
 }
 
 function power(x, e, who) {
-  if (x < 0 && e !== Math.trunc(e)) {
+  if (x < 0 && Number.isFinite(e) && e !== Math.trunc(e)) {
     throw new ReplayError(`ValueError: a negative base to a non-integer power is not real: ${who} has data ` +
       `${pyRepr(x)} and the exponent is ${pyRepr(e)}; use an integer exponent or a positive base`);
   }
   if (x === 0 && e < 0) throw new ReplayError(`ZeroDivisionError: 0 to a negative power: ${who} has data 0.0, exponent ${pyRepr(e)}`);
-  try {
-    return pypow(x, e);
-  } catch {
-    throw new ReplayError(`OverflowError: power overflow at ${who}: ${pyRepr(x)} ** ${pyRepr(e)} exceeds the largest float`);
-  }
+  return pypow(x, e);
 }
 
-/** d(x**e)/dx as the engine's _dpow: 0 for e == 0, +-inf for 0 to a power below 1. */
+/** d(x**e)/dx as the engine's _dpow: e * x**(e-1) with C's pow; 0 for e == 0. */
 function dpow(x, e) {
   if (e === 0) return 0;
-  if (x === 0 && e - 1 < 0) return e > 0 ? Infinity : -Infinity;
   return e * pypow(x, e - 1);
 }
 
@@ -105,19 +98,12 @@ export function replay(tape, input) {
         d[i] = x / y; break;
       case 5: d[i] = power(x, y, name(a[i])); break;
       case 6: d[i] = -x; break;
-      case 7: {
-        const r = Math.exp(x);
-        if (r === Infinity && Number.isFinite(x)) {
-          throw new ReplayError(`OverflowError: exp overflow at ${name(a[i])} with data ${pyRepr(x)}: the result ` +
-            "exceeds the largest float (exp of more than ~709.78)");
-        }
-        d[i] = r; break;
-      }
+      case 7: d[i] = Math.exp(x); break; // overflow is inf, as in the engine
       case 8:
-        if (!(x > 0)) throw new ReplayError(`ValueError: log of a non-positive number: ${name(a[i])} has data ${pyRepr(x)}; log needs data > 0`);
+        if (x <= 0) throw new ReplayError(`ValueError: log of a non-positive number: ${name(a[i])} has data ${pyRepr(x)}; log needs data > 0`);
         d[i] = Math.log(x); break;
       case 9: d[i] = Math.tanh(x); break;
-      case 10: d[i] = x > 0 ? x : 0; break;
+      case 10: d[i] = x <= 0 ? 0 : x; break; // relu(NaN) is NaN
       case 11:
         if (x >= 0) d[i] = 1 / (1 + Math.exp(-x));
         else { const e = Math.exp(x); d[i] = e / (1 + e); }
@@ -146,7 +132,7 @@ export function replay(tape, input) {
       case 7: g[ia] += out * gi; break;
       case 8: g[ia] += gi / d[ia]; break;
       case 9: g[ia] += (1 - out * out) * gi; break;
-      case 10: if (d[ia] > 0) g[ia] += gi; break;
+      case 10: if (!(d[ia] <= 0)) g[ia] += gi; break;
       case 11: g[ia] += out * (1 - out) * gi; break;
       case 12: g[ia] += k[i] === 0 ? 0 : dpow(d[ia], k[i]) * gi; break;
     }

@@ -1,6 +1,6 @@
 // SVG drawing, for small views (live, updated in place on each nudge) and for "Download SVG".
 
-import { escapeXml } from "./format.js";
+import { escapeXml, kindClass } from "./format.js";
 import { gradStroke } from "./geometry.js";
 import { boxTexts, cellEdges, edgePoints, edgeStroke, maxAbsGrad, routePath } from "./scene.js";
 
@@ -36,7 +36,7 @@ export function svgMarkup(s, data, grad, { showGrads = true, style = "", width, 
     const texts = boxTexts(s, i, data, grad, showGrads);
     const xs = cellEdges(s, i, texts);
     const x0 = s.x[i] - s.w[i] / 2, y0 = s.y[i] - s.h[i] / 2;
-    let g = `<g class="gv-box gv-${s.kinds[i]}" data-b="${i}"><rect x="${x0.toFixed(1)}" y="${y0.toFixed(1)}" width="${s.w[i].toFixed(1)}" height="${s.h[i].toFixed(1)}" rx="3"/>`;
+    let g = `<g class="gv-box ${kindClass(s.kinds[i])}" data-b="${i}"><rect x="${x0.toFixed(1)}" y="${y0.toFixed(1)}" width="${s.w[i].toFixed(1)}" height="${s.h[i].toFixed(1)}" rx="3"/>`;
     for (let c = 1; c < texts.length; c++) g += `<line x1="${xs[c].toFixed(1)}" y1="${y0.toFixed(1)}" x2="${xs[c].toFixed(1)}" y2="${(y0 + s.h[i]).toFixed(1)}"/>`;
     const cls = ["gv-t", "gv-d", "gv-g"];
     for (let c = 0; c < texts.length; c++) g += `<text class="${cls[c]}" x="${((xs[c] + xs[c + 1]) / 2).toFixed(1)}" y="${s.y[i].toFixed(1)}">${escapeXml(texts[c])}</text>`;

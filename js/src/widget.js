@@ -6,7 +6,7 @@
 //   last_nudge, height, _ack (the request id answered by the last update).
 import "./widget.css";
 import { Coalescer, mergeSet } from "./coalesce.js";
-import { escapeXml, fmt4, fmtFull, fmtG, nodeName } from "./format.js";
+import { escapeXml, fmt4, fmtFull, fmtG, kindClass, nodeName, parseNumber, shortLabel } from "./format.js";
 import { lodLevel, SpatialGrid, Viewport } from "./geometry.js";
 import {
   childrenOf, decodeColumn, groupActions, lineage, localDerivatives, search, sliderRange, toFloat64, toInt32,
@@ -145,6 +145,9 @@ function render({ model, el }) {
   }
   const theme = () => readTheme(root);
   function applyTheme() {
+    // a page that states its theme as a class on <body> or <html> (marimo: "dark" / "light") wins over the OS setting
+    const cls = (e) => e.classList.contains("dark") ? "dark" : e.classList.contains("light") ? "light" : "";
+    root.dataset.host = cls(document.body) || cls(document.documentElement);
     root.dataset.theme = "light";
     root.dataset.theme = isDark(getComputedStyle(root).getPropertyValue("--gv-bg").trim()) ? "dark" : "light";
     if (st.view instanceof CanvasView) { st.view.theme = theme(); st.view.draw(); }
@@ -212,7 +215,7 @@ function render({ model, el }) {
     const { labels, ops } = st.structure;
     for (let i = lo; i < hi; i++) {
       const d = h("td", { class: "gv-n" }), g = h("td", { class: "gv-n" });
-      const tr = h("tr", { "data-node": String(i) }, h("th", { scope: "row", text: labels[i] }), h("td", { text: ops[i] }), d, g);
+      const tr = h("tr", { "data-node": String(i) }, h("th", { scope: "row", text: shortLabel(labels[i]), title: labels[i] || null }), h("td", { text: shortLabel(ops[i]), title: ops[i] || null }), d, g);
       if (i === st.selNode) tr.setAttribute("aria-selected", "true");
       body.append(tr);
       st.rows.push({ i, tr, d: textNode(d), g: textNode(g) });
@@ -287,8 +290,13 @@ function render({ model, el }) {
     });
     let lastSent = null;
     const commit = (ev) => {
-      if (num.value.trim() === "") return;
-      const x = Number(num.value);
+      const r = parseNumber(num.value, num.validity.badInput);
+      if (r.error) { // say so, put the current value back, send nothing
+        num.value = String(st.data[id]);
+        ctl.shown = st.data[id];
+        return showError(`${r.error}: type a finite number for ${shortLabel(name)} (it stays ${fmtFull(st.data[id])})`);
+      }
+      const x = r.value;
       if (x === lastSent && x === st.data[id]) return;
       lastSent = x;
       ctl.shown = x;
@@ -297,7 +305,7 @@ function render({ model, el }) {
     num.addEventListener("keydown", (ev) => { if (ev.key === "Enter") { ev.preventDefault(); commit(ev); } });
     num.addEventListener("change", commit);
     st.controls.set(id, ctl);
-    return h("div", { class: `gv-ctl gv-${s.kinds[id]}` }, h("span", { class: "gv-ctl-name", text: name }), slider, num);
+    return h("div", { class: `gv-ctl ${kindClass(s.kinds[id])}` }, h("span", { class: "gv-ctl-name", text: shortLabel(name), title: name }), slider, num);
   }
 
   function buildControls() {
@@ -446,6 +454,10 @@ function render({ model, el }) {
         root.dataset.lastConfirmMs = ms;
         if (!local) root.dataset.lastNudgeMs = ms;
         root.dataset.nudgeCount = String(st.nudges);
+        // a change made here reaches the kernel as a state update too, which is what makes marimo
+        // re-run the cells that read the widget (messages alone do not)
+        model.set("nudges", (model.get("nudges") || 0) + 1);
+        model.save_changes();
       }
       flushDeferred();
     });
@@ -584,10 +596,13 @@ function render({ model, el }) {
   bOut.onclick = () => { st.vp.zoomAt(st.size[0] / 2, st.size[1] / 2, 0.8); applyTransform(); };
   bGrads.onclick = () => { model.set("show_grads", !model.get("show_grads")); model.save_changes(); };
   bReset.onclick = (ev) => request({ type: "reset" }, ev.timeStamp);
+  let stepOk = stepSize.value;
   bStep.onclick = (ev) => {
-    const size = Number(stepSize.value);
-    if (!Number.isFinite(size)) return showError("step size: type a finite number, e.g. 0.01");
-    request({ type: "step", lr: direction.value === "down" ? size : -size }, ev.timeStamp);
+    const r = parseNumber(stepSize.value, stepSize.validity.badInput);
+    const why = r.error || (r.value === 0 ? "zero does not move anything" : "");
+    if (why) { stepSize.value = stepOk; return showError(`step size: ${why}; type a finite non-zero number, e.g. 0.01`); }
+    stepOk = stepSize.value;
+    request({ type: "step", lr: direction.value === "down" ? r.value : -r.value }, ev.timeStamp);
   };
   const exportSvg = () => svgMarkup(st.scene, st.data, st.grad, { showGrads: model.get("show_grads"), style: exportStyle(theme()) });
   bSvg.onclick = () => download("gradviz.svg", new Blob([exportSvg()], { type: "image/svg+xml" }));
@@ -669,6 +684,7 @@ function render({ model, el }) {
   }, { passive: true });
   const mo = new MutationObserver(applyTheme);
   mo.observe(document.body, { attributes: true, attributeFilter: ["class", "data-jp-theme-light", "data-jp-theme-name"] });
+  mo.observe(document.documentElement, { attributes: true, attributeFilter: ["class"] });
   const mq = window.matchMedia?.("(prefers-color-scheme: dark)");
   mq?.addEventListener?.("change", applyTheme);
 

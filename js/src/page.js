@@ -1,0 +1,138 @@
+// The kernel's part, played by the page itself, for a standalone HTML page (gradviz.to_html):
+// a stand-in anywidget model over the saved state, and an engine that answers the widget's
+// messages (set, step, reset) with the page's replay (replay.js: the engine's formulas), the way
+// GraphWidget._handle does in Python. No Python, no kernel, no network.
+import { decodeColumn, toFloat64, toInt32 } from "./graph.js";
+import { fmtG } from "./format.js";
+import { compileReplay, replay, ReplayError } from "./replay.js";
+
+/** Decode the page's JSON state: {"$bytes": base64} -> DataView, {"$float": "NaN"|...} -> number. */
+export function decodeState(v) {
+  if (Array.isArray(v)) return v.map(decodeState);
+  if (!v || typeof v !== "object") return v;
+  const keys = Object.keys(v);
+  if (keys.length === 1 && keys[0] === "$bytes") {
+    const s = atob(v.$bytes);
+    const u = new Uint8Array(s.length);
+    for (let i = 0; i < s.length; i++) u[i] = s.charCodeAt(i);
+    return new DataView(u.buffer);
+  }
+  if (keys.length === 1 && keys[0] === "$float") return Number(v.$float === "-Infinity" ? -Infinity : v.$float);
+  return Object.fromEntries(keys.map((k) => [k, decodeState(v[k])]));
+}
+
+const GROUPS_NEED_PYTHON = "groups open and close in Python (w.expand(...), then save_html again): this page shows the view it was saved with";
+
+/** Forward and backward of the saved graph, answering the widget's messages like GraphWidget does. */
+export class PageEngine {
+  /** `state`: decoded widget state; `init`: every node's data at construction (leaves are read). */
+  constructor(state, init) {
+    const s = state._structure;
+    this.labels = decodeColumn(s.labels);
+    const ops = decodeColumn(s.ops);
+    const ptr = toInt32(state._child_ptr), idx = toInt32(state._child_idx);
+    this.n = s.n;
+    this.root = s.root;
+    this.controls = s.controls;
+    this.init = toFloat64(init);
+    this.leaf = new Uint8Array(this.n);
+    for (let i = 0; i < this.n; i++) this.leaf[i] = ptr[i + 1] === ptr[i] ? 1 : 0;
+    this.tape = s.readonly ? null : compileReplay(ops, this.labels, ptr, idx);
+    this.data = Float64Array.from(toFloat64(state._data));
+    this.grad = Float64Array.from(toFloat64(state._grad));
+  }
+
+  name(i) {
+    return this.labels[i] ? `'${this.labels[i]}'` : `node ${i}`;
+  }
+
+  /** Handle one message; returns the state keys to change (as the kernel's answer would). */
+  handle(msg) {
+    const patch = {};
+    try {
+      if (msg.type === "set") {
+        const changes = {};
+        for (const [k, v] of Object.entries(msg.values || {})) {
+          const i = Number(k);
+          if (!Number.isInteger(i) || i < 0 || i >= this.n) throw new ReplayError(`IndexError: node id ${k} out of range: the graph has ids 0..${this.n - 1}`);
+          if (!this.leaf[i]) throw new ReplayError(`ValueError: ${this.name(i)} is computed by an op, not a leaf; nudge one of the leaves it depends on instead`);
+          if (typeof v !== "number" || !Number.isFinite(v)) throw new ReplayError(`ValueError: value must be finite, got ${v}`);
+          changes[i] = v;
+        }
+        const ids = Object.keys(changes);
+        const what = ids.length === 1 ? `${this.name(ids[0])} = ${fmtG(changes[ids[0]])}` : `${ids.length} leaves set`;
+        this.apply(changes, "set", what, patch);
+      } else if (msg.type === "step") {
+        const lr = msg.lr ?? 0.01;
+        if (typeof lr !== "number" || !Number.isFinite(lr)) throw new ReplayError(`ValueError: lr must be finite, got ${lr}`);
+        const changes = {};
+        for (const i of this.controls) changes[i] = this.data[i] - lr * this.grad[i];
+        this.apply(changes, "step", `step ${lr >= 0 ? "down" : "up"}, size ${fmtG(Math.abs(lr))}`, patch);
+      } else if (msg.type === "reset") {
+        const changes = {};
+        for (let i = 0; i < this.n; i++) if (this.leaf[i]) changes[i] = this.init[i];
+        this.apply(changes, "reset", "reset", patch);
+      } else if (msg.type === "expand" || msg.type === "collapse" || msg.type === "reset_view") {
+        patch.error = GROUPS_NEED_PYTHON;
+      }
+    } catch (e) {
+      if (!(e instanceof ReplayError)) throw e;
+      patch.error = e.message;
+    }
+    if (msg.req != null) patch._ack = Number(msg.req);
+    return patch;
+  }
+
+  /** Set leaves, re-run forward and backward; all or nothing (a ReplayError leaves every value). */
+  apply(changes, kind, what, patch) {
+    if (!this.tape) throw new ReplayError("this page shows a picture only: its graph cannot be re-run here");
+    const input = Float64Array.from(this.data);
+    let predicted = 0;
+    for (const [i, v] of Object.entries(changes)) { predicted += this.grad[i] * (v - this.data[i]); input[i] = v; }
+    const out = replay(this.tape, input);
+    const r = this.root, before = this.data[r], after = out.data[r];
+    this.data = out.data;
+    this.grad = out.grad;
+    patch._data = new DataView(out.data.buffer.slice(0));
+    patch._grad = new DataView(out.grad.buffer.slice(0));
+    patch.error = "";
+    patch.last_nudge = { kind, what, before, after, predicted, actual: after - before };
+  }
+}
+
+/** The anywidget model interface (get/set/on/off/save_changes/send) over a plain object, with
+ *  `send` answered by a PageEngine after the current task, as a kernel's answer would come. */
+export class PageModel {
+  constructor(state, engine) {
+    this.state = state;
+    this.engine = engine;
+    this.handlers = new Map();
+  }
+
+  get(key) { return this.state[key]; }
+
+  set(key, value) { this.update({ [key]: value }); }
+
+  on(ev, fn) {
+    if (!this.handlers.has(ev)) this.handlers.set(ev, []);
+    this.handlers.get(ev).push(fn);
+  }
+
+  off(ev, fn) {
+    if (!ev) { this.handlers.clear(); return; }
+    this.handlers.set(ev, (this.handlers.get(ev) || []).filter((f) => fn && f !== fn));
+  }
+
+  save_changes() {}
+
+  send(msg) {
+    queueMicrotask(() => this.update(this.engine.handle(msg)));
+  }
+
+  /** Change keys and fire their change events (every key in `patch`, changed or not: the widget
+   *  waits for `_ack` even when it repeats). */
+  update(patch) {
+    Object.assign(this.state, patch);
+    for (const k of Object.keys(patch)) for (const fn of (this.handlers.get(`change:${k}`) || []).slice()) fn();
+  }
+}

@@ -1,0 +1,64 @@
+"""Graphs not built from gradviz's own ops, end to end in JupyterLab: a micrograd graph is nudged
+and the new numbers land in micrograd's Values; a graph with a custom op (the lecture's
+``out._backward = ...``) is shown read-only, with the reason, and its controls are absent."""
+from __future__ import annotations
+
+import pytest
+
+from widget_page import (fmt4, number_box, type_value, values_table, wait_rendered, wait_table,
+                         widget_root)
+
+pytestmark = pytest.mark.browser
+
+MICROGRAD = """\
+from micrograd.engine import Value as MV
+from gradviz import GraphWidget
+a, b, c, f = MV(2.0), MV(-3.0), MV(10.0), MV(-2.0)
+L = (a * b + c) * f
+for v, name in ((a, "a"), (b, "b"), (c, "c"), (f, "f"), (L, "L")):
+    v.label = name          # micrograd's Value has no label; gradviz reads one if it is there
+w = GraphWidget(L)
+w"""
+CUSTOM = """\
+from gradviz import Value, GraphWidget
+def cube(self):
+    out = Value(self.data ** 3, (self,), "cube")
+    def _backward():
+        self.grad += 3 * self.data ** 2 * out.grad
+    out._backward = _backward
+    return out
+x = Value(2.0, label="x")
+y = cube(x) * 2; y.label = "y"
+y.backward()
+GraphWidget(y)"""
+CHECK = 'print(f"kernel a={a.data:.4f} L={L.data:.4f} a.grad={a.grad:.4f} x={x.data:.4f} x.grad={x.grad:.4f}")'
+
+
+def test_micrograd_graph_nudges_and_custom_op_is_read_only(e2e):
+    nb = e2e.open([MICROGRAD, CUSTOM, CHECK], "lab")
+    nb.run_all()
+    mg = wait_rendered(nb, 0)
+    nb.wait_executed(2)
+    custom = widget_root(nb, 1)
+    custom.and_(custom.locator("xpath=self::*[@data-gradviz-ready='1']")).wait_for(timeout=30_000)
+
+    # micrograd's graph: the labels set on micrograd's Values show, and every leaf has a box
+    assert wait_table(mg, "L", "data", "-8.0000") >= 0
+    rows = values_table(mg)
+    assert rows["a"]["grad"] == fmt4(6.0) and rows["f"]["grad"] == fmt4(4.0), rows
+    e2e.shot("micrograd-rendered", element=mg)
+
+    # custom op: read-only with the reason, values as backward() left them, no leaf controls
+    note = custom.get_by_text("custom op", exact=False).first
+    note.wait_for(timeout=10_000)
+    assert "_backward" in note.inner_text()
+    table = values_table(custom)
+    assert table["y"]["data"] == fmt4(16.0) and table["x"]["grad"] == fmt4(24.0), table
+    assert number_box(custom, "x").count() == 0
+    e2e.shot("custom-op-read-only", element=custom)
+
+    # type a = 3 in micrograd's graph: L = (3*-3 + 10) * -2 = -2, written into micrograd's Values
+    type_value(mg, "a", "3")
+    wait_table(mg, "L", "data", fmt4(-2.0))
+    nb.rerun_until(2, lambda out: "kernel a=3.0000 L=-2.0000 a.grad=6.0000 x=2.0000 x.grad=24.0000" in out)
+    e2e.shot("micrograd-after-a=3", element=mg)
