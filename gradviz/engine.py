@@ -386,28 +386,44 @@ class Value:
         """Topological order of the graph, leaving every node's ``_g`` at 0.0 for a backward pass
         (the caller resets it to None). Iterative; reports a cycle instead of looping."""
         order, stack = [], [self]
+        push, pop, done = stack.append, stack.pop, order.append
         while stack:
             node = stack[-1]
             if node._g is None:  # first visit: schedule the children, finish the node later
                 node._g = _ONGOING
-                a = node._a
-                for c in (node._b, a) if type(a) is not tuple else a[::-1]:  # pushed last, explored first
-                    if c is None:
-                        continue
+                a, b = node._a, node._b
+                if type(a) is tuple:  # a custom op's children
+                    a, b, more = None, None, a[::-1]
+                else:
+                    more = ()
+                for c in more:
                     if c._g is None:
-                        stack.append(c)
+                        push(c)
                     elif c._g is _ONGOING:
-                        for n in order + stack:
-                            n._g = None
-                        raise ValueError(
-                            f"the graph has a cycle: {_name(c)} depends on itself (through "
-                            f"{_name(node)}); graphs must be acyclic, so do not edit _prev by hand")
+                        self._cycle(c, node, order + stack)
+                if b is not None:  # b pushed first, a explored first: operand order
+                    if b._g is None:
+                        push(b)
+                    elif b._g is _ONGOING:
+                        self._cycle(b, node, order + stack)
+                if a is not None:
+                    if a._g is None:
+                        push(a)
+                    elif a._g is _ONGOING:
+                        self._cycle(a, node, order + stack)
             else:
-                stack.pop()
+                pop()
                 if node._g is _ONGOING:
                     node._g = 0.0
-                    order.append(node)
+                    done(node)
         return order
+
+    @staticmethod
+    def _cycle(c, node, seen):
+        for n in seen:
+            n._g = None
+        raise ValueError(f"the graph has a cycle: {_name(c)} depends on itself (through "
+                         f"{_name(node)}); graphs must be acyclic, so do not edit _prev by hand")
 
     def topo(self):
         """Every node this one depends on, children before parents (itself last)."""
