@@ -138,7 +138,6 @@ def _node(data, a, op, b=None):
     v._b = b
     v._scope = _scope
     v._g = None
-    v._backward = None
     return v
 
 
@@ -180,8 +179,9 @@ class Value:
 
     # Children live in two slots rather than a tuple: one allocation per node instead of two,
     # which is a third less memory and garbage-collector work on big graphs. A node with more
-    # than two children (a custom op) keeps them all as a tuple in ``_a``.
-    __slots__ = ("data", "grad", "label", "_op", "_a", "_b", "_scope", "_g", "_backward")
+    # than two children, or with a ``_backward`` closure (a custom op), keeps its children as a
+    # tuple in ``_a``, and then ``_b`` holds the closure (eight slots: 96 bytes a Value, not 112).
+    __slots__ = ("data", "grad", "label", "_op", "_a", "_b", "_scope", "_g")
 
     def __init__(self, data, _children=(), _op="", label=""):
         """``Value(2.0, label="a")``, or as the lecture builds a node: ``Value(t, (a, b), '+')``.
@@ -212,8 +212,7 @@ class Value:
             _check_children(_children)
             self._a, self._b = _children, None
         self._scope = _scope
-        self._g = None         # this backward pass's gradient (None outside of one); also a visit mark
-        self._backward = None  # a lecture-style closure (a custom op), run by backward()
+        self._g = None  # this backward pass's gradient (None outside of one); also a visit mark
 
     @property
     def _prev(self):
@@ -229,8 +228,9 @@ class Value:
     def _prev(self, children):
         children = _children_of(children)
         _check_children(children)
-        if len(children) > 2:
-            self._a, self._b = children, None
+        closure = self._backward
+        if len(children) > 2 or closure is not None:
+            self._a, self._b = children, closure
         else:
             self._a, self._b = (children + (None, None))[:2]
 
@@ -380,6 +380,17 @@ class Value:
     def __rpow__(self, other):
         return _operand(other, "**") ** self
 
+    @property  # defined after the ops: their @_backward(op) is the module's rule decorator
+    def _backward(self):
+        """A lecture-style closure (a custom op) that ``backward()`` runs, or None."""
+        return self._b if type(self._a) is tuple else None
+
+    @_backward.setter
+    def _backward(self, fn):
+        if type(self._a) is not tuple:
+            self._a = self._prev
+        self._b = fn
+
     # ---- the graph --------------------------------------------------------------------------
 
     def _ordered(self):
@@ -445,9 +456,11 @@ class Value:
         node, adding = self, False
         try:
             for node in reversed(order):
-                if node._a is not None:
-                    if node._backward is not None:
-                        _run_closure(node, node._g)
+                a = node._a
+                if a is not None:
+                    if type(a) is tuple and node._b is not None:  # a closure: see _backward
+                        if a:  # (a leaf with a closure has none to run it for)
+                            _run_closure(node, node._g)
                     else:
                         rule = rules.get(node._op) or _rule_of(node._op)
                         if rule is not _NO_RULE:
