@@ -1,7 +1,9 @@
 """Run every benchmark: ``python benchmarks/run.py`` (or name some: ``python benchmarks/run.py engine replay``).
 
 Each section measures gradviz against its reference in the same run and prints the ratios to the
-targets in the product brief. Sections: engine, replay, shapes, layout, torch_bridge, widget (the last needs Chromium and JupyterLab).
+targets in the product brief. Sections: engine, replay, shapes, layout, torch_bridge, torch_capture, widget,
+playground
+(widget and playground need Chromium and JupyterLab; torch_capture's browser part too).
 """
 from __future__ import annotations
 
@@ -11,7 +13,7 @@ import sys
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-SECTIONS = ["engine", "replay", "shapes", "layout", "torch_bridge", "widget"]
+SECTIONS = ["engine", "replay", "shapes", "layout", "torch_bridge", "torch_capture", "widget", "playground"]
 
 
 def main(argv):

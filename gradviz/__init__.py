@@ -12,7 +12,10 @@ _LAZY = {
     "numerical_grad": "check", "grad_check": "check", "predict_vs_actual": "check",
     "draw_dot": "render", "to_svg": "render",
     "GraphWidget": "widget", "to_html": "standalone",
+    "Playground": "playground",
     "compare_with_torch": "torch_bridge", "to_torch": "torch_bridge", "from_torch": "torch_bridge",
+    "capture_torch": "torch_capture", "TorchCapture": "torch_capture", "module_groups": "torch_capture",
+    "gradient_flow": "gradflow", "GradientFlow": "gradflow",
 }
 
 __all__ = ["Value", "Module", "Neuron", "Layer", "MLP", "mse_loss", "svm_loss", *_LAZY]

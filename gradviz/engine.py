@@ -17,7 +17,6 @@ import gc
 import math
 from contextlib import contextmanager
 from numbers import Real
-from operator import attrgetter
 
 __all__ = ["Value", "Scope", "no_scope"]
 
@@ -122,8 +121,6 @@ def gc_paused():
 
 _new = object.__new__
 _copysign = math.copysign
-_GRAD = attrgetter("grad")
-_FLOATS = {float, int}
 
 
 def _node(data, a, op, b=None):
@@ -446,48 +443,41 @@ class Value:
     def backward(self):
         """Add d(self)/d(node) to ``node.grad`` for every node of the graph (root seeded with 1).
 
-        All or nothing: the pass gathers every gradient in ``_g`` first and adds them to ``.grad``
-        only when it is complete, so an error (named after the node whose rule failed) leaves
-        every ``.grad`` as it was.
+        All or nothing: the pass keeps each node's new ``.grad`` in ``_g`` (once a node is reached
+        its gradient is complete: its parents came first) and stores them all only when the pass
+        is complete, so an error, named after the node where it happened, changes no ``.grad``.
         """
         order = self._ordered()
         self._g = 1.0
         rules = _BY_NAME
-        node, adding = self, False
+        node = self
         try:
             for node in reversed(order):
+                g = node._g
                 a = node._a
                 if a is not None:
                     if type(a) is tuple and node._b is not None:  # a closure: see _backward
-                        if a:  # (a leaf with a closure has none to run it for)
-                            _run_closure(node, node._g)
+                        if a:  # (a leaf given a closure has no children to run it for)
+                            _run_closure(node, g)
                     else:
                         rule = rules.get(node._op) or _rule_of(node._op)
                         if rule is not _NO_RULE:
-                            rule(node, node._g)
-            adding = True
-            if set(map(type, map(_GRAD, order))) <= _FLOATS:  # then no sum below can fail
-                pop = order.pop  # popping frees the order as the grads fill in: a lower peak
-                while order:
-                    n = pop()
-                    grad, g = n.grad, n._g
-                    n._g = None
-                    # grad + g; a zero grad takes g itself (the same number, one float less a
-                    # node), unless g is -0.0 (0.0 + -0.0 is 0.0)
-                    n.grad = g if not grad and (g or _copysign(1.0, g) > 0.0) else grad + g
-                return
-            total = [n.grad + n._g for n in order]
+                            rule(node, g)
+                grad = node.grad
+                # the new .grad, grad + g; a zero grad takes g itself (the same number, one float
+                # less a node), unless g is -0.0 (0.0 + -0.0 is 0.0)
+                node._g = g if grad == 0.0 and (g or _copysign(1.0, g) > 0.0) else grad + g
         except BaseException as e:
-            if adding:  # a .grad that is not a number: find it
-                node = next((n for n in order if not isinstance(n.grad, Real)), self)
             for n in order:
                 n._g = None
             if isinstance(e, Exception):
-                raise _backward_error(node, e, adding) from e
+                raise _backward_error(node, e) from e
             raise
-        for n, t in zip(order, total):
-            n.grad = t
-            n._g = None
+        pop = order.pop  # popping frees the order as the grads are stored: a lower peak
+        while order:
+            node = pop()
+            node.grad = node._g
+            node._g = None
 
     def zero_grad(self):
         """Set ``grad`` to 0 on every node reachable from this one."""
@@ -540,9 +530,9 @@ def _run_closure(out, g):
         c._g += x
 
 
-def _backward_error(node, e, adding):
+def _backward_error(node, e):
     """``e`` (raised while backpropagating at ``node``) as the same error type, naming the node."""
-    if adding:
+    if not isinstance(node.grad, Real):
         where = f"adding the gradient of {_name(node)} to its .grad ({node.grad!r})"
     else:
         where = (f"the backward rule of {_name(node)} (op {node._op!r}, operands "

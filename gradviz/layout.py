@@ -20,6 +20,7 @@ from collections import Counter
 import numpy as np
 
 from .graph import as_graph
+from .summary import has_cells, record_cells
 
 __all__ = ["layout", "group_view", "Layout", "GroupView", "box_fields", "text_width", "short_label",
            "FONT_SIZE", "CHAR_WIDTH"]
@@ -68,6 +69,8 @@ def box_fields(view, b, show_grad=True):
     i = int(view.node[b])
     if view.is_group[b] and view.n_outputs[b] != 1:
         return [short_label(view.labels[b]), f"{int(view.n_outputs[b])} outputs"]
+    if has_cells(g):  # a tensor: op | shape | value | grad (see gradviz.summary)
+        return [short_label(view.labels[b] or g.ops[i]), *record_cells(g, i, show_grad)]
     fields = [short_label(view.labels[b]), "data " + _fmt(g.data[i])]
     if show_grad:
         fields.append("grad " + _fmt(g.grad[i]))
@@ -533,7 +536,7 @@ def _sizes(view, show_grad):
     m = len(view)
     w = np.empty(m)
     labels = view.labels
-    if not view.is_group.any():
+    if not view.is_group.any() and not has_cells(g):
         # fast path for the full graph: width from the lengths of the three texts
         lab = np.minimum(np.fromiter(map(len, labels), dtype=np.float64, count=m), LABEL_MAX)
         nodes = view.node

@@ -14,6 +14,7 @@ import numpy as np
 
 from .graph import as_graph
 from .layout import FONT_SIZE, _field_widths, box_fields, group_view, layout, short_label
+from .summary import has_cells, hover_lines, record_cells, title
 
 __all__ = ["draw_dot", "to_svg", "STYLE"]
 
@@ -52,7 +53,8 @@ def _record_escape(text):
 def draw_dot(x, rankdir="LR", show_grad=True):
     """The lecture's ``draw_dot``: a ``graphviz.Digraph`` of ``x`` (a Value or Graph).
 
-    Every value is a record ``{ label | data %.4f | grad %.4f }``; every computed value has an
+    Every value is a record ``{ label | data %.4f | grad %.4f }`` (a PyTorch graph's read
+    ``{ op | shape | value | grad }``, see ``gradviz.summary``); every computed value has an
     op ellipse, with edges child -> op -> value. Render it with ``.render()`` or show it in a
     notebook if a system Graphviz is installed; ``to_svg`` needs none.
     """
@@ -64,10 +66,15 @@ def draw_dot(x, rankdir="LR", show_grad=True):
     _check_rankdir(rankdir)
     g = as_graph(x)
     dot = Digraph(format="svg", graph_attr={"rankdir": rankdir})
+    tensors = has_cells(g)
     for i in range(len(g)):
-        fields = [_record_escape(short_label(g.labels[i])), "data %.4f" % g.data[i]]
-        if show_grad:
-            fields.append("grad %.4f" % g.grad[i])
+        if tensors:  # a PyTorch graph: op | shape | value | grad
+            fields = [_record_escape(short_label(title(g, i))),
+                      *map(_record_escape, record_cells(g, i, show_grad))]
+        else:
+            fields = [_record_escape(short_label(g.labels[i])), "data %.4f" % g.data[i]]
+            if show_grad:
+                fields.append("grad %.4f" % g.grad[i])
         tip = {"tooltip": _record_escape(g.labels[i])} if g.labels[i] != short_label(g.labels[i]) else {}
         dot.node(name=f"n{i}", label="{ " + " | ".join(fields) + " }", shape="record", **tip)
         if g.ops[i]:
@@ -162,7 +169,10 @@ def to_svg(x, path=None, show_grad=True, rankdir="LR", collapsed=None):
             tip.append(f"output node #{i}: {g.labels[i] or g.ops[i]}")
         else:
             tip.append(f"op {g.ops[i]}" if g.ops[i] else "leaf")
-        tip += ["data %r" % float(g.data[i]), "grad %r" % float(g.grad[i])]
+        if has_cells(g):
+            tip += hover_lines(g, i)
+        else:
+            tip += ["data %r" % float(g.data[i]), "grad %r" % float(g.grad[i])]
         if g.scopes[i]:
             tip.append(f"scope {g.scopes[i]}")
         cx, cy, w, h = lay.x[b], lay.y[b], lay.w[b], lay.h[b]

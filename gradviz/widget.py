@@ -104,6 +104,7 @@ class GraphWidget(anywidget.AnyWidget):
                 "scopes": _coded(g.scopes), "controls": self._controls,
                 "control_init": [float(self._init[i]) for i in self._controls],
                 "readonly": self._readonly_reason if self.readonly else "",
+                **_tensor_texts(g),
             }
             self._child_ptr = ptr.tobytes()
             self._child_idx = idx.tobytes()
@@ -340,6 +341,16 @@ class GraphWidget(anywidget.AnyWidget):
         if req is not None:
             self._ack = int(req)
             self._states_to_send.add("_ack")  # sent even if equal: the page waits for it
+
+
+def _tensor_texts(g):
+    """A PyTorch graph's record cells and hover lines (gradviz.summary), which the page shows as
+    they are: ``cells[i]`` = [shape, value, grad], ``tips[i]`` = lines of text. Empty otherwise."""
+    from .summary import has_cells, hover_lines, record_cells
+    if not has_cells(g):
+        return {}
+    return {"cells": [record_cells(g, i) for i in range(len(g))],
+            "tips": [hover_lines(g, i) for i in range(len(g))]}
 
 
 def _coded(column):

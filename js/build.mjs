@@ -1,6 +1,7 @@
-// Bundles the widget into ../gradviz/static/: widget.{js,css} (the anywidget ESM, src/widget.js)
-// and standalone.js (src/standalone.js: the same widget with the page's own engine, one classic
-// script that gradviz.to_html inlines into a self-contained HTML page).
+// Bundles into ../gradviz/static/: widget.{js,css} (the anywidget ESM, src/widget.js),
+// standalone.js (src/standalone.js: the same widget with the page's own engine, one classic
+// script that gradviz.to_html inlines into a self-contained HTML page), and
+// playground.{js,css} (src/playground/index.js, the Playground's anywidget ESM).
 // Deterministic: no timestamps, no absolute paths, no source maps; pinned esbuild.
 import * as esbuild from "esbuild";
 
@@ -19,4 +20,7 @@ await esbuild.build({ ...common, entryPoints: ["src/widget.js"], format: "esm", 
 await esbuild.build({
   ...common, entryPoints: ["src/standalone.js"], format: "iife", outfile: "../gradviz/static/standalone.js",
   loader: { ".css": "empty" },
+});
+await esbuild.build({
+  ...common, entryPoints: ["src/playground/index.js"], format: "esm", outfile: "../gradviz/static/playground.js",
 });

@@ -1,7 +1,7 @@
 // The drawn scene: the view the kernel laid out (value records, group boxes, op ellipses, edges)
 // turned into typed arrays, plus the text of each record.
 
-import { fmt4 } from "./format.js";
+import { fmt4, shortLabel } from "./format.js";
 import { gradStroke } from "./geometry.js";
 
 export const CHAR_W = 7.2; // px per character of the 12 px monospace font
@@ -16,6 +16,7 @@ export function makeScene(view, structure) {
     w: Float64Array.from(view.box_w), h: Float64Array.from(view.box_h),
     node: Int32Array.from(view.box_node),
     group: view.box_group, size: view.box_size, title: view.box_title,
+    cells: structure.cells || null, // a PyTorch graph: [shape, value, grad] texts per node, from Python
     multi: view.box_multi || new Array(n).fill(0),
     opBox: Int32Array.from(view.op_box), opX: Float64Array.from(view.op_x),
     opY: Float64Array.from(view.op_y), opW: Float64Array.from(view.op_w),
@@ -35,10 +36,15 @@ export function makeScene(view, structure) {
   return s;
 }
 
-/** Texts of box i: [title, "data ...", "grad ..."] (no grad cell when grads are hidden). */
+/** Texts of box i: [title, "data ...", "grad ..."] (no grad cell when grads are hidden); a
+ *  PyTorch graph's: [label or op, shape, value, grad] as Python wrote them (gradviz/summary.py). */
 export function boxTexts(s, i, data, grad, showGrads) {
   const id = s.node[i];
   if (s.multi[i]) return [s.title[i], `${s.multi[i]} outputs`];
+  if (s.cells) {
+    const c = s.cells[id];
+    return [s.title[i] || shortLabel(s.opName[s.opOf[i]] || ""), ...(showGrads ? c : c.slice(0, -1))];
+  }
   const t = [s.title[i], "data " + fmt4(data[id])];
   if (showGrads) t.push("grad " + fmt4(grad[id]));
   return t;

@@ -38,7 +38,7 @@ export function svgMarkup(s, data, grad, { showGrads = true, style = "", width, 
     const x0 = s.x[i] - s.w[i] / 2, y0 = s.y[i] - s.h[i] / 2;
     let g = `<g class="gv-box ${kindClass(s.kinds[i])}" data-b="${i}"><rect x="${x0.toFixed(1)}" y="${y0.toFixed(1)}" width="${s.w[i].toFixed(1)}" height="${s.h[i].toFixed(1)}" rx="3"/>`;
     for (let c = 1; c < texts.length; c++) g += `<line x1="${xs[c].toFixed(1)}" y1="${y0.toFixed(1)}" x2="${xs[c].toFixed(1)}" y2="${(y0 + s.h[i]).toFixed(1)}"/>`;
-    const cls = ["gv-t", "gv-d", "gv-g"];
+    const cls = texts.length > 3 ? ["gv-t", "gv-s", "gv-d", "gv-g"] : ["gv-t", "gv-d", "gv-g"];
     for (let c = 0; c < texts.length; c++) g += `<text class="${cls[c]}" x="${((xs[c] + xs[c + 1]) / 2).toFixed(1)}" y="${s.y[i].toFixed(1)}">${escapeXml(texts[c])}</text>`;
     out.push(g + "</g>");
   }
@@ -120,6 +120,7 @@ export class SvgView {
   }
 
   _texts(i, data, grad) {
+    if (this.s.cells) return; // a PyTorch graph's texts are fixed (read-only)
     const t = boxTexts(this.s, i, data, grad, this.showGrads);
     if (this.dText[i] && this.dShown[i] !== t[1]) { this.dText[i].data = t[1]; this.dShown[i] = t[1]; }
     if (this.gText[i] && t[2] !== undefined && this.gShown[i] !== t[2]) { this.gText[i].data = t[2]; this.gShown[i] = t[2]; }

@@ -246,7 +246,8 @@ function render({ model, el }) {
     }
     for (let k = lo; k < hi; k++) {
       const r = st.rows[k];
-      const ds = fmt4(st.data[r.i]), gs = fmt4(st.grad[r.i]);
+      const c = st.structure.cells && st.structure.cells[r.i];  // a PyTorch graph: value, grad summaries
+      const ds = c ? c[1] : fmt4(st.data[r.i]), gs = c ? c[2] : fmt4(st.grad[r.i]);
       if (r.d.data !== ds) r.d.data = ds;
       if (r.g.data !== gs) r.g.data = gs;
     }
@@ -553,8 +554,9 @@ function render({ model, el }) {
     const lines = [];
     if (s.group[b]) lines.push(`<b>${escapeXml(s.group[b])}</b> (${s.size[b]} values)`, `output: ${escapeXml(nodeName(S.labels[id], S.ops[id], id))}`);
     else lines.push(`<b>${escapeXml(nodeName(S.labels[id], S.ops[id], id))}</b> <i>${escapeXml(S.kinds[id])}</i>`);
-    lines.push(`data ${fmtFull(st.data[id])}`, `grad ${fmtFull(st.grad[id])}`);
-    if (S.ops[id]) {
+    if (S.tips) lines.push(...S.tips[id].map(escapeXml));  // a PyTorch graph: every statistic
+    else lines.push(`data ${fmtFull(st.data[id])}`, `grad ${fmtFull(st.grad[id])}`);
+    if (S.ops[id] && !S.tips) {
       lines.push(`op ${escapeXml(S.ops[id])}`);
       const kids = Array.from(childrenOf(st.childPtr, st.childIdx, id));
       const loc = localDerivatives(S.ops[id], st.data[id], kids.map((c) => st.data[c]));

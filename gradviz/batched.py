@@ -1,0 +1,199 @@
+"""``Batched``: one sample's graph evaluated for many inputs at once.
+
+The playground draws what the network computes over a grid of the input plane (2,500 points) and
+scores whole train/test sets. Building a graph per point would cost seconds; instead the graph of
+*one* sample (inputs ``x0, x1`` -> score) is compiled once, and its forward pass runs with a row of
+``K`` numbers per node: the chosen input leaves take one value per sample, every other leaf (the
+parameters, constants) keeps its single value. Nodes run level by level, one numpy step per op and
+level, with the engine's formulas (``math.tanh`` as the engine); chains of ``+`` (a neuron's
+``b + w0*x0 + w1*x1 + ...``) run together, a running sum over all chains of one length, adding
+in the engine's order. So each
+column equals what the engine computes for that sample, bit for bit. Where the engine would raise (log of a negative,
+division by zero) a column holds numpy's NaN or inf instead.
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from .graph import as_graph
+
+__all__ = ["Batched"]
+
+_BINARY = {"+", "-", "*", "/", "**"}
+_UNARY = {"neg", "exp", "log", "tanh", "relu", "sigmoid"}
+
+
+def _kind(op, arity):
+    if op in _BINARY and arity == 2 or op in _UNARY and arity == 1:
+        return op, 0.0
+    if arity == 1 and op.startswith("**"):
+        try:
+            return "**k", float(op[2:])
+        except ValueError:
+            pass
+    raise ValueError(f"Batched cannot evaluate op {op!r} with {arity} operands; it evaluates the "
+                     f"engine's ops {', '.join(sorted(_BINARY | _UNARY))} and '**<number>'")
+
+
+class Batched:
+    """Compile the graph of ``x`` (a root Value or a Graph) for batched forward passes.
+
+    ``inputs``: the leaves that take one value per sample (Values of the graph or node ids), in the
+    order of the columns of ``X`` given to ``forward``.
+    """
+
+    def __init__(self, x, inputs):
+        g = as_graph(x)
+        self.graph = g
+        n = len(g)
+        ptr, kids = np.asarray(g.child_ptr), np.asarray(g.child_ids)
+        arity = np.diff(ptr)
+        self.leaves = np.flatnonzero(arity == 0)
+        self.inputs = np.array([self._id(v) for v in inputs], dtype=np.intp)
+        for i in self.inputs.tolist():
+            if arity[i]:
+                raise ValueError(f"input node {i} ({g.labels[i] or g.ops[i]}) is computed, not a leaf")
+        self._values = g.values
+        pl, kl = ptr.tolist(), kids.tolist()
+        for i in range(n):
+            if pl[i + 1] > pl[i]:
+                _kind(g.ops[i], pl[i + 1] - pl[i])  # every op is one this module evaluates
+        chains, inner = _plus_chains(g.ops, pl, kl)
+        lv = [0] * n
+        units = {}  # (level, op, k) -> node ids, or (level, "chain", length) -> chains
+        for i in range(n):  # ids are topological: operands come first
+            if pl[i + 1] == pl[i] or i in inner:
+                continue
+            if i in chains:
+                nodes, opnds = chains[i]
+                level = 1 + max(lv[c] for c in opnds)
+                for c in nodes:
+                    lv[c] = level
+                units.setdefault((level, "chain", len(nodes)), []).append(chains[i])
+            else:
+                lv[i] = 1 + max(lv[c] for c in kl[pl[i]:pl[i + 1]])
+                op, k = _kind(g.ops[i], pl[i + 1] - pl[i])
+                units.setdefault((lv[i], op, k), []).append(i)
+        self._steps = []
+        for (_, op, k), members in sorted(units.items(), key=lambda kv: (kv[0][0], kv[0][1], kv[0][2])):
+            if op == "chain":
+                nodes = np.array([c[0] for c in members], dtype=np.intp).T
+                opnds = np.array([c[1] for c in members], dtype=np.intp).T
+                self._steps.append((op, k, nodes, opnds, None))
+                continue
+            ids = np.array(members, dtype=np.intp)
+            a = kids[ptr[ids]]
+            b = kids[ptr[ids] + 1] if op in _BINARY else None
+            self._steps.append((op, k, ids, a, b))
+
+    def _id(self, v):
+        if isinstance(v, (int, np.integer)) and not isinstance(v, bool):
+            if not 0 <= v < len(self.graph):
+                raise IndexError(f"node id {v} out of range 0..{len(self.graph) - 1}")
+            return int(v)
+        for i, u in enumerate(self.graph.values or ()):
+            if u is v:
+                return i
+        raise ValueError(f"{v!r} is not a node of this graph; pass its Values or node ids")
+
+    def leaf_data(self):
+        """The leaves' current data, read from their Values (or the graph's data): full length."""
+        d = np.array(self.graph.data, dtype=np.float64)
+        if self._values is not None:
+            d[self.leaves] = [self._values[i].data for i in self.leaves.tolist()]
+        return d
+
+    def forward(self, X, data=None, nodes=None):
+        """Values of ``nodes`` (default: the root) for each row of ``X`` (K, len(inputs)).
+
+        Leaves other than the inputs come from ``data`` (a full-length array) or their Values.
+        Returns an array (len(nodes), K), or (K,) for the default root.
+        """
+        X = np.asarray(X, dtype=np.float64)
+        if X.ndim != 2 or X.shape[1] != len(self.inputs):
+            raise ValueError(f"X must have shape (K, {len(self.inputs)}), got {X.shape}")
+        base = self.leaf_data() if data is None else np.asarray(data, dtype=np.float64)
+        n, K = len(self.graph), len(X)
+        V = np.empty((n, K))
+        V[self.leaves] = base[self.leaves][:, None]
+        V[self.inputs] = X.T
+        with np.errstate(all="ignore"):
+            for op, k, out, a, b in self._steps:
+                if op == "chain":  # c_j = x0 + t1 + ... + t_j, added left to right as the engine
+                    M = V[a]  # (operand, chain, sample): each row adds one term to all chains
+                    for j in range(1, len(M)):  # row by row: numpy's cumsum over axis 0 is slow
+                        M[j] += M[j - 1]
+                    V[out] = M[1:]
+                else:
+                    V[out] = _apply(op, k, V[a], None if b is None else V[b])
+        if nodes is None:
+            return V[n - 1].copy()
+        return V[np.asarray(nodes, dtype=np.intp)]
+
+
+def _plus_chains(ops, pl, kl):
+    """Chains c1 = x0 + t1, c_j = c_(j-1) + t_j, where each c_(j-1) feeds only c_j (a neuron's
+    ``b + w0*x0 + ...``, a sum): {top: (nodes c1..cm, operands x0, t1..tm)} for m >= 2, and the
+    set of nodes inside a chain (all but its top). Each runs as a running sum, whose additions
+    are the engine's, in its order (a + b == b + a exactly, so the side a link sits on is free)."""
+    n = len(ops)
+    uses = [0] * n
+    for c in kl:
+        uses[c] += 1
+    plus = [ops[i] == "+" and pl[i + 1] - pl[i] == 2 for i in range(n)]
+    link = [-1] * n  # the c_(j-1) that node i continues
+    for i in range(n):
+        if plus[i]:
+            a, b = kl[pl[i]], kl[pl[i] + 1]
+            if plus[a] and uses[a] == 1:
+                link[i] = a
+            elif plus[b] and uses[b] == 1:
+                link[i] = b
+    continued = set(x for x in link if x >= 0)
+    chains, inner = {}, set()
+    for top in range(n):
+        if link[top] < 0 or top in continued:
+            continue
+        nodes, opnds = [], []
+        i = top
+        while link[i] >= 0:
+            a, b = kl[pl[i]], kl[pl[i] + 1]
+            nodes.append(i)
+            opnds.append(b if a == link[i] else a)
+            i = link[i]
+        nodes.append(i)  # c1: both operands are terms
+        opnds += [kl[pl[i] + 1], kl[pl[i]]]
+        nodes.reverse()
+        opnds.reverse()
+        chains[top] = (nodes, opnds)
+        inner.update(nodes[:-1])
+    return chains, inner
+
+
+def _apply(op, k, A, B):
+    if op == "*":
+        return A * B
+    if op == "+":
+        return A + B
+    if op == "relu":
+        return np.where(A > 0.0, A, 0.0)
+    if op == "tanh":  # math.tanh, as the engine: numpy's tanh can differ in the last bit
+        return np.fromiter(map(math.tanh, A.ravel().tolist()), np.float64, A.size).reshape(A.shape)
+    if op == "-":
+        return A - B
+    if op == "neg":
+        return -A
+    if op == "/":
+        return A / B
+    if op == "exp":
+        return np.exp(A)
+    if op == "log":
+        return np.log(A)
+    if op == "sigmoid":
+        e = np.exp(np.minimum(A, 0.0))
+        return np.where(A >= 0.0, 1.0 / (1.0 + np.exp(-np.maximum(A, 0.0))), e / (1.0 + e))
+    if op == "**k":
+        return np.power(A, k)
+    return np.power(A, B)

@@ -1,0 +1,29 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { boxTexts, makeScene } from "../src/scene.js";
+import { svgMarkup } from "../src/svg.js";
+
+// Two boxes: a parameter (labelled) and an op node without a label, as a PyTorch graph sends them.
+const view = {
+  width: 300, height: 40, box_x: [50, 200], box_y: [20, 20], box_w: [90, 160], box_h: [26, 26],
+  box_node: [0, 1], box_group: ["", ""], box_size: [1, 1], box_title: ["fc.weight", ""], box_multi: [0, 0],
+  op_box: [1], op_x: [120], op_y: [20], op_w: [40], op_h: [26], op_name: ["addmm"],
+  edge_src: [0], edge_dst: [1], edge_ptr: [0, 4], edge_pts: [95, 20, 100, 20], collapsed: [], expanded: [],
+};
+const kinds = ["parameter", "intermediate"];
+
+test("a PyTorch graph's records read title | shape | value | grad from the texts Python sent", () => {
+  const cells = [["4×3", "μ0.1 σ0.5", "‖∇‖ 0.02"], ["8×4", "—", "‖∇‖ 1.5"]];
+  const s = makeScene(view, { kinds, cells });
+  const nan = [NaN, NaN];
+  assert.deepEqual(boxTexts(s, 0, nan, nan, true), ["fc.weight", "4×3", "μ0.1 σ0.5", "‖∇‖ 0.02"]);
+  assert.deepEqual(boxTexts(s, 1, nan, nan, true), ["addmm", "8×4", "—", "‖∇‖ 1.5"]);  // no label: the op
+  assert.deepEqual(boxTexts(s, 1, nan, nan, false), ["addmm", "8×4", "—"]);
+  const svg = svgMarkup(s, nan, nan);
+  assert.ok(!/>nan</.test(svg) && svg.includes(">μ0.1 σ0.5<") && svg.includes('class="gv-s"'));
+});
+
+test("a gradviz graph's records still read label | data | grad", () => {
+  const s = makeScene(view, { kinds });
+  assert.deepEqual(boxTexts(s, 0, [2, 3], [-4, 1], true), ["fc.weight", "data 2.0000", "grad -4.0000"]);
+});
