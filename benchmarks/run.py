@@ -1,8 +1,9 @@
 """Run every benchmark: ``python benchmarks/run.py`` (or name some: ``python benchmarks/run.py engine replay``).
 
 Each section measures gradviz against its reference in the same run and prints the ratios to the
-targets in the product brief. Sections: engine, replay, layout, torch_bridge, torch_capture, widget,
-widget_refresh, playground (widget and playground need Chromium and JupyterLab; torch_capture's browser part too).
+targets in the product brief. Sections: engine, replay, shapes, layout, torch_bridge, torch_capture,
+widget, widget_refresh, playground (widget and playground need Chromium and JupyterLab; torch_capture's
+browser part too).
 """
 from __future__ import annotations
 
@@ -12,7 +13,8 @@ import sys
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-SECTIONS = ["engine", "replay", "layout", "torch_bridge", "torch_capture", "widget", "widget_refresh", "playground"]
+SECTIONS = ["engine", "replay", "shapes", "layout", "torch_bridge", "torch_capture", "widget", "widget_refresh",
+            "playground"]
 
 
 def main(argv):

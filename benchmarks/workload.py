@@ -80,3 +80,50 @@ def count_nodes(root):
                 seen.add(id(c))
                 stack.append(c)
     return len(seen)
+
+
+# ---- graph shapes (benchmarks/bench_shapes.py, tests/test_replay.py) --------------------------
+
+def deep_chain(ops=1_000_000):
+    """A recurrence ``y = y * 1.0001 + 0.0001`` of ``ops`` ops: one level per op, one op per level.
+    Returns (x, y): the leaf it starts from and the root."""
+    from gradviz import Value
+    x = Value(1.0, label="x")
+    y = x
+    for _ in range(ops // 2):
+        y = y * 1.0001 + 0.0001
+    return x, y
+
+
+def random_dag(ops=100_000, window=None, seed=0):
+    """``ops`` random ops (+ - * tanh relu sigmoid) on 16 inputs, each reading nodes drawn at random
+    from all earlier nodes (``window=None``: shallow and wide) or from the last ``window`` ones
+    (deep and narrow); every node feeds the root through a final sum."""
+    from gradviz import Value
+    rng = random.Random(seed)
+    nodes = [Value(rng.uniform(-1, 1), label=f"x{i}") for i in range(16)]
+    for _ in range(ops):
+        lo = 0 if window is None else max(0, len(nodes) - window)
+        a, b = nodes[rng.randrange(lo, len(nodes))], nodes[rng.randrange(lo, len(nodes))]
+        op = rng.randrange(6)
+        nodes.append(a + b if op == 0 else a - b if op == 1 else a * b if op == 2 else
+                     a.tanh() if op == 3 else a.relu() if op == 4 else a.sigmoid())
+    unused = set(map(id, nodes)) - {id(c) for v in nodes for c in v._prev}
+    tops = [v for v in nodes if id(v) in unused]
+    return sum(tops[1:], tops[0])
+
+
+def rnn_loss(steps=200, hidden=8, seed=0):
+    """A tanh RNN cell (``hidden`` units on [h, x_t], x_t 2 numbers) unrolled in scalars over
+    ``steps`` steps; loss = sum over steps of (h_t[0] - target_t)^2. Returns (cell, loss)."""
+    from gradviz import Layer, Value
+    rng = random.Random(seed)
+    random.seed(seed)
+    cell = Layer(hidden + 2, hidden, activation="tanh")
+    h = [Value(0.0, label=f"h0.{i}") for i in range(hidden)]
+    loss = Value(0.0, label="loss0")
+    for t in range(steps):
+        x = [Value(math.sin(0.1 * t), label=f"x{t}.0"), Value(rng.uniform(-1, 1), label=f"x{t}.1")]
+        h = cell(h + x)
+        loss = loss + (h[0] - math.cos(0.1 * t)) ** 2
+    return cell, loss

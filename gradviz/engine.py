@@ -13,7 +13,9 @@ division by 0, 0 to a negative power, a negative base to a non-integer power.
 """
 from __future__ import annotations
 
+import gc
 import math
+from contextlib import contextmanager
 from numbers import Real
 
 __all__ = ["Value", "Scope", "no_scope"]
@@ -101,6 +103,41 @@ def _operand(x, op):
     return v
 
 
+@contextmanager
+def gc_paused():
+    """Hold off Python's cyclic garbage collector for a block that allocates many objects but
+    frees no cycles (tracing or compiling a big graph), then restore it as it was.
+
+    Each collection walks every tracked object in its generations, and a graph holds hundreds of
+    thousands of Values: without this, a full collection would walk them all, again and again."""
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
+
+
+_new = object.__new__
+_copysign = math.copysign
+
+
+def _node(data, a, op, b=None):
+    """A new node of a built-in op over operands ``a`` (and ``b``): ``Value(data, (a, b), op)``
+    without the checks a call from user code needs (a fifth of an op's time)."""
+    v = _new(Value)
+    v.data = data if type(data) is float else _number(data, f"the result of {op}")
+    v.grad = 0.0
+    v.label = ""
+    v._op = op
+    v._a = a
+    v._b = b
+    v._scope = _scope
+    v._g = None
+    return v
+
+
 def _name(v):
     return repr(v.label) if v.label else f"unlabelled {v._op or 'leaf'} node"
 
@@ -139,8 +176,9 @@ class Value:
 
     # Children live in two slots rather than a tuple: one allocation per node instead of two,
     # which is a third less memory and garbage-collector work on big graphs. A node with more
-    # than two children (a custom op) keeps them all as a tuple in ``_a``.
-    __slots__ = ("data", "grad", "label", "_op", "_a", "_b", "_scope", "_g", "_backward")
+    # than two children, or with a ``_backward`` closure (a custom op), keeps its children as a
+    # tuple in ``_a``, and then ``_b`` holds the closure (eight slots: 96 bytes a Value, not 112).
+    __slots__ = ("data", "grad", "label", "_op", "_a", "_b", "_scope", "_g")
 
     def __init__(self, data, _children=(), _op="", label=""):
         """``Value(2.0, label="a")``, or as the lecture builds a node: ``Value(t, (a, b), '+')``.
@@ -171,8 +209,7 @@ class Value:
             _check_children(_children)
             self._a, self._b = _children, None
         self._scope = _scope
-        self._g = None         # this backward pass's gradient (None outside of one); also a visit mark
-        self._backward = None  # a lecture-style closure (a custom op), run by backward()
+        self._g = None  # this backward pass's gradient (None outside of one); also a visit mark
 
     @property
     def _prev(self):
@@ -188,8 +225,9 @@ class Value:
     def _prev(self, children):
         children = _children_of(children)
         _check_children(children)
-        if len(children) > 2:
-            self._a, self._b = children, None
+        closure = self._backward
+        if len(children) > 2 or closure is not None:
+            self._a, self._b = children, closure
         else:
             self._a, self._b = (children + (None, None))[:2]
 
@@ -202,7 +240,7 @@ class Value:
     def __add__(self, other):
         if not isinstance(other, Value):
             other = _operand(other, "+")
-        return Value(self.data + other.data, (self, other), "+")
+        return _node(self.data + other.data, self, "+", other)
 
     @_backward("+")
     def _(out, g):
@@ -213,7 +251,7 @@ class Value:
     def __mul__(self, other):
         if not isinstance(other, Value):
             other = _operand(other, "*")
-        return Value(self.data * other.data, (self, other), "*")
+        return _node(self.data * other.data, self, "*", other)
 
     @_backward("*")
     def _(out, g):
@@ -224,7 +262,7 @@ class Value:
     def __sub__(self, other):
         if not isinstance(other, Value):
             other = _operand(other, "-")
-        return Value(self.data - other.data, (self, other), "-")
+        return _node(self.data - other.data, self, "-", other)
 
     @_backward("-")
     def _(out, g):
@@ -237,7 +275,7 @@ class Value:
             other = _operand(other, "/")
         if other.data == 0.0:
             raise ZeroDivisionError(f"division by zero: the divisor {_name(other)} has data 0.0")
-        return Value(self.data / other.data, (self, other), "/")
+        return _node(self.data / other.data, self, "/", other)
 
     @_backward("/")
     def _(out, g):
@@ -246,7 +284,7 @@ class Value:
         b._g -= g * out.data / b.data
 
     def __neg__(self):
-        return Value(-self.data, (self,), "neg")
+        return _node(-self.data, self, "neg")
 
     @_backward("neg")
     def _(out, g):
@@ -254,9 +292,9 @@ class Value:
 
     def __pow__(self, other):
         if isinstance(other, Value):
-            return Value(_power(self, other.data), (self, other), "**")
+            return _node(_power(self, other.data), self, "**", other)
         k = _number(other, "unsupported exponent for **")
-        return Value(_power(self, k), (self,), f"**{k!r}")
+        return _node(_power(self, k), self, f"**{k!r}")
 
     @_backward("**k")  # a ** k, k a number kept in the op's name: d/da = k * a**(k-1)
     def _(out, g):
@@ -274,7 +312,7 @@ class Value:
             r = math.exp(self.data)
         except OverflowError:
             r = math.inf  # beyond the float range: inf, as in PyTorch
-        return Value(r, (self,), "exp")
+        return _node(r, self, "exp")
 
     @_backward("exp")
     def _(out, g):
@@ -284,7 +322,7 @@ class Value:
         if self.data <= 0.0:  # NaN is not: log(nan) is nan
             raise ValueError(f"log of a non-positive number: {_name(self)} has data {self.data!r}; "
                              f"log needs data > 0")
-        return Value(math.log(self.data), (self,), "log")
+        return _node(math.log(self.data), self, "log")
 
     @_backward("log")
     def _(out, g):
@@ -292,14 +330,14 @@ class Value:
         a._g += g / a.data
 
     def tanh(self):
-        return Value(math.tanh(self.data), (self,), "tanh")  # math.tanh: no overflow for any x
+        return _node(math.tanh(self.data), self, "tanh")  # math.tanh: no overflow for any x
 
     @_backward("tanh")
     def _(out, g):
         out._a._g += (1.0 - out.data * out.data) * g
 
     def relu(self):
-        return Value(0.0 if self.data <= 0.0 else self.data, (self,), "relu")  # relu(nan) is nan
+        return _node(0.0 if self.data <= 0.0 else self.data, self, "relu")  # relu(nan) is nan
 
     @_backward("relu")
     def _(out, g):
@@ -314,7 +352,7 @@ class Value:
         else:  # exp of a positive number could overflow; this form cannot
             e = math.exp(x)
             s = e / (1.0 + e)
-        return Value(s, (self,), "sigmoid")
+        return _node(s, self, "sigmoid")
 
     @_backward("sigmoid")
     def _(out, g):
@@ -339,34 +377,61 @@ class Value:
     def __rpow__(self, other):
         return _operand(other, "**") ** self
 
+    @property  # defined after the ops: their @_backward(op) is the module's rule decorator
+    def _backward(self):
+        """A lecture-style closure (a custom op) that ``backward()`` runs, or None."""
+        return self._b if type(self._a) is tuple else None
+
+    @_backward.setter
+    def _backward(self, fn):
+        if type(self._a) is not tuple:
+            self._a = self._prev
+        self._b = fn
+
     # ---- the graph --------------------------------------------------------------------------
 
     def _ordered(self):
         """Topological order of the graph, leaving every node's ``_g`` at 0.0 for a backward pass
         (the caller resets it to None). Iterative; reports a cycle instead of looping."""
         order, stack = [], [self]
+        push, pop, done = stack.append, stack.pop, order.append
         while stack:
             node = stack[-1]
             if node._g is None:  # first visit: schedule the children, finish the node later
                 node._g = _ONGOING
-                a = node._a
-                for c in (node._b, a) if type(a) is not tuple else a[::-1]:  # pushed last, explored first
-                    if c is None:
-                        continue
+                a, b = node._a, node._b
+                if type(a) is tuple:  # a custom op's children
+                    a, b, more = None, None, a[::-1]
+                else:
+                    more = ()
+                for c in more:
                     if c._g is None:
-                        stack.append(c)
+                        push(c)
                     elif c._g is _ONGOING:
-                        for n in order + stack:
-                            n._g = None
-                        raise ValueError(
-                            f"the graph has a cycle: {_name(c)} depends on itself (through "
-                            f"{_name(node)}); graphs must be acyclic, so do not edit _prev by hand")
+                        self._cycle(c, node, order + stack)
+                if b is not None:  # b pushed first, a explored first: operand order
+                    if b._g is None:
+                        push(b)
+                    elif b._g is _ONGOING:
+                        self._cycle(b, node, order + stack)
+                if a is not None:
+                    if a._g is None:
+                        push(a)
+                    elif a._g is _ONGOING:
+                        self._cycle(a, node, order + stack)
             else:
-                stack.pop()
+                pop()
                 if node._g is _ONGOING:
                     node._g = 0.0
-                    order.append(node)
+                    done(node)
         return order
+
+    @staticmethod
+    def _cycle(c, node, seen):
+        for n in seen:
+            n._g = None
+        raise ValueError(f"the graph has a cycle: {_name(c)} depends on itself (through "
+                         f"{_name(node)}); graphs must be acyclic, so do not edit _prev by hand")
 
     def topo(self):
         """Every node this one depends on, children before parents (itself last)."""
@@ -389,21 +454,28 @@ class Value:
         try:
             for node in reversed(order):
                 g = node._g
-                if node._a is not None:
-                    if node._backward is not None:
-                        _run_closure(node, g)
+                a = node._a
+                if a is not None:
+                    if type(a) is tuple and node._b is not None:  # a closure: see _backward
+                        if a:  # (a leaf given a closure has no children to run it for)
+                            _run_closure(node, g)
                     else:
                         rule = rules.get(node._op) or _rule_of(node._op)
                         if rule is not _NO_RULE:
                             rule(node, g)
-                node._g = node.grad + g
+                grad = node.grad
+                # the new .grad, grad + g; a zero grad takes g itself (the same number, one float
+                # less a node), unless g is -0.0 (0.0 + -0.0 is 0.0)
+                node._g = g if grad == 0.0 and (g or _copysign(1.0, g) > 0.0) else grad + g
         except BaseException as e:
             for n in order:
                 n._g = None
             if isinstance(e, Exception):
                 raise _backward_error(node, e) from e
             raise
-        for node in order:
+        pop = order.pop  # popping frees the order as the grads are stored: a lower peak
+        while order:
+            node = pop()
             node.grad = node._g
             node._g = None
 

@@ -444,7 +444,8 @@ def trace(root):
             v._g = i
         a = np.array([-1 if v._a is None else v._a._g if type(v._a) is not tuple else -2
                       for v in order], dtype=np.int64)
-        b = np.array([-1 if v._b is None or v._a is None else v._b._g for v in order], dtype=np.int64)
+        b = np.array([-1 if v._b is None or v._a is None or type(v._a) is tuple else v._b._g
+                      for v in order], dtype=np.int64)  # (with a tuple, _b is a custom op's closure)
         for i in np.flatnonzero(a == -2).tolist():
             many[i] = [c._g for c in order[i]._a]
     finally:

@@ -939,6 +939,7 @@ def _fast(m, N, rank, esrc, edst, ewt, s_rank, s_ord, op_index, bsrc, bdst, has_
         bary = np.bincount(A, weights=Wt * norm[B], minlength=N)
         bary = np.where(deg > 0, bary / np.maximum(deg, 1e-300), norm)
         o, p = reorder(0.5 * bary + 0.5 * norm)
+    del bary, norm, p  # big graphs: free what is done with before the next arrays are made
 
     # coordinates: packed, then pulled towards neighbours and projected back onto the spacing
     s = s_ord[o]
@@ -950,6 +951,7 @@ def _fast(m, N, rank, esrc, edst, ewt, s_rank, s_ord, op_index, bsrc, bdst, has_
     off[o] = off_sorted
     y = off - (off_sorted[layer_start[1:] - 1])[rank] / 2
     lay_sorted = rank[o].astype(np.float64)
+    del s, same, gaps, cum, off_sorted
     for it in range(6):
         num = np.bincount(A, weights=Wt * y[B], minlength=N)
         d = np.where(deg > 0, num / np.maximum(deg, 1e-300), y)
@@ -962,13 +964,18 @@ def _fast(m, N, rank, esrc, edst, ewt, s_rank, s_ord, op_index, bsrc, bdst, has_
         y_new = np.empty(N)
         y_new[o] = zs
         y = y_new + off
+        del num, d, z, zz, zf, zb, zs, y_new
+    del A, B, Wt, deg, off, lay_sorted, o
 
     ext = np.maximum(_group_max(rank, s_rank, R), 0.0)
     centre = np.cumsum(ext + RANK_SEP) - ext / 2 - RANK_SEP
     x = centre[rank]
     tgt = np.where(has_op[bdst], op_index[bdst], bdst)
-    x0 = x[bsrc] + s_rank[bsrc] / 2
-    x1 = x[tgt] - s_rank[tgt] / 2
-    pts = np.stack([np.stack([x0, y[bsrc]], 1), np.stack([x1, y[tgt]], 1)], 1).reshape(-1, 2)
+    pts = np.empty((len(bsrc), 2, 2))  # per edge: (x, y) where it leaves, (x, y) where it enters
+    pts[:, 0, 0] = x[bsrc] + s_rank[bsrc] / 2
+    pts[:, 0, 1] = y[bsrc]
+    pts[:, 1, 0] = x[tgt] - s_rank[tgt] / 2
+    pts[:, 1, 1] = y[tgt]
+    pts = pts.reshape(-1, 2)
     ptr = np.arange(0, 2 * len(bsrc) + 1, 2)
     return x, y, rank[:m], (pts, ptr), "fast"

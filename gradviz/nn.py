@@ -64,7 +64,7 @@ class Module:
         self._calls = getattr(self, "_calls", 0) + 1
         prev = engine._enter_scope(Scope(self, self._calls, engine._scope))
         try:
-            if not isinstance(x, Value):
+            if not isinstance(x, Value) and set(map(type, x)) != {Value}:  # numbers become input leaves
                 x = [xi if isinstance(xi, Value) else Value(xi, label=f"x{i}") for i, xi in enumerate(x)]
             return self.forward(x)
         finally:

@@ -16,11 +16,14 @@ from __future__ import annotations
 
 import math
 from array import array
+from numbers import Real
 from collections import defaultdict
+from itertools import islice
+from operator import attrgetter
 
 import numpy as np
 
-from . import engine
+from . import engine, scalar_replay
 from .engine import Value
 from .graph import as_graph
 
@@ -29,6 +32,8 @@ __all__ = ["Tape"]
 _BINARY = ("+", "-", "*", "/", "**")
 _UNARY = ("neg", "exp", "log", "tanh", "relu", "sigmoid", "**k")
 _OPS = _BINARY + _UNARY
+_MODES = ("auto", "vector", "scalar")
+_DATA = attrgetter("data")
 
 
 def _opcode(op, arity, g):
@@ -70,17 +75,21 @@ def _label(g, i):
 
 def _decode_ops(g, arity):
     """Op kinds in use (``names``), each node's index into them (-1 for leaves), ``**k`` exponents."""
-    ar = arity.tolist()
+    n = len(arity)
+    distinct = list(dict.fromkeys(g.ops))
+    index = {op: j for j, op in enumerate(distinct)}
+    key = np.fromiter(map(index.__getitem__, g.ops), np.intp, n) * 3 + arity  # (op, arity), arity <= 2
+    used = np.flatnonzero(np.bincount(key, minlength=3 * len(distinct)))
     table = {}  # (op, arity) -> (op kind, exponent): one check per distinct pair
-    for op, r in set(zip(g.ops, ar)):
-        if r:
-            table[op, r] = _opcode(op, r, g)
+    for k in used.tolist():
+        if k % 3:
+            table[k] = _opcode(distinct[k // 3], k % 3, g)
     names = sorted({c for c, _ in table.values()})
-    code_of = {c: j for j, c in enumerate(names)}
-    table = {key: (code_of[c], k) for key, (c, k) in table.items()}
-    leaf = (-1, 0.0)
-    pairs = [table[op, r] if r else leaf for op, r in zip(g.ops, ar)]
-    return names, np.array([c for c, _ in pairs], dtype=np.intp), np.array([k for _, k in pairs])
+    code_lut = np.full(3 * len(distinct), -1, dtype=np.intp)
+    k_lut = np.zeros(3 * len(distinct))
+    for k, (c, e) in table.items():
+        code_lut[k], k_lut[k] = names.index(c), e
+    return names, code_lut[key], k_lut[key]
 
 
 def _reachable(ptr, kids, npar):
@@ -113,43 +122,53 @@ def _plus_chains(plus, a, b, npar):
     nxt = np.full(n, -1, dtype=np.intp)
     linked = np.flatnonzero(link >= 0)
     nxt[link[linked]] = linked
-    nxt_l, a_l, b_l, other_l = nxt.tolist(), a.tolist(), b.tolist(), other.tolist()
-    inner_ids = []
+    # each linked node's chain head, by pointer jumping over the nodes not yet at their head;
+    # a chain's links have increasing ids, so sorting by (head, id) puts every chain in order
+    head = np.where(link >= 0, link, np.arange(n))
+    moving = np.flatnonzero(link >= 0)
+    while len(moving):
+        hop = head[head[moving]]
+        still = hop != head[moving]
+        head[moving] = hop
+        moving = moving[still]
+    members = np.flatnonzero((link >= 0) | (plus & (nxt >= 0)))
+    members = members[np.argsort(head[members] * n + members, kind="stable")]
+    cut = np.flatnonzero(np.r_[True, head[members][1:] != head[members][:-1], True]) if len(members) \
+        else np.zeros(1, dtype=np.intp)
+    nodes_l, other_l = members.tolist(), other[members].tolist()
+    heads, a_l, b_l = members[cut[:-1]], a.tolist(), b.tolist()
     chain_of = {}
-    for i in np.flatnonzero(plus & (link < 0) & (nxt >= 0)).tolist():
-        nodes, opnds = [i], [a_l[i], b_l[i]]
-        j = nxt_l[i]
-        while j >= 0:
-            nodes.append(j)
-            opnds.append(other_l[j])
-            j = nxt_l[j]
-        inner_ids += nodes[:-1]
-        chain_of[nodes[-1]] = (nodes, opnds)
+    for h, s0, s1 in zip(heads.tolist(), cut[:-1].tolist(), cut[1:].tolist()):
+        chain_of[nodes_l[s1 - 1]] = (nodes_l[s0:s1], [a_l[h], b_l[h]] + other_l[s0 + 1:s1])
     inner = np.zeros(n, dtype=bool)
-    inner[inner_ids] = True
+    inner[members] = True
+    inner[members[cut[1:] - 1]] = False  # the tops
     return link, chain_of, inner
 
 
 def _levels(has, inner, chain_of, a, b):
-    """Leaves 0, an op one above its deepest operand, a whole chain one above all its operands."""
+    """Leaves 0, an op one above its deepest operand, a whole chain one above all its operands
+    (its inner links then take the chain's level). One pass in id order over the ops and chain
+    tops; a chain's operands all have smaller ids than its top."""
     n = len(has)
-    level = [0] * n
-    inner_l, a_l, b_l = inner.tolist(), a.tolist(), b.tolist()
-    for i in np.flatnonzero(has).tolist():
-        if inner_l[i]:
-            continue
-        ch = chain_of.get(i)
+    lvl = [0] * (n + 1)  # lvl[-1], read for a missing operand b = -1, stays 0
+    get = lvl.__getitem__
+    ids = np.flatnonzero(has & ~inner)
+    tops = chain_of.get
+    for i, x, y in zip(ids.tolist(), a[ids].tolist(), b[ids].tolist()):
+        ch = tops(i)
         if ch is None:
-            lv = level[a_l[i]]
-            bi = b_l[i]
-            if bi >= 0 and level[bi] > lv:
-                lv = level[bi]
-            level[i] = lv + 1
+            p = lvl[x]
+            q = lvl[y]
+            lvl[i] = (p if p > q else q) + 1
         else:
-            lv = 1 + max([level[c] for c in ch[1]])
-            for c in ch[0]:
-                level[c] = lv
-    return np.array(level, dtype=np.intp)
+            lvl[i] = max(map(get, ch[1])) + 1
+    level = np.array(lvl[:n], dtype=np.intp)
+    if chain_of:
+        links = [c for nodes, _ in chain_of.values() for c in nodes[:-1]]
+        top_of = [t for t, (nodes, _) in chain_of.items() for _ in nodes[:-1]]
+        level[links] = level[top_of]
+    return level
 
 
 class _Group:
@@ -170,11 +189,18 @@ class Tape:
 
     ``graph`` is the Graph whose ids index every array; ``leaves`` the leaf ids. ``run()`` reads
     the leaves, recomputes every value and d root/d node (fresh, seeded with 1 at the root) and by
-    default writes ``.data`` and ``.grad`` into every Value.
+    default writes ``.data`` and ``.grad`` into every Value. ``mode``: ``"vector"`` replays level
+    by level in numpy (wide graphs), ``"scalar"`` node by node on Python floats (deep, narrow
+    graphs), ``"auto"`` picks the one that should be faster on this graph (see ``Tape.mode``).
     """
 
-    def __init__(self, x):
-        g = as_graph(x)
+    def __init__(self, x, mode="auto"):
+        if mode not in _MODES:
+            raise ValueError(f"mode must be one of {', '.join(map(repr, _MODES))}, got {mode!r}")
+        with engine.gc_paused():
+            self._compile(as_graph(x), mode)
+
+    def _compile(self, g, mode):
         self.graph = g
         n = len(g)
         if n == 0:
@@ -187,8 +213,11 @@ class Tape:
         arity = np.diff(ptr)
         self.leaves = np.flatnonzero(arity == 0)
         self._values = g.values
-        self._leaf_values = None if g.values is None else [g.values[i] for i in self.leaves.tolist()]
+        self._leaf_ids = self.leaves.tolist()
+        self._leaf_values = None if g.values is None else [g.values[i] for i in self._leaf_ids]
         self._root = n - 1
+        self._scalar = None
+        self._nlevels = None  # levels of the vector plan (None for a Tape compiled as scalar)
 
         names, codes, ks = _decode_ops(g, arity)
         has = arity > 0
@@ -199,14 +228,46 @@ class Tape:
         b[two] = kids[ptr[:-1][two] + 1]
         npar = np.bincount(kids, minlength=n)
         reach = _reachable(ptr, kids, npar)
+        if mode == "scalar":
+            self._compile_scalar(names, codes, ks, has, a, b, reach)
+            return
         link, chain_of, inner = _plus_chains(codes == names.index("+") if "+" in names else
                                              np.zeros(n, dtype=bool), a, b, npar)
         level = _levels(has, inner, chain_of, a, b)
         self._nlevels = int(level.max()) + 1
+        if mode == "auto" and _scalar_is_faster(n, has, inner, level, codes, len(names)):
+            self._compile_scalar(names, codes, ks, has, a, b, reach)
+            return
         self._unreached = np.flatnonzero(~reach)
         target = self._gradient_targets(ptr, kids, arity, reach, link, level)
         self._steps(names, codes, ks, has, inner, chain_of, level, a, b, link, ptr[:-1], target)
         self._place(n)
+
+    def _compile_scalar(self, names, codes, ks, has, a, b, reach):
+        """The scalar program (see ``scalar_replay``): slots are the leaves, then the op nodes,
+        each in id order."""
+        ids = np.flatnonzero(has)
+        order = np.concatenate([self.leaves, ids])
+        slot = np.empty(len(has), dtype=np.intp)
+        slot[order] = np.arange(len(has))
+        op_of = np.array([scalar_replay.OPS.index(c) for c in names], dtype=np.intp)
+        opc = op_of[codes[ids]] if len(ids) else ids
+        bs = np.where(b[ids] >= 0, slot[b[ids]], -1).tolist()
+        powk = np.flatnonzero(opc == scalar_replay.OPS.index("**k"))
+        for j, k in zip(powk.tolist(), ks[ids[powk]].tolist()):
+            bs[j] = k
+        self._scalar = scalar_replay.ScalarProgram(
+            len(self.leaves), opc.tolist(), slot[a[ids]].tolist(), bs,
+            None if self._values is None else [self._values[i] for i in ids.tolist()],
+            None if reach.all() else reach[ids].tolist(),
+            lambda s, x: self._standin(int(order[s]), x))
+        self._scalar_slot = slot
+        self._scalar_root = int(slot[self._root])
+
+    @property
+    def mode(self):
+        """How ``run()`` replays: ``"vector"`` (numpy, level by level) or ``"scalar"`` (node by node)."""
+        return "scalar" if self._scalar is not None else "vector"
 
     def _gradient_targets(self, ptr, kids, arity, reach, link, level):
         """Where each parent edge sends its contribution d out/d child * g, in one buffer: the
@@ -336,6 +397,8 @@ class Tape:
         self._unreached_at = slot[self._unreached]
 
     def __repr__(self):
+        if self._scalar is not None:
+            return f"<Tape of {len(self.graph)} values, scalar>"
         return f"<Tape of {len(self.graph)} values, {self._nlevels} levels>"
 
     # ---- inputs ---------------------------------------------------------------------------
@@ -344,46 +407,64 @@ class Tape:
         """A full-length array: ``graph.data`` with every leaf's current ``.data`` from its Value."""
         d = np.array(self.graph.data, dtype=np.float64)
         if self._leaf_values is not None:
-            d[self.leaves] = self._read_leaves()
+            d[self.leaves] = self._read_leaves()[0]
         return d
 
     def _read_leaves(self):
-        vals = [v.data for v in self._leaf_values]
-        try:
-            return np.array(vals, dtype=np.float64)
-        except (TypeError, ValueError):
-            for v in self._leaf_values:
-                try:
-                    float(v.data)
-                except (TypeError, ValueError):
-                    raise TypeError(f"leaf {engine._name(v)} has data {v.data!r}, which is not a number; "
-                                    f"set it to a float") from None
-            raise
+        """The leaves' current ``.data`` as a list of floats, and whether those are the very floats
+        the Values hold (none converted); a clear error for a non-number."""
+        vals = list(map(_DATA, self._leaf_values))
+        if set(map(type, vals)) <= {float}:  # the usual case: the Values hold exactly these
+            return vals, True
+        for j, (v, x) in enumerate(zip(self._leaf_values, vals)):
+            if type(x) is not float:
+                if not isinstance(x, Real):
+                    raise TypeError(f"leaf {engine._name(v)} has data {x!r}, which is not a number; "
+                                    f"set it to a float")
+                vals[j] = float(x)
+        return vals, False
 
-    def _start(self, data):
-        """The work array in slot order, its leaf slots filled."""
-        n = len(self.graph)
-        d = np.empty(n)
+    def _leaf_input(self, data):
+        """The leaves' values for a run (a list or an array): from ``data``, the Values, or the
+        graph; and whether they are the very floats the leaves' Values hold."""
         if data is not None:
+            n = len(self.graph)
             src = np.asarray(data, dtype=np.float64)
             if src.shape != (n,):
                 raise ValueError(f"data must be a float array of length {n} (one entry per node, "
                                  f"leaves used), got shape {src.shape}")
-            d[self._leaf_at] = src[self.leaves]
-        elif self._leaf_values is not None:
-            d[self._leaf_at] = self._read_leaves()
-        else:
-            d[self._leaf_at] = self.graph.data[self.leaves]
+            return src[self.leaves], False
+        if self._leaf_values is not None:
+            return self._read_leaves()
+        return self.graph.data[self.leaves], False
+
+    def _start(self, data):
+        """The work array in slot order, its leaf slots filled."""
+        d = np.empty(len(self.graph))
+        d[self._leaf_at] = self._leaf_input(data)[0]
         return d
+
+    def _scalar_forward(self, data):
+        """Every slot's value, as a list (scalar plan)."""
+        leaf = self._leaf_input(data)[0]
+        return self._scalar.forward(leaf if type(leaf) is list else leaf.tolist())
+
+    def _by_id(self, xs):
+        """A list in scalar slot order as an array by id."""
+        return np.fromiter(xs, np.float64, len(xs))[self._scalar_slot]
 
     # ---- replay ---------------------------------------------------------------------------
 
     def forward(self, data=None):
         """Values of every node from the leaves (``data`` or the Values); nothing is written."""
+        if self._scalar is not None:
+            return self._by_id(self._scalar_forward(data))
         return self._forward(data, None)[self._slot]
 
     def output(self, data=None):
         """The root's value from the leaves (``data`` or the Values); nothing is written."""
+        if self._scalar is not None:
+            return self._scalar_forward(data)[self._scalar_root]
         return float(self._forward(data, None)[self._root_at])
 
     def _forward(self, data, cache):
@@ -415,6 +496,25 @@ class Tape:
         if write_back and self._values is None:
             raise ValueError("this Tape's graph has no Values to write into (it was loaded from JSON "
                              "or PyTorch); call run(write_back=False) and use the returned arrays")
+        if self._scalar is not None:
+            leaf, exact = self._leaf_input(data)  # exact: the leaves' Values hold these floats
+            prog, fused = self._scalar, write_back and self._scalar.infallible
+            d = prog.forward(leaf if type(leaf) is list else leaf.tolist(), fused)
+            grad = prog.backward(d, self._scalar_root, fused)
+            if write_back:
+                if exact:
+                    for v, gx in zip(self._leaf_values, grad):
+                        v.grad = gx
+                else:
+                    for v, x, gx in zip(self._leaf_values, d, grad):
+                        v.data = x
+                        v.grad = gx
+                if not fused:
+                    nl = prog.nleaves
+                    for v, x, gx in zip(prog.rows[3], islice(d, nl, None), islice(grad, nl, None)):
+                        v.data = x
+                        v.grad = gx
+            return self._by_id(d), self._by_id(grad)
         cache = []
         d = self._forward(data, cache)
         grad = self._backward(cache)[self._slot]
@@ -462,8 +562,8 @@ class Tape:
             return A - B
         if op == "neg":
             return -A
-        if op == "tanh":  # math.tanh, as the engine: numpy's own tanh can differ in the last bit
-            return np.fromiter(map(math.tanh, A.tolist()), np.float64, len(A))
+        if op == "tanh":  # math's functions, as the engine: numpy's own can differ in the last bit
+            return _map(math.tanh, A)
         if op == "/":
             self._check(gr, B == 0.0, lambda i: self._standin(gr.a[i], A[i]) / self._standin(gr.b[i], B[i]))
             return A / B
@@ -530,6 +630,17 @@ class Tape:
             buf[gr.pb] = np.where(A > 0.0, out * _log(A), np.where(A == 0.0, 0.0, math.nan)) * g
 
 
+def _scalar_is_faster(n, has, inner, level, codes, ncodes):
+    """Whether the scalar plan should beat the vector plan on this graph. Measured on this
+    project's machines (benchmarks/bench_shapes.py): a vector step (one op of one level) costs
+    about as much as 30 op nodes of the scalar plan, counting its longer compile, and the vector
+    plan's per-node work a fifth of a scalar node's."""
+    ops = np.flatnonzero(has & ~inner)
+    key = np.sort(level[ops] * ncodes + codes[ops])
+    steps = int(np.count_nonzero(key[1:] != key[:-1])) + 1 if len(key) else 0
+    return steps * 30 + n * 0.2 > np.count_nonzero(has)
+
+
 def _write_back(values, data, grad):
     """Set ``.data`` and ``.grad`` of every Value. Iterating array.array makes each float just
     before its store, so it reuses the float just freed; ``tolist()`` would allocate them all
@@ -541,6 +652,10 @@ def _write_back(values, data, grad):
     for v, x, gx in zip(values, d, g):
         v.data = x
         v.grad = gx
+
+
+def _map(f, xs):
+    return np.fromiter(map(f, xs.tolist()), np.float64, len(xs))
 
 
 def _dpow(x, k, km1):

@@ -11,12 +11,27 @@ from hypothesis import strategies as st
 import gradviz
 from gradviz import MLP, Value, mse_loss
 from gradviz.graph import Graph, trace
-from gradviz.replay import Tape
+from gradviz import replay
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
 import workload  # noqa: E402
 
 ENGINE_ERRORS = (ValueError, ZeroDivisionError, OverflowError)
+MODE = {}
+
+
+@pytest.fixture(scope="module", params=["vector", "scalar"], autouse=True)
+def mode(request):
+    """Every test runs on both replay plans: numpy level by level, and node by node."""
+    MODE["now"] = request.param
+    yield request.param
+    MODE.clear()
+
+
+def Tape(x):
+    t = replay.Tape(x, mode=MODE["now"])
+    assert t.mode == MODE["now"]
+    return t
 
 
 def eager(build, *xs):
@@ -215,7 +230,7 @@ def lecture_L(a, b, c, f):
 def test_lecture_graph_write_back_and_fresh_grads():
     a, b, c, f = (Value(x, label=n) for x, n in [(2.0, "a"), (-3.0, "b"), (10.0, "c"), (-2.0, "f")])
     L = lecture_L(a, b, c, f)
-    t = gradviz.Tape(L)
+    t = Tape(L)
     assert sorted(t.graph.labels[i] for i in t.leaves) == ["a", "b", "c", "f"]
     t.run()
     assert (L.data, a.grad, b.grad, c.grad, f.grad) == (-8.0, 6.0, -4.0, -2.0, 4.0)
@@ -418,3 +433,4 @@ def test_random_expressions_replay_like_the_engine(prog, start, data):
     d, g = t.run()
     assert close(d, want[0]) and close(g, want[1])
     assert identical(d, want[0]) and identical(g, want[1])
+
