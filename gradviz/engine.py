@@ -1,7 +1,7 @@
 """A scalar autograd engine: the lecture's ``Value``, made lean and iterative.
 
 Each op builds one node and states its local derivative right beside it, in a
-``@_backward(op)`` rule that pushes the node's gradient ``g`` into its children.
+``@_rule(op)`` rule that pushes the node's gradient ``g`` into its children.
 ``backward()`` orders the graph once (iteratively, so a million-op chain is
 fine) and applies the rules in reverse topological order.
 
@@ -26,7 +26,7 @@ _ARITY = {"+": 2, "-": 2, "*": 2, "/": 2, "**": 2, "neg": 1, "exp": 1, "log": 1,
 _ONGOING = object()  # marks a node whose descendants are still being ordered
 
 
-def _backward(op):
+def _rule(op):
     def register(rule):
         _RULES[op] = rule
         return rule
@@ -242,7 +242,7 @@ class Value:
             other = _operand(other, "+")
         return _node(self.data + other.data, self, "+", other)
 
-    @_backward("+")
+    @_rule("+")
     def _(out, g):
         a, b = out._a, out._b
         a._g += g
@@ -253,7 +253,7 @@ class Value:
             other = _operand(other, "*")
         return _node(self.data * other.data, self, "*", other)
 
-    @_backward("*")
+    @_rule("*")
     def _(out, g):
         a, b = out._a, out._b
         a._g += b.data * g
@@ -264,7 +264,7 @@ class Value:
             other = _operand(other, "-")
         return _node(self.data - other.data, self, "-", other)
 
-    @_backward("-")
+    @_rule("-")
     def _(out, g):
         a, b = out._a, out._b
         a._g += g
@@ -277,7 +277,7 @@ class Value:
             raise ZeroDivisionError(f"division by zero: the divisor {_name(other)} has data 0.0")
         return _node(self.data / other.data, self, "/", other)
 
-    @_backward("/")
+    @_rule("/")
     def _(out, g):
         a, b = out._a, out._b
         a._g += g / b.data
@@ -286,7 +286,7 @@ class Value:
     def __neg__(self):
         return _node(-self.data, self, "neg")
 
-    @_backward("neg")
+    @_rule("neg")
     def _(out, g):
         out._a._g -= g
 
@@ -296,12 +296,12 @@ class Value:
         k = _number(other, "unsupported exponent for **")
         return _node(_power(self, k), self, f"**{k!r}")
 
-    @_backward("**k")  # a ** k, k a number kept in the op's name: d/da = k * a**(k-1)
+    @_rule("**k")  # a ** k, k a number kept in the op's name: d/da = k * a**(k-1)
     def _(out, g):
         a, k = out._a, float(out._op[2:])
         a._g += 0.0 if k == 0.0 else _dpow(a.data, k) * g  # a ** 0 is constant: 0 even for a NaN g
 
-    @_backward("**")  # a ** b, b a Value: d/da = b * a**(b-1), d/db = a**b * ln(a)
+    @_rule("**")  # a ** b, b a Value: d/da = b * a**(b-1), d/db = a**b * ln(a)
     def _(out, g):
         a, b = out._a, out._b
         a._g += 0.0 if b.data == 0.0 else _dpow(a.data, b.data) * g
@@ -314,7 +314,7 @@ class Value:
             r = math.inf  # beyond the float range: inf, as in PyTorch
         return _node(r, self, "exp")
 
-    @_backward("exp")
+    @_rule("exp")
     def _(out, g):
         out._a._g += out.data * g
 
@@ -324,7 +324,7 @@ class Value:
                              f"log needs data > 0")
         return _node(math.log(self.data), self, "log")
 
-    @_backward("log")
+    @_rule("log")
     def _(out, g):
         a = out._a
         a._g += g / a.data
@@ -332,14 +332,14 @@ class Value:
     def tanh(self):
         return _node(math.tanh(self.data), self, "tanh")  # math.tanh: no overflow for any x
 
-    @_backward("tanh")
+    @_rule("tanh")
     def _(out, g):
         out._a._g += (1.0 - out.data * out.data) * g
 
     def relu(self):
         return _node(0.0 if self.data <= 0.0 else self.data, self, "relu")  # relu(nan) is nan
 
-    @_backward("relu")
+    @_rule("relu")
     def _(out, g):
         a = out._a
         if not a.data <= 0.0:  # NaN passes the gradient on, as in PyTorch
@@ -354,7 +354,7 @@ class Value:
             s = e / (1.0 + e)
         return _node(s, self, "sigmoid")
 
-    @_backward("sigmoid")
+    @_rule("sigmoid")
     def _(out, g):
         out._a._g += out.data * (1.0 - out.data) * g
 
@@ -377,7 +377,7 @@ class Value:
     def __rpow__(self, other):
         return _operand(other, "**") ** self
 
-    @property  # defined after the ops: their @_backward(op) is the module's rule decorator
+    @property
     def _backward(self):
         """A lecture-style closure (a custom op) that ``backward()`` runs, or None."""
         return self._b if type(self._a) is tuple else None

@@ -192,7 +192,7 @@ class GraphWidget(anywidget.AnyWidget):
         now. Leaves changed outside this widget become what reset() returns to."""
         data, grad = self._cur
         leaves = self._tape.leaves
-        now = self._tape._read_leaves()
+        now = np.array(self._tape._read_leaves()[0], dtype=np.float64)
         moved = ~_same(now, data[leaves])
         if not moved.any():
             return data, grad
