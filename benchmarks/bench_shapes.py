@@ -160,7 +160,7 @@ def big(samples=460, million_samples=1520):
     t_w, wbig = _wall(lambda: GraphWidget(loss))
     print(f"  MLP loss over {million_samples} samples: {len(wbig.graph):,} nodes (built in {t_build:.1f} s, "
           f"backward {t_eng:.2f} s): folded GraphWidget, kernel side {t_w:.2f} s "
-          f"(target <= {TARGET_FOLDED_1M_S:g} s) {_ok(t_w, TARGET_FOLDED_1M_S)}   [{len(wbig._view['box_x'])} boxes]")
+          f"(target <= {TARGET_FOLDED_1M_S:g} s) {_ok(t_w, TARGET_FOLDED_1M_S)}   [{wbig._view['n']} boxes]")
 
 
 def tape_mode(root):

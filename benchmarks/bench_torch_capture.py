@@ -216,7 +216,7 @@ def _open_section(torch):
         json.dumps(w.get_state(), default=len)  # binary buffers travel as they are
         ts.append(time.perf_counter() - t)
     print(f"\n3. opening a {len(g)}-node capture (18 Transformer encoder layers) in the widget; "
-          f"{len(w._view['box_x'])} boxes drawn (folded by module)")
+          f"{w._view['n']} boxes drawn (folded by module)")
     _line("kernel: GraphWidget(g) + its state as JSON", statistics.median(ts) * 1000, "ms")
     print(f"  {'':<46} target <= {TARGETS['open'] * 1000:.0f} ms: "
           f"{'ok' if statistics.median(ts) <= TARGETS['open'] else 'MISSED'} (kernel side)")
