@@ -218,6 +218,20 @@ def _open_times(nb, cell: int, runs: int) -> tuple[list[float], list[float]]:
     return opens, render
 
 
+def _open_big(context, server, name, runs, results, key, title):
+    """Build a big graph in the notebook's first cell (not timed), then time opening its widget."""
+    page = context.new_page()
+    nb = Notebook(page, server, name).open()
+    nb.run_cell(0, timeout=600_000)
+    print(f"\n{title}: {nb.output_text(0)}")
+    opens, render = _open_times(nb, 1, runs)
+    root = nb.panel.locator(".gradviz-root").first
+    print(f"  {root.get_attribute('data-renderer')} renderer, {root.get_attribute('data-boxes')} boxes")
+    results[key] = _line("open, cell run -> data-gradviz-ready", opens, TARGETS[key])
+    _line("  of which front end (data-render-ms)", render)
+    return page, nb, root
+
+
 def _kernel_ms(nb, cell: int) -> float:
     """Run the kernel-side timing cell; its median in seconds."""
     out = nb.run_cell(cell, timeout=120_000)
@@ -324,16 +338,8 @@ def main():
             page.close()
             server.shutdown_kernels()
 
-            page = context.new_page()
-            nb = Notebook(page, server, "bench_300k.ipynb").open()
-            nb.run_cell(0, timeout=300_000)
-            print(f"\n3. MLP loss over 460 samples, every node drawn: {nb.output_text(0)}")
-            opens, render = _open_times(nb, 1, 2)
-            root = nb.panel.locator(".gradviz-root").first
-            print(f"  {root.get_attribute('data-renderer')} renderer, {root.get_attribute('data-boxes')} boxes")
-            results["300k full open"] = _line("open, cell run -> data-gradviz-ready", opens,
-                                              TARGETS["300k full open"])
-            _line("  of which front end (data-render-ms)", render)
+            page, nb, root = _open_big(context, server, "bench_300k.ipynb", 2, results, "300k full open",
+                                       "3. MLP loss over 460 samples, every node drawn")
             widget_ms, _, own_ms = _nudges(nb, root, "layers.0.neurons.0.w.0", 6)
             results["300k full nudge"] = _line("nudge, widget's data-last-nudge-ms",
                                                [x / 1000 for x in widget_ms], TARGETS["300k full nudge"])
@@ -344,16 +350,8 @@ def main():
             page.close()
             server.shutdown_kernels()
 
-            page = context.new_page()
-            nb = Notebook(page, server, "bench_1m.ipynb").open()
-            nb.run_cell(0, timeout=600_000)
-            print(f"\n4. MLP loss over 1520 samples, folded: {nb.output_text(0)}")
-            opens, render = _open_times(nb, 1, 1)
-            root = nb.panel.locator(".gradviz-root").first
-            print(f"  {root.get_attribute('data-renderer')} renderer, {root.get_attribute('data-boxes')} boxes")
-            results["1M folded open"] = _line("open, cell run -> data-gradviz-ready", opens,
-                                              TARGETS["1M folded open"])
-            _line("  of which front end (data-render-ms)", render)
+            page, nb, root = _open_big(context, server, "bench_1m.ipynb", 1, results, "1M folded open",
+                                       "4. MLP loss over 1520 samples, folded")
             _shot(page, "bench_widget_1m.png")
             page.close()
             browser.close()

@@ -7,8 +7,6 @@ torch is optional: it is imported on first use, never by ``import gradviz``.
 """
 from __future__ import annotations
 
-import contextlib
-import gc
 import html
 import math
 import operator
@@ -20,6 +18,7 @@ from typing import NamedTuple
 import numpy as np
 
 from .engine import Value
+from .engine import gc_paused as _gc_paused
 from .graph import Graph, is_value_like, trace
 from .nn import MLP, Layer, Neuron, mse_loss, svm_loss
 
@@ -125,19 +124,6 @@ class TorchMirror(Mapping):
 
     def __repr__(self):
         return f"<TorchMirror of {len(self)} tensors, root {self.graph.labels[-1] or self.graph.ops[-1]!r}>"
-
-
-@contextlib.contextmanager
-def _gc_paused():
-    """Pause the cyclic GC: building tens of thousands of tensors otherwise triggers full
-    collections over every live object, which more than doubles the time."""
-    was = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was:
-            gc.enable()
 
 
 def _mirror(g, torch):
