@@ -475,17 +475,18 @@ def trace(root):
         data=[v.data for v in order],
         grad=[v.grad for v in order],
         ops=ops, kinds=kinds, scopes=scopes, ptr=ptr, ids=ids, values=order,
-        meta=_backward_marks(order, ops, leaf),
+        meta=_backward_marks(order, ops, leaf, many),
     )
 
 
-def _backward_marks(order, ops, leaf):
+def _backward_marks(order, ops, leaf, tupled):
     """Meta ``{"backward": ...}`` for nodes whose gradient is not a built-in rule: ``"custom"``
     (a lecture-style ``_backward`` closure) or ``"none"`` (an op gradviz does not know and no
-    closure: it passes no gradient). None when every op is built in."""
+    closure: it passes no gradient). None when every op is built in. ``tupled``: the ids of nodes
+    whose children are a tuple, the only ones that can hold a closure (see ``Value._backward``)."""
     known = set(engine_ops())
     unknown = {op for op in set(ops) if op not in known and not _is_power_op(op)}
-    marks = {i: "custom" for i, v in enumerate(order) if v._backward is not None}
+    marks = {i: "custom" for i in tupled if order[i]._backward is not None}
     if unknown - {""}:
         for i in np.flatnonzero(~leaf).tolist():
             if ops[i] in unknown and i not in marks:

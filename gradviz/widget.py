@@ -732,17 +732,16 @@ def _slot_edges(g, v, lay):
             mult = np.array([want.get((a, b), 1) for a, b in edges.tolist()], dtype=np.int64)
     if (mult == 1).all():
         return edges, ptr * 2, pts.ravel()
-    out_e, out_p, out_ptr = [], [], [0]
-    for k in range(len(edges)):
-        route = pts[ptr[k]:ptr[k + 1]]
-        m = int(mult[k])
-        for j in range(m):
-            r = route.copy()
-            r[:, 1] += (j - (m - 1) / 2) * 6.0
-            out_e.append(edges[k])
-            out_p.append(r)
-            out_ptr.append(out_ptr[-1] + 2 * len(r))
-    return np.array(out_e, dtype=np.int64), np.array(out_ptr, dtype=np.int64), np.concatenate(out_p).ravel()
+    rep = np.repeat(np.arange(len(edges)), mult)          # each edge once per copy
+    first = np.repeat(np.cumsum(mult) - mult, mult)
+    shift = (np.arange(len(rep)) - first - (mult[rep] - 1) / 2) * 6.0  # copies spread 6 px apart
+    length = np.diff(ptr)[rep]                             # points in each copy's route
+    out_ptr = np.zeros(len(rep) + 1, dtype=np.int64)
+    np.cumsum(length, out=out_ptr[1:])
+    at = np.repeat(ptr[:-1][rep] - out_ptr[:-1], length) + np.arange(out_ptr[-1])
+    out = pts[at]
+    out[:, 1] += np.repeat(shift, length)
+    return edges[rep], out_ptr * 2, out.ravel()
 
 
 def _same(a, b):
