@@ -664,9 +664,11 @@ def _operand_postorder(view):
     if view.is_group.any():
         for c, p in view.edges.tolist():
             kids[p].append(c)
+    ptr, ids = g.child_ptr, g.child_ids
     for b in np.flatnonzero(~view.is_group).tolist():
         seen = set()
-        for c in g.children[int(view.node[b])]:
+        i = int(view.node[b])
+        for c in ids[ptr[i]:ptr[i + 1]].tolist():  # not g.children: it would build every node's tuple
             cb = box_of[c]
             if cb != b and cb not in seen:
                 seen.add(cb)
