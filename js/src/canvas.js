@@ -4,16 +4,61 @@
 import { lodLevel, SpatialGrid, gradStroke } from "./geometry.js";
 import { boxTexts, cellEdges, edgePoints, edgeStroke, maxAbsGrad, pointsBox } from "./scene.js";
 
+/** Bounding box of every edge's route, [x0, y0, x1, y1] per edge: computed once per scene, so
+ *  culling a repaint reads four numbers an edge instead of building its route. */
+export function edgeBoxes(s) {
+  const E = s.esrc.length, out = new Float64Array(4 * E);
+  for (let k = 0; k < E; k++) out.set(pointsBox(edgePoints(s, k)), 4 * k);
+  return out;
+}
+
 /** Which edges to draw for the visible world rectangle: those whose bounding box meets it. */
-export function visibleEdges(s, rect) {
+export function visibleEdges(s, rect, boxes = edgeBoxes(s)) {
   const [x0, y0, x1, y1] = rect;
   const out = [];
-  for (let k = 0; k < s.esrc.length; k++) {
-    const [ax, ay, bx, by] = pointsBox(edgePoints(s, k));
-    if (bx < x0 || ax > x1 || by < y0 || ay > y1) continue;
+  for (let k = 0, j = 0; k < s.esrc.length; k++, j += 4) {
+    if (boxes[j + 2] < x0 || boxes[j] > x1 || boxes[j + 3] < y0 || boxes[j + 1] > y1) continue;
     out.push(k);
   }
   return out;
+}
+
+const SIGNS = ["pos", "neg", "zero", "nan"];
+/** Above this many edges in view, the edges are drawn one screen pixel wide in the neutral edge
+ *  colour, and kept as a bitmap that repaints of values reuse: where tens of thousands of edges
+ *  overlap (a 300k-node graph drawn in full shows ~70k at once) their widths and colours cannot be
+ *  told apart, and rasterising them took a second or more on every nudge. Zoom in to see each
+ *  edge's grad again. */
+export const DENSE_EDGES = 2000;
+
+/** The edges to draw, grouped by how they are stroked (colour class, width, faint or not), so a
+ *  repaint makes one stroke call per group instead of one per edge. Widths are rounded to a
+ *  quarter of a screen pixel (at zoom `scale`) and are at least half a screen pixel. `dimmed(k)`
+ *  says whether edge k is drawn faint (a selection's lineage is shown). Faint groups come first.
+ *  Returns [{sign, width, dim, edges}]. */
+export function strokeGroups(s, edges, grad, maxAbs, scale, dimmed = null) {
+  const step = 0.25 / scale, minQ = 2;  // 2 steps: half a screen pixel
+  const groups = new Map();
+  for (const k of edges) {
+    const st = edgeStroke(s, k, grad, maxAbs);
+    const q = Math.max(minQ, Math.round(st.width / step));
+    const dim = dimmed !== null && dimmed(k);
+    const key = (q * 4 + SIGNS.indexOf(st.sign)) * 2 + (dim ? 0 : 1);
+    let g = groups.get(key);
+    if (!g) groups.set(key, (g = { key, sign: st.sign, width: q * step, dim, edges: [] }));
+    g.edges.push(k);
+  }
+  return [...groups.values()].sort((a, b) => (a.dim === b.dim ? a.key - b.key : a.dim ? -1 : 1));
+}
+
+/** Adds edge k's route to the current path: horizontal-tangent cubics through its points. */
+function tracePath(ctx, s, k) {
+  const p = edgePoints(s, k);
+  ctx.moveTo(p[0], p[1]);
+  for (let j = 2; j < p.length; j += 2) {
+    const mx = (p[j - 2] + p[j]) / 2;
+    ctx.bezierCurveTo(mx, p[j - 1], mx, p[j + 1], p[j], p[j + 1]);
+  }
 }
 
 export class CanvasView {
@@ -30,9 +75,13 @@ export class CanvasView {
     container.appendChild(this.canvas);
     this.ctx = this.canvas.getContext("2d");
     this.grid = new SpatialGrid(scene.x, scene.y, scene.w, scene.h);
+    this.edgeBoxes = edgeBoxes(scene);
     this.data = data; this.grad = grad;
     this.vp = null; this.sel = -1; this.masks = null; this.matches = null;
-    this.stats = { boxes: 0, edges: 0, lod: "" };
+    this.stats = { boxes: 0, edges: 0, lod: "", dense: false };
+    this.layer = null;     // the dense edges' bitmap (see DENSE_EDGES) and what it was drawn for
+    this.layerKey = "";
+    this.highlights = 0;   // bumped on each setHighlight: the dense bitmap shows the selection
   }
 
   setValues(data, grad) { this.data = data; this.grad = grad; this.draw(); }
@@ -40,7 +89,10 @@ export class CanvasView {
   /** Nothing is left to draw later: the canvas is drawn whole (and culled) on each setValues. */
   flush() {}
   setTransform(vp) { this.vp = vp; this.draw(); }
-  setHighlight(sel, masks, matches) { this.sel = sel; this.masks = masks; this.matches = matches; this.draw(); }
+  setHighlight(sel, masks, matches) {
+    this.sel = sel; this.masks = masks; this.matches = matches; this.highlights++;
+    this.draw();
+  }
 
   _resize() {
     const r = this.container.getBoundingClientRect();
@@ -68,24 +120,21 @@ export class CanvasView {
     const rect = vp.visibleRect(W, H);
     const lod = lodLevel(vp.scale);
     const boxes = this.grid.query(...rect);
-    const edges = visibleEdges(s, rect);
-    this.stats = { boxes: boxes.length, edges: edges.length, lod };
+    const edges = visibleEdges(s, rect, this.edgeBoxes);
+    const dense = edges.length > DENSE_EDGES;
+    this.stats = { boxes: boxes.length, edges: edges.length, lod, dense };
     const m = maxAbsGrad(s, this.grad);
     const dim = this.sel >= 0;
     const lit = (i) => i === this.sel || (this.masks && (this.masks.dependsOn[i] || this.masks.dependents[i]));
-    // edges
+    const faint = dim ? (k) => !(lit(s.esrc[k]) && lit(s.edst[k])) : null;
     const colour = { pos: t.pos, neg: t.neg, zero: t.zero, nan: t.nan || t.zero };
-    for (const k of edges) {
-      const st = edgeStroke(s, k, this.grad, m);
-      const p = edgePoints(s, k);
-      ctx.globalAlpha = dim && !(lit(s.esrc[k]) && lit(s.edst[k])) ? 0.15 : 1;
-      ctx.strokeStyle = colour[st.sign];
-      ctx.lineWidth = Math.max(st.width, 0.5 / vp.scale);
-      ctx.beginPath(); ctx.moveTo(p[0], p[1]);
-      for (let j = 2; j < p.length; j += 2) {
-        const mx = (p[j - 2] + p[j]) / 2;
-        ctx.bezierCurveTo(mx, p[j - 1], mx, p[j + 1], p[j], p[j + 1]);
-      }
+    if (dense) this._denseEdges(edges, faint, [W, H, dpr]);
+    for (const g of dense ? [] : strokeGroups(s, edges, this.grad, m, vp.scale, faint)) {
+      ctx.globalAlpha = g.dim ? 0.15 : 1;
+      ctx.strokeStyle = colour[g.sign];
+      ctx.lineWidth = g.width;
+      ctx.beginPath();
+      for (const k of g.edges) tracePath(ctx, s, k);
       ctx.stroke();
     }
     // op ellipses and their edge to the record
@@ -127,6 +176,34 @@ export class CanvasView {
       }
     }
     ctx.globalAlpha = 1;
+  }
+
+  /** Dense edges (over DENSE_EDGES in view), thin and neutral, from a bitmap redrawn only when the
+   *  view, the selection, the theme or the canvas size changed, not when values did. Draws the
+   *  background too; leaves the context's transform as it was. */
+  _denseEdges(edges, faint, [W, H, dpr]) {
+    const vp = this.vp, t = this.theme, ctx = this.ctx;
+    const key = [vp.scale, vp.tx, vp.ty, W, H, dpr, this.highlights, t.bg, t.zero].join(",");
+    if (!this.layer) this.layer = document.createElement("canvas");
+    const c = this.layer;
+    if (key !== this.layerKey) {
+      c.width = this.canvas.width; c.height = this.canvas.height;
+      const lc = c.getContext("2d");
+      lc.setTransform(dpr * vp.scale, 0, 0, dpr * vp.scale, dpr * vp.tx, dpr * vp.ty);
+      lc.strokeStyle = t.zero;
+      lc.lineWidth = 1 / vp.scale;
+      for (const dim of faint ? [true, false] : [false]) {
+        lc.globalAlpha = dim ? 0.15 : 1;
+        lc.beginPath();
+        for (const k of edges) if (!faint || faint(k) === dim) tracePath(lc, this.s, k);
+        lc.stroke();
+      }
+      this.layerKey = key;
+    }
+    const m = ctx.getTransform();
+    ctx.setTransform(1, 0, 0, 1, 0, 0);
+    ctx.drawImage(c, 0, 0);
+    ctx.setTransform(m);
   }
 
   destroy() { this.container.innerHTML = ""; }

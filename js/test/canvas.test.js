@@ -1,0 +1,119 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { CanvasView, DENSE_EDGES, edgeBoxes, strokeGroups, visibleEdges } from "../src/canvas.js";
+import { Viewport } from "../src/geometry.js";
+import { edgePoints, edgeStroke, pointsBox } from "../src/scene.js";
+
+// A small scene: box i at (100 i, 50 (i % 3)), edges from every box to the next two, one bent route.
+function scene(n = 40) {
+  const x = Float64Array.from({ length: n }, (_, i) => 100 * i);
+  const y = Float64Array.from({ length: n }, (_, i) => 50 * (i % 3));
+  const esrc = [], edst = [];
+  for (let i = 0; i + 1 < n; i++) for (const d of [1, 2]) if (i + d < n) { esrc.push(i); edst.push(i + d); }
+  const E = esrc.length;
+  const ePtr = new Int32Array(E + 1);
+  for (let k = 1; k <= E; k++) ePtr[k] = k > 2 ? 6 : 0;  // edge 2 is bent: three points
+  const ePts = Float64Array.of(230, 0, 260, 400, 300, 50);
+  return {
+    n, x, y, w: new Float64Array(n).fill(40), h: new Float64Array(n).fill(20), node: Int32Array.from(x, (_, i) => i),
+    esrc: Int32Array.from(esrc), edst: Int32Array.from(edst), ePtr, ePts,
+    opOf: new Int32Array(n).fill(-1), opX: [], opY: [], opW: [], opH: [],
+  };
+}
+
+test("edge culling by the precomputed boxes keeps exactly the edges whose route box meets the view", () => {
+  const s = scene();
+  const boxes = edgeBoxes(s);
+  for (const rect of [[0, 0, 500, 100], [250, 300, 270, 500], [-100, -100, -50, -50], [1000, 10, 2000, 20]]) {
+    const want = [];
+    for (let k = 0; k < s.esrc.length; k++) {
+      const [a, b, c, d] = pointsBox(edgePoints(s, k));
+      if (!(c < rect[0] || a > rect[2] || d < rect[1] || b > rect[3])) want.push(k);
+    }
+    assert.deepEqual(visibleEdges(s, rect, boxes), want);
+    assert.deepEqual(visibleEdges(s, rect), want);
+  }
+  assert.deepEqual(visibleEdges(s, [250, 300, 270, 500]), [2]);  // only the bent route reaches down there
+});
+
+test("edges are stroked in a few groups, each edge once, widths within a quarter screen pixel", () => {
+  const s = scene(200);
+  const grad = Float64Array.from({ length: s.n }, (_, i) => (i % 7 === 0 ? NaN : i % 5 === 0 ? 0 : Math.sin(i) * i));
+  const edges = visibleEdges(s, [-1e9, -1e9, 1e9, 1e9]);
+  for (const scale of [0.05, 1, 2.5]) {
+    const groups = strokeGroups(s, edges, grad, 200, scale);
+    assert.deepEqual(groups.flatMap((g) => g.edges).sort((a, b) => a - b), edges);
+    assert.ok(groups.length < edges.length / 4, `${groups.length} groups for ${edges.length} edges`);
+    for (const g of groups) {
+      for (const k of g.edges) {
+        const st = edgeStroke(s, k, grad, 200);
+        assert.equal(st.sign, g.sign);
+        const want = Math.max(st.width, 0.5 / scale);
+        assert.ok(Math.abs(g.width - want) <= 0.125 / scale + 1e-12, `edge ${k}: ${g.width} vs ${want}`);
+      }
+      assert.ok(g.width >= 0.5 / scale - 1e-12);
+    }
+  }
+});
+
+test("with a selection, faint edges are grouped apart and drawn first", () => {
+  const s = scene(60);
+  const grad = Float64Array.from({ length: s.n }, (_, i) => i - 30);
+  const edges = visibleEdges(s, [-1e9, -1e9, 1e9, 1e9]);
+  const lit = (k) => s.esrc[k] < 10;
+  const groups = strokeGroups(s, edges, grad, 30, 1, (k) => !lit(k));
+  const firstLit = groups.findIndex((g) => !g.dim);
+  assert.ok(firstLit > 0 && groups.slice(firstLit).every((g) => !g.dim));
+  for (const g of groups) for (const k of g.edges) assert.equal(g.dim, !lit(k));
+});
+
+// A canvas stand-in that counts the drawing calls a CanvasView makes.
+function fakeCanvas(log) {
+  const ctx = {
+    calls: log,
+    getTransform: () => ({}),
+  };
+  for (const f of ["setTransform", "fillRect", "strokeRect", "beginPath", "moveTo", "lineTo", "bezierCurveTo",
+    "stroke", "fill", "ellipse", "fillText", "drawImage"]) ctx[f] = () => { log[f] = (log[f] || 0) + 1; };
+  return { width: 0, height: 0, style: {}, className: "", setAttribute() {}, getContext: () => ctx };
+}
+
+test("a dense view draws its edges once; value repaints reuse them until the view or selection changes", () => {
+  const log = {};
+  globalThis.window = { devicePixelRatio: 1 };
+  globalThis.document = { createElement: () => fakeCanvas(log) };
+  const container = { innerHTML: "", appendChild() {}, getBoundingClientRect: () => ({ width: 400, height: 300 }) };
+  const s = { ...scene(Math.ceil(DENSE_EDGES / 2) + 200), kinds: [], multi: [], title: [], opName: [] };
+  // every box at the same spot: every edge is in view
+  s.x.fill(100); s.y.fill(100); s.ePtr.fill(0);
+  const theme = { bg: "#fff", zero: "#888", line: "#000", pos: "#0a0", neg: "#a00", box: "#eee", fg: "#000", opFill: "#fff" };
+  const grad = new Float64Array(s.n).fill(1);
+  const v = new CanvasView(container, s, new Float64Array(s.n), grad, true, theme);
+  v.setTransform(new Viewport(0.2, 0, 0));
+  assert.ok(v.stats.dense && v.stats.edges > DENSE_EDGES);
+  const curves = () => log.bezierCurveTo || 0;
+  const first = curves();
+  assert.equal(first, v.stats.edges);  // each edge traced once, in one path
+  v.setValues(new Float64Array(s.n), grad.map((g, i) => (i % 2 ? -g : 3 * g)));
+  assert.equal(curves(), first);  // the values changed, the edges were not traced again
+  assert.equal(log.drawImage, 2);
+  v.setHighlight(3, { dependsOn: new Uint8Array(s.n), dependents: new Uint8Array(s.n) }, null);
+  assert.equal(curves(), 2 * first);  // the selection dims edges: traced again
+  v.setTransform(new Viewport(0.25, 5, 0));
+  assert.equal(curves(), 3 * first);  // a new view: traced again
+});
+
+test("a sparse view strokes by groups, not per edge", () => {
+  const log = {};
+  globalThis.window = { devicePixelRatio: 1 };
+  globalThis.document = { createElement: () => fakeCanvas(log) };
+  const container = { innerHTML: "", appendChild() {}, getBoundingClientRect: () => ({ width: 400, height: 300 }) };
+  const s = { ...scene(300), kinds: [], multi: [], title: [], opName: [] };
+  const theme = { bg: "#fff", zero: "#888", line: "#000", pos: "#0a0", neg: "#a00", box: "#eee", fg: "#000", opFill: "#fff" };
+  const v = new CanvasView(container, s, new Float64Array(s.n), Float64Array.from({ length: s.n }, (_, i) => i % 3 - 1), true, theme);
+  v.setTransform(new Viewport(0.01, 0, 0));
+  assert.ok(!v.stats.dense && v.stats.edges > 100);
+  assert.equal(log.bezierCurveTo, v.stats.edges + 2 /* the bent route's second segment */ - 1);
+  assert.ok(log.stroke < 10, `${log.stroke} stroke calls`);
+  assert.equal(log.drawImage || 0, 0);
+});
