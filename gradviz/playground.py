@@ -49,13 +49,30 @@ class _View(anywidget.AnyWidget):
     _css = _STATIC / "playground.css"
 
     config = t.Dict().tag(sync=True)
+    """The training settings (dataset, hidden sizes, learning rate, batch size, ...); the page's
+    controls send changes as ``config`` messages and show what the kernel accepted."""
+
     _points = t.Dict().tag(sync=True)
+    """The dataset: plane ``extent``, heatmap ``grid`` size, ``train`` and ``test`` samples."""
+
     _net = t.Dict().tag(sync=True)
+    """The network drawn: layer ``sizes`` and each layer's weights ``w`` and biases ``b``."""
+
     _maps = t.Bytes().tag(sync=True)
+    """Heatmaps over the plane, one byte a pixel (127.5 is zero): the output score clipped to
+    [-1, 1], then each hidden neuron scaled by its largest magnitude."""
+
     _curve = t.Dict().tag(sync=True)
+    """The loss curve (``step``, ``train``, ``test``), decimated to about 400 points."""
+
     _status = t.Dict().tag(sync=True)
+    """Step, play state, last train/test loss and accuracy, the selected sample or neuron."""
+
     _report = t.Dict().tag(sync=True)
+    """The last PyTorch comparison: ``ok``, its text, and the step it was made at."""
+
     error = t.Unicode("").tag(sync=True)
+    """The last message's error, shown in the page; empty when it worked."""
 
 
 class Playground(ipywidgets.VBox):

@@ -30,7 +30,9 @@ if not (_STATIC / "widget.js").is_file() or not (_STATIC / "widget.css").is_file
 import anywidget  # noqa: E402
 import traitlets as t  # noqa: E402
 
+from . import wire  # noqa: E402
 from .graph import as_graph  # noqa: E402
+from .wire import coded as _coded, jnum as _jnum  # noqa: E402  (short names for the structure below)
 
 __all__ = ["GraphWidget"]
 
@@ -64,22 +66,61 @@ class GraphWidget(anywidget.AnyWidget):
     _css = _STATIC / "widget.css"
 
     _structure = t.Dict().tag(sync=True)
+    """The graph, sent once: ``n``, ``root``, ``source``, the string columns ``labels``, ``ops``,
+    ``kinds``, ``scopes`` (``wire.coded``), the nudgeable leaves ``controls`` and their first
+    values ``control_init``, the ``readonly`` reason (empty if nudgeable), and for a PyTorch
+    graph the record ``cells`` and hover ``tips`` as Python wrote them."""
+
     _child_ptr = t.Bytes().tag(sync=True)
+    """Children in CSR form, with ``_child_idx``: node i's operands are
+    ``_child_idx[_child_ptr[i]:_child_ptr[i + 1]]`` (int32 bytes), in operand order."""
+
     _child_idx = t.Bytes().tag(sync=True)
+    """The operand ids of every node, concatenated (int32 bytes); see ``_child_ptr``."""
+
     _data = t.Bytes().tag(sync=True)
+    """Every node's data, float64 bytes by node id: exactly what the Values hold."""
+
     _grad = t.Bytes().tag(sync=True)
+    """Every node's grad, float64 bytes by node id."""
+
     _view = t.Dict().tag(sync=True)
+    """The drawn view: boxes, op ellipses, edges and bent routes of the current folding
+    (``wire.encode_view``; ``drawing()`` decodes it)."""
+
     _ack = t.Int(0).tag(sync=True)
+    """The ``req`` of the last page message answered; the page waits for it before sending the
+    next change (sent even when equal to the last one)."""
+
     error = t.Unicode("").tag(sync=True)
+    """The last change's error (e.g. ``ValueError: math domain error``), shown in the page; empty
+    when it worked."""
+
     show_grads = t.Bool(True).tag(sync=True)
+    """Draw each record's grad cell (the page's "Hide grads" button sets it too)."""
+
     last_nudge = t.Dict().tag(sync=True)
+    """The last change: ``kind`` (set, nudge, step, reset, refresh, follow), ``what``, and the
+    root's ``before``/``after`` with the ``predicted`` (grad x delta) and ``actual`` change
+    (``wire.jnum`` numbers)."""
+
     height = t.Int(420).tag(sync=True)
+    """The most pixels the drawing takes (a short graph takes less)."""
+
     local_replay = t.Bool(True).tag(sync=True)
-    _stale = t.Unicode("").tag(sync=True)  # non-empty: the Values changed since this picture
-    _self_id = t.Unicode("").tag(sync=True)  # the model id: lets the page ask whether its comm is live
-    # Raised by the page each time it gets the answer to a change made there (nudge, step, reset):
-    # a state update from the page, which makes marimo re-run the cells that read the widget.
+    """On graphs of up to 2000 nodes the page also runs forward and backward itself and repaints
+    a nudge before the kernel answers."""
+
+    _stale = t.Unicode("").tag(sync=True)
+    """Non-empty (the text to show) when the Values changed since this picture was sent."""
+
+    _self_id = t.Unicode("").tag(sync=True)
+    """The model id: lets the page ask the widget manager whether its comm is live."""
+
     nudges = t.Int(0).tag(sync=True)
+    """Raised by the page each time it gets the answer to a change made there (nudge, step,
+    reset): a state update from the page, which makes marimo re-run the cells that read the
+    widget."""
 
     def __init__(self, x, height=420, collapsed="auto", show_grads=True, local_replay=True,
                  recompute=True, **kwargs):
@@ -171,8 +212,8 @@ class GraphWidget(anywidget.AnyWidget):
         return np.array(d, dtype=np.float64), np.array(g, dtype=np.float64)
 
     def _publish(self):
-        self._data = self._cur[0].tobytes()
-        self._grad = self._cur[1].tobytes()
+        self._data = wire.floats(self._cur[0])
+        self._grad = wire.floats(self._cur[1])
         self._stale = ""
         self._pending = False
         self._sent_at = time.perf_counter()
@@ -384,69 +425,26 @@ class GraphWidget(anywidget.AnyWidget):
     # ---- the drawn view ------------------------------------------------------------------------
 
     def _make_view(self):
-        """The `_view` trait: boxes, op ellipses and edge routes of the current (collapsed) view.
-
-        Geometry travels as binary buffers (float32 coordinates; sizes, which take few distinct
-        values, as a small table and a uint8/uint16 index), string columns coded (see ``_coded``).
-        A view of every value (box i is node i) sends no box ids, titles, op names or edges: the
-        page takes them from the structure (labels, ops, one edge per operand slot). Only routes
-        that bend are sent; the page draws the others from the child's record to the parent's op.
-        ``drawing()`` decodes it all back into plain lists."""
+        """The `_view` trait: boxes, op ellipses and edge routes of the current (collapsed) view,
+        encoded by ``wire.encode_view`` (``drawing()`` decodes it back into plain lists)."""
         from .layout import layout, short_label
         lay = layout(self.graph, collapsed=self._collapsed)
         v = lay.view
         self._collapsed = list(v.collapsed)  # "auto" resolved
-        g = self.graph
-        n_box = len(lay.x)
-        has_op = np.isfinite(lay.op_x)
-        op_box = np.flatnonzero(has_op)
-        edges, ptr, pts = _slot_edges(g, v, lay)
-        bent = _bent_routes(lay, edges, ptr, pts, op_box)
-        x, y, op_x, op_y, width, height = lay.x, lay.y, lay.op_x, lay.op_y, lay.width, lay.height
-        grid = _grid_tall_ranks(lay, np.asarray(v.is_group))
-        if grid is not None:  # a tall column of groups laid out as a grid; edges drawn straight
-            x, y, op_x, op_y, width, height = grid
-            bent = (np.zeros(0, np.int64), np.zeros(1, np.int64), np.zeros(0))
-        identity = (not v.collapsed and n_box == len(g) and not bool(np.asarray(v.is_group).any())
-                    and np.array_equal(v.node, np.arange(len(g))))
-        arity = np.diff(np.asarray(g.child_ptr))
-        view = {
-            "version": 2, "width": round(width, 2), "height": round(height, 2),
-            "n": n_box, "identity": bool(identity),
-            "box_x": _f32(x), "box_y": _f32(y), "box_w": _sizes(lay.w), "box_h": _sizes(lay.h),
-            "op_x": _f32(op_x[op_box]), "op_y": _f32(op_y[op_box]),
-            "op_w": _sizes(lay.op_w[op_box]), "op_h": _sizes(lay.op_h[op_box]),
-            "collapsed": list(v.collapsed), "expanded": sorted(self._expanded),
-        }
-        op_names = [short_label(v.ops[b]) for b in op_box.tolist()]
-        if identity and np.array_equal(op_box, np.flatnonzero(arity > 0)):
-            view["op_box"] = None  # the page takes the computed values
-            if op_names != [g.ops[b] for b in op_box.tolist()]:
-                view["op_name"] = _coded(op_names)
-        else:
-            view["op_box"] = _i32(op_box)
-            view["op_name"] = _coded(op_names)
-        titles = [short_label(t) for t in v.labels]
-        if not identity:
-            multi = np.where(v.is_group & (v.n_outputs != 1), v.n_outputs, 0)
-            view.update(box_node=_i32(v.node), box_group=_coded(list(v.keys)), box_size=_i32(v.count),
-                        box_title=_coded(titles), box_multi=_i32(multi))
-        elif titles != list(g.labels):  # long labels are cut for the drawing
-            view["box_title"] = _coded(titles)
-        slots = _as_slots(g, edges) if identity else None
-        if slots is not None:  # one edge per operand slot, in the structure's order
-            view["edges"] = None
-            bent = (slots[bent[0]], bent[1], bent[2])
-        else:
-            view["edge_src"], view["edge_dst"] = _i32(edges[:, 0]), _i32(edges[:, 1])
-        view["route_edge"], view["route_ptr"], view["route_pts"] = _i32(bent[0]), _i32(bent[1]), _f32(bent[2])
-        return view
+        edges, ptr, pts = _slot_edges(self.graph, v, lay)
+        bent = wire.bent_routes(lay, edges, ptr, pts)
+        place = _grid_tall_ranks(lay, np.asarray(v.is_group))
+        if place is None:
+            place = (lay.x, lay.y, lay.op_x, lay.op_y, lay.width, lay.height)
+        else:  # a tall column of groups laid out as a grid; edges drawn straight
+            bent = wire.NO_ROUTES
+        return wire.encode_view(self.graph, lay, place, edges, bent, sorted(self._expanded), short_label)
 
     def drawing(self):
         """The drawn view as plain lists (what the page draws): ``box_x``, ``box_y``, ``box_w``,
         ``box_h``, ``box_node``, ``box_group``, ``box_title``, ``box_size``, ``op_box``, ``op_x``,
         ..., ``edge_src``, ``edge_dst``, ``edge_pts`` (one list of points per edge)."""
-        return _decode_view(self._view, self.graph)
+        return wire.decode_view(self._view, self.graph)
 
     def _subscopes(self, key):
         """Scope prefixes one level below ``key`` (what expanding ``key`` shows as groups)."""
@@ -494,40 +492,53 @@ class GraphWidget(anywidget.AnyWidget):
     # ---- messages from the page ------------------------------------------------------------------
 
     def _on_msg(self, _widget, content, _buffers):
-        with self.hold_sync():  # the answer (values, error, ack) reaches the page as one message
-            self._handle(content)
-
-    def _handle(self, content):
-        kind = content.get("type")
-        req = content.get("req")
+        """A message from the page: its ``type`` picks the handler in ``_HANDLERS``. The answer
+        (values, error, and ``_ack`` = the message's ``req``, which the page waits for) reaches
+        the page as one state update; an ack equal to the last one (so no change for ipywidgets to
+        send) is sent on its own, right after."""
         try:
-            if kind == "set":
-                changes = {int(k): _finite(v, "value") for k, v in content.get("values", {}).items()}
-                for i in changes:
-                    self._resolve(i)
-                if len(changes) == 1:
-                    (i, v), = changes.items()
-                    what = f"{_names(self.graph, [i])} = {v:g}"
-                else:
-                    what = f"{len(changes)} leaves set"
-                self._apply(changes, ("set", what))
-            elif kind == "step":
-                self.step(content.get("lr", 0.01))
-            elif kind == "reset":
-                self.reset()
-            elif kind == "expand":
-                self.expand(str(content["key"]))
-            elif kind == "collapse":
-                self.collapse(str(content["key"]))
-            elif kind == "reset_view":
-                self._set_collapsed(self._initial_collapsed, expanded=set())
-            elif kind == "hello":  # the page asks whether a kernel is behind it: the ack says yes
-                pass
-        except Exception as e:  # shown in the page; values were left as they were
-            self.error = _message(e)
-        if req is not None:
-            self._ack = int(req)
-            self._states_to_send.add("_ack")  # sent even if equal: the page waits for it
+            req = None if content.get("req") is None else int(content["req"])
+        except (TypeError, ValueError):
+            req = None
+        resend = req is not None and req == self._ack
+        with self.hold_sync():
+            try:
+                handler = _HANDLERS.get(content.get("type"))
+                if handler is None:
+                    raise ValueError(f"unknown message from the page: type {content.get('type')!r}; "
+                                     f"known: {', '.join(sorted(_HANDLERS))}")
+                handler(self, content)
+            except Exception as e:  # shown in the page; values were left as they were
+                self.error = _message(e)
+            if req is not None:
+                self._ack = req
+        if resend:
+            self.send_state("_ack")
+
+
+def _msg_set(w, content):
+    """The page set leaves: {"values": {id: value}}."""
+    changes = {int(k): _finite(v, "value") for k, v in content.get("values", {}).items()}
+    for i in changes:
+        w._resolve(i)
+    if len(changes) == 1:
+        (i, v), = changes.items()
+        what = f"{_names(w.graph, [i])} = {v:g}"
+    else:
+        what = f"{len(changes)} leaves set"
+    w._apply(changes, ("set", what))
+
+
+# What the page can ask the kernel, by message type: handler(widget, message).
+_HANDLERS = {
+    "set": _msg_set,
+    "step": lambda w, m: w.step(m.get("lr", 0.01)),
+    "reset": lambda w, m: w.reset(),
+    "expand": lambda w, m: w.expand(str(m["key"])),
+    "collapse": lambda w, m: w.collapse(str(m["key"])),
+    "reset_view": lambda w, m: w._set_collapsed(w._initial_collapsed, expanded=set()),
+    "hello": lambda w, m: None,  # the page asks whether a kernel is behind it: the ack says yes
+}
 
 
 def _tensor_texts(g):
@@ -538,124 +549,6 @@ def _tensor_texts(g):
         return {}
     return {"cells": [record_cells(g, i) for i in range(len(g))],
             "tips": [hover_lines(g, i) for i in range(len(g))]}
-
-
-def _coded(column):
-    """A string column as {"table": distinct strings, "index": bytes, "dtype": "uint8" | "uint16" |
-    "int32"}: few distinct strings (ops, kinds, scopes, mostly-empty labels) travel small, and as
-    one binary buffer."""
-    table = sorted(set(column))
-    code = {s: k for k, s in enumerate(table)}
-    dt = _index_dtype(len(table))
-    return {"table": table, "dtype": dt, "index": np.fromiter(map(code.__getitem__, column), dtype=dt,
-                                                              count=len(column)).tobytes()}
-
-
-def _index_dtype(m):
-    return "uint8" if m <= 256 else "uint16" if m <= 65536 else "int32"
-
-
-def _f32(a):
-    return np.ascontiguousarray(a, dtype=np.float32).tobytes()
-
-
-def _i32(a):
-    return np.ascontiguousarray(a, dtype=np.int32).tobytes()
-
-
-def _sizes(a):
-    """Box or ellipse sizes: a table of the few distinct values and an index, else float32 bytes."""
-    a = np.asarray(a, dtype=np.float64)
-    table, index = np.unique(np.round(a, 2), return_inverse=True)
-    if len(table) > 4096:
-        return _f32(a)
-    dt = _index_dtype(len(table))
-    return {"table": table.tolist(), "dtype": dt, "index": index.astype(dt).tobytes()}
-
-
-def _bent_routes(lay, edges, ptr, pts, op_box):
-    """The routes that are not the straight two-point route the page draws by default (the
-    child's record's right side to the parent's op ellipse, or its record): (edge ids, pointer
-    into the point array (in floats), flat points)."""
-    E = len(edges)
-    if not E:
-        return np.zeros(0, np.int64), np.zeros(1, np.int64), np.zeros(0)
-    count = np.diff(ptr) // 2
-    a, b = edges[:, 0], edges[:, 1]
-    sx = lay.x[a] + lay.w[a] / 2
-    sy = lay.y[a]
-    has = np.isfinite(lay.op_x[b])
-    ex = np.where(has, lay.op_x[b] - lay.op_w[b] / 2, lay.x[b] - lay.w[b] / 2)
-    ey = np.where(has, lay.op_y[b], lay.y[b])
-    straight = count == 2
-    first = ptr[:-1]
-    two = np.flatnonzero(straight)
-    ok = np.zeros(E, dtype=bool)
-    ok[two] = ((np.abs(pts[first[two]] - sx[two]) < 0.01) & (np.abs(pts[first[two] + 1] - sy[two]) < 0.01)
-               & (np.abs(pts[first[two] + 2] - ex[two]) < 0.01) & (np.abs(pts[first[two] + 3] - ey[two]) < 0.01))
-    keep = np.flatnonzero(~ok)
-    if not len(keep):
-        return keep, np.zeros(1, np.int64), np.zeros(0)
-    lens = (ptr[keep + 1] - ptr[keep])
-    idx = np.concatenate([np.arange(ptr[k], ptr[k + 1]) for k in keep.tolist()])
-    return keep, np.concatenate([[0], np.cumsum(lens)]), pts[idx]
-
-
-def _as_slots(g, edges):
-    """For a view of every value: the operand-slot id (position in ``child_ids``) of each edge,
-    if the edges are exactly one per slot; else None."""
-    n = len(g)
-    cp = np.asarray(g.child_ptr, dtype=np.int64)
-    key = np.asarray(g.child_ids, dtype=np.int64) * n + np.repeat(np.arange(n, dtype=np.int64), np.diff(cp))
-    ekey = edges[:, 0] * n + edges[:, 1] if len(edges) else np.zeros(0, np.int64)
-    if len(ekey) != len(key):
-        return None
-    o_slot, o_edge = np.argsort(key, kind="stable"), np.argsort(ekey, kind="stable")
-    if not np.array_equal(key[o_slot], ekey[o_edge]):
-        return None
-    slot = np.empty(len(ekey), dtype=np.int64)
-    slot[o_edge] = o_slot
-    return slot
-
-
-def _decode_view(view, g):
-    """The `_view` trait as plain lists (see ``GraphWidget.drawing``)."""
-    def num(x, dtype=np.float32):
-        if isinstance(x, dict):
-            return np.asarray(x["table"], dtype=np.float64)[np.frombuffer(x["index"], dtype=x["dtype"])].tolist()
-        return np.frombuffer(x, dtype=dtype).tolist()
-
-    def col(c):
-        return [c["table"][k] for k in np.frombuffer(c["index"], dtype=c["dtype"])]
-
-    n = view["n"]
-    out = {k: num(view[k]) for k in ("box_x", "box_y", "box_w", "box_h", "op_x", "op_y", "op_w", "op_h")}
-    out["width"], out["height"] = view["width"], view["height"]
-    cp = np.asarray(g.child_ptr)
-    if view["identity"]:
-        out.update(box_node=list(range(n)), box_group=[""] * n, box_size=[1] * n, box_multi=[0] * n,
-                   box_title=col(view["box_title"]) if "box_title" in view else list(g.labels))
-    else:
-        out.update(box_node=num(view["box_node"], np.int32), box_group=col(view["box_group"]),
-                   box_title=col(view["box_title"]), box_size=num(view["box_size"], np.int32),
-                   box_multi=num(view["box_multi"], np.int32))
-    if view["op_box"] is None:
-        out["op_box"] = np.flatnonzero(np.diff(cp) > 0).tolist()
-        out["op_name"] = col(view["op_name"]) if "op_name" in view else [g.ops[i] for i in out["op_box"]]
-    else:
-        out["op_box"] = num(view["op_box"], np.int32)
-        out["op_name"] = col(view["op_name"])
-    if view.get("edges", 0) is None:
-        out["edge_src"] = np.asarray(g.child_ids).tolist()
-        out["edge_dst"] = np.repeat(np.arange(len(g)), np.diff(cp)).tolist()
-    else:
-        out["edge_src"], out["edge_dst"] = num(view["edge_src"], np.int32), num(view["edge_dst"], np.int32)
-    routes = dict(zip(num(view["route_edge"], np.int32), zip(num(view["route_ptr"], np.int32)[:-1],
-                                                              num(view["route_ptr"], np.int32)[1:])))
-    rp = num(view["route_pts"])
-    out["edge_pts"] = [rp[routes[k][0]:routes[k][1]] if k in routes else None for k in range(len(out["edge_src"]))]
-    out["collapsed"], out["expanded"] = view["collapsed"], view["expanded"]
-    return out
 
 
 def _grid_tall_ranks(lay, is_group, min_boxes=16, aspect=2.0):
@@ -747,15 +640,6 @@ def _slot_edges(g, v, lay):
 def _same(a, b):
     """Elementwise equality that counts NaN as equal to NaN."""
     return (a == b) | (np.isnan(a) & np.isnan(b))
-
-
-def _jnum(x):
-    """A float for a JSON trait: NaN and infinities as the strings "NaN", "Infinity", "-Infinity"
-    (JSON has no such numbers; the page reads them back with Number())."""
-    x = float(x)
-    if math.isfinite(x):
-        return x
-    return "NaN" if x != x else ("Infinity" if x > 0 else "-Infinity")
 
 
 _HOOKED = []
