@@ -153,12 +153,14 @@ class GraphWidget(anywidget.AnyWidget):
             self._leaf_keys = frozenset()
         else:
             self._leaf_keys = frozenset(id(g.values[i]) for i in np.flatnonzero(self._leaf).tolist())
-            self._cur = self._read()
+            self._cur = None
             if recompute:
                 try:
                     self._cur = self._run(None)
                 except Exception as e:  # the graph's current values cannot be replayed: show as they are
                     self.error = _message(e)
+            if self._cur is None:
+                self._cur = self._read()
         self._init = self._cur[0].copy()  # the leaves as last taken from Python: what reset() restores
         self._collapsed = collapsed
         self._expanded = set()
