@@ -48,7 +48,15 @@ function indexOf(c) {
 /** A string column sent as a plain array or as {table, index, dtype} (see widget.py, _coded). */
 export function decodeColumn(c) {
   if (Array.isArray(c)) return c;
-  return Array.from(indexOf(c), (k) => c.table[k]);
+  return lookup(indexOf(c), c.table, Array);
+}
+
+/** A new `Type` (Array or a typed array) with out[i] = table[index[i]]: a plain loop, several
+ *  times faster than Array.from with a mapping function, which matters for a million-node column. */
+function lookup(index, table, Type) {
+  const n = index.length, out = new Type(n);
+  for (let i = 0; i < n; i++) out[i] = table[index[i]];
+  return out;
 }
 
 /** A number column as Float64Array: a plain array, float32 bytes, or {table, index, dtype}
@@ -56,8 +64,8 @@ export function decodeColumn(c) {
 export function decodeNumbers(c) {
   if (c == null) return new Float64Array(0);
   if (Array.isArray(c)) return Float64Array.from(c);
-  if (c.table) return Float64Array.from(indexOf(c), (k) => c.table[k]);
-  return Float64Array.from(typed(c, Float32Array));
+  if (c.table) return lookup(indexOf(c), c.table, Float64Array);
+  return new Float64Array(typed(c, Float32Array));
 }
 
 /** Children of node i are childIdx[childPtr[i] .. childPtr[i+1]). */

@@ -17,7 +17,7 @@ export function makeScene(view, structure, childPtr, childIdx) {
     n,
     width: view.width, height: view.height,
     x, y: decodeNumbers(view.box_y), w: decodeNumbers(view.box_w), h: decodeNumbers(view.box_h),
-    node: id ? Int32Array.from({ length: n }, (_, i) => i) : typed(view.box_node, Int32Array),
+    node: id ? iota(n) : typed(view.box_node, Int32Array),
     group: id ? new Array(n).fill("") : decodeColumn(view.box_group),
     size: id ? new Int32Array(n).fill(1) : typed(view.box_size, Int32Array),
     title: view.box_title ? decodeColumn(view.box_title) : structure.labels,
@@ -38,7 +38,7 @@ export function makeScene(view, structure, childPtr, childIdx) {
     s.opName = decodeColumn(view.op_name);
   }
   if (view.edges === null) {  // one edge per operand slot, in the structure's order
-    s.esrc = Int32Array.from(childIdx);
+    s.esrc = new Int32Array(childIdx);
     s.edst = new Int32Array(childIdx.length);
     for (let i = 0; i < n; i++) s.edst.fill(i, childPtr[i], childPtr[i + 1]);
   } else {
@@ -63,6 +63,13 @@ export function makeScene(view, structure, childPtr, childIdx) {
     if (!s.group[i]) s.boxOfNode.set(s.node[i], i);
   }
   return s;
+}
+
+/** 0, 1, ..., n - 1 as an Int32Array. */
+function iota(n) {
+  const a = new Int32Array(n);
+  for (let i = 0; i < n; i++) a[i] = i;
+  return a;
 }
 
 /** Texts of box i: [title, "data ...", "grad ..."] (no grad cell when grads are hidden); a
