@@ -117,12 +117,16 @@ def test_a_folded_view_sends_its_boxes_groups_and_edges():
     random.seed(3)
     m = MLP(2, [3, 1])
     out = m([1.0, -2.0])
-    w = GraphWidget(out, collapsed="auto")
+    key = next(s for s in trace(out).scopes if s).split("/")[0]  # the MLP call, e.g. "MLP#4"
+    w = GraphWidget(out, collapsed=[key])
     view = w._view
     d = wire.decode_view(view, w.graph)
-    assert not view["identity"] or len(d["box_x"]) == len(w.graph)
-    assert len(d["box_node"]) == len(d["box_x"]) == len(d["box_title"]) == view["n"]
-    assert len(d["edge_src"]) == len(d["edge_dst"]) == len(d["edge_pts"])
+    assert not view["identity"] and view["collapsed"] == [key]
+    n = view["n"]
+    assert n < len(w.graph) and len(d["box_node"]) == len(d["box_x"]) == len(d["box_title"]) == n
+    assert d["box_group"].count(key) == 1 and d["box_size"][d["box_group"].index(key)] > 1
+    assert len(d["edge_src"]) == len(d["edge_dst"]) == len(d["edge_pts"]) > 0
+    assert all(0 <= b < n for b in d["edge_src"] + d["edge_dst"])
 
 
 # ---- the widget's page messages -------------------------------------------------------------------
