@@ -142,7 +142,7 @@ class GraphWidget(anywidget.AnyWidget):
         self.readonly = self._tape is None
         n = len(g)
         self._leaf = np.diff(np.asarray(g.child_ptr)) == 0
-        self._controls = [i for i in range(n) if self._leaf[i] and g.kinds[i] in NUDGEABLE]
+        self._controls = [i for i in np.flatnonzero(self._leaf).tolist() if g.kinds[i] in NUDGEABLE]
         self._by_value = None
         self._closed = False
         self._pending = False  # a refresh() waits for its turn (see REFRESH_INTERVAL)
@@ -613,16 +613,16 @@ def _slot_edges(g, v, lay):
     n = len(g)
     cp = np.asarray(g.child_ptr, dtype=np.int64)
     src = np.asarray(g.child_ids, dtype=np.int64)
-    key, count = np.unique(src * n + np.repeat(np.arange(n, dtype=np.int64), np.diff(cp)), return_counts=True)
+    dst = np.repeat(np.arange(n, dtype=np.int64), np.diff(cp))
+    box_of = np.asarray(v.box_of, dtype=np.int64)
+    single = ~np.asarray(v.is_group, dtype=bool)
+    both = single[box_of[src]] & single[box_of[dst]]  # only slots between single values can repeat an edge
+    key, count = np.unique(src[both] * n + dst[both], return_counts=True)
     mult = np.ones(len(edges), dtype=np.int64)
     if len(edges) and (count > 1).any():
-        box_of = np.asarray(v.box_of, dtype=np.int64)
-        single = ~np.asarray(v.is_group, dtype=bool)
         want = {}
         for k, c in zip(key[count > 1].tolist(), count[count > 1].tolist()):
-            a, b = box_of[k // n], box_of[k % n]
-            if single[a] and single[b]:
-                want[(int(a), int(b))] = c
+            want[(int(box_of[k // n]), int(box_of[k % n]))] = c
         if want:
             mult = np.array([want.get((a, b), 1) for a, b in edges.tolist()], dtype=np.int64)
     if (mult == 1).all():
