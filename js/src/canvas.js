@@ -8,7 +8,18 @@ import { boxTexts, cellEdges, edgePoints, edgeStroke, maxAbsGrad, pointsBox } fr
  *  culling a repaint reads four numbers an edge instead of building its route. */
 export function edgeBoxes(s) {
   const E = s.esrc.length, out = new Float64Array(4 * E);
-  for (let k = 0; k < E; k++) out.set(pointsBox(edgePoints(s, k)), 4 * k);
+  for (let k = 0; k < E; k++) {
+    let x0, y0, x1, y1;
+    if (s.ePtr.length > k + 1 && s.ePtr[k + 1] - s.ePtr[k] >= 4) {
+      [x0, y0, x1, y1] = pointsBox(s.ePts.subarray(s.ePtr[k], s.ePtr[k + 1]));
+    } else {  // the straight route of edgePoints, without building it
+      const a = s.esrc[k], b = s.edst[k], op = s.opOf[b];
+      const ax = s.x[a] + s.w[a] / 2, ay = s.y[a];
+      const bx = op >= 0 ? s.opX[op] - s.opW[op] / 2 : s.x[b] - s.w[b] / 2, by = op >= 0 ? s.opY[op] : s.y[b];
+      x0 = Math.min(ax, bx); x1 = Math.max(ax, bx); y0 = Math.min(ay, by); y1 = Math.max(ay, by);
+    }
+    out[4 * k] = x0; out[4 * k + 1] = y0; out[4 * k + 2] = x1; out[4 * k + 3] = y1;
+  }
   return out;
 }
 

@@ -17,8 +17,15 @@ function scene(n = 40) {
   return {
     n, x, y, w: new Float64Array(n).fill(40), h: new Float64Array(n).fill(20), node: Int32Array.from(x, (_, i) => i),
     esrc: Int32Array.from(esrc), edst: Int32Array.from(edst), ePtr, ePts,
-    opOf: new Int32Array(n).fill(-1), opX: [], opY: [], opW: [], opH: [],
+    ...ops(n, x, y),
   };
+}
+
+// Every fourth box has an op ellipse 30 px left of it and 15 px lower (edges end there).
+function ops(n, x, y) {
+  const opOf = new Int32Array(n).fill(-1), opX = [], opY = [], opW = [], opH = [];
+  for (let i = 0; i < n; i += 4) { opOf[i] = opX.length; opX.push(x[i] - 30); opY.push(y[i] + 15); opW.push(16); opH.push(12); }
+  return { opOf, opX, opY, opW, opH };
 }
 
 test("edge culling by the precomputed boxes keeps exactly the edges whose route box meets the view", () => {
