@@ -31,7 +31,9 @@ function ops(n, x, y) {
 test("edge culling by the precomputed boxes keeps exactly the edges whose route box meets the view", () => {
   const s = scene();
   const boxes = edgeBoxes(s);
-  for (const rect of [[0, 0, 500, 100], [250, 300, 270, 500], [-100, -100, -50, -50], [1000, 10, 2000, 20]]) {
+  const rects = [[0, 0, 500, 100], [250, 300, 270, 500], [-100, -100, -50, -50], [1000, 10, 2000, 20]];
+  for (let x = -20; x < 4000; x += 37) for (let y = -10; y < 130; y += 7) rects.push([x, y, x + 9, y + 4]);
+  for (const rect of rects) {
     const want = [];
     for (let k = 0; k < s.esrc.length; k++) {
       const [a, b, c, d] = pointsBox(edgePoints(s, k));
