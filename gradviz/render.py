@@ -13,7 +13,9 @@ import tempfile
 import numpy as np
 
 from .graph import as_graph
-from .layout import FONT_SIZE, _field_widths, box_fields, group_view, layout, short_label
+from .grouping import group_view
+from .layout import layout
+from .textsize import FONT_SIZE, box_fields, field_widths, short_label
 from .summary import has_cells, hover_lines, record_cells, title
 
 __all__ = ["draw_dot", "to_svg", "STYLE"]
@@ -120,7 +122,7 @@ def to_svg(x, path=None, show_grad=True, rankdir="LR", collapsed=None):
 
     Records ``label | data | grad`` (leaves coloured by kind: inputs blue, parameters amber,
     constants grey and dashed, the output green, collapsed groups violet), op ellipses, arrows.
-    ``collapsed`` groups nodes as in ``gradviz.layout.group_view``. With ``path``, also writes
+    ``collapsed`` groups nodes as in ``gradviz.grouping.group_view``. With ``path``, also writes
     the file (UTF-8), atomically: a temporary file beside it, renamed over ``path`` once complete,
     so a failure leaves an existing file as it was.
     """
@@ -181,7 +183,7 @@ def to_svg(x, path=None, show_grad=True, rankdir="LR", collapsed=None):
         out.append(f'<g class="value {_xml(kind)}" id="gv-v{b}"><title>{_xml(chr(10).join(tip))}</title>')
         out.append(f'<rect x="{_f(x0)}" y="{_f(y0)}" width="{_f(w)}" height="{_f(h)}" rx="2" '
                    f'fill="{fill}" stroke="{stroke}" stroke-width="{sw:g}"{dash_attr}/>')
-        widths = _field_widths(fields)
+        widths = field_widths(fields)
         scale = w / sum(widths)  # the layout sized w for these fields; keep them filling it
         fx = x0
         for j, (t, fw) in enumerate(zip(fields, widths)):

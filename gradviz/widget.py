@@ -30,6 +30,7 @@ if not (_STATIC / "widget.js").is_file() or not (_STATIC / "widget.css").is_file
 import anywidget  # noqa: E402
 import traitlets as t  # noqa: E402
 
+from . import grouping  # noqa: E402
 from .graph import as_graph  # noqa: E402
 
 __all__ = ["GraphWidget"]
@@ -448,34 +449,17 @@ class GraphWidget(anywidget.AnyWidget):
         ..., ``edge_src``, ``edge_dst``, ``edge_pts`` (one list of points per edge)."""
         return _decode_view(self._view, self.graph)
 
-    def _subscopes(self, key):
-        """Scope prefixes one level below ``key`` (what expanding ``key`` shows as groups)."""
-        depth = key.count("/") + 1
-        out = set()
-        for s in set(self.graph.scopes):
-            if s.startswith(key + "/"):
-                out.add("/".join(s.split("/")[:depth + 1]))
-        return sorted(out)
-
     def expand(self, key):
         """Open group ``key`` (e.g. ``"MLP#7"``): its sub-scopes (layers, then neurons) show as
-        groups, a neuron shows its values."""
+        groups, a neuron shows its values (``gradviz.grouping.expand``)."""
         self._check_open()
-        if key not in self._collapsed:
-            raise KeyError(f"{key!r} is not a collapsed group; collapsed: {', '.join(self._collapsed[:6])}"
-                           f"{', ...' if len(self._collapsed) > 6 else ''}")
-        keep = [k for k in self._collapsed if k != key]
-        new = keep + [s for s in self._subscopes(key) if s not in keep] if not key.startswith("fold:") else keep
-        self._set_collapsed(new, expanded=self._expanded | {key})
+        self._set_collapsed(*grouping.expand(self.graph, self._collapsed, key, self._expanded))
 
     def collapse(self, key):
-        """Fold every value whose scope starts with ``key`` (and the groups inside it) into one box."""
+        """Fold every value whose scope starts with ``key`` (and the groups inside it) into one box
+        (``gradviz.grouping.collapse``)."""
         self._check_open()
-        if not isinstance(key, str) or not key or not (key.startswith("fold:") or any(
-                s == key or s.startswith(key + "/") for s in set(self.graph.scopes))):
-            raise KeyError(f"no value of this graph is in scope {key!r}")
-        new = [k for k in self._collapsed if k != key and not k.startswith(key + "/")] + [key]
-        self._set_collapsed(new, expanded={k for k in self._expanded if k != key and not k.startswith(key + "/")})
+        self._set_collapsed(*grouping.collapse(self.graph, self._collapsed, key, self._expanded))
 
     def _set_collapsed(self, keys, expanded):
         old = (self._collapsed, self._expanded)
@@ -488,7 +472,7 @@ class GraphWidget(anywidget.AnyWidget):
 
     @property
     def collapsed(self):
-        """The group keys currently folded (see ``gradviz.layout.GroupView``)."""
+        """The group keys currently folded (see ``gradviz.grouping.GroupView``)."""
         return list(self._collapsed)
 
     # ---- messages from the page ------------------------------------------------------------------
