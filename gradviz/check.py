@@ -11,9 +11,8 @@ import html
 import math
 from dataclasses import dataclass
 
-import numpy as np
-
 from .engine import Value
+from .names import resolve_leaf
 from .replay import Tape
 
 __all__ = ["numerical_grad", "grad_check", "predict_vs_actual", "GradCheckReport", "Prediction"]
@@ -21,36 +20,6 @@ __all__ = ["numerical_grad", "grad_check", "predict_vs_actual", "GradCheckReport
 
 def _tape(x):
     return x if isinstance(x, Tape) else Tape(x)
-
-
-def _leaf_id(t, leaf):
-    """The id of ``leaf`` (a Value, a label or an id) among the leaves of the Tape's graph."""
-    g = t.graph
-    leaves = t.leaves.tolist()
-    if isinstance(leaf, str):
-        hits = [i for i in leaves if g.labels[i] == leaf]
-        if len(hits) == 1:
-            return hits[0]
-        if hits:
-            raise ValueError(f"{len(hits)} leaves are labelled {leaf!r} (ids {hits[:5]}); pass the Value "
-                             f"or the id instead")
-        names = sorted({g.labels[i] for i in leaves if g.labels[i]})
-        shown = ", ".join(map(repr, names[:12])) + (" ..." if len(names) > 12 else "")
-        raise ValueError(f"no leaf is labelled {leaf!r}; the labelled leaves are {shown or 'none'}")
-    if isinstance(leaf, (int, np.integer)) and not isinstance(leaf, bool):
-        if int(leaf) in set(leaves):
-            return int(leaf)
-        raise ValueError(f"node {leaf} is not a leaf of this graph; numerical gradients are taken "
-                         f"with respect to leaves (inputs, parameters, constants)")
-    if g.values is not None:
-        for i in leaves:
-            if g.values[i] is leaf:
-                return i
-        if any(v is leaf for v in g.values):
-            raise ValueError(f"{leaf!r} is not a leaf: it is computed from other values; nudge a leaf")
-        raise ValueError(f"{leaf!r} is not in this graph")
-    raise TypeError(f"leaf must be a label (str) or a node id (int) for a graph without Values, "
-                    f"got {type(leaf).__name__!r}")
 
 
 def _positive(h):
@@ -83,7 +52,7 @@ def numerical_grad(x, leaf, h=1e-6, central=True):
     """
     t = _tape(x)
     h = _positive(h)
-    return _numerical(t, _leaf_id(t, leaf), t.leaf_data(), h, central)
+    return _numerical(t, resolve_leaf(t.graph, leaf), t.leaf_data(), h, central)
 
 
 @dataclass(frozen=True)
@@ -180,7 +149,7 @@ def grad_check(x, h=1e-6, rtol=1e-4, atol=1e-6, leaves=None, grads=None):
         grad = [float(v.grad) for v in g.values]
     else:
         raise ValueError(f'grads must be "replay" or "values", got {grads!r}')
-    ids = t.leaves.tolist() if leaves is None else [_leaf_id(t, leaf) for leaf in leaves]
+    ids = t.leaves.tolist() if leaves is None else [resolve_leaf(t.graph, leaf) for leaf in leaves]
     rows = []
     for i in ids:
         a = float(grad[i])
@@ -227,7 +196,7 @@ def predict_vs_actual(x, leaf, h=0.01):
     h = float(h)
     if not math.isfinite(h):
         raise ValueError(f"h must be a finite number, got {h!r}")
-    i = _leaf_id(t, leaf)
+    i = resolve_leaf(t.graph, leaf)
     base = t.leaf_data()
     d0, grad = t.run(write_back=False, data=base)
     up = base.copy()

@@ -138,8 +138,7 @@ def _node(data, a, op, b=None):
     return v
 
 
-def _name(v):
-    return repr(v.label) if v.label else f"unlabelled {v._op or 'leaf'} node"
+from .names import node_name as _name  # noqa: E402  (how every message names a node)
 
 
 def _children_of(children):

@@ -26,6 +26,7 @@ import numpy as np
 from . import engine, scalar_replay
 from .engine import Value
 from .graph import as_graph
+from .names import node_name
 
 __all__ = ["Tape"]
 
@@ -42,14 +43,14 @@ def _opcode(op, arity, g):
         want = 2 if op in _BINARY else 1
         if arity == want:
             return op, 0.0
-        raise ValueError(f"node {_first(g, op, arity)} has op {op!r} with {arity} operands; "
+        raise ValueError(f"{_first(g, op, arity)} has op {op!r} with {arity} operands; "
                          f"{op!r} takes {want}")
     if op.startswith("**") and arity == 1:
         try:
             return "**k", float(op[2:])
         except ValueError:
             pass
-    raise ValueError(f"Tape cannot replay node {_first(g, op, arity)}: op {op!r} with {arity} operands "
+    raise ValueError(f"Tape cannot replay {_first(g, op, arity)}: op {op!r} with {arity} operands "
                      f"is not an engine op; Tape replays {', '.join(_OPS[:-1])} and '**<number>'")
 
 
@@ -58,7 +59,7 @@ def _refuse_custom(g):
     values it was built with, but nothing recomputes the op's forward after a nudge."""
     for i, m in enumerate(g.meta):
         if m and m.get("backward") == "custom":
-            raise ValueError(f"Tape cannot replay node {i} ({_label(g, i)}): op {g.ops[i]!r} is a custom "
+            raise ValueError(f"Tape cannot replay {node_name(g, i)}: op {g.ops[i]!r} is a custom "
                              f"op with its own _backward, and gradviz has no forward to re-run for it; "
                              f"backward() runs its closure, and the drawing shows the values as they are")
 
@@ -66,11 +67,7 @@ def _refuse_custom(g):
 def _first(g, op, arity):
     ptr = g.child_ptr.tolist()
     i = next(i for i, o in enumerate(g.ops) if o == op and ptr[i + 1] - ptr[i] == arity)
-    return f"{i} ({_label(g, i)})"
-
-
-def _label(g, i):
-    return repr(g.labels[i]) if g.labels[i] else f"unlabelled {g.ops[i] or 'leaf'}"
+    return node_name(g, i)
 
 
 def _decode_ops(g, arity):
@@ -419,7 +416,7 @@ class Tape:
         for j, (v, x) in enumerate(zip(self._leaf_values, vals)):
             if type(x) is not float:
                 if not isinstance(x, Real):
-                    raise TypeError(f"leaf {engine._name(v)} has data {x!r}, which is not a number; "
+                    raise TypeError(f"leaf {node_name(v)} has data {x!r}, which is not a number; "
                                     f"set it to a float")
                 vals[j] = float(x)
         return vals, False

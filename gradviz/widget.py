@@ -12,7 +12,6 @@ saved notebook or an exported HTML page shows the last picture without a kernel 
 from __future__ import annotations
 
 import asyncio
-import difflib
 import math
 import pathlib
 import time
@@ -32,6 +31,7 @@ import traitlets as t  # noqa: E402
 
 from . import grouping  # noqa: E402
 from .graph import as_graph  # noqa: E402
+from .names import node_name, resolve_leaf  # noqa: E402
 
 __all__ = ["GraphWidget"]
 
@@ -103,7 +103,6 @@ class GraphWidget(anywidget.AnyWidget):
         n = len(g)
         self._leaf = np.diff(np.asarray(g.child_ptr)) == 0
         self._controls = [i for i in range(n) if self._leaf[i] and g.kinds[i] in NUDGEABLE]
-        self._by_value = None
         self._closed = False
         self._pending = False  # a refresh() waits for its turn (see REFRESH_INTERVAL)
         self._follow_due = None  # what another widget changed, while this one waits to show it
@@ -301,40 +300,8 @@ class GraphWidget(anywidget.AnyWidget):
             self._stale = _STALE if stale else ""
 
     def _resolve(self, leaf):
-        """Node id of a leaf given as a Value, a label, or an id."""
-        g = self.graph
-        if hasattr(leaf, "data") and hasattr(leaf, "_prev"):
-            if self._by_value is None:
-                self._by_value = {id(v): i for i, v in enumerate(g.values or ())}
-            i = self._by_value.get(id(leaf))
-            if i is None:
-                raise ValueError(f"{leaf!r} is not in this widget's graph; pass one of its leaves, e.g. "
-                                 f"{_names(g, self._controls[:5])}")
-        elif isinstance(leaf, str):
-            hits = [i for i, lab in enumerate(g.labels) if lab == leaf]
-            if not hits:
-                close = difflib.get_close_matches(leaf, sorted({g.labels[i] for i in range(len(g)) if self._leaf[i] and g.labels[i]}), n=5)
-                hint = f"close matches: {', '.join(map(repr, close))}" if close else f"leaves: {_names(g, self._controls[:8])}"
-                raise KeyError(f"no node labelled {leaf!r} in this graph; {hint}")
-            leaves = [i for i in hits if self._leaf[i]]
-            if len(leaves) > 1:
-                raise KeyError(f"{len(leaves)} leaves are labelled {leaf!r} (ids {leaves[:8]}); "
-                               f"pass the Value itself, or give them distinct labels")
-            if not leaves:
-                i = hits[0]
-                raise ValueError(f"{leaf!r} is computed by {g.ops[i]!r}, not a leaf; nudge one of the leaves "
-                                 f"it depends on instead")
-            i = leaves[0]
-        elif isinstance(leaf, (int, np.integer)) and not isinstance(leaf, bool):
-            i = int(leaf)
-            if not 0 <= i < len(g):
-                raise IndexError(f"node id {i} out of range: the graph has ids 0..{len(g) - 1}")
-        else:
-            raise TypeError(f"leaf must be a Value, a label (str) or a node id (int), got {type(leaf).__name__!r}")
-        if not self._leaf[i]:
-            raise ValueError(f"{_names(g, [i])} is computed by {g.ops[i]!r}, not a leaf; nudge one of the "
-                             f"leaves it depends on instead")
-        return i
+        """Node id of a leaf given as a Value, a label, or an id (``gradviz.names.resolve_leaf``)."""
+        return resolve_leaf(self.graph, leaf)
 
     def nudge(self, leaf, delta):
         """Add ``delta`` to a leaf's data (a Value, its label, or its id), then re-run forward and
@@ -343,14 +310,14 @@ class GraphWidget(anywidget.AnyWidget):
         self._check_open()
         i = self._resolve(leaf)
         delta = _finite(delta, "delta")
-        self._apply({i: lambda now: now + delta}, ("nudge", f"{_names(self.graph, [i])} {delta:+g}"))
+        self._apply({i: lambda now: now + delta}, ("nudge", f"{node_name(self.graph, i)} {delta:+g}"))
 
     def set(self, leaf, value):
         """Set a leaf's data to ``value`` and re-run forward and backward (see ``nudge``)."""
         self._check_open()
         i = self._resolve(leaf)
         value = _finite(value, "value")
-        self._apply({i: value}, ("set", f"{_names(self.graph, [i])} = {value:g}"))
+        self._apply({i: value}, ("set", f"{node_name(self.graph, i)} = {value:g}"))
 
     def step(self, lr=0.01):
         """One gradient step on every input and parameter: ``data -= lr * grad``.
@@ -491,7 +458,7 @@ class GraphWidget(anywidget.AnyWidget):
                     self._resolve(i)
                 if len(changes) == 1:
                     (i, v), = changes.items()
-                    what = f"{_names(self.graph, [i])} = {v:g}"
+                    what = f"{node_name(self.graph, i)} = {v:g}"
                 else:
                     what = f"{len(changes)} leaves set"
                 self._apply(changes, ("set", what))
@@ -787,10 +754,6 @@ def _finite(x, what):
     if not math.isfinite(x):
         raise ValueError(f"{what} must be finite, got {x!r}")
     return x
-
-
-def _names(g, ids):
-    return ", ".join(repr(g.labels[i]) if g.labels[i] else f"node {i}" for i in ids)
 
 
 def _message(e):

@@ -307,7 +307,7 @@ def test_ops_tape_cannot_replay_are_refused_clearly():
     with pytest.raises(ValueError, match="came from PyTorch"):
         Tape(torch_like)
     unknown = Graph(["x", "y"], [1.0, 2.0], [0.0, 0.0], ["", "sqrt"], ["input", "output"], ["", ""], [[], [0]])
-    with pytest.raises(ValueError, match="node 1 \\('y'\\): op 'sqrt' with 1 operands is not an engine op"):
+    with pytest.raises(ValueError, match="Tape cannot replay 'y': op 'sqrt' with 1 operands is not an engine op"):
         Tape(unknown)
     bad_arity = Graph(["x", "y"], [1.0, 2.0], [0.0, 0.0], ["", "+"], ["input", "output"], ["", ""], [[], [0]])
     with pytest.raises(ValueError, match="'\\+' takes 2"):
