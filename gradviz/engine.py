@@ -53,6 +53,8 @@ class Scope:
         return "/".join(f"{type(s.module).__name__}#{s.call}" for s in self.chain())
 
 
+# A Value's ``_scope`` says where it came from: the Scope of the module call that created it, the
+# Module holding it (a parameter, see ``own_parameter``), CONSTANT (a number an op wrapped), or None.
 _scope = None  # the Scope of the module call being evaluated, stamped on every new Value
 CONSTANT = "constant"  # scope of numbers wrapped by an op (``2 * a``): marks them as constants
 
@@ -66,6 +68,20 @@ def _enter_scope(s):
 def _exit_scope(prev):
     global _scope
     _scope = prev
+
+
+def enter_call(module, call):
+    """Start call number ``call`` of ``module``: Values created until ``exit_call(prev)`` carry
+    ``Scope(module, call, <the enclosing call's Scope>)``. Returns ``prev``."""
+    return _enter_scope(Scope(module, call, _scope))
+
+
+exit_call = _exit_scope  # end a module call: ``exit_call(prev)`` with what ``enter_call`` returned
+
+
+def own_parameter(v, module):
+    """Mark Value ``v`` as a parameter held by ``module`` (drawings group it with its module)."""
+    v._scope = module
 
 
 class no_scope:
@@ -389,6 +405,10 @@ class Value:
 
     # ---- the graph --------------------------------------------------------------------------
 
+    # ``_g`` doubles as the visit mark while ordering: None = not seen yet, _ONGOING = its children
+    # are being ordered (meeting it again means a cycle), 0.0 = ordered, which is also the zero the
+    # backward pass then adds into. One slot for both needs no ``seen`` set (a hash per node and its
+    # memory on a million-node graph) and no second pass to zero every pass-gradient.
     def _ordered(self):
         """Topological order of the graph, leaving every node's ``_g`` at 0.0 for a backward pass
         (the caller resets it to None). Iterative; reports a cycle instead of looping."""

@@ -8,7 +8,7 @@ from __future__ import annotations
 import random
 
 from . import engine
-from .engine import Scope, Value
+from .engine import Value
 
 __all__ = ["Module", "Neuron", "Layer", "MLP", "mse_loss", "svm_loss", "ACTIVATIONS"]
 
@@ -49,7 +49,7 @@ class Module:
             prefix, m = stack.pop()
             for n, p in m._own_parameters():
                 p.label = prefix + n
-                p._scope = m
+                engine.own_parameter(p, m)
             stack.extend((prefix + n + ".", sub) for n, sub in m._submodules())
         self._path = ""
         stack = [self]
@@ -62,13 +62,13 @@ class Module:
     def __call__(self, x):
         """Run ``forward`` inside a Scope, so the Values it creates know which call made them."""
         self._calls = getattr(self, "_calls", 0) + 1
-        prev = engine._enter_scope(Scope(self, self._calls, engine._scope))
+        prev = engine.enter_call(self, self._calls)
         try:
             if not isinstance(x, Value) and set(map(type, x)) != {Value}:  # numbers become input leaves
                 x = [xi if isinstance(xi, Value) else Value(xi, label=f"x{i}") for i, xi in enumerate(x)]
             return self.forward(x)
         finally:
-            engine._exit_scope(prev)
+            engine.exit_call(prev)
 
     def forward(self, x):
         raise NotImplementedError
