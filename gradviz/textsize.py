@@ -92,11 +92,14 @@ def _num_len(a):
     out = np.empty(len(a))
     fin = np.isfinite(a)
     v = np.abs(a[fin])
-    r = np.round(v, 4)  # "%.4f" rounds, so 9.99996 prints as 10.0000
+    # "%.4f" rounds, so 9.99996 prints as 10.0000; from 1e15 on a float has no fraction to round
+    # (and rounding would overflow: round() scales by 1e4, so 1e305 would become inf)
+    r = np.where(v < 1e15, np.round(np.minimum(v, 1e15), 4), v)
     digits = np.where(r >= 1, np.floor(np.log10(np.maximum(r, 1))) + 1, 1)
-    # correct float edge cases of log10 (e.g. 1000 -> 2.9999...)
-    digits += (r >= 10 ** digits)
-    digits -= (digits > 1) & (r < 10 ** (digits - 1))
+    # correct float edge cases of log10 (e.g. 1000 -> 2.9999...); 10 ** 309 is inf, which is right
+    with np.errstate(over="ignore"):
+        digits += (r >= 10 ** digits)
+        digits -= (digits > 1) & (r < 10 ** (digits - 1))
     out[fin] = digits + 5 + np.signbit(a[fin])
     nf = ~fin
     out[nf] = np.where(np.isnan(a[nf]), 3, np.where(a[nf] < 0, 4, 3))
