@@ -12,7 +12,7 @@ import math
 from dataclasses import dataclass
 
 from .engine import Value
-from .names import resolve_leaf
+from .names import node_name, resolve_leaf
 from .replay import Tape
 
 __all__ = ["numerical_grad", "grad_check", "predict_vs_actual", "GradCheckReport", "Prediction"]
@@ -203,5 +203,4 @@ def predict_vs_actual(x, leaf, h=0.01):
     up[i] += h
     after = _output(t, up)
     before = float(d0[t.graph.root])
-    name = repr(t.graph.labels[i]) if t.graph.labels[i] else f"leaf #{i}"
-    return Prediction(name, h, float(grad[i]), before, after, float(grad[i]) * h, after - before)
+    return Prediction(node_name(t.graph, i), h, float(grad[i]), before, after, float(grad[i]) * h, after - before)
