@@ -75,6 +75,12 @@ def _by_value(g):
     return hit
 
 
+def _leaves(g):
+    """Ids of the leaves of Graph ``g`` (numpy is imported here, so ``import gradviz`` stays light)."""
+    import numpy as np
+    return np.flatnonzero(np.diff(np.asarray(g.child_ptr)) == 0).tolist()
+
+
 def _some(g, ids, limit=12):
     names = sorted({g.labels[i] for i in ids if g.labels[i]})
     return ", ".join(map(repr, names[:limit])) + (", ..." if len(names) > limit else "") or "none"
@@ -110,10 +116,8 @@ def _resolve(g, x, leaf):
         if found:
             return found[0]
         if hits:  # labelled, but computed
-            i = hits[0]
-            raise NodeLookupError(f"{node_name(g, i)} is computed by {g.ops[i]!r}, not a leaf; pass one "
-                                  f"of the leaves it depends on (an input, parameter or constant)")
-        pool = [i for i in range(n) if not _arity(g, i)] if leaf else range(n)
+            raise _not_a_leaf(g, hits[0])
+        pool = _leaves(g) if leaf else range(n)
         names = sorted({g.labels[i] for i in pool if g.labels[i]})
         close = difflib.get_close_matches(x, names, n=5)
         hint = (f"close matches: {', '.join(map(repr, close))}" if close else
@@ -122,7 +126,8 @@ def _resolve(g, x, leaf):
     if isinstance(x, Integral) and not isinstance(x, bool):
         i = int(x)
         if not 0 <= i < n:
-            raise NodeLookupError(f"node id {i} is out of range: the graph has ids 0..{n - 1}")
+            raise NodeLookupError(f"node id {i} is out of range: the graph has ids 0..{n - 1}" if n else
+                                  f"node id {i} is out of range: the graph is empty")
     elif _is_value(x):
         if g.values is None:
             raise TypeError(f"this graph has no Values (it was loaded from JSON or PyTorch): name the "
@@ -130,12 +135,16 @@ def _resolve(g, x, leaf):
         i = _by_value(g).get(id(x))
         if i is None:
             raise NodeLookupError(f"{x!r} is not a node of this graph; pass one of its {whats} (labelled "
-                                  f"{whats}: {_some(g, [i for i in range(n) if not leaf or not _arity(g, i)])}), "
+                                  f"{whats}: {_some(g, _leaves(g) if leaf else range(n))}), "
                                   f"its label or its id")
     else:
         raise TypeError(f"a {what} is given as a Value, a label (str) or a node id (int), "
                         f"got {type(x).__name__!r}")
     if leaf and _arity(g, i):
-        raise NodeLookupError(f"{node_name(g, i)} is computed by {g.ops[i]!r}, not a leaf; pass one of "
-                              f"the leaves it depends on (an input, parameter or constant)")
+        raise _not_a_leaf(g, i)
     return i
+
+
+def _not_a_leaf(g, i):
+    return NodeLookupError(f"{node_name(g, i)} is computed by {g.ops[i]!r}, not a leaf; pass one of the "
+                           f"leaves it depends on (an input, parameter or constant)")
