@@ -25,8 +25,7 @@ from .summary import has_cells, record_cells
 __all__ = ["layout", "group_view", "Layout", "GroupView", "box_fields", "text_width", "short_label",
            "FONT_SIZE", "CHAR_WIDTH"]
 
-FONT_SIZE = 12.0     # px; the widths below assume a monospace font of this size
-CHAR_WIDTH = 7.2     # px per character at FONT_SIZE (0.6 em, true of common monospace fonts)
+from .theme import CHAR_WIDTH, FONT_SIZE  # noqa: E402  (monospace text size, defined once)
 FIELD_PAD = 6.0      # px on each side of a record field's text
 RECORD_H = 26.0      # px, height of a value record (in LR)
 OP_H = 26.0          # px, height of an op ellipse
