@@ -11,10 +11,11 @@ const view = {
   edge_src: [0], edge_dst: [1], edge_ptr: [0, 4], edge_pts: [95, 20, 100, 20], collapsed: [], expanded: [],
 };
 const kinds = ["parameter", "intermediate"];
+const constants = { charWidth: 7.2 };
 
 test("a PyTorch graph's records read title | shape | value | grad from the texts Python sent", () => {
   const cells = [["4×3", "μ0.1 σ0.5", "‖∇‖ 0.02"], ["8×4", "—", "‖∇‖ 1.5"]];
-  const s = makeScene(view, { kinds, cells });
+  const s = makeScene(view, { kinds, cells, constants });
   const nan = [NaN, NaN];
   assert.deepEqual(boxTexts(s, 0, nan, nan, true), ["fc.weight", "4×3", "μ0.1 σ0.5", "‖∇‖ 0.02"]);
   assert.deepEqual(boxTexts(s, 1, nan, nan, true), ["addmm", "8×4", "—", "‖∇‖ 1.5"]);  // no label: the op
@@ -24,6 +25,6 @@ test("a PyTorch graph's records read title | shape | value | grad from the texts
 });
 
 test("a gradviz graph's records still read label | data | grad", () => {
-  const s = makeScene(view, { kinds });
+  const s = makeScene(view, { kinds, constants });
   assert.deepEqual(boxTexts(s, 0, [2, 3], [-4, 1], true), ["fc.weight", "data 2.0000", "grad -4.0000"]);
 });
