@@ -6,19 +6,19 @@
 //   last_nudge, height, _ack (the request id answered by the last update), _stale (the Values
 //   changed in Python since this picture).
 // Modules: toolbar, controls (leaf sliders), table, panels (output, selection, status, legend),
-// tooltip, find (search), pointer, paint, local (the page's replay), theme, export; the drawing is
-// scene + svg/canvas, the viewport view + geometry + minimap, the kernel link connection + coalesce.
+// tooltip, find (search), pointer, camera (the viewport's moves), paint (scheduling), local (the
+// page's replay), kernel (requests and answers), theme, export; the drawing is scene + svg/canvas.
 import "./widget.css";
-import { Coalescer, mergeSet } from "./coalesce.js";
-import { AckWatch, COMPUTED_HERE, Link, viewDisconnected } from "./connection.js";
+import { COMPUTED_HERE, viewDisconnected } from "./connection.js";
+import { Kernel, kernelLiveness } from "./kernel.js";
 import { fmtG, nodeName } from "./format.js";
-import { lodLevel, SpatialGrid, Viewport } from "./geometry.js";
-import { decodeColumn, expandedBounds, lineage, toFloat64, toInt32, viewAdjacency } from "./graph.js";
+import { lodLevel, SpatialGrid } from "./geometry.js";
+import { decodeColumn, lineage, toFloat64, toInt32, viewAdjacency } from "./graph.js";
 import { makeScene } from "./scene.js";
 import { CanvasView } from "./canvas.js";
 import { SvgView } from "./svg.js";
 import { ReplayError } from "./replay.js";
-import { boxScale, expandedFocus, firstViewPlan } from "./view.js";
+import { Camera } from "./camera.js";
 import { Minimap } from "./minimap.js";
 import { h } from "./dom.js";
 import { applyConstants, readTheme, settleTheme } from "./theme.js";
@@ -40,8 +40,8 @@ function render({ model, el }) {
   const tStart = performance.now();
   const st = {
     structure: null, childPtr: null, childIdx: null, data: null, grad: null,
-    scene: null, view: null, adj: null, grid: null, vp: new Viewport(), sel: -1, masks: null, matches: null,
-    selNode: -1, fitted: false, userMoved: false, ready: false, size: [0, 0], nudges: 0,
+    scene: null, view: null, adj: null, grid: null, sel: -1, masks: null, matches: null,
+    selNode: -1, fitted: false, ready: false, nudges: 0,
     local: null, localNudge: null, localT0: new Set(), locals: 0, noAnswer: false, focusKey: null,
   };
 
@@ -57,11 +57,8 @@ function render({ model, el }) {
   const stageWrap = h("div", { class: "gv-stagewrap" }, stage, tip);
   const legend = h("p", { class: "gv-legend", role: "note" });
   legend.hidden = true;
-  const minimap = new Minimap(stageWrap, (wx, wy) => {
-    st.userMoved = true;
-    st.vp.centreOn(wx, wy, st.size[0], st.size[1]);
-    applyTransform();
-  });
+  const cam = new Camera(() => applyTransform());
+  const minimap = new Minimap(stageWrap, (wx, wy) => cam.centreOn(wx, wy));
   const outputEl = h("section", { class: "gv-output", "aria-label": "last nudge" });
   const info = h("section", { class: "gv-info", "aria-label": "selection" });
   const controlsEl = h("section", { class: "gv-controls", "aria-label": "leaf controls" });
@@ -104,7 +101,7 @@ function render({ model, el }) {
   function applyTheme() {
     settleTheme(root);
     if (st.view instanceof CanvasView) { st.view.theme = theme(); st.view.draw(); }
-    if (st.scene) { minimap.setScene(st.scene, theme()); minimap.update(st.vp, st.size[0], st.size[1], st.scene); }
+    if (st.scene) { minimap.setScene(st.scene, theme()); minimap.update(cam.vp, cam.size[0], cam.size[1], st.scene); }
   }
 
   function buildView() {
@@ -128,110 +125,59 @@ function render({ model, el }) {
   }
 
   // ---- the viewport -------------------------------------------------------------------------------
-  // Until the user moves the view, a resize re-plans the first view (the output stays in view).
   function applyTransform() {
-    if (st.view) st.view.setTransform(st.vp, lodLevel(st.vp.scale));
-    if (st.scene) minimap.update(st.vp, st.size[0], st.size[1], st.scene);
+    if (st.view) st.view.setTransform(cam.vp, lodLevel(cam.vp.scale));
+    if (st.scene) minimap.update(cam.vp, cam.size[0], cam.size[1], st.scene);
   }
-  function fit() {
-    const [W, H] = st.size;
-    if (!W || !H || !st.scene) return;
-    st.vp.fit(st.scene.width, st.scene.height, W, H);
-    applyTransform();
-  }
-  // First view: the whole graph if its text is readable that way, else the output at a readable
-  // zoom (Fit or a double-click on the background shows everything). `height` is the most the
-  // drawing takes: a short graph gets a shorter stage (see view.js).
+  // First view: the whole graph if readable that way, else the output at a readable zoom. `height`
+  // is the most the drawing takes: a short graph gets a shorter stage (see view.js).
   function firstView() {
-    const s = st.scene, W = st.size[0];
-    if (!s.n) return fit();
-    const b = s.boxOfNode.get(st.structure.root) ?? s.n - 1;
-    const p = firstViewPlan(s.width, s.height, W, model.get("height"), { x: s.x[b], y: s.y[b], w: s.w[b], h: s.h[b] });
+    const p = cam.first(st.scene, st.structure.root, model.get("height"));
+    if (!p) return;
     stageWrap.style.height = `${p.stageH}px`;
-    st.size = [W, p.stageH];
-    st.vp.scale = p.scale; st.vp.tx = p.tx; st.vp.ty = p.ty;
     root.dataset.firstView = p.whole ? "whole" : "output";
-    applyTransform();
-  }
-  /** Centre box b, zoomed in to a readable size if the view is smaller than that. */
-  function showBox(b) {
-    const s = st.scene, [W, H] = st.size;
-    st.userMoved = true;
-    st.vp.scale = boxScale(st.vp.scale, s.w[b], W);
-    st.vp.centreOn(s.x[b], s.y[b], W, H);
-    applyTransform();
-  }
-  /** After an expand: bring what the group opened into view, readable if it fits. */
-  function showExpanded(key) {
-    const r = expandedBounds(st.scene, st.structure.scopes, key);
-    if (!r) return;
-    const [W, H] = st.size;
-    const f = expandedFocus(r, W, H);
-    st.userMoved = true;
-    st.vp.scale = f.scale;
-    st.vp.centreOn(f.cx, f.cy, W, H);
-    applyTransform();
   }
   const nav = {
-    pan: (dx, dy) => { st.userMoved = true; st.vp.pan(dx, dy); applyTransform(); },
-    zoomAt: (px, py, k) => { st.userMoved = true; st.vp.zoomAt(px, py, k); applyTransform(); },
-    fit: () => { st.userMoved = true; fit(); },
+    pan: (dx, dy) => cam.pan(dx, dy),
+    zoomAt: (px, py, k) => cam.zoomAt(px, py, k),
+    fit: () => cam.userFit(st.scene),
     select: (b) => select(b),
     expand: (b) => { if (st.scene.group[b]) expand(st.scene.group[b]); },
-    boxAt: (ev) => { const [px, py] = localXY(stage, ev); const [wx, wy] = st.vp.toWorld(px, py); return st.grid.hit(wx, wy); },
+    boxAt: (ev) => { const [px, py] = localXY(stage, ev); const [wx, wy] = cam.vp.toWorld(px, py); return st.grid.hit(wx, wy); },
     hover: (ev, b) => {
       if (b < 0) { tip.hidden = true; return; }
-      const lines = tipLines(st, b, st.structure.constants.opMarks);
       const [px, py] = localXY(stage, ev);
-      showTip(tip, lines, px, py, st.size[0], st.size[1]);
+      showTip(tip, tipLines(st, b, st.structure.constants.opMarks), px, py, cam.size[0], cam.size[1]);
     },
     leave: () => { tip.hidden = true; },
-    size: () => st.size,
+    size: () => cam.size,
   };
   attachPointer(stage, nav);
 
-  // ---- the kernel link: is anyone there? -------------------------------------------------------
-  // ipywidgets knows whether the model's comm is live (false for a saved state, after a kernel
-  // restart or a close); anywidget's model proxy does not say, so ask the widget manager for the
-  // model itself, by the id the kernel wrote into `_self_id`.
-  let backbone = null;
-  const link = new Link((msg) => model.send(msg), () => !viewDisconnected(el) && backbone?.comm_live !== false);
-  Promise.resolve(model.widget_manager?.get_model?.(model.get("_self_id") || ""))
-    .then((m) => { if (m && "comm_live" in m) { backbone = m; updateStatus(); } })
-    .catch(() => {});
-  const ackWatch = new AckWatch(ACK_MS, () => {
-    coalescer.clear();
-    st.noAnswer = true;
-    updateStatus();
+  // ---- the kernel ---------------------------------------------------------------------------------
+  const kernel = new Kernel((msg) => model.send(msg), kernelLiveness(model, el, viewDisconnected, () => updateStatus()), {
+    ackMs: ACK_MS,
+    onNoAnswer: () => { st.noAnswer = true; updateStatus(); },
+    onSendFailed: () => lostKernel(),
   });
-  const coalescer = new Coalescer((msg) => {
-    if (link.send(msg)) ackWatch.arm(msg.req);
-    else queueMicrotask(lostKernel);
-  }, mergeSet, 1 + Math.floor(Math.random() * 2 ** 30));
   function lostKernel() {
-    coalescer.clear();
-    ackWatch.answered();
+    kernel.lost();
     updateStatus();
     if (st.local) return;  // the page's own replay still shows the change, labelled as such
     controls.revert(st.data);  // nothing computed the change: the boxes show the picture's values again
   }
   /** A message to the kernel that needs no answer (expand, collapse): dropped without a kernel. */
   function tell(msg) {
-    if (!link.send(msg)) updateStatus();
-  }
-  function request(payload, t0 = performance.now()) {
-    if (!link.live) return false;
-    coalescer.push(payload, t0);
-    return true;
+    if (!kernel.tell(msg)) updateStatus();
   }
   function setLeaf(id, value, t0) {
     if (!Number.isFinite(value)) {
       error(`not a number: type a finite number for ${nodeName(st.structure.labels[id], "", id)}`);
       return;
     }
-    if (!link.live && !st.local) return lostKernel();
+    if (!kernel.live && !st.local) return lostKernel();
     if (st.local) onLocal({ [id]: value }, t0);
-    request({ type: "set", values: { [id]: value } }, t0);
+    kernel.request({ type: "set", values: { [id]: value } }, t0);
   }
   function expand(key) {
     st.focusKey = key;
@@ -242,12 +188,12 @@ function render({ model, el }) {
   function updateOutput() {
     const n = st.localNudge || model.get("last_nudge") || {};
     const s = st.structure;
-    const where = st.localNudge && !link.live ? COMPUTED_HERE : "";
+    const where = st.localNudge && !kernel.live ? COMPUTED_HERE : "";
     output.update(outputCells(nodeName(s.labels[s.root], s.ops[s.root], s.root), st.data[s.root], n, where));
   }
   /** The line above the drawing: no kernel, no answer, or a picture older than the Values. */
   function updateStatus() {
-    const live = link.live;
+    const live = kernel.live;
     const { text, state } = statusOf(live, st.noAnswer, model.get("_stale"), ACK_MS / 1000);
     root.dataset.connection = live ? "live" : "saved";
     root.dataset.status = state;
@@ -283,7 +229,7 @@ function render({ model, el }) {
   // ---- painting ---------------------------------------------------------------------------------
   /** Repaint the values: what can be seen now, the rest in flushDeferred() after the frame. */
   function paintValues() {
-    st.view.setValues(st.data, st.grad, visibleWorld(st.size[0], st.size[1], st.vp));
+    st.view.setValues(st.data, st.grad, visibleWorld(cam.size[0], cam.size[1], cam.vp));
     table.update(st.data, st.grad, true);
     controls.update(st.data);
     updateOutput();
@@ -293,7 +239,7 @@ function render({ model, el }) {
    *  left-out texts does not delay the frame that paints the kernel's answer. */
   function flushDeferred() {
     table.measure();
-    if (coalescer.busy) return;
+    if (kernel.busy) return;
     st.view.flush();
     table.flush();
   }
@@ -301,10 +247,9 @@ function render({ model, el }) {
   // The kernel's answer: authoritative. With local replay, the page already shows this nudge (and
   // maybe later ones); an answer to a request that later ones have superseded is not painted.
   function onValues() {
-    const t0 = coalescer.ack(model.get("_ack"));
-    if (t0 !== null) { ackWatch.answered(); link.revive(); }
+    const t0 = kernel.answered(model.get("_ack"));
     if (st.noAnswer) { st.noAnswer = false; updateStatus(); }
-    const superseded = st.local && t0 !== null && coalescer.busy;
+    const superseded = st.local && t0 !== null && kernel.busy;
     if (!superseded) {
       loadValues();
       st.localNudge = null;
@@ -357,18 +302,18 @@ function render({ model, el }) {
     st.matches = r.matches;
     root.dataset.searchHits = String(r.hits.length);
     if (!r.target) { st.view.setHighlight(st.sel, st.masks, st.matches); return; }
-    if (r.target.show >= 0) showBox(r.target.show);
+    if (r.target.show >= 0) cam.showBox(st.scene, r.target.show);
     select(r.target.select, r.target.node);
   }
   tb.search.addEventListener("input", () => runSearch(false));
   tb.search.addEventListener("keydown", (ev) => { if (ev.key === "Enter") { ev.preventDefault(); runSearch(true); } });
 
-  tb.fit.onclick = () => nav.fit();
-  tb.zoomIn.onclick = () => nav.zoomAt(st.size[0] / 2, st.size[1] / 2, 1.25);
-  tb.zoomOut.onclick = () => nav.zoomAt(st.size[0] / 2, st.size[1] / 2, 0.8);
+  tb.fit.onclick = () => cam.userFit(st.scene);
+  tb.zoomIn.onclick = () => cam.zoom(1.25);
+  tb.zoomOut.onclick = () => cam.zoom(0.8);
   tb.grads.onclick = () => { model.set("show_grads", !model.get("show_grads")); model.save_changes(); };
   tb.reset.onclick = (ev) => {
-    if (request({ type: "reset" }, ev.timeStamp)) return;
+    if (kernel.request({ type: "reset" }, ev.timeStamp)) return;
     loadValues();  // no kernel: back to the saved picture
     st.localNudge = null;
     error(model.get("error"));
@@ -381,7 +326,7 @@ function render({ model, el }) {
     if (r.error) { tb.stepSize.value = stepOk; return error(r.error); }
     stepOk = tb.stepSize.value;
     const lr = r.lr;
-    if (request({ type: "step", lr }, ev.timeStamp)) return;
+    if (kernel.request({ type: "step", lr }, ev.timeStamp)) return;
     if (!st.local) return updateStatus();
     const changes = {};
     for (const id of st.structure.controls) changes[id] = st.data[id] - lr * st.grad[id];
@@ -401,14 +346,14 @@ function render({ model, el }) {
   const handlers = {
     "change:error": () => error(model.get("error")),
     "change:_stale": () => updateStatus(),
-    comm_live_update: () => { link.revive(); if (!link.live) lostKernel(); else updateStatus(); },
+    comm_live_update: () => { kernel.revive(); if (!kernel.live) lostKernel(); else updateStatus(); },
     "change:show_grads": () => { syncGradsButton(); buildView(); },
     "change:_view": () => {
       buildView();
       updateInfo();
-      if (st.focusKey) { const k = st.focusKey; st.focusKey = null; showExpanded(k); }
+      if (st.focusKey) { const k = st.focusKey; st.focusKey = null; cam.showExpanded(st.scene, st.structure.scopes, k); }
     },
-    "change:_structure": () => { loadStructure(); loadValues(); buildView(); table.build(st.structure, st.selNode, st.data, st.grad); buildControls(); fit(); },
+    "change:_structure": () => { loadStructure(); loadValues(); buildView(); table.build(st.structure, st.selNode, st.data, st.grad); buildControls(); cam.fit(st.scene); },
     "change:local_replay": setupReplay,
     "change:height": () => { stageWrap.style.height = `${model.get("height")}px`; },
     "change:_ack": onValuesOnce,
@@ -431,11 +376,11 @@ function render({ model, el }) {
 
   const ro = new ResizeObserver(() => {
     const r = stage.getBoundingClientRect();
-    const first = !st.size[0] && r.width > 0;
-    st.size = [r.width, r.height];
+    const first = !cam.size[0] && r.width > 0;
+    cam.size = [r.width, r.height];
     if (!r.width || !r.height) return;
     if (first) { applyTheme(); updateStatus(); }  // attached now: the notebook's CSS variables resolve
-    if (first || !st.fitted || !st.userMoved) { firstView(); st.fitted = true; } else applyTransform();
+    if (first || !st.fitted || !cam.userMoved) { firstView(); st.fitted = true; } else applyTransform();
     if (!st.ready) {
       st.ready = true;
       afterPaint(() => {
