@@ -546,7 +546,10 @@ def _tensor_texts(g):
 def _backward_marks(g):
     """``[[id, "custom" | "none"], ...]``: the nodes whose gradient is not a built-in rule (trace's
     meta "backward"), which the page draws dashed and explains on hover."""
-    return [[i, m["backward"]] for i, m in enumerate(g.meta) if m and m.get("backward")]
+    meta = g.meta
+    if meta and meta.count(meta[0]) == len(meta) and not meta[0]:  # no meta at all: a C-speed scan
+        return []
+    return [[i, m["backward"]] for i, m in enumerate(meta) if m and m.get("backward")]
 
 
 def _coded(column):
