@@ -31,6 +31,7 @@ import ipywidgets  # noqa: E402
 import traitlets as t  # noqa: E402
 
 from .engine import Value  # noqa: E402
+from .theme import constants as theme_constants  # noqa: E402
 from .trainer import CONFIG_KEYS, Trainer  # noqa: E402
 
 __all__ = ["Playground"]
@@ -56,6 +57,7 @@ class _View(anywidget.AnyWidget):
     _status = t.Dict().tag(sync=True)
     _report = t.Dict().tag(sync=True)
     error = t.Unicode("").tag(sync=True)
+    _constants = t.Dict().tag(sync=True)  # colours and fonts (gradviz/theme.py), set once
 
 
 class Playground(ipywidgets.VBox):
@@ -76,7 +78,7 @@ class Playground(ipywidgets.VBox):
                  activation="relu", lr=0.1, l2=1e-4, batch_size=None, seed=0, grid=50):
         self._trainer = Trainer(dataset, n, noise, test_fraction, hidden, activation, lr, l2,
                                 batch_size, seed, grid)
-        self.view = _View()
+        self.view = _View(_constants=theme_constants())
         self.inspector = ipywidgets.VBox()
         self.graph_widget = None
         self.selected = None

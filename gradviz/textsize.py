@@ -12,12 +12,11 @@ from __future__ import annotations
 import numpy as np
 
 from .summary import has_cells, record_cells
+from .theme import CHAR_WIDTH, FONT_SIZE  # the monospace text size, defined once for Python and the page
 
 __all__ = ["FONT_SIZE", "CHAR_WIDTH", "FIELD_PAD", "LABEL_MAX", "OP_MIN_W", "short_label",
            "text_width", "box_fields", "field_widths", "record_widths", "op_width"]
 
-FONT_SIZE = 12.0     # px; the widths below assume a monospace font of this size
-CHAR_WIDTH = 7.2     # px per character at FONT_SIZE (0.6 em, true of common monospace fonts)
 FIELD_PAD = 6.0      # px on each side of a record field's text
 OP_MIN_W = 38.0      # px, narrowest op ellipse
 LABEL_MAX = 40       # characters of a label (or op) a record shows; the full text is in the tooltip

@@ -32,6 +32,7 @@ import traitlets as t  # noqa: E402
 from . import grouping  # noqa: E402
 from .graph import as_graph  # noqa: E402
 from .names import node_name, resolve_leaf  # noqa: E402
+from .theme import constants as theme_constants  # noqa: E402
 
 __all__ = ["GraphWidget"]
 
@@ -130,6 +131,8 @@ class GraphWidget(anywidget.AnyWidget):
                 "scopes": _coded(g.scopes), "controls": self._controls,
                 "control_init": [_jnum(self._init[i]) for i in self._controls],
                 "readonly": self._readonly_reason if self.readonly else "",
+                "constants": theme_constants(),  # palette, fonts, character width (gradviz/theme.py)
+                "backward": _backward_marks(g),
                 **_tensor_texts(g),
             }
             self._child_ptr = ptr.tobytes()
@@ -489,6 +492,15 @@ def _tensor_texts(g):
         return {}
     return {"cells": [record_cells(g, i) for i in range(len(g))],
             "tips": [hover_lines(g, i) for i in range(len(g))]}
+
+
+def _backward_marks(g):
+    """``[[id, "custom" | "none"], ...]``: the nodes whose gradient is not a built-in rule (trace's
+    meta "backward"), which the page draws dashed and explains on hover."""
+    meta = g.meta
+    if meta and meta.count(meta[0]) == len(meta) and not meta[0]:  # no meta at all: a C-speed scan
+        return []
+    return [[i, m["backward"]] for i, m in enumerate(meta) if m and m.get("backward")]
 
 
 def _coded(column):

@@ -377,6 +377,90 @@ def test_big_view_draws_on_a_canvas(open_widget):
     assert px > 3
 
 
+def _custom_op_graph(n_extra=0):
+    """y = cube(fma(a, b, c)) * a: fma a custom op (its own _backward), cube an op gradviz does not
+    know with no _backward (passes no gradient), * built in; `n_extra` more built-in ops after it."""
+    from gradviz import Value
+    a, b, c = Value(0.3, label="a"), Value(-1.2, label="b"), Value(0.7, label="c")
+    f = Value(a.data * b.data + c.data, (a, b, c), "fma")
+    f.label = "f"
+
+    def _backward():
+        a.grad += b.data * f.grad
+        b.grad += a.data * f.grad
+        c.grad += f.grad
+    f._backward = _backward
+    g = Value(f.data ** 3, (f,), "cube")
+    g.label = "g"
+    y = g * a
+    for _ in range(n_extra):
+        y = y * 1.0
+    y.label = "y"
+    y.backward()
+    return y
+
+
+def _rgb(hex_colour):
+    n = int(hex_colour[1:], 16)
+    return f"rgb({n >> 16}, {(n >> 8) & 255}, {n & 255})"
+
+
+@pytest.mark.parametrize("dark", [False, True])
+def test_custom_ops_are_drawn_dashed_and_explained(open_widget, dark):
+    """Issue 12: a custom op (its own _backward) and an op that passes no gradient are dashed, in
+    the palette's colours from gradviz/theme.py; the legend and the tooltip say what that means."""
+    from gradviz.theme import OP_MARKS, PALETTE
+    from gradviz.widget import GraphWidget
+    pal = PALETTE["dark" if dark else "light"]
+    wp = open_widget(GraphWidget(_custom_op_graph()), dark=dark)
+    pg = wp.page
+    ellipse = """(sel) => [...document.querySelectorAll(sel)].map(e => {
+        const cs = getComputedStyle(e); return [cs.stroke, cs.strokeDasharray]; })"""
+    assert pg.evaluate(ellipse, ".gv-op-custom ellipse") == [[_rgb(pal["custom"]), "3px, 2px"]]
+    assert pg.evaluate(ellipse, ".gv-op-none ellipse") == [[_rgb(pal["nograd"]), "3px, 2px"]]
+    plain = pg.evaluate(ellipse, ".gv-op:not(.gv-op-custom):not(.gv-op-none) ellipse")
+    assert len(plain) == 1 and plain[0][1] == "none"
+    legend = pg.get_by_role("note").inner_text()
+    assert OP_MARKS["custom"] in legend and OP_MARKS["none"] in legend
+    # the palette reached the page once, through the structure's constants
+    colours = pg.evaluate("""() => { const cs = getComputedStyle(document.querySelector('.gradviz-root'));
+        return ['--gv-input', '--gv-op', '--gv-sel'].map(v => cs.getPropertyValue(v).trim()); }""")
+    assert colours == [pal["input"], pal["op"], pal["sel"]]
+    # hovering f's record: the tooltip says its gradient comes from its own closure
+    box = pg.locator(".gv-box", has_text="f").first.bounding_box()
+    pg.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    tip = pg.get_by_role("tooltip").inner_text()
+    assert "op fma" in tip and OP_MARKS["custom"] in tip and "∂/∂a = ?" in tip
+    # and the downloaded SVG keeps the marks, dashed
+    with pg.expect_download() as dl:
+        pg.get_by_role("button", name="Download SVG").click()
+    svg = pathlib.Path(dl.value.path()).read_text()
+    assert 'class="gv-op gv-op-custom"' in svg and 'class="gv-op gv-op-none"' in svg
+    assert f".gv-op-none ellipse{{stroke:{pal['nograd']};stroke-dasharray:3 2}}" in svg
+
+
+def test_custom_ops_are_dashed_on_the_canvas_too(open_widget):
+    """A graph too big for SVG draws marked ops dashed on the canvas: the pixels around the custom
+    op's ellipse include the palette's custom colour, and the legend shows."""
+    from gradviz.theme import OP_MARKS, PALETTE
+    from gradviz.widget import GraphWidget
+    wp = open_widget(GraphWidget(_custom_op_graph(n_extra=1600), collapsed=None))
+    pg = wp.page
+    assert root_attr(pg, "data-renderer") == "canvas"
+    assert OP_MARKS["custom"] in pg.get_by_role("note").inner_text()
+    # bring the start of the graph (where fma is) into view at full size, then look for its colour
+    pg.evaluate("() => { const s = document.querySelector('.gv-stage'); s.focus(); }")
+    pg.get_by_role("searchbox", name="search").fill("f")
+    pg.get_by_role("searchbox", name="search").press("Enter")
+    want = [int(PALETTE["light"]["custom"][k:k + 2], 16) for k in (1, 3, 5)]
+    found = pg.evaluate("""(want) => { const c = document.querySelector('.gv-canvas');
+        const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+        for (let i = 0; i < d.length; i += 4)
+          if (Math.abs(d[i] - want[0]) < 40 && Math.abs(d[i+1] - want[1]) < 40 && Math.abs(d[i+2] - want[2]) < 40) return true;
+        return false; }""", want)
+    assert found
+
+
 # ---- local replay ---------------------------------------------------------------------------------
 
 _REPLAY_JS = """
