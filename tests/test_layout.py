@@ -2,18 +2,14 @@
 look like the lecture's drawings, and group views partition the graph correctly."""
 import json
 import random
-import sys
-from pathlib import Path
 
 import numpy as np
 import pytest
 
+from benchmarks import workload
 from gradviz import MLP, Value, mse_loss
 from gradviz.graph import trace
 from gradviz.layout import GroupView, Layout, group_view, layout
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
-import workload  # noqa: E402
 
 
 def lecture_L():

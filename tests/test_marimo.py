@@ -75,10 +75,10 @@ class MarimoServer:
             try:
                 urllib.request.urlopen(self.url, timeout=2).read()
                 break
-            except OSError:
+            except OSError as e:
                 if time.perf_counter() - t0 > 60:
                     self.stop()
-                    raise RuntimeError("marimo did not answer within 60 s")
+                    raise RuntimeError(f"marimo did not answer within 60 s ({e})") from e
                 time.sleep(0.2)
         self.startup_s = time.perf_counter() - t0
 

@@ -16,8 +16,18 @@ from xml.etree import ElementTree
 
 import pytest
 
-from widget_page import (drawing_text, fmt4, nudge_count, number_box, slider, type_value,
-                         values_table, wait_nudge_count, wait_rendered, wait_table)
+from widget_page import (
+    drawing_text,
+    fmt4,
+    nudge_count,
+    number_box,
+    slider,
+    type_value,
+    values_table,
+    wait_nudge_count,
+    wait_rendered,
+    wait_table,
+)
 
 pytestmark = pytest.mark.browser
 
