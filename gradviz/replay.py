@@ -16,9 +16,9 @@ from __future__ import annotations
 
 import math
 from array import array
-from numbers import Real
 from collections import defaultdict
 from itertools import islice
+from numbers import Real
 from operator import attrgetter
 
 import numpy as np

@@ -159,7 +159,7 @@ def _build(g, torch):
             # a tensor exponent, not a Python number: PyTorch then differentiates with C's pow, as
             # gradviz does; with a number it takes sqrt/rsqrt shortcuts for k = +-0.5, whose slope
             # at -0.0 is -inf where pow's is +inf (a false mismatch for (-Value(0.0)) ** 0.5)
-            fn, arity = (lambda t, k=torch.tensor(k, dtype=f64): torch.pow(t, k)), 1
+            fn, arity = (lambda t, k=torch.tensor(k, dtype=f64): torch.pow(t, k)), 1  # noqa: B008 (bound once per node)
         if len(cs) != arity:
             raise ValueError(f"{_node_name(g, i)} has op {op!r} with {len(cs)} operands; "
                              f"{op!r} takes {arity}")
