@@ -11,12 +11,10 @@ import re
 
 import pytest
 
-from testenv import IN_CI, chromium_path, lecture_L
+from testenv import lecture_L
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 SHOTS = ROOT / "tests" / "artifacts" / "standalone"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 EVIL = "</script><script>__pwned=1</script><!--"  # 39 characters: the table shows it whole
 
 
@@ -91,23 +89,6 @@ def test_options_and_errors(tmp_path, torch):
 
 
 # ---- in the browser ------------------------------------------------------------------------------
-
-@pytest.fixture(scope="module")
-def browser():
-    path = chromium_path()
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        path = None
-    if not path:
-        if IN_CI:
-            pytest.fail("chromium and playwright are required in CI (apt-get install chromium)")
-        pytest.skip("chromium or playwright missing: apt-get install chromium; pip install playwright")
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=path, args=ARGS)
-        yield b
-        b.close()
-
 
 @pytest.fixture
 def open_page(browser, request):

@@ -19,12 +19,9 @@ import threading
 import numpy as np
 import pytest
 
-from testenv import IN_CI, chromium_path, lecture_L
+from testenv import IN_CI, lecture_L
 
 STATIC = pathlib.Path(__file__).resolve().parents[1] / "gradviz" / "static"
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 
 PAGE = """<!doctype html><html><head><meta charset="utf-8"><title>gradviz widget page</title>
 <link rel="stylesheet" href="widget.css"><style>body{margin:8px;font-family:sans-serif}</style></head>
@@ -147,27 +144,15 @@ def test_js_modules_with_node_test_runner():
 # ---- pages ----------------------------------------------------------------------------------------
 
 @pytest.fixture(scope="module")
-def browser():
-    path = chromium_path()
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        path = None
-    if not path:
-        if IN_CI:
-            pytest.fail("chromium and playwright are required in CI (apt-get install chromium)")
-        pytest.skip("chromium or playwright missing: apt-get install chromium; pip install playwright")
+def page_server():
     srv = Server()
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=path, args=ARGS)
-        yield b, srv
-        b.close()
+    yield srv
     srv.close()
 
 
 @pytest.fixture
-def open_widget(browser, request):
-    b, srv = browser
+def open_widget(browser, page_server, request):
+    b, srv = browser, page_server
     pages = []
 
     def open_(w, width=1100, dark=False, body_class=""):
