@@ -2,7 +2,9 @@
 they cost nothing when gradviz runs."""
 from __future__ import annotations
 
-from typing import Any, Protocol
+import os
+from collections.abc import Iterable
+from typing import Any, Literal, Protocol
 
 from .engine import Value
 from .graph import Graph
@@ -21,3 +23,7 @@ class ValueLike(Protocol):
 Root = Value | ValueLike | Graph
 # A leaf, named by its Value, its label or its node id.
 Leaf = Value | ValueLike | str | int
+# Which groups a drawing folds: "auto", the keys of the groups, or None (every value its own box).
+Collapsed = Literal["auto"] | Iterable[str] | None
+Rankdir = Literal["LR", "RL", "TB", "BT"]
+PathLike = str | os.PathLike[str]
