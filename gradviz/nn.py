@@ -64,7 +64,7 @@ class Module:
                 sub._path = f"{m._path}.{n}" if m._path else n
                 stack.append(sub)
 
-    def __call__(self, x: Value | Sequence[Value | float]) -> Value | list[Value]:
+    def __call__(self, x: Sequence[Value | float]) -> Value | list[Value]:
         """Run ``forward`` inside a Scope, so the Values it creates know which call made them."""
         self._calls = getattr(self, "_calls", 0) + 1
         prev = engine._enter_scope(Scope(self, self._calls, engine._scope))
