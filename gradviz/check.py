@@ -10,10 +10,17 @@ from __future__ import annotations
 import html
 import math
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from .engine import Value
 from .names import node_name, resolve_leaf
 from .replay import Tape
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+    from typing import Literal
+
+    from ._types import Leaf, Root
 
 __all__ = ["numerical_grad", "grad_check", "predict_vs_actual", "GradCheckReport", "Prediction"]
 
@@ -43,7 +50,7 @@ def _numerical(t, i, base, h, central):
     return (_output(t, up) - _output(t, down)) / (2.0 * h)
 
 
-def numerical_grad(x, leaf, h=1e-6, central=True):
+def numerical_grad(x: Root | Tape, leaf: Leaf, h: float = 1e-6, central: bool = True) -> float:
     """d root/d leaf by finite differences at the leaves' current values.
 
     ``x``: a root Value, a Graph or a Tape; ``leaf``: a Value, a label or a leaf id. With
@@ -118,7 +125,9 @@ class GradCheckReport:
                 f"<th>abs err</th><th>ok</th></tr></thead><tbody>{cells}</tbody></table>{more}</div>")
 
 
-def grad_check(x, h=1e-6, rtol=1e-4, atol=1e-6, leaves=None, grads=None):
+def grad_check(x: Root | Tape, h: float = 1e-6, rtol: float = 1e-4, atol: float = 1e-6,
+               leaves: Iterable[Leaf] | None = None,
+               grads: Literal["replay", "values"] | None = None) -> GradCheckReport:
     """Backprop against central differences for every leaf (or the given ``leaves``).
 
     ``grads``: which backprop to check. ``"replay"`` runs gradviz's own backward on the graph as
@@ -187,7 +196,7 @@ class Prediction:
         return f"<p>{html.escape(str(self))}</p>"
 
 
-def predict_vs_actual(x, leaf, h=0.01):
+def predict_vs_actual(x: Root | Tape, leaf: Leaf, h: float = 0.01) -> Prediction:
     """Nudge ``leaf`` by ``h``: the gradient's prediction ``grad * h`` against the re-run's change.
 
     The re-run happens on arrays (a Tape), so the graph's Values are left as they were.

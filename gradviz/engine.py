@@ -17,6 +17,10 @@ import gc
 import math
 from contextlib import contextmanager
 from numbers import Real
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
 
 __all__ = ["Value", "Scope", "no_scope"]
 
@@ -195,7 +199,7 @@ class Value:
     # tuple in ``_a``, and then ``_b`` holds the closure (eight slots: 96 bytes a Value, not 112).
     __slots__ = ("data", "grad", "label", "_op", "_a", "_b", "_scope", "_g")
 
-    def __init__(self, data, _children=(), _op="", label=""):
+    def __init__(self, data: float, _children: Iterable[Value] = (), _op: str = "", label: str = "") -> None:
         """``Value(2.0, label="a")``, or as the lecture builds a node: ``Value(t, (a, b), '+')``.
         ``_children`` is any iterable of Values (a tuple, a list, a set)."""
         self.data = data if type(data) is float else _number(data, "Value(data)")
@@ -246,13 +250,13 @@ class Value:
         else:
             self._a, self._b = (children + (None, None))[:2]
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         name = f"label={self.label!r}, " if self.label else ""
         return f"Value({name}data={self.data!r}, grad={self.grad!r})"
 
     # ---- ops: forward here, local derivative in the rule beside it -------------------------
 
-    def __add__(self, other):
+    def __add__(self, other: Value | float) -> Value:
         if not isinstance(other, Value):
             other = _operand(other, "+")
         return _node(self.data + other.data, self, "+", other)
@@ -263,7 +267,7 @@ class Value:
         a._g += g
         b._g += g
 
-    def __mul__(self, other):
+    def __mul__(self, other: Value | float) -> Value:
         if not isinstance(other, Value):
             other = _operand(other, "*")
         return _node(self.data * other.data, self, "*", other)
@@ -274,7 +278,7 @@ class Value:
         a._g += b.data * g
         b._g += a.data * g
 
-    def __sub__(self, other):
+    def __sub__(self, other: Value | float) -> Value:
         if not isinstance(other, Value):
             other = _operand(other, "-")
         return _node(self.data - other.data, self, "-", other)
@@ -285,7 +289,7 @@ class Value:
         a._g += g
         b._g -= g
 
-    def __truediv__(self, other):
+    def __truediv__(self, other: Value | float) -> Value:
         if not isinstance(other, Value):
             other = _operand(other, "/")
         if other.data == 0.0:
@@ -298,14 +302,14 @@ class Value:
         a._g += g / b.data
         b._g -= g * out.data / b.data
 
-    def __neg__(self):
+    def __neg__(self) -> Value:
         return _node(-self.data, self, "neg")
 
     @_rule("neg")
     def _(out, g):
         out._a._g -= g
 
-    def __pow__(self, other):
+    def __pow__(self, other: Value | float) -> Value:
         if isinstance(other, Value):
             return _node(_power(self, other.data), self, "**", other)
         k = _number(other, "unsupported exponent for **")
@@ -322,7 +326,7 @@ class Value:
         a._g += 0.0 if b.data == 0.0 else _dpow(a.data, b.data) * g
         b._g += _pow_log(a.data, out.data) * g
 
-    def exp(self):
+    def exp(self) -> Value:
         try:
             r = math.exp(self.data)
         except OverflowError:
@@ -333,7 +337,7 @@ class Value:
     def _(out, g):
         out._a._g += out.data * g
 
-    def log(self):
+    def log(self) -> Value:
         if self.data <= 0.0:  # NaN is not: log(nan) is nan
             raise ValueError(f"log of a non-positive number: {_name(self)} has data {self.data!r}; "
                              f"log needs data > 0")
@@ -344,14 +348,14 @@ class Value:
         a = out._a
         a._g += g / a.data
 
-    def tanh(self):
+    def tanh(self) -> Value:
         return _node(math.tanh(self.data), self, "tanh")  # math.tanh: no overflow for any x
 
     @_rule("tanh")
     def _(out, g):
         out._a._g += (1.0 - out.data * out.data) * g
 
-    def relu(self):
+    def relu(self) -> Value:
         return _node(0.0 if self.data <= 0.0 else self.data, self, "relu")  # relu(nan) is nan
 
     @_rule("relu")
@@ -360,7 +364,7 @@ class Value:
         if not a.data <= 0.0:  # NaN passes the gradient on, as in PyTorch
             a._g += g
 
-    def sigmoid(self):
+    def sigmoid(self) -> Value:
         x = self.data
         if x >= 0.0:
             s = 1.0 / (1.0 + math.exp(-x))
@@ -377,19 +381,19 @@ class Value:
 
     # ---- reflected forms: the number becomes the left operand ------------------------------
 
-    def __radd__(self, other):
+    def __radd__(self, other: float) -> Value:
         return _operand(other, "+") + self
 
-    def __rsub__(self, other):
+    def __rsub__(self, other: float) -> Value:
         return _operand(other, "-") - self
 
-    def __rmul__(self, other):
+    def __rmul__(self, other: float) -> Value:
         return _operand(other, "*") * self
 
-    def __rtruediv__(self, other):
+    def __rtruediv__(self, other: float) -> Value:
         return _operand(other, "/") / self
 
-    def __rpow__(self, other):
+    def __rpow__(self, other: float) -> Value:
         return _operand(other, "**") ** self
 
     @property
@@ -452,14 +456,14 @@ class Value:
         raise ValueError(f"the graph has a cycle: {_name(c)} depends on itself (through "
                          f"{_name(node)}); graphs must be acyclic, so do not edit _prev by hand")
 
-    def topo(self):
+    def topo(self) -> list[Value]:
         """Every node this one depends on, children before parents (itself last)."""
         order = self._ordered()
         for node in order:
             node._g = None
         return order
 
-    def backward(self):
+    def backward(self) -> None:
         """Add d(self)/d(node) to ``node.grad`` for every node of the graph (root seeded with 1).
 
         All or nothing: the pass keeps each node's new ``.grad`` in ``_g`` (once a node is reached
@@ -498,7 +502,7 @@ class Value:
             node.grad = node._g
             node._g = None
 
-    def zero_grad(self):
+    def zero_grad(self) -> None:
         """Set ``grad`` to 0 on every node reachable from this one."""
         for node in self.topo():
             node.grad = 0.0

@@ -18,8 +18,7 @@ import itertools
 import numpy as np
 
 from .grouping import GroupView, group_max, group_view
-from .textsize import (CHAR_WIDTH, FONT_SIZE, LABEL_MAX, box_fields, op_width, record_widths,
-                       short_label, text_width)
+from .textsize import CHAR_WIDTH, FONT_SIZE, LABEL_MAX, box_fields, op_width, record_widths, short_label, text_width
 
 __all__ = ["layout", "group_view", "Layout", "GroupView", "box_fields", "text_width", "short_label",
            "FONT_SIZE", "CHAR_WIDTH", "LABEL_MAX"]
@@ -344,7 +343,7 @@ def _careful(view, N, rank, esrc, edst, ewt, s_rank, s_ord, bsrc, has_op):
 
     best = [L.copy() for L in layers]
     best_c = _crossings(layers, S, Dd, pos, e_by_src_rank, rk)
-    for it in range(6):
+    for _ in range(6):
         for r in range(1, R):
             sweep(r, True)
         for r in range(R - 2, -1, -1):
@@ -388,12 +387,12 @@ def _careful(view, N, rank, esrc, edst, ewt, s_rank, s_ord, bsrc, has_op):
         d = np.where(den > 0, num / np.maximum(den, 1e-300), y[L])
         y[L] = _pava(d, np.where(den > 0, den, 0.5), sep_of[r])
 
-    for it in range(8):
+    for _ in range(8):
         for r in range(1, R):
             place(r, True, False)
         for r in range(R - 2, -1, -1):
             place(r, False, True)
-    for it in range(2):
+    for _ in range(2):
         for r in range(R):
             place(r, True, True)
 
@@ -504,7 +503,7 @@ def _fast(m, N, rank, esrc, edst, ewt, s_rank, s_ord, op_index, bsrc, bdst, has_
     B = np.concatenate([edst, esrc])
     Wt = np.concatenate([ewt, ewt])
     deg = np.bincount(A, weights=Wt, minlength=N)
-    for it in range(4):
+    for _ in range(4):
         norm = (p + 0.5) / layer_size[rank]
         bary = np.bincount(A, weights=Wt * norm[B], minlength=N)
         bary = np.where(deg > 0, bary / np.maximum(deg, 1e-300), norm)
@@ -522,7 +521,7 @@ def _fast(m, N, rank, esrc, edst, ewt, s_rank, s_ord, op_index, bsrc, bdst, has_
     y = off - (off_sorted[layer_start[1:] - 1])[rank] / 2
     lay_sorted = rank[o].astype(np.float64)
     del s, same, gaps, cum, off_sorted
-    for it in range(6):
+    for _ in range(6):
         num = np.bincount(A, weights=Wt * y[B], minlength=N)
         d = np.where(deg > 0, num / np.maximum(deg, 1e-300), y)
         z = (d - off)[o]

@@ -9,15 +9,22 @@ from __future__ import annotations
 import os
 import re
 import tempfile
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from .graph import as_graph
 from .grouping import group_view
 from .layout import layout
-from .textsize import FONT_SIZE, box_fields, field_widths, short_label
 from .summary import has_cells, hover_lines, record_cells, title
+from .textsize import FONT_SIZE, box_fields, field_widths, short_label
 from .theme import FONT_SVG, KIND_STROKE, OP_MARKS, PALETTE, SVG_INK
+
+if TYPE_CHECKING:
+    import graphviz
+
+    from ._types import Collapsed, PathLike, Rankdir, Root
+    from .layout import GroupView
 
 __all__ = ["draw_dot", "to_svg", "STYLE"]
 
@@ -50,7 +57,7 @@ def _record_escape(text):
     return _RECORD_SPECIAL.sub(r"\\\1", _XML_BAD.sub("\ufffd", text)).replace("\n", " ").replace("\r", " ")
 
 
-def draw_dot(x, rankdir="LR", show_grad=True):
+def draw_dot(x: Root, rankdir: Rankdir = "LR", show_grad: bool = True) -> graphviz.Digraph:
     """The lecture's ``draw_dot``: a ``graphviz.Digraph`` of ``x`` (a Value or Graph).
 
     Every value is a record ``{ label | data %.4f | grad %.4f }`` (a PyTorch graph's read
@@ -115,7 +122,8 @@ def _curve(pts, horizontal):
     return "".join(d)
 
 
-def to_svg(x, path=None, show_grad=True, rankdir="LR", collapsed=None):
+def to_svg(x: Root | GroupView, path: PathLike | None = None, show_grad: bool = True, rankdir: Rankdir = "LR",
+           collapsed: Collapsed = None) -> str:
     """Standalone SVG text of ``x`` (a Value, Graph or GroupView), drawn without any Graphviz.
 
     Records ``label | data | grad`` (leaves coloured by kind: inputs blue, parameters amber,

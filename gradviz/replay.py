@@ -16,10 +16,11 @@ from __future__ import annotations
 
 import math
 from array import array
-from numbers import Real
 from collections import defaultdict
 from itertools import islice
+from numbers import Real
 from operator import attrgetter
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -27,6 +28,13 @@ from . import engine, scalar_replay
 from .engine import Value
 from .graph import as_graph
 from .names import node_name
+
+if TYPE_CHECKING:
+    from typing import Literal
+
+    from numpy.typing import ArrayLike
+
+    from ._types import Root
 
 __all__ = ["Tape"]
 
@@ -191,7 +199,7 @@ class Tape:
     graphs), ``"auto"`` picks the one that should be faster on this graph (see ``Tape.mode``).
     """
 
-    def __init__(self, x, mode="auto"):
+    def __init__(self, x: Root, mode: Literal["auto", "vector", "scalar"] = "auto") -> None:
         if mode not in _MODES:
             raise ValueError(f"mode must be one of {', '.join(map(repr, _MODES))}, got {mode!r}")
         with engine.gc_paused():
@@ -262,7 +270,7 @@ class Tape:
         self._scalar_root = int(slot[self._root])
 
     @property
-    def mode(self):
+    def mode(self) -> str:
         """How ``run()`` replays: ``"vector"`` (numpy, level by level) or ``"scalar"`` (node by node)."""
         return "scalar" if self._scalar is not None else "vector"
 
@@ -400,7 +408,7 @@ class Tape:
 
     # ---- inputs ---------------------------------------------------------------------------
 
-    def leaf_data(self):
+    def leaf_data(self) -> np.ndarray:
         """A full-length array: ``graph.data`` with every leaf's current ``.data`` from its Value."""
         d = np.array(self.graph.data, dtype=np.float64)
         if self._leaf_values is not None:
@@ -452,13 +460,13 @@ class Tape:
 
     # ---- replay ---------------------------------------------------------------------------
 
-    def forward(self, data=None):
+    def forward(self, data: ArrayLike | None = None) -> np.ndarray:
         """Values of every node from the leaves (``data`` or the Values); nothing is written."""
         if self._scalar is not None:
             return self._by_id(self._scalar_forward(data))
         return self._forward(data, None)[self._slot]
 
-    def output(self, data=None):
+    def output(self, data: ArrayLike | None = None) -> float:
         """The root's value from the leaves (``data`` or the Values); nothing is written."""
         if self._scalar is not None:
             return self._scalar_forward(data)[self._scalar_root]
@@ -482,7 +490,7 @@ class Tape:
                         cache.append((A, B, out))
         return d
 
-    def run(self, write_back=True, data=None):
+    def run(self, write_back: bool = True, data: ArrayLike | None = None) -> tuple[np.ndarray, np.ndarray]:
         """Forward and backward of the whole graph; returns ``(data, grad)`` arrays by id.
 
         Leaves come from ``data`` (a full-length array; its leaf entries are used) or else from

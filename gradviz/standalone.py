@@ -12,6 +12,11 @@ import html
 import json
 import math
 import pathlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from ._types import PathLike, Root
+    from .widget import GraphWidget
 
 from .theme import FONT_UI, PALETTE
 
@@ -37,7 +42,8 @@ main {{ max-width: 1200px; margin: 0 auto; padding: 12px; }}
 """
 
 
-def to_html(x, path=None, *, title=None, max_nodes=MAX_PAGE_NODES, **widget_kwargs):
+def to_html(x: Root | GraphWidget, path: PathLike | None = None, *, title: str | None = None,
+            max_nodes: int = MAX_PAGE_NODES, **widget_kwargs: Any) -> str:
     """The explorer of ``x`` as one self-contained HTML page; returns its text, and writes it to
     ``path`` when given.
 

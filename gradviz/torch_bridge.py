@@ -13,7 +13,7 @@ import operator
 import re
 from collections import OrderedDict
 from collections.abc import Mapping
-from typing import NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
 
@@ -22,6 +22,14 @@ from .engine import gc_paused as _gc_paused
 from .graph import Graph, is_value_like, trace
 from .names import NodeLookupError, node_name, resolve_node
 from .nn import MLP, Layer, Neuron, mse_loss, svm_loss
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Sequence
+    from typing import Literal
+
+    import torch
+
+    from ._types import Root
 
 __all__ = ["to_torch", "compare_with_torch", "from_torch", "TorchMirror", "Comparison",
            "ComparisonRow", "TorchMismatchError"]
@@ -140,7 +148,7 @@ def _build(g, torch):
             # a tensor exponent, not a Python number: PyTorch then differentiates with C's pow, as
             # gradviz does; with a number it takes sqrt/rsqrt shortcuts for k = +-0.5, whose slope
             # at -0.0 is -inf where pow's is +inf (a false mismatch for (-Value(0.0)) ** 0.5)
-            fn, arity = (lambda t, k=torch.tensor(k, dtype=f64): torch.pow(t, k)), 1
+            fn, arity = (lambda t, k=torch.tensor(k, dtype=f64): torch.pow(t, k)), 1  # noqa: B008 (bound once per node)
         if len(cs) != arity:
             raise ValueError(f"{node_name(g, i)} has op {op!r} with {len(cs)} operands; "
                              f"{op!r} takes {arity}")
@@ -150,7 +158,7 @@ def _build(g, torch):
     return tensors
 
 
-def to_torch(x):
+def to_torch(x: Root) -> tuple[torch.Tensor, TorchMirror]:
     """Mirror a gradviz graph (a root Value or a Graph) into float64 PyTorch, op for op.
 
     Returns ``(root_tensor, mirror)``: leaves are tensors with ``requires_grad=True``, every other
@@ -365,8 +373,10 @@ def _columns(ids, labels, ops, a_data, b_data, a_grad, b_grad, rtol, atol, torch
 
 # ---- compare_with_torch -----------------------------------------------------------------------
 
-def compare_with_torch(x=None, rtol=1e-9, atol=1e-12, backward=False, *, model=None, inputs=None,
-                       targets=None, loss=None):
+def compare_with_torch(x: Root | None = None, rtol: float = 1e-9, atol: float = 1e-12, backward: bool = False, *,
+                       model: MLP | Layer | Neuron | None = None, inputs: Sequence[Sequence[float]] | None = None,
+                       targets: Sequence[Any] | None = None, loss: Literal["mse", "sse", "svm"] | Callable[..., Any] | None = None,
+                       ) -> Comparison:
     """Cross-check gradviz against PyTorch, node by node; returns a ``Comparison`` report.
 
     ``compare_with_torch(L)`` (a root Value or a Graph) mirrors L's graph into float64 PyTorch op
@@ -644,7 +654,7 @@ def _param_names(params, torch):
     return names
 
 
-def from_torch(tensor, params=None):
+def from_torch(tensor: torch.Tensor, params: Mapping[str, torch.Tensor] | None = None) -> Graph:
     """Walk a PyTorch autograd graph into a gradviz ``Graph`` (``source="torch"``). Iterative.
 
     One node per backward function (``grad_fn``), op its name without ``Backward0``

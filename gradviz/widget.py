@@ -18,6 +18,7 @@ import time
 import weakref
 from numbers import Real
 from operator import attrgetter
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -33,6 +34,9 @@ from . import grouping  # noqa: E402
 from .graph import as_graph  # noqa: E402
 from .names import node_name, resolve_leaf  # noqa: E402
 from .theme import constants as theme_constants  # noqa: E402
+
+if TYPE_CHECKING:
+    from ._types import Collapsed, Leaf, PathLike, Root
 
 __all__ = ["GraphWidget"]
 
@@ -83,8 +87,8 @@ class GraphWidget(anywidget.AnyWidget):
     # a state update from the page, which makes marimo re-run the cells that read the widget.
     nudges = t.Int(0).tag(sync=True)
 
-    def __init__(self, x, height=420, collapsed="auto", show_grads=True, local_replay=True,
-                 recompute=True, **kwargs):
+    def __init__(self, x: Root, height: int = 420, collapsed: Collapsed = "auto", show_grads: bool = True,
+                 local_replay: bool = True, recompute: bool = True, **kwargs: Any) -> None:
         if isinstance(height, bool) or not isinstance(height, int) or height < 50:
             raise ValueError(f"height must be an int of pixels >= 50, got {height!r}")
         super().__init__(height=height, show_grads=bool(show_grads), local_replay=bool(local_replay), **kwargs)
@@ -146,7 +150,7 @@ class GraphWidget(anywidget.AnyWidget):
             _LIVE.add(self)
             _watch_cells()
 
-    def close(self):
+    def close(self) -> None:
         """Close the widget: its page view goes, and every method raises from now on."""
         self._closed = True
         _LIVE.discard(self)
@@ -160,12 +164,12 @@ class GraphWidget(anywidget.AnyWidget):
     # ---- values -------------------------------------------------------------------------------
 
     @property
-    def data(self):
+    def data(self) -> np.ndarray:
         """Current data of every node (a copy), indexed by node id."""
         return self._cur[0].copy()
 
     @property
-    def grad(self):
+    def grad(self) -> np.ndarray:
         """Current grad of every node (a copy), indexed by node id."""
         return self._cur[1].copy()
 
@@ -264,7 +268,7 @@ class GraphWidget(anywidget.AnyWidget):
             self._publish()
             self.last_nudge = {"kind": "follow", "what": f"changed by another widget: {what}"}
 
-    def refresh(self):
+    def refresh(self) -> None:
         """Re-read data and grad of every node exactly as the Values hold them (no forward, no
         backward) and repaint. Cheap enough for every step of a training loop: at most ~20
         pictures a second are sent, and the last call always is (at the latest when the cell ends).
@@ -306,7 +310,7 @@ class GraphWidget(anywidget.AnyWidget):
         """Node id of a leaf given as a Value, a label, or an id (``gradviz.names.resolve_leaf``)."""
         return resolve_leaf(self.graph, leaf)
 
-    def nudge(self, leaf, delta):
+    def nudge(self, leaf: Leaf, delta: float) -> None:
         """Add ``delta`` to a leaf's data (a Value, its label, or its id), then re-run forward and
         backward. On failure (e.g. log of a negative) the error shows in the page, every value stays
         as it was, and the error is raised."""
@@ -315,14 +319,14 @@ class GraphWidget(anywidget.AnyWidget):
         delta = _finite(delta, "delta")
         self._apply({i: lambda now: now + delta}, ("nudge", f"{node_name(self.graph, i)} {delta:+g}"))
 
-    def set(self, leaf, value):
+    def set(self, leaf: Leaf, value: float) -> None:
         """Set a leaf's data to ``value`` and re-run forward and backward (see ``nudge``)."""
         self._check_open()
         i = self._resolve(leaf)
         value = _finite(value, "value")
         self._apply({i: value}, ("set", f"{node_name(self.graph, i)} = {value:g}"))
 
-    def step(self, lr=0.01):
+    def step(self, lr: float = 0.01) -> None:
         """One gradient step on every input and parameter: ``data -= lr * grad``.
 
         A positive ``lr`` moves down the gradient (lowers the output, like training); a negative one
@@ -335,7 +339,7 @@ class GraphWidget(anywidget.AnyWidget):
         self._apply({i: (lambda now, gi=float(g[i]): now - lr * gi) for i in self._controls},
                     ("step", f"step {'down' if lr >= 0 else 'up'}, size {abs(lr):g}"))
 
-    def reset(self):
+    def reset(self) -> None:
         """Every leaf back to the value this widget last took from Python (at construction, at
         ``refresh()``, or when it found Python's leaves changed): undoes the widget's own nudges,
         never work done in Python."""
@@ -346,7 +350,7 @@ class GraphWidget(anywidget.AnyWidget):
         leaves = np.flatnonzero(self._leaf)
         self._apply({int(i): float(self._init[i]) for i in leaves}, ("reset", "reset"))
 
-    def save_html(self, path, *, title=None):
+    def save_html(self, path: PathLike, *, title: str | None = None) -> str:
         """Save this widget, as it is now, as one self-contained HTML page that readers can nudge
         in their browser without Python (see ``gradviz.to_html``). Returns the page's text."""
         from .standalone import to_html
@@ -413,19 +417,19 @@ class GraphWidget(anywidget.AnyWidget):
         view["route_edge"], view["route_ptr"], view["route_pts"] = _i32(bent[0]), _i32(bent[1]), _f32(bent[2])
         return view
 
-    def drawing(self):
+    def drawing(self) -> dict[str, list]:
         """The drawn view as plain lists (what the page draws): ``box_x``, ``box_y``, ``box_w``,
         ``box_h``, ``box_node``, ``box_group``, ``box_title``, ``box_size``, ``op_box``, ``op_x``,
         ..., ``edge_src``, ``edge_dst``, ``edge_pts`` (one list of points per edge)."""
         return _decode_view(self._view, self.graph)
 
-    def expand(self, key):
+    def expand(self, key: str) -> None:
         """Open group ``key`` (e.g. ``"MLP#7"``): its sub-scopes (layers, then neurons) show as
         groups, a neuron shows its values (``gradviz.grouping.expand``)."""
         self._check_open()
         self._set_collapsed(*grouping.expand(self.graph, self._collapsed, key, self._expanded))
 
-    def collapse(self, key):
+    def collapse(self, key: str) -> None:
         """Fold every value whose scope starts with ``key`` (and the groups inside it) into one box
         (``gradviz.grouping.collapse``)."""
         self._check_open()
@@ -441,7 +445,7 @@ class GraphWidget(anywidget.AnyWidget):
             raise
 
     @property
-    def collapsed(self):
+    def collapsed(self) -> list[str]:
         """The group keys currently folded (see ``gradviz.grouping.GroupView``)."""
         return list(self._collapsed)
 

@@ -9,8 +9,19 @@ from hypothesis import strategies as st
 from gradviz import Value, trace
 from gradviz.graph import Graph
 from gradviz.grouping import group_view
-from gradviz.textsize import (CHAR_WIDTH, FIELD_PAD, LABEL_MAX, OP_MIN_W, _num_len, box_fields,
-                              field_widths, op_width, record_widths, short_label, text_width)
+from gradviz.textsize import (
+    CHAR_WIDTH,
+    FIELD_PAD,
+    LABEL_MAX,
+    OP_MIN_W,
+    _num_len,
+    box_fields,
+    field_widths,
+    op_width,
+    record_widths,
+    short_label,
+    text_width,
+)
 
 
 def test_short_label_cuts_at_the_limit_with_an_ellipsis():

@@ -1,13 +1,12 @@
 """gradviz/theme.py is the one place colours, fonts and the character width are defined: every
 picture reads them from there, and the pages get them once, in their state."""
+import importlib
+import importlib.util
 import json
 import re
 import xml.etree.ElementTree as ET
 
 import pytest
-
-import importlib
-import importlib.util
 
 from gradviz import Value, render, theme, to_svg
 from gradviz.graph import trace

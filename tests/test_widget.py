@@ -161,6 +161,7 @@ def test_torch_graph_is_read_only():
 @pytest.fixture(scope="module")
 def moons_widget():
     import random
+
     from gradviz import MLP, svm_loss
     rng = random.Random(3)
     X = [[rng.uniform(-1, 2), rng.uniform(-1, 1)] for _ in range(100)]

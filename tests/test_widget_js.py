@@ -4,30 +4,24 @@ messages are answered by a real GraphWidget in this process (no Jupyter, no kern
 Screenshots go to tests/artifacts/widget/."""
 from __future__ import annotations
 
+import base64
+import functools
+import http.server
+import json
 import math
+import pathlib
+import shutil
 import shutil as _shutil
+import subprocess
+import tempfile
+import threading
 
 import numpy as np
 import pytest
 
-from testenv import IN_CI, chromium_path, lecture_L
-
-import base64
-import os
-import subprocess
-import time
-import functools
-import http.server
-import json
-import pathlib
-import shutil
-import tempfile
-import threading
+from testenv import IN_CI, lecture_L
 
 STATIC = pathlib.Path(__file__).resolve().parents[1] / "gradviz" / "static"
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 
 PAGE = """<!doctype html><html><head><meta charset="utf-8"><title>gradviz widget page</title>
 <link rel="stylesheet" href="widget.css"><style>body{margin:8px;font-family:sans-serif}</style></head>
@@ -150,27 +144,15 @@ def test_js_modules_with_node_test_runner():
 # ---- pages ----------------------------------------------------------------------------------------
 
 @pytest.fixture(scope="module")
-def browser():
-    path = chromium_path()
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        path = None
-    if not path:
-        if IN_CI:
-            pytest.fail("chromium and playwright are required in CI (apt-get install chromium)")
-        pytest.skip("chromium or playwright missing: apt-get install chromium; pip install playwright")
+def page_server():
     srv = Server()
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=path, args=ARGS)
-        yield b, srv
-        b.close()
+    yield srv
     srv.close()
 
 
 @pytest.fixture
-def open_widget(browser, request):
-    b, srv = browser
+def open_widget(browser, page_server, request):
+    b, srv = browser, page_server
     pages = []
 
     def open_(w, width=1100, dark=False, body_class=""):
@@ -330,9 +312,10 @@ def test_buttons_step_reset_grads_and_tooltip(open_widget):
 
 
 def test_many_leaves_show_the_selected_leafs_controls(open_widget):
+    import random
+
     from gradviz import MLP
     from gradviz.widget import GraphWidget
-    import random
     random.seed(0)
     m = MLP(3, [4, 4, 1])
     out = m([2.0, 3.0, -1.0])
@@ -356,7 +339,7 @@ def test_big_view_draws_on_a_canvas(open_widget):
     from gradviz.widget import GraphWidget
     x = Value(0.5, label="x")
     y = x
-    for k in range(400):
+    for _ in range(400):
         y = y * 0.999 + 0.001
     wp = open_widget(GraphWidget(y, collapsed=None))
     pg = wp.page
@@ -793,6 +776,7 @@ def test_nan_gradient_edges_are_neutral(open_widget):
 
 def test_search_finds_group_titles_and_expand_brings_the_group_into_view(open_widget):
     import random
+
     from gradviz import MLP, mse_loss
     from gradviz.widget import GraphWidget
     random.seed(1)
@@ -823,8 +807,8 @@ def test_search_finds_group_titles_and_expand_brings_the_group_into_view(open_wi
 # ---- hostile input (issue 9) ------------------------------------------------------------------
 
 def _hostile_values():
-    from test_hostile import HOSTILE, LONG
     from gradviz import Value
+    from test_hostile import HOSTILE, LONG
     xs = [Value(1.0 + i, label=h) for i, h in enumerate(HOSTILE)] + [Value(0.5, label=LONG)]
     out = xs[0]
     for x in xs[1:]:
@@ -842,7 +826,6 @@ def _assert_page_inert(pg):
 
 
 def _check_downloads(pg):
-    from test_hostile import assert_inert_svg
     with pg.expect_download() as dl:
         pg.get_by_role("button", name="Download SVG").click()
     svg = pathlib.Path(dl.value.path()).read_text(encoding="utf-8")
@@ -859,9 +842,9 @@ def _check_downloads(pg):
 
 
 def test_hostile_labels_ops_kinds_and_scopes_stay_text_in_the_page(open_widget):
-    from test_hostile import HOSTILE, LONG
-    from gradviz import Graph, trace
+    from gradviz import trace
     from gradviz.widget import GraphWidget
+    from test_hostile import HOSTILE, LONG
     out, xs = _hostile_values()
     for w in (GraphWidget(out), GraphWidget(_hostile_graph_columns(trace(out)))):
         wp = open_widget(w)
@@ -925,8 +908,8 @@ def test_the_page_escapes_a_hostile_kind_even_if_one_got_through(open_widget):
 
 def _hostile_graph_columns(g):
     """The traced graph with hostile ops and scopes as well (values=None: drawn read-only)."""
-    from test_hostile import HOSTILE
     from gradviz import Graph
+    from test_hostile import HOSTILE
     ops = [o and HOSTILE[i % len(HOSTILE)] for i, o in enumerate(g.ops)]
     scopes = [HOSTILE[i % len(HOSTILE)] for i in range(len(g))]
     return Graph(g.labels, g.data, g.grad, ops, g.kinds, scopes, g.children)
