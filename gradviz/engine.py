@@ -411,36 +411,50 @@ class Value:
                         node._g = 0.0
                         done(node)
                     continue
-                node._g = ongoing
-                a = node._a
-                pushed = False
-                if type(a) is tuple:  # a custom op's children (``_b`` is its closure)
-                    for c in reversed(a):  # pushed last to first: explored in operand order
-                        mark = c._g
-                        if mark is None:
-                            push(c)
-                            pushed = True
-                        elif mark is ongoing:
-                            self._cycle(c, node)
-                elif a is not None:
+                while True:  # visit node (the top of the stack), going down its a-children at once
+                    node._g = ongoing
+                    a = node._a
+                    if a is None:  # a leaf
+                        pop()
+                        node._g = 0.0
+                        done(node)
+                        break
+                    if type(a) is tuple:  # a custom op's children (``_b`` is its closure)
+                        pushed = False
+                        for c in reversed(a):  # pushed last to first: explored in operand order
+                            mark = c._g
+                            if mark is None:
+                                push(c)
+                                pushed = True
+                            elif mark is ongoing:
+                                self._cycle(c, node)
+                        if not pushed:
+                            pop()
+                            node._g = 0.0
+                            done(node)
+                        break
                     b = node._b
                     if b is not None:  # b pushed first, a explored first: operand order
                         mark = b._g
                         if mark is None:
                             push(b)
-                            pushed = True
                         elif mark is ongoing:
                             self._cycle(b, node)
+                        else:
+                            b = None  # already ordered
                     mark = a._g
                     if mark is None:
                         push(a)
-                        pushed = True
-                    elif mark is ongoing:
+                        node = a
+                        continue
+                    if mark is ongoing:
                         self._cycle(a, node)
-                if not pushed:  # a leaf, or every child already ordered
-                    pop()
-                    node._g = 0.0
-                    done(node)
+                    if b is None:  # every child ordered: so is node
+                        pop()
+                        node._g = 0.0
+                        done(node)
+                        break
+                    node = b  # a is ordered: visit b, on top of the stack
         except BaseException:  # a cycle, or an interrupt: leave no visit marks behind
             for n in order:
                 n._g = None
