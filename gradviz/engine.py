@@ -484,7 +484,7 @@ class Value:
         """
         order = self._ordered()
         self._g = 1.0
-        rules, copysign = _BY_NAME, _copysign
+        rules, copysign, zero = _BY_NAME, _copysign, 0.0
         node = self
         try:
             for node in reversed(order):
@@ -502,11 +502,12 @@ class Value:
                         rule(node, g)
                 # the new .grad, grad + g, into _g. A zero grad keeps g itself (no new float) or,
                 # for a zero g, the one shared 0.0 (a wide graph has many): this pass's zero floats
-                # are freed as it goes. Only -0.0 + -0.0 is -0.0.
+                # are freed as it goes. Only -0.0 + -0.0 is -0.0; ``grad is zero`` (the 0.0 every
+                # new node starts with) spares most of them the sign test.
                 grad = node.grad
                 if grad == 0.0:
                     if not g:
-                        node._g = 0.0 if copysign(1.0, g) > 0.0 else grad + g
+                        node._g = 0.0 if grad is zero or copysign(1.0, g) > 0.0 else grad + g
                 else:
                     node._g = grad + g
         except BaseException as e:
