@@ -522,8 +522,9 @@ class Value:
 
     def zero_grad(self):
         """Set ``grad`` to 0 on every node reachable from this one."""
-        for node in self.topo():
+        for node in self._ordered():  # topo() without its own pass to clear the visit marks
             node.grad = 0.0
+            node._g = None
 
 
 _BY_NAME = dict(_RULES)  # op name -> rule, also for the names _rule_of has read
