@@ -415,44 +415,79 @@ class Value:
     # memory on a million-node graph) and no second pass to zero every pass-gradient.
     def _ordered(self):
         """Topological order of the graph, leaving every node's ``_g`` at 0.0 for a backward pass
-        (the caller resets it to None). Iterative; reports a cycle instead of looping."""
+        (the caller resets it to None). Iterative; reports a cycle instead of looping.
+
+        A depth-first post-order, operand ``a`` explored before ``b``. ``_g`` is the visit mark:
+        None (not seen), ``_ONGOING`` (its descendants are being ordered: meeting it again is a
+        cycle), 0.0 (ordered). A node none of whose children needs a visit is ordered at once
+        rather than on a second trip through the loop (most nodes of a wide graph)."""
         order, stack = [], [self]
         push, pop, done = stack.append, stack.pop, order.append
-        while stack:
-            node = stack[-1]
-            if node._g is None:  # first visit: schedule the children, finish the node later
-                node._g = _ONGOING
-                a, b = node._a, node._b
-                if type(a) is tuple:  # a custom op's children
-                    a, b, more = None, None, a[::-1]
-                else:
-                    more = ()
-                for c in more:
-                    if c._g is None:
-                        push(c)
-                    elif c._g is _ONGOING:
-                        self._cycle(c, node, order + stack)
-                if b is not None:  # b pushed first, a explored first: operand order
-                    if b._g is None:
-                        push(b)
-                    elif b._g is _ONGOING:
-                        self._cycle(b, node, order + stack)
-                if a is not None:
-                    if a._g is None:
+        ongoing = _ONGOING
+        try:
+            while stack:
+                node = stack[-1]
+                mark = node._g
+                if mark is not None:  # second visit, or a node pushed twice and already ordered
+                    pop()
+                    if mark is ongoing:
+                        node._g = 0.0
+                        done(node)
+                    continue
+                while True:  # visit node (the top of the stack), going down its a-children at once
+                    node._g = ongoing
+                    a = node._a
+                    if a is None:  # a leaf
+                        pop()
+                        node._g = 0.0
+                        done(node)
+                        break
+                    if type(a) is tuple:  # a custom op's children (``_b`` is its closure)
+                        pushed = False
+                        for c in reversed(a):  # pushed last to first: explored in operand order
+                            mark = c._g
+                            if mark is None:
+                                push(c)
+                                pushed = True
+                            elif mark is ongoing:
+                                self._cycle(c, node)
+                        if not pushed:
+                            pop()
+                            node._g = 0.0
+                            done(node)
+                        break
+                    b = node._b
+                    if b is not None:  # b pushed first, a explored first: operand order
+                        mark = b._g
+                        if mark is None:
+                            push(b)
+                        elif mark is ongoing:
+                            self._cycle(b, node)
+                        else:
+                            b = None  # already ordered
+                    mark = a._g
+                    if mark is None:
                         push(a)
-                    elif a._g is _ONGOING:
-                        self._cycle(a, node, order + stack)
-            else:
-                pop()
-                if node._g is _ONGOING:
-                    node._g = 0.0
-                    done(node)
+                        node = a
+                        continue
+                    if mark is ongoing:
+                        self._cycle(a, node)
+                    if b is None:  # every child ordered: so is node
+                        pop()
+                        node._g = 0.0
+                        done(node)
+                        break
+                    node = b  # a is ordered: visit b, on top of the stack
+        except BaseException:  # a cycle, or an interrupt: leave no visit marks behind
+            for n in order:
+                n._g = None
+            for n in stack:
+                n._g = None
+            raise
         return order
 
     @staticmethod
-    def _cycle(c, node, seen):
-        for n in seen:
-            n._g = None
+    def _cycle(c, node):
         raise ValueError(f"the graph has a cycle: {_name(c)} depends on itself (through "
                          f"{_name(node)}); graphs must be acyclic, so do not edit _prev by hand")
 
@@ -472,7 +507,7 @@ class Value:
         """
         order = self._ordered()
         self._g = 1.0
-        rules = _BY_NAME
+        rules, copysign, zero = _BY_NAME, _copysign, 0.0
         node = self
         try:
             for node in reversed(order):
@@ -483,29 +518,36 @@ class Value:
                         if a:  # (a leaf given a closure has no children to run it for)
                             _run_closure(node, g)
                     else:
-                        rule = rules.get(node._op) or _rule_of(node._op)
-                        if rule is not _NO_RULE:
-                            rule(node, g)
+                        try:
+                            rule = rules[node._op]
+                        except KeyError:
+                            rule = _rule_of(node._op)
+                        rule(node, g)
+                # the new .grad, grad + g, into _g. A zero grad keeps g itself (no new float) or,
+                # for a zero g, the one shared 0.0 (a wide graph has many): this pass's zero floats
+                # are freed as it goes. Only -0.0 + -0.0 is -0.0; ``grad is zero`` (the 0.0 every
+                # new node starts with) spares most of them the sign test.
                 grad = node.grad
-                # the new .grad, grad + g; a zero grad takes g itself (the same number, one float
-                # less a node), unless g is -0.0 (0.0 + -0.0 is 0.0)
-                node._g = g if grad == 0.0 and (g or _copysign(1.0, g) > 0.0) else grad + g
+                if grad == 0.0:
+                    if not g:
+                        node._g = 0.0 if grad is zero or copysign(1.0, g) > 0.0 else grad + g
+                else:
+                    node._g = grad + g
         except BaseException as e:
             for n in order:
                 n._g = None
             if isinstance(e, Exception):
                 raise _backward_error(node, e) from e
             raise
-        pop = order.pop  # popping frees the order as the grads are stored: a lower peak
-        while order:
-            node = pop()
+        for node in order:
             node.grad = node._g
             node._g = None
 
     def zero_grad(self) -> None:
         """Set ``grad`` to 0 on every node reachable from this one."""
-        for node in self.topo():
+        for node in self._ordered():  # topo() without its own pass to clear the visit marks
             node.grad = 0.0
+            node._g = None
 
 
 _BY_NAME = dict(_RULES)  # op name -> rule, also for the names _rule_of has read
