@@ -83,7 +83,7 @@ function fakeCanvas(log) {
     getTransform: () => ({}),
   };
   for (const f of ["setTransform", "fillRect", "strokeRect", "beginPath", "moveTo", "lineTo", "bezierCurveTo",
-    "stroke", "fill", "ellipse", "fillText", "drawImage"]) ctx[f] = () => { log[f] = (log[f] || 0) + 1; };
+    "stroke", "fill", "ellipse", "fillText", "drawImage", "setLineDash"]) ctx[f] = () => { log[f] = (log[f] || 0) + 1; };
   return { width: 0, height: 0, style: {}, className: "", setAttribute() {}, getContext: () => ctx };
 }
 
