@@ -506,13 +506,8 @@ def engine_ops():
 
 
 def _is_power_op(op):
-    if isinstance(op, str) and op.startswith("**") and len(op) > 2:
-        try:
-            float(op[2:])
-            return True
-        except ValueError:
-            return False
-    return False
+    from .ops import split_op
+    return split_op(op)[1] is not None
 
 
 def _scope_paths(raw):

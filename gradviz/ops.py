@@ -1,0 +1,382 @@
+"""The op table: every built-in op of gradviz, defined once.
+
+Each entry (``OPS``, below) gives an op's name, its arity, its forward, the gradient it pushes into
+each operand (``d out/d operand * g``, written as the engine computes it, so the float operations
+and their order are the engine's), its domain errors and its PyTorch mirror. The formulas are
+Python expressions over ``a``, ``b`` (operands), ``k`` (the constant exponent of ``**k``), ``out``
+(the op's value) and ``g`` (the gradient arriving at the op), with the functions ``exp log tanh
+pow isfinite is_integer`` and the constant ``nan``. They are written once and instantiated:
+
+- for Python floats (``scalar(op)``): as the engine computes; ``pow`` is C's (an overflow is a
+  signed ``inf``), ``exp`` overflows to ``inf``;
+- for numpy arrays (``vector(op)``): the expression's ``x if c else y`` becomes ``where(c, x, y)``
+  and ``and/or/not`` become ``& | ~``; ``exp log tanh pow`` are the C library's, as the engine's
+  (numpy's own kernels can differ in the last bit), so arrays match the engine bit for bit;
+- as code (``code(op, ...)``) for the generated loops of the scalar Tape plan;
+- for PyTorch (``torch_fn(op, torch)``), from the ``torch`` expression.
+
+The local derivative d out/d operand (the tooltip's) is the pushed gradient at ``g = 1``.
+``engine.py`` keeps its own fast in-place rules; ``tests/test_ops.py`` checks them against this
+table on every case below. An op name becomes (op, k) with ``split_op`` (``"**2.0"`` ->
+``("**k", 2.0)``), the one place that reads an exponent out of a name.
+
+Domain errors: each op lists ``Err(when, key, who)``, checked in order before the forward;
+``ERROR_TEMPLATES[key]`` is the message, ``"Type: text"`` with ``{name}`` (the operand ``who``,
+named as the engine names a node), ``{x}`` (its value) and ``{k}`` (the exponent), numbers
+formatted as Python's ``repr``. The page gets the templates as data (``opErrors``).
+
+The case file (``python -m gradviz.ops cases > js/test/op_cases.json``): ``{"templates":
+ERROR_TEMPLATES, "names": [[name, op, k], ...], "cases": [case, ...]}``. ``names``: op names and
+how ``split_op`` reads them. A case: ``{"op": table name, "name": the node's op name ("**2.0"),
+"k": repr or null, "labels": operand labels, "args": operand values, "g": the gradient arriving,
+"out": value, "pushed": gradient pushed into each operand, "local": d out/d operand, "error": null
+or {"type", "message" (full, with the operand's name), "where": "forward"}}``; ``out``, ``pushed``
+and ``local`` are null when there is an error. Every float is a string, Python's ``repr`` (so
+nan, inf and -0.0 survive JSON and the page's number formatting is tested too). The JS tests
+(js/test/ops.test.js) replay every case in js/src/replay.js and the tooltip's derivatives.
+"""
+from __future__ import annotations
+
+import ast
+import functools
+import json
+import math
+import random
+import sys
+from typing import NamedTuple
+
+__all__ = ["Op", "Err", "OPS", "ERROR_TEMPLATES", "split_op", "lookup", "scalar", "vector", "code",
+           "torch_fn", "domain_error", "first_error", "cases"]
+
+
+class Err(NamedTuple):
+    """A domain error: raised before the forward when ``when`` holds, naming operand ``who``."""
+
+    when: str
+    key: str
+    who: str
+
+
+class Op(NamedTuple):
+    """One op: ``forward`` and ``pushed`` (one per operand) are expressions (see the module doc)."""
+
+    name: str
+    arity: int
+    forward: str
+    pushed: tuple
+    errors: tuple = ()
+    torch: str = ""
+    exponent: str = ""  # the operand or constant that is the exponent ({k} in messages)
+
+
+ERROR_TEMPLATES = {
+    "div_zero": "ZeroDivisionError: division by zero: the divisor {name} has data {x}",
+    "log_domain": "ValueError: log of a non-positive number: {name} has data {x}; log needs data > 0",
+    "pow_negative_base": ("ValueError: a negative base to a non-integer power is not real: {name} has "
+                          "data {x} and the exponent is {k}; use an integer exponent or a positive base"),
+    "pow_zero_negative": "ZeroDivisionError: 0 to a negative power: {name} has data {x}, exponent {k}",
+}
+
+_POW_ERRORS = (Err("a < 0.0 and isfinite(k) and not is_integer(k)", "pow_negative_base", "a"),
+               Err("a == 0.0 and k < 0.0", "pow_zero_negative", "a"))
+
+# name       arity  forward                          pushed into each operand (d out/d operand * g)
+_TABLE = [
+    Op("+", 2, "a + b", ("g", "g"), torch="a + b"),
+    Op("-", 2, "a - b", ("g", "-g"), torch="a - b"),
+    Op("*", 2, "a * b", ("b * g", "a * g"), torch="a * b"),
+    Op("/", 2, "a / b", ("g / b", "-(g * out / b)"),
+       errors=(Err("b == 0.0", "div_zero", "b"),), torch="a / b"),
+    Op("neg", 1, "-a", ("-g",), torch="-a"),
+    Op("exp", 1, "exp(a)", ("out * g",), torch="torch.exp(a)"),
+    Op("log", 1, "log(a)", ("g / a",),  # log(nan) is nan: only a number <= 0 is refused
+       errors=(Err("a <= 0.0", "log_domain", "a"),), torch="torch.log(a)"),
+    Op("tanh", 1, "tanh(a)", ("(1.0 - out * out) * g",), torch="torch.tanh(a)"),
+    Op("relu", 1, "0.0 if a <= 0.0 else a",  # relu(nan) is nan, and passes g on (as PyTorch)
+       ("0.0 if a <= 0.0 else g",), torch="torch.relu(a)"),
+    Op("sigmoid", 1,  # exp of a positive number could overflow; the second form cannot
+       "1.0 / (1.0 + exp(-a)) if a >= 0.0 else exp(a) / (1.0 + exp(a))",
+       ("out * (1.0 - out) * g",), torch="torch.sigmoid(a)"),
+    Op("**k", 1, "pow(a, k)",  # a ** k, k a number: a ** 0 is constant, so 0 even for a NaN g
+       ("0.0 if k == 0.0 else k * pow(a, k - 1.0) * g",),
+       errors=_POW_ERRORS, torch="torch.pow(a, k)", exponent="k"),
+    Op("**", 2, "pow(a, b)",  # d/db = a**b * ln(a): 0 for a zero base (as PyTorch), NaN below
+       ("0.0 if b == 0.0 else b * pow(a, b - 1.0) * g",
+        "(out * log(a) if a > 0.0 else 0.0 if a == 0.0 else nan) * g"),
+       errors=(Err("a < 0.0 and isfinite(b) and not is_integer(b)", "pow_negative_base", "a"),
+               Err("a == 0.0 and b < 0.0", "pow_zero_negative", "a")),
+       torch="torch.pow(a, b)", exponent="b"),
+]
+OPS = {op.name: op for op in _TABLE}
+
+
+@functools.lru_cache(maxsize=4096)
+def split_op(name):
+    """An op name as ``(op, k)``: ``"**2.0"`` (and micrograd's ``"**2"``) -> ``("**k", 2.0)``, any
+    other name -> ``(name, None)``. The one place an exponent is read out of a name."""
+    if isinstance(name, str) and name.startswith("**") and len(name) > 2:
+        try:
+            return "**k", float(name[2:])
+        except ValueError:
+            pass
+    return name, None
+
+
+def lookup(name):
+    """``(Op, k)`` for an op name, or ``(None, None)`` when it is not a built-in op."""
+    op, k = split_op(name)
+    entry = OPS.get(op) if isinstance(op, str) else None
+    if entry is None or (op == "**k") != (k is not None):
+        return None, None
+    return entry, k
+
+
+def _name_of(label, op=""):
+    """How errors name a node (the engine's ``_name``)."""
+    return repr(label) if label else f"unlabelled {op or 'leaf'} node"
+
+
+def domain_error(key, name, x, k=None):
+    """The exception of error ``key`` for the operand called ``name`` (see ``_name_of``) of value
+    ``x``, the exponent ``k``: its type and full message from ``ERROR_TEMPLATES``."""
+    kind, text = ERROR_TEMPLATES[key].split(": ", 1)
+    exc = {"ValueError": ValueError, "ZeroDivisionError": ZeroDivisionError}[kind]
+    return exc(text.format(name=name, x=repr(x), k=repr(k)))
+
+
+# ---- instantiation: Python floats --------------------------------------------------------------
+
+def _odd(k):
+    return math.isfinite(k) and k.is_integer() and k % 2.0 == 1.0
+
+
+def cpow(x, k):
+    """``x ** k`` as C's pow: ``inf`` (signed) where Python's raises on overflow or for 0 ** -k."""
+    try:
+        return float(x ** k)
+    except OverflowError:  # |x ** k| beyond the float range
+        return -math.inf if x < 0.0 and _odd(k) else math.inf
+    except ZeroDivisionError:  # 0 to a negative power: inf, signed as the zero for an odd power
+        return math.copysign(math.inf, x) if _odd(k) else math.inf
+
+
+def cexp(x):
+    """``math.exp``, with ``inf`` beyond the float range (as PyTorch and C)."""
+    try:
+        return math.exp(x)
+    except OverflowError:
+        return math.inf
+
+
+FLOAT_NAMES = {"exp": cexp, "log": math.log, "tanh": math.tanh, "pow": cpow, "isfinite": math.isfinite,
+               "is_integer": float.is_integer, "nan": math.nan}
+
+
+def _lambda(expr, names, params="a, b, k, out, g", tree=None):
+    src = ast.Expression(ast.Lambda(
+        args=ast.parse(f"lambda {params}: 0", mode="eval").body.args,
+        body=tree if tree is not None else ast.parse(expr, mode="eval").body))
+    ast.fix_missing_locations(src)
+    return eval(compile(src, f"<op {expr}>", "eval"), dict(names))
+
+
+class Formulas(NamedTuple):
+    """An op's formulas as functions ``f(a, b, k, out, g)``: ``forward``, ``pushed`` (one per
+    operand) and ``errors`` (``(when, key, who)`` with ``when`` a function)."""
+
+    op: Op
+    forward: object
+    pushed: tuple
+    errors: tuple
+
+
+@functools.lru_cache(maxsize=None)
+def scalar(name):
+    """The op's formulas on Python floats (as the engine computes them)."""
+    op = OPS[name]
+    f = functools.partial(_lambda, names=FLOAT_NAMES)
+    return Formulas(op, f(op.forward), tuple(map(f, op.pushed)),
+                    tuple((f(e.when), e.key, e.who) for e in op.errors))
+
+
+def first_error(name, a, b=None, k=None, name_of=lambda who: _name_of("")):
+    """The domain error the op raises on these operands (the first of its ``errors`` that holds),
+    or None. ``name_of("a")`` / ``name_of("b")``: how the error names an operand."""
+    fs = scalar(name)
+    for when, key, who in fs.errors:
+        if when(a, b, k, None, None):
+            return domain_error(key, name_of(who), a if who == "a" else b,
+                                k if fs.op.exponent == "k" else b)
+    return None
+
+
+# ---- instantiation: numpy arrays ---------------------------------------------------------------
+
+class _ToArrays(ast.NodeTransformer):
+    """``x if c else y`` -> ``where(c, x, y)``; ``and``/``or``/``not`` -> ``&``/``|``/``~``."""
+
+    def visit_IfExp(self, node):
+        self.generic_visit(node)
+        return ast.Call(ast.Name("where", ast.Load()), [node.test, node.body, node.orelse], [])
+
+    def visit_BoolOp(self, node):
+        self.generic_visit(node)
+        op = ast.BitAnd() if isinstance(node.op, ast.And) else ast.BitOr()
+        out = node.values[0]
+        for v in node.values[1:]:
+            out = ast.BinOp(out, op, v)
+        return out
+
+    def visit_UnaryOp(self, node):
+        self.generic_visit(node)
+        if isinstance(node.op, ast.Not):
+            return ast.UnaryOp(ast.Invert(), node.operand)
+        return node
+
+
+def _array_names():
+    import numpy as np
+
+    def libm(f, fast, ok_of):
+        """numpy's ``fast`` for the special cases, the C library's ``f`` (as ``math``) elsewhere."""
+        def run(*args):
+            args = np.broadcast_arrays(*map(np.asarray, args))
+            with np.errstate(all="ignore"):
+                out = np.array(fast(*args), dtype=np.float64)
+            ok = ok_of(out, *args)
+            flat = [a.ravel().tolist() for a in args]
+            if ok.all():
+                try:
+                    return np.fromiter(map(f, *flat), np.float64, out.size).reshape(out.shape)
+                except (OverflowError, ValueError):
+                    pass  # at the edge of the range: entry by entry below
+            o = out.reshape(-1)
+            for i in np.flatnonzero(ok.ravel()).tolist():
+                try:
+                    o[i] = f(*(x[i] for x in flat))
+                except (OverflowError, ValueError):
+                    pass  # the engine raises here; the caller's check reports it
+            return out
+        return run
+
+    return {
+        "exp": libm(math.exp, np.exp, lambda o, x: np.isfinite(o) | np.isnan(x)),
+        "log": libm(math.log, np.log, lambda o, x: (x > 0.0) | np.isnan(x)),
+        "tanh": libm(math.tanh, np.tanh, lambda o, x: np.ones(o.shape, dtype=bool)),
+        "pow": libm(math.pow, np.power, lambda o, x, k: np.isfinite(o) & ~((x == 0.0) & (k < 0.0))
+                    | (np.isnan(o) & (np.isnan(x) | np.isnan(k)))),
+        "isfinite": np.isfinite, "is_integer": lambda k: k == np.floor(k), "nan": math.nan,
+        "where": np.where,
+    }
+
+
+@functools.lru_cache(maxsize=None)
+def vector(name):
+    """The op's formulas on numpy arrays (numpy broadcasting; a ``k`` may be a number or an
+    array), equal to the engine's entry by entry. Errors are masks; ``pushed`` may return a
+    number for a constant formula (``+``'s ``g`` is ``g``)."""
+    op = OPS[name]
+    names = _array_names()
+
+    def f(expr):
+        return _lambda(expr, names, tree=_ToArrays().visit(ast.parse(expr, mode="eval").body))
+    return Formulas(op, f(op.forward), tuple(map(f, op.pushed)),
+                    tuple((f(e.when), e.key, e.who) for e in op.errors))
+
+
+# ---- instantiation: code for generated loops ---------------------------------------------------
+
+class _Rename(ast.NodeTransformer):
+    def __init__(self, subs):
+        self.subs = subs
+
+    def visit_Name(self, node):
+        new = self.subs.get(node.id)
+        return ast.parse(new, mode="eval").body if new is not None else node
+
+
+def code(expr, **subs):
+    """``expr`` as source with names replaced by code (``code("a * g", a="d[ia]")``)."""
+    return ast.unparse(_Rename(subs).visit(ast.parse(expr, mode="eval").body))
+
+
+def names_in(expr):
+    """The variable names an expression reads."""
+    return {n.id for n in ast.walk(ast.parse(expr, mode="eval")) if isinstance(n, ast.Name)}
+
+
+# ---- instantiation: PyTorch --------------------------------------------------------------------
+
+def torch_fn(name, torch):
+    """The op's PyTorch mirror ``f(a, b, k)`` (tensors; ``k`` a float64 tensor for ``**k``)."""
+    return _lambda(OPS[name].torch, {"torch": torch}, params="a, b, k")
+
+
+# ---- the case file -----------------------------------------------------------------------------
+
+EDGES = (0.0, -0.0, 2.0, -2.0, math.inf, -math.inf, math.nan, 1e-300, 1e300, 710.0, -0.5)
+EXPONENTS = (0.0, 2.0, -1.0, 0.5, 3.0, -0.5, 1.5, -2.0, math.inf, math.nan)
+LABELS = ("a", "", "x'y", 'q"r', "b\\n")
+NAMES = ("+", "**2.0", "**2", "**-1.0", "**0.5", "**3", "**nan", "**inf", "**-inf", "**1e-05",
+         "**1e+16", "**k", "**", "**two", "cube", "ReLU", "")
+
+
+def _case(rng, name, args, g, labels):
+    op, k = split_op(name)
+    fs = scalar(op)
+    a = args[0]
+    b = args[1] if len(args) > 1 else None
+    case = {"op": op, "name": name, "k": None if k is None else repr(k), "labels": list(labels),
+            "args": [repr(x) for x in args], "g": repr(g)}
+    err = first_error(op, a, b, k, lambda who: _name_of(labels[0 if who == "a" else 1]))
+    if err is not None:
+        return {**case, "out": None, "pushed": None, "local": None,
+                "error": {"type": type(err).__name__, "message": str(err), "where": "forward"}}
+    out = fs.forward(a, b, k, None, None)
+    return {**case, "out": repr(out), "pushed": [repr(p(a, b, k, out, g)) for p in fs.pushed],
+            "local": [repr(p(a, b, k, out, 1.0)) for p in fs.pushed], "error": None}
+
+
+def cases(seed=11, per_op=30):
+    """The case file's content (see the module doc): every op at the edge points and at
+    ``per_op`` seeded random points."""
+    rng = random.Random(seed)
+    gs = (1.0, -0.5, 2.5, 0.0, math.nan, math.inf)
+    out = []
+
+    def label_pair(i):
+        return (LABELS[i % len(LABELS)], LABELS[(i + 1) % len(LABELS)])
+
+    for op in OPS.values():
+        points = []
+        if op.name == "**k":
+            for k in EXPONENTS:
+                points += [(f"**{k!r}", (x,)) for x in EDGES]
+        elif op.arity == 2:
+            points += [(op.name, (x, y)) for x in EDGES for y in EDGES]
+        else:
+            points += [(op.name, (x,)) for x in EDGES]
+        for _ in range(per_op):
+            xs = tuple(rng.uniform(-3.0, 3.0) for _ in range(op.arity))
+            if op.name == "**k":
+                points.append((f"**{rng.choice(EXPONENTS[:8])!r}", xs))
+            else:
+                points.append((op.name, xs))
+        for i, (name, xs) in enumerate(points):
+            g = gs[i % len(gs)] if i % 3 else rng.uniform(-2.0, 2.0)
+            out.append(_case(rng, name, xs, g, label_pair(i)[:op.arity]))
+    names = []
+    for n in NAMES:
+        entry, k = lookup(n)
+        names.append([n, entry and entry.name, None if k is None else repr(k)])
+    return {"templates": ERROR_TEMPLATES, "names": names, "cases": out}
+
+
+def _main(argv):
+    if argv[1:] != ["cases"]:
+        sys.exit("usage: python -m gradviz.ops cases > js/test/op_cases.json")
+    sys.stdout.write(json.dumps(cases(), indent=0, ensure_ascii=True) + "\n")
+
+
+if __name__ == "__main__":
+    _main(sys.argv)
