@@ -375,7 +375,16 @@ def cases(seed=11, per_op=30):
 def _main(argv):
     if argv[1:] != ["cases"]:
         sys.exit("usage: python -m gradviz.ops cases > js/test/op_cases.json")
-    sys.stdout.write(json.dumps(cases(), indent=0, ensure_ascii=True) + "\n")
+    sys.stdout.write(case_file_text())
+
+
+def case_file_text():
+    """The case file, one case a line (readable diffs)."""
+    c = cases()
+    lines = [f'{{"templates": {json.dumps(c["templates"])},', f'"names": {json.dumps(c["names"])},',
+             '"cases": [']
+    lines += [json.dumps(x) + ("," if i < len(c["cases"]) - 1 else "") for i, x in enumerate(c["cases"])]
+    return "\n".join(lines) + "\n]}\n"
 
 
 if __name__ == "__main__":
