@@ -30,7 +30,8 @@ ERROR_TEMPLATES, "names": [[name, op, k], ...], "cases": [case, ...]}``. ``names
 how ``split_op`` reads them. A case: ``{"op": table name, "name": the node's op name ("**2.0"),
 "k": repr or null, "labels": operand labels, "args": operand values, "g": the gradient arriving,
 "out": value, "pushed": gradient pushed into each operand, "local": d out/d operand, "error": null
-or {"type", "message" (full, with the operand's name), "where": "forward"}}``; ``out``, ``pushed``
+or {"type", "message" (full, with the operand's name), "where": "forward", "key": the
+template's}}``; ``out``, ``pushed``
 and ``local`` are null when there is an error. Every float is a string, Python's ``repr`` (so
 nan, inf and -0.0 survive JSON and the page's number formatting is tested too). The JS tests
 (js/test/ops.test.js) replay every case in js/src/replay.js and the tooltip's derivatives.
@@ -202,11 +203,18 @@ def scalar(name):
 def first_error(name, a, b=None, k=None, name_of=lambda who: _name_of("")):
     """The domain error the op raises on these operands (the first of its ``errors`` that holds),
     or None. ``name_of("a")`` / ``name_of("b")``: how the error names an operand."""
-    fs = scalar(name)
-    for when, key, who in fs.errors:
+    failing = failing_check(name, a, b, k)
+    if failing is None:
+        return None
+    key, who = failing
+    return domain_error(key, name_of(who), a if who == "a" else b, k if OPS[name].exponent == "k" else b)
+
+
+def failing_check(name, a, b=None, k=None):
+    """``(key, operand)`` of the first domain error of the op that holds here, or None."""
+    for when, key, who in scalar(name).errors:
         if when(a, b, k, None, None):
-            return domain_error(key, name_of(who), a if who == "a" else b,
-                                k if fs.op.exponent == "k" else b)
+            return key, who
     return None
 
 
@@ -331,7 +339,8 @@ def _case(rng, name, args, g, labels):
     err = first_error(op, a, b, k, lambda who: _name_of(labels[0 if who == "a" else 1]))
     if err is not None:
         return {**case, "out": None, "pushed": None, "local": None,
-                "error": {"type": type(err).__name__, "message": str(err), "where": "forward"}}
+                "error": {"type": type(err).__name__, "message": str(err), "where": "forward",
+                          "key": failing_check(op, a, b, k)[0]}}
     out = fs.forward(a, b, k, None, None)
     return {**case, "out": repr(out), "pushed": [repr(p(a, b, k, out, g)) for p in fs.pushed],
             "local": [repr(p(a, b, k, out, 1.0)) for p in fs.pushed], "error": None}

@@ -31,6 +31,7 @@ import anywidget  # noqa: E402
 import traitlets as t  # noqa: E402
 
 from .graph import as_graph  # noqa: E402
+from .ops import ERROR_TEMPLATES  # noqa: E402
 
 __all__ = ["GraphWidget"]
 
@@ -130,6 +131,7 @@ class GraphWidget(anywidget.AnyWidget):
                 "scopes": _coded(g.scopes), "controls": self._controls,
                 "control_init": [_jnum(self._init[i]) for i in self._controls],
                 "readonly": self._readonly_reason if self.readonly else "",
+                "opErrors": ERROR_TEMPLATES,  # the page's replay words errors as the kernel (gradviz.ops)
                 **_tensor_texts(g),
             }
             self._child_ptr = ptr.tobytes()

@@ -386,7 +386,7 @@ process.stdin.on("data", (c) => { input += c; });
 process.stdin.on("end", () => {
   const out = JSON.parse(input).map((g) => {
     const f64 = (s) => new Float64Array(Uint8Array.from(Buffer.from(s, "base64")).buffer);
-    const tape = compileReplay(g.ops, g.labels, Int32Array.from(g.ptr), Int32Array.from(g.idx));
+    const tape = compileReplay(g.ops, g.labels, Int32Array.from(g.ptr), Int32Array.from(g.idx), g.templates);
     if (!tape) return { unsupported: true };
     try {
       const r = replay(tape, f64(g.data));
@@ -405,7 +405,9 @@ def _node_replay(graphs):
         if IN_CI:
             pytest.fail("node is required in CI for the widget's JS tests")
         pytest.skip("node is not installed")
+    from gradviz.ops import ERROR_TEMPLATES
     payload = [{"ops": list(g.ops), "labels": list(g.labels), "ptr": np.asarray(g.child_ptr).tolist(),
+                "templates": ERROR_TEMPLATES,
                 "idx": np.asarray(g.child_ids).tolist(),
                 "data": base64.b64encode(np.asarray(d, dtype=np.float64).tobytes()).decode()} for g, d in graphs]
     r = subprocess.run([node, "--input-type=module", "-e", _REPLAY_JS], cwd=ROOT / "js", input=json.dumps(payload),

@@ -150,7 +150,7 @@ function render({ model, el }) {
   }
   function setupReplay() {
     const S = st.structure;
-    st.local = model.get("local_replay") !== false && !S.readonly && S.n <= LOCAL_MAX ? compileReplay(S.ops, S.labels, st.childPtr, st.childIdx) : null;
+    st.local = model.get("local_replay") !== false && !S.readonly && S.n <= LOCAL_MAX ? compileReplay(S.ops, S.labels, st.childPtr, st.childIdx, S.opErrors ?? S.constants?.opErrors) : null;
     root.dataset.replay = st.local ? "local" : "kernel";
   }
   function loadValues() {
