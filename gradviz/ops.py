@@ -243,39 +243,65 @@ class _ToArrays(ast.NodeTransformer):
 
 
 def _array_names():
+    """numpy's functions for the special cases (inf, NaN, the engine's errors), the C library's (as
+    Python's ``math`` and ``**``) for the values: numpy's own exp, log and power may use SIMD
+    kernels that differ from it in the last bit for a few percent of inputs."""
     import numpy as np
+    ndarray = np.ndarray
 
-    def libm(f, fast, ok_of):
-        """numpy's ``fast`` for the special cases, the C library's ``f`` (as ``math``) elsewhere."""
+    def libm(f, out, ok, *args):
+        """``out`` (flat) with the entries where ``ok`` recomputed by the C library's ``f``."""
+        if ok.all():
+            try:
+                return np.fromiter(map(f, *(a.tolist() for a in args)), np.float64, len(out))
+            except (OverflowError, ValueError):
+                pass  # at the edge of the range: entry by entry below
+        for i in np.flatnonzero(ok).tolist():
+            try:
+                out[i] = f(*(float(a[i]) for a in args))
+            except (OverflowError, ValueError):
+                pass  # the engine raises here; the caller's check reports it
+        return out
+
+    def flat(fn):
+        """``fn`` on flat arrays, given arrays of any shape (Batched's are 2-d) or numbers."""
         def run(*args):
-            args = np.broadcast_arrays(*map(np.asarray, args))
-            with np.errstate(all="ignore"):
-                out = np.array(fast(*args), dtype=np.float64)
-            ok = ok_of(out, *args)
-            flat = [a.ravel().tolist() for a in args]
-            if ok.all():
-                try:
-                    return np.fromiter(map(f, *flat), np.float64, out.size).reshape(out.shape)
-                except (OverflowError, ValueError):
-                    pass  # at the edge of the range: entry by entry below
-            o = out.reshape(-1)
-            for i in np.flatnonzero(ok.ravel()).tolist():
-                try:
-                    o[i] = f(*(x[i] for x in flat))
-                except (OverflowError, ValueError):
-                    pass  # the engine raises here; the caller's check reports it
-            return out
+            x = args[0]
+            if type(x) is ndarray and x.ndim == 1 and (len(args) == 1 or type(args[1]) is ndarray
+                                                        and args[1].shape == x.shape):
+                return fn(*args)  # the Tape's case: flat arrays of one length
+            args = [np.asarray(a, dtype=np.float64) for a in args]
+            shape = args[0].shape
+            if len(args) > 1 and args[1].shape != shape:
+                args = np.broadcast_arrays(*args)
+                shape = args[0].shape
+            if len(shape) == 1:
+                return fn(*args)
+            return fn(*(a.ravel() for a in args)).reshape(shape)
         return run
 
-    return {
-        "exp": libm(math.exp, np.exp, lambda o, x: np.isfinite(o) | np.isnan(x)),
-        "log": libm(math.log, np.log, lambda o, x: (x > 0.0) | np.isnan(x)),
-        "tanh": libm(math.tanh, np.tanh, lambda o, x: np.ones(o.shape, dtype=bool)),
-        "pow": libm(math.pow, np.power, lambda o, x, k: np.isfinite(o) & ~((x == 0.0) & (k < 0.0))
-                    | (np.isnan(o) & (np.isnan(x) | np.isnan(k)))),
-        "isfinite": np.isfinite, "is_integer": lambda k: k == np.floor(k), "nan": math.nan,
-        "where": np.where,
-    }
+    def exp(x):
+        with np.errstate(all="ignore"):
+            out = np.exp(x)
+        return libm(math.exp, out, np.isfinite(out) | np.isnan(x), x)
+
+    def log(x):
+        with np.errstate(all="ignore"):
+            out = np.log(x)
+        return libm(math.log, out, (x > 0.0) | np.isnan(x), x)
+
+    def tanh(x):
+        return np.fromiter(map(math.tanh, x.tolist()), np.float64, len(x))
+
+    def power(x, k):
+        with np.errstate(all="ignore"):
+            out = np.power(x, k)
+        ok = np.isfinite(out) & ~((x == 0.0) & (k < 0.0)) | (np.isnan(out) & (np.isnan(x) | np.isnan(k)))
+        return libm(math.pow, out, ok, x, k)
+
+    return {"exp": flat(exp), "log": flat(log), "tanh": flat(tanh), "pow": flat(power),
+            "isfinite": np.isfinite, "is_integer": lambda k: k == np.floor(k), "nan": math.nan,
+            "where": np.where}
 
 
 @functools.lru_cache(maxsize=None)
