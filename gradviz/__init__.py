@@ -2,6 +2,7 @@
 and bridges to PyTorch, networkx, Graphviz and JSON."""
 from .engine import Value
 from .nn import MLP, Layer, Module, Neuron, mse_loss, svm_loss
+from .ops import register_op, unregister_op
 
 __version__ = "0.1.0"
 
@@ -18,7 +19,8 @@ _LAZY = {
     "gradient_flow": "gradflow", "GradientFlow": "gradflow",
 }
 
-__all__ = ["Value", "Module", "Neuron", "Layer", "MLP", "mse_loss", "svm_loss", *_LAZY]
+__all__ = ["Value", "Module", "Neuron", "Layer", "MLP", "mse_loss", "svm_loss", "register_op", "unregister_op",
+           *_LAZY]
 
 
 def __getattr__(name):

@@ -18,7 +18,7 @@ import math
 from contextlib import contextmanager
 from numbers import Real
 
-from .ops import OPS, cpow as _pow, domain_error, split_op
+from .ops import CUSTOM, OPS, cpow as _pow, domain_error, split_op
 
 __all__ = ["Value", "Scope", "no_scope"]
 
@@ -494,9 +494,23 @@ def _NO_RULE(out, g):
 
 def _rule_of(op):
     """The rule for an op name missing from ``_RULES``: ``**<number>`` (a power by a constant, named
-    as micrograd names it) or none. Remembered, so each name is read once."""
-    rule = _RULES["**k"] if split_op(op)[1] is not None else _NO_RULE
+    as micrograd names it), an op registered with derivatives (``gradviz.register_op``), or none.
+    Remembered, so each name is read once (``register_op`` makes it read again)."""
+    custom = CUSTOM.get(op) if isinstance(op, str) else None
+    if custom is not None and custom.derivatives is not None:
+        rule = _registered_rule(custom.derivatives)
+    else:
+        rule = _RULES["**k"] if split_op(op)[1] is not None else _NO_RULE
     _BY_NAME[op] = rule
+    return rule
+
+
+def _registered_rule(derivatives):
+    """The rule of a registered op: each child gets d out/d child * g, in operand order."""
+    def rule(out, g):
+        kids = out._prev
+        for c, d in zip(kids, derivatives(*[c.data for c in kids], out.data)):
+            c._g += d * g
     return rule
 
 
@@ -507,6 +521,13 @@ def _run_closure(out, g):
     children at 0.0, and what it adds goes to the children's pass gradients. Every ``.grad`` is
     then as before, so ``backward()`` adds exactly one pass, as it does for built-in ops.
     """
+    for c, x in zip(*closure_pushes(out, g)):
+        c._g += x
+
+
+def closure_pushes(out, g):
+    """The distinct children of ``out`` and what its closure adds to each for the gradient ``g``
+    (see ``_run_closure``); every ``.grad`` is left as it was."""
     kids = list(dict.fromkeys(out._prev))
     saved = [c.grad for c in kids]
     total = out.grad
@@ -520,8 +541,7 @@ def _run_closure(out, g):
         for c, s in zip(kids, saved):
             c.grad = s
         out.grad = total
-    for c, x in zip(kids, added):
-        c._g += x
+    return kids, added
 
 
 def _backward_error(node, e):

@@ -47,7 +47,7 @@ import sys
 from typing import NamedTuple
 
 __all__ = ["Op", "Err", "OPS", "ERROR_TEMPLATES", "split_op", "lookup", "scalar", "vector", "code",
-           "torch_fn", "domain_error", "first_error", "cases"]
+           "torch_fn", "domain_error", "first_error", "cases", "register_op", "unregister_op", "CUSTOM"]
 
 
 class Err(NamedTuple):
@@ -130,6 +130,55 @@ def lookup(name):
     if entry is None or (op == "**k") != (k is not None):
         return None, None
     return entry, k
+
+
+# ---- ops of your own ---------------------------------------------------------------------------
+
+class Custom(NamedTuple):
+    """An op registered with ``register_op``: Python callables instead of formulas."""
+
+    name: str
+    forward: object      # forward(*xs) -> float, xs the operands' values
+    derivatives: object  # derivatives(*xs, out) -> d out/d x_i for each operand, or None
+    torch: object        # torch(*tensors) -> tensor, or None
+
+
+CUSTOM = {}  # name -> Custom: ops registered by the user
+
+
+def register_op(name, forward, derivatives=None, torch=None):
+    """Make the op called ``name`` known to every part of gradviz, as a built-in op is.
+
+    ``forward(*xs)`` computes the op's value from its operands' values (any number of them);
+    ``derivatives(*xs, out)`` gives d out/d x_i for each operand (a sequence of floats);
+    ``torch(*tensors)``, optional, is its PyTorch mirror. Then ``backward()`` uses ``derivatives``
+    for a node of this op that has no ``_backward`` closure (a node with one runs its closure);
+    ``Tape``, ``grad_check`` and the widget re-run the op with ``forward`` (backpropagating with
+    ``derivatives``, else with the node's closure); ``compare_with_torch`` mirrors it with
+    ``torch``. Registering a name again replaces it; ``unregister_op(name)`` forgets it."""
+    if not isinstance(name, str) or not name:
+        raise TypeError(f"the op name must be a non-empty str, got {name!r}")
+    if lookup(name)[0] is not None or name == "**k" or split_op(name)[1] is not None:
+        raise ValueError(f"{name!r} is a built-in op of gradviz (see gradviz.ops.OPS); give your op a "
+                         f"name of its own")
+    for what, f in (("forward", forward), ("derivatives", derivatives), ("torch", torch)):
+        if f is not None and not callable(f):
+            raise TypeError(f"register_op({name!r}): {what} must be a function, got {type(f).__name__!r}")
+    if forward is None:
+        raise TypeError(f"register_op({name!r}) needs a forward function: forward(*xs) -> float")
+    CUSTOM[name] = Custom(name, forward, derivatives, torch)
+    _forget(name)
+
+
+def unregister_op(name):
+    """Forget an op registered with ``register_op`` (no error if it was not)."""
+    CUSTOM.pop(name, None)
+    _forget(name)
+
+
+def _forget(name):
+    from . import engine  # the engine remembers the rule of each op name it has seen
+    engine._BY_NAME.pop(name, None)
 
 
 def _name_of(label, op=""):

@@ -22,7 +22,7 @@ from operator import attrgetter
 
 import numpy as np
 
-from . import engine, ops, scalar_replay
+from . import custom_replay, engine, ops, scalar_replay
 from .engine import Value
 from .graph import as_graph
 
@@ -42,17 +42,24 @@ def _opcode(op, arity, g):
                          f"{op!r} takes {entry.arity}")
     known = ", ".join(repr(o) for o in ops.OPS if o != "**k")
     raise ValueError(f"Tape cannot replay node {_first(g, op, arity)}: op {op!r} with {arity} operands "
-                     f"is not an engine op; Tape replays {known} and '**<number>'")
+                     f"is not an engine op; Tape replays {known}, '**<number>' and the ops registered "
+                     f"with gradviz.register_op")
 
 
 def _refuse_custom(g):
-    """Custom ops (a ``_backward`` closure) can't be replayed: the closure gives the gradient at the
-    values it was built with, but nothing recomputes the op's forward after a nudge."""
-    for i, m in enumerate(g.meta):
+    """Whether the graph has ops of the user's own (registered, or a ``_backward`` closure) that the
+    generic plan runs. A closure gives the gradient but nothing recomputes the op's forward after
+    a nudge unless one is registered for its op name: such a graph is refused, saying so."""
+    custom = any(isinstance(op, str) and op in ops.CUSTOM for op in set(g.ops))
+    for i, m in enumerate(g.meta or ()):
         if m and m.get("backward") == "custom":
-            raise ValueError(f"Tape cannot replay node {i} ({_label(g, i)}): op {g.ops[i]!r} is a custom "
-                             f"op with its own _backward, and gradviz has no forward to re-run for it; "
-                             f"backward() runs its closure, and the drawing shows the values as they are")
+            if ops.CUSTOM.get(g.ops[i]) is None and ops.lookup(g.ops[i])[0] is None:
+                raise ValueError(f"Tape cannot replay node {i} ({_label(g, i)}): op {g.ops[i]!r} is a custom "
+                                 f"op with its own _backward, and gradviz has no forward to re-run for it "
+                                 f"(register one with gradviz.register_op({g.ops[i]!r}, forward)); "
+                                 f"backward() runs its closure, and the drawing shows the values as they are")
+            custom = True
+    return custom
 
 
 def _first(g, op, arity):
@@ -200,7 +207,7 @@ class Tape:
         if g.source == "torch":
             raise ValueError("Tape replays gradviz graphs; this one came from PyTorch (its nodes stand "
                              "for tensors): re-run the model in PyTorch, or build it from gradviz Values")
-        _refuse_custom(g)
+        custom = _refuse_custom(g)
         ptr, kids = g.child_ptr, g.child_ids
         arity = np.diff(ptr)
         self.leaves = np.flatnonzero(arity == 0)
@@ -211,6 +218,9 @@ class Tape:
         self._scalar = None
         self._nlevels = None  # levels of the vector plan (None for a Tape compiled as scalar)
 
+        if custom:  # ops of the user's own: node by node (custom_replay)
+            self._compile_generic(g, arity > 0, _reachable(ptr, kids, np.bincount(kids, minlength=n)))
+            return
         names, codes, ks = _decode_ops(g, arity)
         has = arity > 0
         a = np.full(n, -1, dtype=np.intp)
@@ -234,6 +244,18 @@ class Tape:
         target = self._gradient_targets(ptr, kids, arity, reach, link, level)
         self._steps(names, codes, ks, has, inner, chain_of, level, a, b, link, ptr[:-1], target)
         self._place(n)
+
+    def _compile_generic(self, g, has, reach):
+        """The plan for graphs with ops of the user's own (see ``custom_replay``); it has the
+        scalar plan's slots and interface."""
+        ids = np.flatnonzero(has)
+        order = np.concatenate([self.leaves, ids])
+        slot = np.empty(len(has), dtype=np.intp)
+        slot[order] = np.arange(len(has))
+        self._scalar = custom_replay.GenericProgram(g, slot, ids.tolist(),
+                                                    None if reach.all() else reach[ids].tolist(), self._name)
+        self._scalar_slot = slot
+        self._scalar_root = int(slot[self._root])
 
     def _compile_scalar(self, names, codes, ks, has, a, b, reach):
         """The scalar program (see ``scalar_replay``): slots are the leaves, then the op nodes,

@@ -125,6 +125,12 @@ def _build(g, torch):
             continue
         op = op_names[i]
         entry, k = op_table.lookup(op)
+        custom = op_table.CUSTOM.get(op) if entry is None and isinstance(op, str) else None
+        if custom is not None and custom.torch is not None:  # an op of the user's, with its mirror
+            t = custom.torch(*[tensors[c] for c in cs])
+            t.retain_grad()
+            tensors.append(t)
+            continue
         if entry is None:
             how = g.meta[i].get("backward") if g.meta[i] else None
             what = {"custom": "a custom op (its own _backward closure)",
@@ -132,7 +138,9 @@ def _build(g, torch):
                     }.get(how, "an op")
             raise ValueError(f"{_node_name(g, i)} has op {op!r}, {what} with no PyTorch "
                              f"counterpart here, so it cannot be mirrored; mirrored ops: "
-                             f"{', '.join(o for o in op_table.OPS if o != '**k')}, and '**k' with a number k")
+                             f"{', '.join(o for o in op_table.OPS if o != '**k')}, '**k' with a number k, "
+                             f"and ops registered with a torch mirror (gradviz.register_op({op!r}, forward, "
+                             f"derivatives, torch=...))")
         if len(cs) != entry.arity:
             raise ValueError(f"{_node_name(g, i)} has op {op!r} with {len(cs)} operands; "
                              f"{op!r} takes {entry.arity}")
