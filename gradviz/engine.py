@@ -3,7 +3,9 @@
 Each op builds one node and states its local derivative right beside it, in a
 ``@_rule(op)`` rule that pushes the node's gradient ``g`` into its children.
 ``backward()`` orders the graph once (iteratively, so a million-op chain is
-fine) and applies the rules in reverse topological order.
+fine) and applies the rules in reverse topological order. The op table (``gradviz.ops``) defines
+every op once for the rest of gradviz; these rules are the engine's fast in-place form of it, and
+``tests/test_ops.py`` checks them against it.
 
 Numbers follow IEEE floats, as PyTorch does: a result beyond the float range is
 ``inf`` (``Value(1e308) * 10``, ``exp(1000)``, ``1e200 ** 2``, and gradients
