@@ -5,11 +5,11 @@ scores whole train/test sets. Building a graph per point would cost seconds; ins
 *one* sample (inputs ``x0, x1`` -> score) is compiled once, and its forward pass runs with a row of
 ``K`` numbers per node: the chosen input leaves take one value per sample, every other leaf (the
 parameters, constants) keeps its single value. Nodes run level by level, one numpy step per op and
-level, with the op table's formulas (``gradviz.ops``, the C library's functions as the engine); chains of ``+`` (a neuron's
-``b + w0*x0 + w1*x1 + ...``) run together, a running sum over all chains of one length, adding
-in the engine's order. So each
-column equals what the engine computes for that sample, bit for bit. Where the engine would raise (log of a negative,
-division by zero) a column holds numpy's NaN or inf instead.
+level, with the op table's formulas (``gradviz.ops``, the C library's functions as the engine's);
+chains of ``+`` (a neuron's ``b + w0*x0 + w1*x1 + ...``) run together, a running sum over all
+chains of one length, adding in the engine's order. So each column equals what the engine computes
+for that sample, bit for bit. Where the engine would raise (log of a negative, division by zero) a
+column holds numpy's NaN or inf instead.
 """
 from __future__ import annotations
 

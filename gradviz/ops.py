@@ -111,11 +111,15 @@ _TABLE = [
 OPS = {op.name: op for op in _TABLE}
 
 
-@functools.lru_cache(maxsize=4096)
 def split_op(name):
     """An op name as ``(op, k)``: ``"**2.0"`` (and micrograd's ``"**2"``) -> ``("**k", 2.0)``, any
     other name -> ``(name, None)``. The one place an exponent is read out of a name."""
-    if isinstance(name, str) and name.startswith("**") and len(name) > 2:
+    return _split(name) if type(name) is str else (name, None)
+
+
+@functools.lru_cache(maxsize=4096)  # the engine's **k rule asks once a node
+def _split(name):
+    if name.startswith("**") and len(name) > 2:
         try:
             return "**k", float(name[2:])
         except ValueError:

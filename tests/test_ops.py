@@ -2,7 +2,6 @@
 scalar plans) and Batched agree with it on every case of the case file, bit for bit, with the same
 errors in full; and the committed case file (read by the JS tests) is the table's."""
 import json
-import math
 import pathlib
 
 import numpy as np

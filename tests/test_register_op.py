@@ -2,7 +2,6 @@
 ``Tape`` re-runs graphs holding the lecture's closure ops once a forward is registered for them."""
 import math
 
-import numpy as np
 import pytest
 
 import gradviz
