@@ -191,6 +191,8 @@ class Tape:
     default writes ``.data`` and ``.grad`` into every Value. ``mode``: ``"vector"`` replays level
     by level in numpy (wide graphs), ``"scalar"`` node by node on Python floats (deep, narrow
     graphs), ``"auto"`` picks the one that should be faster on this graph (see ``Tape.mode``).
+    A graph with ops of your own (``gradviz.register_op``) always replays node by node
+    (``custom_replay``), whatever the mode.
     """
 
     def __init__(self, x, mode="auto"):
