@@ -107,9 +107,9 @@ def _peak_mb(fn):
         tracemalloc.stop()
 
 
-def _wall(fn):
+def _wall(fn, *args):
     t = time.perf_counter()
-    out = fn()
+    out = fn(*args)
     return time.perf_counter() - t, out
 
 
@@ -128,8 +128,10 @@ def big(samples=460, million_samples=1520):
     t_trace, g = _wall(lambda: trace(loss))
     t_tape, tape = _wall(lambda: Tape(loss))
     t_run, _ = _wall(tape.run)
-    t_auto, lay_auto = _wall(lambda: layout(group_view(g, "auto")))
-    t_full, lay = _wall(lambda: layout(g))
+    # g goes to the timed calls as an argument: a lambda closing over it would read a name that the
+    # `del g` below unbinds
+    t_auto, lay_auto = _wall(lambda graph: layout(group_view(graph, "auto")), g)
+    t_full, lay = _wall(layout, g)
     del tape, lay
     gc.collect()
     t_wfull, wfull = _wall(lambda: GraphWidget(loss, collapsed=None))

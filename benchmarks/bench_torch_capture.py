@@ -221,9 +221,10 @@ def _open_section(torch):
     print(f"  {'':<46} target <= {TARGETS['open'] * 1000:.0f} ms: "
           f"{'ok' if statistics.median(ts) <= TARGETS['open'] else 'MISSED'} (kernel side)")
     try:
+        from playwright.sync_api import sync_playwright
+
         from bench_widget import _open_times
         from jupyter_harness import CHROMIUM, JupyterServer, Notebook, launch_browser
-        from playwright.sync_api import sync_playwright
         if not Path(CHROMIUM).exists():
             raise ImportError(CHROMIUM)
     except ImportError as e:

@@ -61,7 +61,7 @@ def micrograd_step(model, X, y, lr=0.1):
     scores = list(map(model, inputs))
     losses = [(1 + -yi * scorei).relu() for yi, scorei in zip(y, scores)]
     data_loss = sum(losses) * (1.0 / len(losses))
-    reg_loss = 1e-4 * sum((p * p for p in model.parameters()))
+    reg_loss = 1e-4 * sum(p * p for p in model.parameters())
     loss = data_loss + reg_loss
     model.zero_grad()
     loss.backward()

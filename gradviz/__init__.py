@@ -1,8 +1,22 @@
 """gradviz: see and check backpropagation. A scalar autograd engine, a notebook explorer widget,
 and bridges to PyTorch, networkx, Graphviz and JSON."""
+from typing import TYPE_CHECKING
+
 from .engine import Value
 from .nn import MLP, Layer, Module, Neuron, mse_loss, svm_loss
 from .ops import register_op, unregister_op
+
+if TYPE_CHECKING:  # what __getattr__ below loads on first use, spelled out for type checkers
+    from .check import grad_check, numerical_grad, predict_vs_actual
+    from .gradflow import GradientFlow, gradient_flow
+    from .graph import Graph, to_networkx, trace
+    from .playground import Playground
+    from .render import draw_dot, to_svg
+    from .replay import Tape
+    from .standalone import to_html
+    from .torch_bridge import compare_with_torch, from_torch, to_torch
+    from .torch_capture import TorchCapture, capture_torch, module_groups
+    from .widget import GraphWidget
 
 __version__ = "0.1.0"
 

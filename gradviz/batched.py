@@ -17,6 +17,7 @@ import numpy as np
 
 from . import ops
 from .graph import as_graph
+from .names import resolve_leaf
 
 __all__ = ["Batched"]
 
@@ -34,8 +35,8 @@ def _kind(op, arity):
 class Batched:
     """Compile the graph of ``x`` (a root Value or a Graph) for batched forward passes.
 
-    ``inputs``: the leaves that take one value per sample (Values of the graph or node ids), in the
-    order of the columns of ``X`` given to ``forward``.
+    ``inputs``: the leaves that take one value per sample (Values of the graph, labels or node
+    ids; see ``gradviz.names.resolve_leaf``), in the order of the columns of ``X`` given to ``forward``.
     """
 
     def __init__(self, x, inputs):
@@ -45,10 +46,7 @@ class Batched:
         ptr, kids = np.asarray(g.child_ptr), np.asarray(g.child_ids)
         arity = np.diff(ptr)
         self.leaves = np.flatnonzero(arity == 0)
-        self.inputs = np.array([self._id(v) for v in inputs], dtype=np.intp)
-        for i in self.inputs.tolist():
-            if arity[i]:
-                raise ValueError(f"input node {i} ({g.labels[i] or g.ops[i]}) is computed, not a leaf")
+        self.inputs = np.array([resolve_leaf(g, v) for v in inputs], dtype=np.intp)
         self._values = g.values
         pl, kl = ptr.tolist(), kids.tolist()
         for i in range(n):
@@ -81,16 +79,6 @@ class Batched:
             a = kids[ptr[ids]]
             b = kids[ptr[ids] + 1] if ops.OPS[op].arity == 2 else None
             self._steps.append((op, k, ids, a, b))
-
-    def _id(self, v):
-        if isinstance(v, (int, np.integer)) and not isinstance(v, bool):
-            if not 0 <= v < len(self.graph):
-                raise IndexError(f"node id {v} out of range 0..{len(self.graph) - 1}")
-            return int(v)
-        for i, u in enumerate(self.graph.values or ()):
-            if u is v:
-                return i
-        raise ValueError(f"{v!r} is not a node of this graph; pass its Values or node ids")
 
     def leaf_data(self):
         """The leaves' current data, read from their Values (or the graph's data): full length."""

@@ -10,47 +10,23 @@ from __future__ import annotations
 import html
 import math
 from dataclasses import dataclass
-
-import numpy as np
+from typing import TYPE_CHECKING
 
 from .engine import Value
+from .names import node_name, resolve_leaf
 from .replay import Tape
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+    from typing import Literal
+
+    from ._types import Leaf, Root
 
 __all__ = ["numerical_grad", "grad_check", "predict_vs_actual", "GradCheckReport", "Prediction"]
 
 
 def _tape(x):
     return x if isinstance(x, Tape) else Tape(x)
-
-
-def _leaf_id(t, leaf):
-    """The id of ``leaf`` (a Value, a label or an id) among the leaves of the Tape's graph."""
-    g = t.graph
-    leaves = t.leaves.tolist()
-    if isinstance(leaf, str):
-        hits = [i for i in leaves if g.labels[i] == leaf]
-        if len(hits) == 1:
-            return hits[0]
-        if hits:
-            raise ValueError(f"{len(hits)} leaves are labelled {leaf!r} (ids {hits[:5]}); pass the Value "
-                             f"or the id instead")
-        names = sorted({g.labels[i] for i in leaves if g.labels[i]})
-        shown = ", ".join(map(repr, names[:12])) + (" ..." if len(names) > 12 else "")
-        raise ValueError(f"no leaf is labelled {leaf!r}; the labelled leaves are {shown or 'none'}")
-    if isinstance(leaf, (int, np.integer)) and not isinstance(leaf, bool):
-        if int(leaf) in set(leaves):
-            return int(leaf)
-        raise ValueError(f"node {leaf} is not a leaf of this graph; numerical gradients are taken "
-                         f"with respect to leaves (inputs, parameters, constants)")
-    if g.values is not None:
-        for i in leaves:
-            if g.values[i] is leaf:
-                return i
-        if any(v is leaf for v in g.values):
-            raise ValueError(f"{leaf!r} is not a leaf: it is computed from other values; nudge a leaf")
-        raise ValueError(f"{leaf!r} is not in this graph")
-    raise TypeError(f"leaf must be a label (str) or a node id (int) for a graph without Values, "
-                    f"got {type(leaf).__name__!r}")
 
 
 def _positive(h):
@@ -74,7 +50,7 @@ def _numerical(t, i, base, h, central):
     return (_output(t, up) - _output(t, down)) / (2.0 * h)
 
 
-def numerical_grad(x, leaf, h=1e-6, central=True):
+def numerical_grad(x: Root | Tape, leaf: Leaf, h: float = 1e-6, central: bool = True) -> float:
     """d root/d leaf by finite differences at the leaves' current values.
 
     ``x``: a root Value, a Graph or a Tape; ``leaf``: a Value, a label or a leaf id. With
@@ -83,7 +59,7 @@ def numerical_grad(x, leaf, h=1e-6, central=True):
     """
     t = _tape(x)
     h = _positive(h)
-    return _numerical(t, _leaf_id(t, leaf), t.leaf_data(), h, central)
+    return _numerical(t, resolve_leaf(t.graph, leaf), t.leaf_data(), h, central)
 
 
 @dataclass(frozen=True)
@@ -149,7 +125,9 @@ class GradCheckReport:
                 f"<th>abs err</th><th>ok</th></tr></thead><tbody>{cells}</tbody></table>{more}</div>")
 
 
-def grad_check(x, h=1e-6, rtol=1e-4, atol=1e-6, leaves=None, grads=None):
+def grad_check(x: Root | Tape, h: float = 1e-6, rtol: float = 1e-4, atol: float = 1e-6,
+               leaves: Iterable[Leaf] | None = None,
+               grads: Literal["replay", "values"] | None = None) -> GradCheckReport:
     """Backprop against central differences for every leaf (or the given ``leaves``).
 
     ``grads``: which backprop to check. ``"replay"`` runs gradviz's own backward on the graph as
@@ -180,7 +158,7 @@ def grad_check(x, h=1e-6, rtol=1e-4, atol=1e-6, leaves=None, grads=None):
         grad = [float(v.grad) for v in g.values]
     else:
         raise ValueError(f'grads must be "replay" or "values", got {grads!r}')
-    ids = t.leaves.tolist() if leaves is None else [_leaf_id(t, leaf) for leaf in leaves]
+    ids = t.leaves.tolist() if leaves is None else [resolve_leaf(t.graph, leaf) for leaf in leaves]
     rows = []
     for i in ids:
         a = float(grad[i])
@@ -218,7 +196,7 @@ class Prediction:
         return f"<p>{html.escape(str(self))}</p>"
 
 
-def predict_vs_actual(x, leaf, h=0.01):
+def predict_vs_actual(x: Root | Tape, leaf: Leaf, h: float = 0.01) -> Prediction:
     """Nudge ``leaf`` by ``h``: the gradient's prediction ``grad * h`` against the re-run's change.
 
     The re-run happens on arrays (a Tape), so the graph's Values are left as they were.
@@ -227,12 +205,11 @@ def predict_vs_actual(x, leaf, h=0.01):
     h = float(h)
     if not math.isfinite(h):
         raise ValueError(f"h must be a finite number, got {h!r}")
-    i = _leaf_id(t, leaf)
+    i = resolve_leaf(t.graph, leaf)
     base = t.leaf_data()
     d0, grad = t.run(write_back=False, data=base)
     up = base.copy()
     up[i] += h
     after = _output(t, up)
     before = float(d0[t.graph.root])
-    name = repr(t.graph.labels[i]) if t.graph.labels[i] else f"leaf #{i}"
-    return Prediction(name, h, float(grad[i]), before, after, float(grad[i]) * h, after - before)
+    return Prediction(node_name(t.graph, i), h, float(grad[i]), before, after, float(grad[i]) * h, after - before)

@@ -90,7 +90,7 @@ class GenericProgram:
             for v, s in zip(values, order):
                 v.data = d[s]
         try:
-            for how, fn, k, kids, kid_ids, i, s, reached in reversed(self.steps):
+            for how, fn, k, kids, _, i, s, reached in reversed(self.steps):
                 if not reached:
                     continue
                 g = G[s]

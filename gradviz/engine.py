@@ -19,8 +19,13 @@ import gc
 import math
 from contextlib import contextmanager
 from numbers import Real
+from typing import TYPE_CHECKING
 
-from .ops import CUSTOM, OPS, cpow as _pow, domain_error, split_op
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+
+from .ops import CUSTOM, OPS, domain_error, split_op
+from .ops import cpow as _pow
 
 __all__ = ["Value", "Scope", "no_scope"]
 
@@ -56,6 +61,8 @@ class Scope:
         return "/".join(f"{type(s.module).__name__}#{s.call}" for s in self.chain())
 
 
+# A Value's ``_scope`` says where it came from: the Scope of the module call that created it, the
+# Module holding it (a parameter, see ``own_parameter``), CONSTANT (a number an op wrapped), or None.
 _scope = None  # the Scope of the module call being evaluated, stamped on every new Value
 CONSTANT = "constant"  # scope of numbers wrapped by an op (``2 * a``): marks them as constants
 
@@ -69,6 +76,20 @@ def _enter_scope(s):
 def _exit_scope(prev):
     global _scope
     _scope = prev
+
+
+def enter_call(module, call):
+    """Start call number ``call`` of ``module``: Values created until ``exit_call(prev)`` carry
+    ``Scope(module, call, <the enclosing call's Scope>)``. Returns ``prev``."""
+    return _enter_scope(Scope(module, call, _scope))
+
+
+exit_call = _exit_scope  # end a module call: ``exit_call(prev)`` with what ``enter_call`` returned
+
+
+def own_parameter(v, module):
+    """Mark Value ``v`` as a parameter held by ``module`` (drawings group it with its module)."""
+    v._scope = module
 
 
 class no_scope:
@@ -141,8 +162,7 @@ def _node(data, a, op, b=None):
     return v
 
 
-def _name(v):
-    return repr(v.label) if v.label else f"unlabelled {v._op or 'leaf'} node"
+from .names import node_name as _name  # noqa: E402  (how every message names a node)
 
 
 def _children_of(children):
@@ -183,7 +203,7 @@ class Value:
     # tuple in ``_a``, and then ``_b`` holds the closure (eight slots: 96 bytes a Value, not 112).
     __slots__ = ("data", "grad", "label", "_op", "_a", "_b", "_scope", "_g")
 
-    def __init__(self, data, _children=(), _op="", label=""):
+    def __init__(self, data: float, _children: Iterable[Value] = (), _op: str = "", label: str = "") -> None:
         """``Value(2.0, label="a")``, or as the lecture builds a node: ``Value(t, (a, b), '+')``.
         ``_children`` is any iterable of Values (a tuple, a list, a set)."""
         self.data = data if type(data) is float else _number(data, "Value(data)")
@@ -234,13 +254,13 @@ class Value:
         else:
             self._a, self._b = (children + (None, None))[:2]
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         name = f"label={self.label!r}, " if self.label else ""
         return f"Value({name}data={self.data!r}, grad={self.grad!r})"
 
     # ---- ops: forward here, local derivative in the rule beside it -------------------------
 
-    def __add__(self, other):
+    def __add__(self, other: Value | float) -> Value:
         if not isinstance(other, Value):
             other = _operand(other, "+")
         return _node(self.data + other.data, self, "+", other)
@@ -251,7 +271,7 @@ class Value:
         a._g += g
         b._g += g
 
-    def __mul__(self, other):
+    def __mul__(self, other: Value | float) -> Value:
         if not isinstance(other, Value):
             other = _operand(other, "*")
         return _node(self.data * other.data, self, "*", other)
@@ -262,7 +282,7 @@ class Value:
         a._g += b.data * g
         b._g += a.data * g
 
-    def __sub__(self, other):
+    def __sub__(self, other: Value | float) -> Value:
         if not isinstance(other, Value):
             other = _operand(other, "-")
         return _node(self.data - other.data, self, "-", other)
@@ -273,7 +293,7 @@ class Value:
         a._g += g
         b._g -= g
 
-    def __truediv__(self, other):
+    def __truediv__(self, other: Value | float) -> Value:
         if not isinstance(other, Value):
             other = _operand(other, "/")
         if other.data == 0.0:
@@ -286,14 +306,14 @@ class Value:
         a._g += g / b.data
         b._g -= g * out.data / b.data
 
-    def __neg__(self):
+    def __neg__(self) -> Value:
         return _node(-self.data, self, "neg")
 
     @_rule("neg")
     def _(out, g):
         out._a._g -= g
 
-    def __pow__(self, other):
+    def __pow__(self, other: Value | float) -> Value:
         if isinstance(other, Value):
             return _node(_power(self, other.data), self, "**", other)
         k = _number(other, "unsupported exponent for **")
@@ -310,7 +330,7 @@ class Value:
         a._g += 0.0 if b.data == 0.0 else _dpow(a.data, b.data) * g
         b._g += _pow_log(a.data, out.data) * g
 
-    def exp(self):
+    def exp(self) -> Value:
         try:
             r = math.exp(self.data)
         except OverflowError:
@@ -321,7 +341,7 @@ class Value:
     def _(out, g):
         out._a._g += out.data * g
 
-    def log(self):
+    def log(self) -> Value:
         if self.data <= 0.0:  # NaN is not: log(nan) is nan
             raise domain_error("log_domain", _name(self), self.data)
         return _node(math.log(self.data), self, "log")
@@ -331,14 +351,14 @@ class Value:
         a = out._a
         a._g += g / a.data
 
-    def tanh(self):
+    def tanh(self) -> Value:
         return _node(math.tanh(self.data), self, "tanh")  # math.tanh: no overflow for any x
 
     @_rule("tanh")
     def _(out, g):
         out._a._g += (1.0 - out.data * out.data) * g
 
-    def relu(self):
+    def relu(self) -> Value:
         return _node(0.0 if self.data <= 0.0 else self.data, self, "relu")  # relu(nan) is nan
 
     @_rule("relu")
@@ -347,7 +367,7 @@ class Value:
         if not a.data <= 0.0:  # NaN passes the gradient on, as in PyTorch
             a._g += g
 
-    def sigmoid(self):
+    def sigmoid(self) -> Value:
         x = self.data
         if x >= 0.0:
             s = 1.0 / (1.0 + math.exp(-x))
@@ -364,19 +384,19 @@ class Value:
 
     # ---- reflected forms: the number becomes the left operand ------------------------------
 
-    def __radd__(self, other):
+    def __radd__(self, other: float) -> Value:
         return _operand(other, "+") + self
 
-    def __rsub__(self, other):
+    def __rsub__(self, other: float) -> Value:
         return _operand(other, "-") - self
 
-    def __rmul__(self, other):
+    def __rmul__(self, other: float) -> Value:
         return _operand(other, "*") * self
 
-    def __rtruediv__(self, other):
+    def __rtruediv__(self, other: float) -> Value:
         return _operand(other, "/") / self
 
-    def __rpow__(self, other):
+    def __rpow__(self, other: float) -> Value:
         return _operand(other, "**") ** self
 
     @property
@@ -392,57 +412,96 @@ class Value:
 
     # ---- the graph --------------------------------------------------------------------------
 
+    # ``_g`` doubles as the visit mark while ordering: None = not seen yet, _ONGOING = its children
+    # are being ordered (meeting it again means a cycle), 0.0 = ordered, which is also the zero the
+    # backward pass then adds into. One slot for both needs no ``seen`` set (a hash per node and its
+    # memory on a million-node graph) and no second pass to zero every pass-gradient.
     def _ordered(self):
         """Topological order of the graph, leaving every node's ``_g`` at 0.0 for a backward pass
-        (the caller resets it to None). Iterative; reports a cycle instead of looping."""
+        (the caller resets it to None). Iterative; reports a cycle instead of looping.
+
+        A depth-first post-order, operand ``a`` explored before ``b``. ``_g`` is the visit mark:
+        None (not seen), ``_ONGOING`` (its descendants are being ordered: meeting it again is a
+        cycle), 0.0 (ordered). A node none of whose children needs a visit is ordered at once
+        rather than on a second trip through the loop (most nodes of a wide graph)."""
         order, stack = [], [self]
         push, pop, done = stack.append, stack.pop, order.append
-        while stack:
-            node = stack[-1]
-            if node._g is None:  # first visit: schedule the children, finish the node later
-                node._g = _ONGOING
-                a, b = node._a, node._b
-                if type(a) is tuple:  # a custom op's children
-                    a, b, more = None, None, a[::-1]
-                else:
-                    more = ()
-                for c in more:
-                    if c._g is None:
-                        push(c)
-                    elif c._g is _ONGOING:
-                        self._cycle(c, node, order + stack)
-                if b is not None:  # b pushed first, a explored first: operand order
-                    if b._g is None:
-                        push(b)
-                    elif b._g is _ONGOING:
-                        self._cycle(b, node, order + stack)
-                if a is not None:
-                    if a._g is None:
+        ongoing = _ONGOING
+        try:
+            while stack:
+                node = stack[-1]
+                mark = node._g
+                if mark is not None:  # second visit, or a node pushed twice and already ordered
+                    pop()
+                    if mark is ongoing:
+                        node._g = 0.0
+                        done(node)
+                    continue
+                while True:  # visit node (the top of the stack), going down its a-children at once
+                    node._g = ongoing
+                    a = node._a
+                    if a is None:  # a leaf
+                        pop()
+                        node._g = 0.0
+                        done(node)
+                        break
+                    if type(a) is tuple:  # a custom op's children (``_b`` is its closure)
+                        pushed = False
+                        for c in reversed(a):  # pushed last to first: explored in operand order
+                            mark = c._g
+                            if mark is None:
+                                push(c)
+                                pushed = True
+                            elif mark is ongoing:
+                                self._cycle(c, node)
+                        if not pushed:
+                            pop()
+                            node._g = 0.0
+                            done(node)
+                        break
+                    b = node._b
+                    if b is not None:  # b pushed first, a explored first: operand order
+                        mark = b._g
+                        if mark is None:
+                            push(b)
+                        elif mark is ongoing:
+                            self._cycle(b, node)
+                        else:
+                            b = None  # already ordered
+                    mark = a._g
+                    if mark is None:
                         push(a)
-                    elif a._g is _ONGOING:
-                        self._cycle(a, node, order + stack)
-            else:
-                pop()
-                if node._g is _ONGOING:
-                    node._g = 0.0
-                    done(node)
+                        node = a
+                        continue
+                    if mark is ongoing:
+                        self._cycle(a, node)
+                    if b is None:  # every child ordered: so is node
+                        pop()
+                        node._g = 0.0
+                        done(node)
+                        break
+                    node = b  # a is ordered: visit b, on top of the stack
+        except BaseException:  # a cycle, or an interrupt: leave no visit marks behind
+            for n in order:
+                n._g = None
+            for n in stack:
+                n._g = None
+            raise
         return order
 
     @staticmethod
-    def _cycle(c, node, seen):
-        for n in seen:
-            n._g = None
+    def _cycle(c, node):
         raise ValueError(f"the graph has a cycle: {_name(c)} depends on itself (through "
                          f"{_name(node)}); graphs must be acyclic, so do not edit _prev by hand")
 
-    def topo(self):
+    def topo(self) -> list[Value]:
         """Every node this one depends on, children before parents (itself last)."""
         order = self._ordered()
         for node in order:
             node._g = None
         return order
 
-    def backward(self):
+    def backward(self) -> None:
         """Add d(self)/d(node) to ``node.grad`` for every node of the graph (root seeded with 1).
 
         All or nothing: the pass keeps each node's new ``.grad`` in ``_g`` (once a node is reached
@@ -451,7 +510,7 @@ class Value:
         """
         order = self._ordered()
         self._g = 1.0
-        rules = _BY_NAME
+        rules, copysign, zero = _BY_NAME, _copysign, 0.0
         node = self
         try:
             for node in reversed(order):
@@ -462,29 +521,36 @@ class Value:
                         if a:  # (a leaf given a closure has no children to run it for)
                             _run_closure(node, g)
                     else:
-                        rule = rules.get(node._op) or _rule_of(node._op)
-                        if rule is not _NO_RULE:
-                            rule(node, g)
+                        try:
+                            rule = rules[node._op]
+                        except KeyError:
+                            rule = _rule_of(node._op)
+                        rule(node, g)
+                # the new .grad, grad + g, into _g. A zero grad keeps g itself (no new float) or,
+                # for a zero g, the one shared 0.0 (a wide graph has many): this pass's zero floats
+                # are freed as it goes. Only -0.0 + -0.0 is -0.0; ``grad is zero`` (the 0.0 every
+                # new node starts with) spares most of them the sign test.
                 grad = node.grad
-                # the new .grad, grad + g; a zero grad takes g itself (the same number, one float
-                # less a node), unless g is -0.0 (0.0 + -0.0 is 0.0)
-                node._g = g if grad == 0.0 and (g or _copysign(1.0, g) > 0.0) else grad + g
+                if grad == 0.0:
+                    if not g:
+                        node._g = 0.0 if grad is zero or copysign(1.0, g) > 0.0 else grad + g
+                else:
+                    node._g = grad + g
         except BaseException as e:
             for n in order:
                 n._g = None
             if isinstance(e, Exception):
                 raise _backward_error(node, e) from e
             raise
-        pop = order.pop  # popping frees the order as the grads are stored: a lower peak
-        while order:
-            node = pop()
+        for node in order:
             node.grad = node._g
             node._g = None
 
-    def zero_grad(self):
+    def zero_grad(self) -> None:
         """Set ``grad`` to 0 on every node reachable from this one."""
-        for node in self.topo():
+        for node in self._ordered():  # topo() without its own pass to clear the visit marks
             node.grad = 0.0
+            node._g = None
 
 
 _BY_NAME = {op: r for op, r in _RULES.items() if op != "**k"}  # op name -> rule, and names _rule_of read

@@ -10,7 +10,13 @@ from __future__ import annotations
 
 import html
 import math
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable, Mapping, Sequence
+
+    import matplotlib.axes
+    import torch
 
 __all__ = ["gradient_flow", "GradientFlow", "ParamFlow", "LayerFlow"]
 
@@ -55,7 +61,8 @@ class GradientFlow:
     per layer on a log scale; ``plot()`` draws the same with matplotlib.
     """
 
-    def __init__(self, rows, out_grads=None):
+    def __init__(self, rows: Iterable[tuple[str, Sequence[int], float, float]],
+                 out_grads: Mapping[str, float] | None = None) -> None:
         out_grads = out_grads or {}
         params = []
         for name, shape, wn, gn in rows:
@@ -81,7 +88,7 @@ class GradientFlow:
     def _norm(self, l):
         return l.out_grad_norm if self.uses_outputs else l.grad_norm
 
-    def summary(self):
+    def summary(self) -> str:
         """One paragraph: the spread of layer gradient norms and which way they fall (the
         gradients reaching the layers' outputs when recorded, else the weight gradients)."""
         what = "gradient norms at the layers' outputs" if self.uses_outputs else "layer gradient norms"
@@ -164,7 +171,7 @@ class GradientFlow:
                                           "‖∇W‖ (log scale)"], param_rows)
                 + "</details></div>")
 
-    def plot(self, ax=None):
+    def plot(self, ax: matplotlib.axes.Axes | None = None) -> matplotlib.axes.Axes:
         """Per layer: ‖∇W‖ (bars), the gradient reaching the output and ‖∇W‖/‖W‖ (lines), on a
         log scale, first layer on the left.
         Draws into ``ax`` (a matplotlib Axes) or a new figure; returns the Axes."""
@@ -192,7 +199,7 @@ class GradientFlow:
         return ax
 
 
-def gradient_flow(model):
+def gradient_flow(model: torch.nn.Module) -> GradientFlow:
     """The gradient flow of a PyTorch model from its parameters' ``.grad`` (after backward()).
 
     Parameters without a grad (frozen, or unused) show "—". For a recorded run use

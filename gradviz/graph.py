@@ -12,10 +12,19 @@ import math
 import re
 from dataclasses import dataclass, field
 from types import MappingProxyType
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from .engine import CONSTANT, Scope, Value
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping, Sequence
+
+    import networkx
+    from numpy.typing import ArrayLike
+
+    from ._types import Root
 
 __all__ = ["Graph", "Node", "trace", "as_graph", "is_value_like", "to_networkx", "KINDS", "SCHEMA", "SCHEMA_VERSION"]
 
@@ -87,8 +96,10 @@ class Graph:
     (None for a graph loaded from JSON or PyTorch); ``source`` is ``"gradviz"`` or ``"torch"``.
     """
 
-    def __init__(self, labels, data, grad, ops, kinds, scopes, children, meta=None, values=None,
-                 source="gradviz"):
+    def __init__(self, labels: Sequence[str], data: ArrayLike, grad: ArrayLike, ops: Sequence[str],
+                 kinds: Sequence[str], scopes: Sequence[str], children: Sequence[Sequence[int]],
+                 meta: Sequence[Mapping[str, Any] | None] | None = None, values: Sequence[Any] | None = None,
+                 source: str = "gradviz") -> None:
         for i, cs in enumerate(children):
             if not isinstance(cs, (list, tuple, np.ndarray)):
                 raise ValueError(f"'children' of node {i} is {_short(cs)}; give a list of node ids")
@@ -157,34 +168,34 @@ class Graph:
             raise ValueError("Graph columns have different lengths; every column needs one entry per node")
 
     @property
-    def children(self):
+    def children(self) -> tuple[tuple[int, ...], ...]:
         """Operand ids of every node, as a tuple of tuples (built on first use)."""
         if self._children is None:
             ids, ptr = self.child_ids.tolist(), self.child_ptr.tolist()
             self._children = tuple([tuple(ids[a:b]) for a, b in zip(ptr[:-1], ptr[1:])])
         return self._children
 
-    def __len__(self):
+    def __len__(self) -> int:
         return len(self.labels)
 
     @property
-    def root(self):
+    def root(self) -> int:
         return len(self.labels) - 1
 
-    def node(self, i):
+    def node(self, i: int) -> Node:
         return Node(i, self.labels[i], float(self.data[i]), float(self.grad[i]), self.ops[i],
                     self.kinds[i], self.scopes[i], self.children[i], self.meta[i])
 
     @property
-    def nodes(self):
+    def nodes(self) -> list[Node]:
         return [self.node(i) for i in range(len(self))]
 
     @property
-    def edges(self):
+    def edges(self) -> list[tuple[int, int]]:
         """(child id, parent id) for every operand of every op, in operand order."""
         return [(c, p) for p, cs in enumerate(self.children) for c in cs]
 
-    def leaves(self):
+    def leaves(self) -> list[int]:
         return np.flatnonzero(self.child_ptr[1:] == self.child_ptr[:-1]).tolist()
 
     def __repr__(self):
@@ -194,7 +205,7 @@ class Graph:
 
     # ---- JSON --------------------------------------------------------------------------------
 
-    def to_json(self, indent=None):
+    def to_json(self, indent: int | None = None) -> str:
         """This graph as JSON text (schema ``gradviz.graph`` version 1, see the README); no Values."""
         metas = [dict(m) if m else {} for m in self.meta]
         for i, m in enumerate(metas):
@@ -211,7 +222,7 @@ class Graph:
         return json.dumps(doc, indent=indent, allow_nan=False, ensure_ascii=False)
 
     @classmethod
-    def from_json(cls, s):
+    def from_json(cls, s: str | bytes | bytearray | dict[str, Any]) -> Graph:
         """A Graph from ``to_json`` text (or its parsed dict). Checks everything: a malformed
         document is a ``ValueError`` naming the key (and node) at fault."""
         if isinstance(s, (str, bytes, bytearray)):
@@ -422,7 +433,7 @@ def _float_column(x, name):
 
 # ---- tracing -------------------------------------------------------------------------------
 
-def trace(root):
+def trace(root: Root) -> Graph:
     """Snapshot the graph below ``root`` (a Value; a Graph is returned as is). Iterative.
 
     A graph whose ``_prev`` was edited into a cycle raises the engine's cycle error.
@@ -521,7 +532,7 @@ def _scope_paths(raw):
         return [paths[id(s)] if id(s) in paths else paths.setdefault(id(s), scope_path(s)) for s in raw]
 
 
-def as_graph(x):
+def as_graph(x: Root) -> Graph:
     """``x`` as a Graph: a root Value (gradviz's, micrograd's, or any object with ``data``,
     ``grad``, ``_prev`` and ``_op``) is traced, a Graph is returned unchanged."""
     if isinstance(x, Graph):
@@ -643,7 +654,7 @@ def _label_of(v):
     return label if isinstance(label, str) else str(label)
 
 
-def to_networkx(x):
+def to_networkx(x: Root) -> networkx.DiGraph:
     """A ``networkx.DiGraph`` of the value nodes of ``x`` (a root Value or a Graph).
 
     Node ids are the Graph ids, with attributes label, data, grad, op, kind, scope (and meta when

@@ -7,30 +7,24 @@ nodes on long edges, barycenter sweeps against crossings, then least-squares ver
 under spacing constraints. Graphs too big for that (the 66k-node moons loss, deep chains) get a
 fully vectorised variant of the same steps without dummy nodes.
 
-``group_view(graph, collapsed)`` folds module calls (a sample, a layer, a neuron), parameter groups
-and unscoped loss trees into single boxes, so a big graph can be shown a few hundred boxes at a time;
-``layout(x, collapsed=...)`` lays out that view.
+``layout(x, collapsed=...)`` lays out a grouped view (``gradviz.grouping.group_view``); box sizes
+come from ``gradviz.textsize``. ``group_view``, ``GroupView``, ``box_fields``, ``text_width``,
+``short_label`` and the text constants stay importable from here.
 """
 from __future__ import annotations
 
 import itertools
-import weakref
-from collections import Counter
 
 import numpy as np
 
-from .graph import as_graph
-from .summary import has_cells, record_cells
+from .grouping import GroupView, group_max, group_view
+from .textsize import CHAR_WIDTH, FONT_SIZE, LABEL_MAX, box_fields, op_width, record_widths, short_label, text_width
 
 __all__ = ["layout", "group_view", "Layout", "GroupView", "box_fields", "text_width", "short_label",
-           "FONT_SIZE", "CHAR_WIDTH"]
+           "FONT_SIZE", "CHAR_WIDTH", "LABEL_MAX"]
 
-FONT_SIZE = 12.0     # px; the widths below assume a monospace font of this size
-CHAR_WIDTH = 7.2     # px per character at FONT_SIZE (0.6 em, true of common monospace fonts)
-FIELD_PAD = 6.0      # px on each side of a record field's text
 RECORD_H = 26.0      # px, height of a value record (in LR)
 OP_H = 26.0          # px, height of an op ellipse
-OP_MIN_W = 38.0      # px, narrowest op ellipse
 RANK_SEP = 28.0      # px between neighbouring ranks
 NODE_SEP = 12.0      # px between neighbouring nodes of a rank
 DUMMY_SEP = 6.0      # px, room taken by an edge passing through a rank
@@ -40,402 +34,6 @@ _SMALL = 8_000       # layout nodes (with dummies) up to which the careful mode 
 _SMALL_RANKS = 1_500
 _RANKDIRS = ("LR", "RL", "TB", "BT")
 
-
-LABEL_MAX = 40  # characters of a label (or op) a record shows; the full text is in the tooltip
-
-
-def short_label(text, limit=LABEL_MAX):
-    """``text`` cut to ``limit`` characters with an ellipsis: a 100,000-character label must not
-    make a record (and so the whole drawing and Fit) 100,000 characters wide."""
-    return text if len(text) <= limit else text[:limit - 1] + "\u2026"
-
-
-def text_width(text):
-    """Width in px of ``text`` at FONT_SIZE in a monospace font."""
-    return len(text) * CHAR_WIDTH
-
-
-def _fmt(v):
-    return "%.4f" % v  # nan, inf and -inf print plainly
-
-
-def box_fields(view, b, show_grad=True):
-    """The record fields of view box ``b``: ``[label, "data 2.0000", "grad -4.0000"]``.
-
-    A group box shows its output node's data and grad; a group with several outputs (a layer)
-    shows how many instead. The renderer and the layout share this so sizes match the text.
-    """
-    g = view.graph
-    i = int(view.node[b])
-    if view.is_group[b] and view.n_outputs[b] != 1:
-        return [short_label(view.labels[b]), f"{int(view.n_outputs[b])} outputs"]
-    if has_cells(g):  # a tensor: op | shape | value | grad (see gradviz.summary)
-        return [short_label(view.labels[b] or g.ops[i]), *record_cells(g, i, show_grad)]
-    fields = [short_label(view.labels[b]), "data " + _fmt(g.data[i])]
-    if show_grad:
-        fields.append("grad " + _fmt(g.grad[i]))
-    return fields
-
-
-def _field_widths(fields):
-    return [max(text_width(t), CHAR_WIDTH) + 2 * FIELD_PAD for t in fields]
-
-
-# ---- grouping ------------------------------------------------------------------------------
-
-_EDGE_CACHE = weakref.WeakKeyDictionary()
-
-
-def _edge_arrays(graph):
-    """Unique (child, parent) id arrays of ``graph``, cached per Graph (Graphs are immutable)."""
-    hit = _EDGE_CACHE.get(graph)
-    if hit is None:
-        n = len(graph)
-        ptr = getattr(graph, "child_ptr", None)
-        if ptr is not None:  # the Graph's own CSR columns
-            lens = np.diff(ptr)
-            src = np.asarray(graph.child_ids, dtype=np.int64)
-        else:
-            ch = graph.children
-            lens = np.fromiter(map(len, ch), dtype=np.int64, count=n)
-            src = np.fromiter(itertools.chain.from_iterable(ch), dtype=np.int64, count=int(lens.sum()))
-        dst = np.repeat(np.arange(n, dtype=np.int64), lens)
-        key = _unique(src * n + dst)
-        hit = (key // n, key % n) if n else (src, dst)
-        _EDGE_CACHE[graph] = hit
-    return hit
-
-
-def _group_max(groups, values, size, empty=-1):
-    """Per-group maximum of ``values`` (``empty`` where a group has none): a sort and
-    ``maximum.reduceat``, much faster than ``maximum.at``."""
-    values = np.asarray(values)
-    out = np.full(size, empty, dtype=values.dtype)
-    if len(values):
-        o = np.argsort(groups, kind="stable")
-        gs = groups[o]
-        starts = np.flatnonzero(np.concatenate([[True], gs[1:] != gs[:-1]]))
-        out[gs[starts]] = np.maximum.reduceat(values[o], starts)
-    return out
-
-
-def _unique(a):
-    """Sorted unique values (sorting beats numpy's hash-based unique on these arrays)."""
-    a = np.sort(a)
-    if len(a) < 2:
-        return a
-    return a[np.concatenate([[True], a[1:] != a[:-1]])]
-
-
-def _depth(scope):
-    return scope.count("/") + 1 if scope else 0
-
-
-class GroupView:
-    """A graph as drawn with some scopes collapsed: boxes, what each stands for, and their edges.
-
-    Boxes are numbered 0..n-1 in topological order (an edge always goes from a lower box id to a
-    higher one). Fields, each indexed by box id unless said otherwise:
-
-    - ``graph``: the Graph viewed; ``collapsed``: the group keys actually collapsed (``"auto"``
-      resolved), in a form you can edit and pass back to ``group_view``.
-    - ``box_of``: for every node id of ``graph``, the box that shows it.
-    - ``node``: the graph node whose label/op/data/grad the box shows: the node itself for a
-      single-node box, the group's output for a group (the last-computed member whose value
-      leaves the group, or the graph's root if the group holds it).
-    - ``is_group``; ``keys``: the group key (``""`` for a single node); ``count``: member count;
-      ``n_outputs``: members whose value leaves the box (1 for a single node).
-    - ``labels``, ``ops`` (``""`` for leaves and groups), ``kinds`` (the node's kind or ``"group"``).
-    - ``edges``: int array (E, 2) of unique (child box, parent box) pairs.
-    - ``members(b)``: the graph node ids in box ``b``, ascending.
-
-    Group keys: a scope prefix such as ``MLP#7`` (one call: a sample), ``MLP#7/layers.1`` (a layer
-    call), ``MLP#7/layers.1/neurons.3`` (a neuron call) or ``layers.1`` / ``layers.1/neurons.3``
-    (parameters); a node is in the outermost collapsed prefix of its scope. ``fold:ID`` collapses
-    the tree of unscoped nodes (typically the loss) that feeds node ``ID`` and is used nowhere else.
-    """
-
-    def __init__(self, graph, collapsed, box_of, node, keys, edges, member_ids, member_ptr,
-                 n_outputs):
-        self.graph = graph
-        self.collapsed = tuple(collapsed)
-        self.box_of = box_of
-        self.node = node
-        self.keys = tuple(keys)
-        self.is_group = np.array([bool(k) for k in self.keys], dtype=bool)
-        self.count = np.diff(member_ptr)
-        self.n_outputs = n_outputs
-        self.edges = edges
-        self._member_ids, self._member_ptr = member_ids, member_ptr
-        g = graph
-        self.labels = tuple(_group_label(g, k, c, i) if k else g.labels[i]
-                            for k, c, i in zip(self.keys, self.count.tolist(), node.tolist()))
-        self.ops = tuple("" if k else g.ops[i] for k, i in zip(self.keys, node.tolist()))
-        self.kinds = tuple("group" if k else g.kinds[i] for k, i in zip(self.keys, node.tolist()))
-
-    def __len__(self):
-        return len(self.keys)
-
-    def members(self, b):
-        """Graph node ids shown by box ``b`` (ascending)."""
-        return self._member_ids[self._member_ptr[b]:self._member_ptr[b + 1]]
-
-    def groups(self):
-        """``{key: box id}`` of the group boxes."""
-        return {k: b for b, k in enumerate(self.keys) if k}
-
-    def __repr__(self):
-        return (f"<GroupView of {len(self.graph)} nodes as {len(self)} boxes, "
-                f"{int(self.is_group.sum())} groups>")
-
-
-def _group_label(g, key, count, out):
-    if key.startswith("fold:"):
-        return f"{g.labels[out]} ({count} nodes)" if g.labels[out] else f"{g.ops[out]} tree ({count} nodes)"
-    if "#" not in key.split("/", 1)[0]:  # a module path: the parameters of that module
-        return f"parameters of {describe_scope(key)} ({count})"
-    return f"{describe_scope(key)} ({count} nodes)"
-
-
-def describe_scope(key):
-    """A scope key in words: ``"MLP#7/layers.1/neurons.3"`` -> ``"sample 7, layer 1, neuron 3"``
-    (each call of the top-level module is one sample), ``"layers.0"`` -> ``"layer 0"``."""
-    parts = key.replace("/", ".").split(".")
-    words = []
-    for k, part in enumerate(parts):
-        name, _, num = part.partition("#")
-        if k == 0 and num.isdigit():
-            words.append(f"sample {num}")
-        elif part.isdigit() and words and not words[-1][-1].isdigit():
-            words[-1] = f"{words[-1][:-1] if words[-1].endswith('s') else words[-1]} {part}"
-        else:
-            words.append(part)
-    return ", ".join(words)
-
-
-def _fold_heads(graph, plain):
-    """For each node, the head of the unscoped single-consumer tree it belongs to (itself if none).
-
-    A node joins its consumer's tree when it is unscoped and not yet grouped (``plain``), has
-    exactly one consumer, and that consumer is plain and not the root (the root and its operands
-    stay separate boxes, e.g. ``data_loss + reg_loss``).
-    """
-    n = len(graph)
-    src, dst = _edge_arrays(graph)
-    ncons = np.bincount(src, minlength=n)
-    cons = np.full(n, -1, dtype=np.int64)
-    cons[src] = dst
-    unscoped = np.array([not s for s in graph.scopes], dtype=bool)
-    ok = plain & unscoped & (ncons == 1)
-    ok[ok] &= plain[cons[ok]] & unscoped[cons[ok]] & (cons[ok] != n - 1)
-    head = np.where(ok, cons, np.arange(n))
-    while True:  # pointer jumping: log2(depth) vectorised steps, no recursion
-        nxt = head[head]
-        if np.array_equal(nxt, head):
-            return head
-        head = nxt
-
-
-def _auto_collapse(graph, max_boxes):
-    """Keys to collapse so the view has at most ``max_boxes`` boxes where scopes allow it."""
-    n = len(graph)
-    if n <= max_boxes:
-        return []
-    scopes = graph.scopes
-    depth_of = {s: _depth(s) for s in set(scopes)}
-    counts = Counter(scopes)
-    max_depth = max(depth_of.values())
-    best = None
-    for d in range(max_depth, 0, -1):
-        keys = {"/".join(s.split("/")[:d]) for s, k in depth_of.items() if k >= d}
-        loose = sum(c for s, c in counts.items() if depth_of[s] < d)
-        if len(keys) + loose <= max_boxes:
-            best = sorted(keys)
-            break
-    if best is not None:
-        return best
-    keys = sorted({s.split("/")[0] for s, k in depth_of.items() if k >= 1})
-    plain = np.array([not s for s in scopes], dtype=bool)
-    head = _fold_heads(graph, plain)
-    sizes = np.bincount(head[plain], minlength=n)
-    return keys + [f"fold:{h}" for h in np.flatnonzero(sizes >= 2).tolist()]
-
-
-def group_view(x, collapsed=None, max_boxes=200):
-    """The view of ``x`` (a Value, Graph or GroupView) with the groups in ``collapsed`` folded.
-
-    ``collapsed``: None (every node its own box), an iterable of group keys (see GroupView), or
-    ``"auto"``: collapse module calls at the deepest scope level (sample, layer, neuron) that gives
-    at most ``max_boxes`` boxes; if even one box per sample is too many, unscoped trees (the loss
-    terms) are folded too.
-    """
-    if isinstance(x, GroupView):
-        graph = x.graph
-    else:
-        graph = as_graph(x)
-    n = len(graph)
-    if isinstance(collapsed, str):
-        if collapsed != "auto":
-            raise ValueError(f"collapsed={collapsed!r}: pass 'auto', None, or a list of group "
-                             f"keys such as ['MLP#1', 'layers.0']")
-        collapsed = _auto_collapse(graph, max_boxes)
-    collapsed = list(dict.fromkeys(collapsed or ()))
-    if not collapsed:
-        return _identity_view(graph)
-    for k in collapsed:
-        if not isinstance(k, str) or not k:
-            raise TypeError(f"group keys are non-empty strings like 'MLP#1/layers.0', got {k!r}")
-    folds = [k for k in collapsed if k.startswith("fold:")]
-    scope_keys = set(k for k in collapsed if not k.startswith("fold:"))
-
-    # scope groups: the outermost collapsed prefix of each node's scope
-    key_of_scope = {}
-    for s in set(graph.scopes):
-        key = ""
-        if s and scope_keys:
-            parts = s.split("/")
-            for d in range(1, len(parts) + 1):
-                p = "/".join(parts[:d])
-                if p in scope_keys:
-                    key = p
-                    break
-        key_of_scope[s] = key
-    unknown = scope_keys - {"/".join(parts[:d]) for parts in map(str.split, key_of_scope, "/" * len(key_of_scope))
-                            for d in range(1, len(parts) + 1)} if scope_keys else ()
-    if unknown:
-        raise ValueError(f"no node of this graph is in scope {sorted(unknown)[0]!r}: group keys are "
-                         f"scope prefixes such as {_example_scope(graph)!r} (see GroupView)")
-    node_key = [key_of_scope[s] for s in graph.scopes]
-
-    if folds:
-        plain = np.array([not k for k in node_key], dtype=bool)
-        head = _fold_heads(graph, plain)
-        for k in folds:
-            try:
-                h = int(k[5:])
-            except ValueError:
-                raise ValueError(f"bad fold key {k!r}: use 'fold:<node id>'") from None
-            if not 0 <= h < n:
-                raise ValueError(f"fold key {k!r} names node {h}, but the graph has ids 0..{n - 1}")
-            for i in np.flatnonzero(head == h).tolist():
-                if plain[i]:
-                    node_key[i] = k
-
-    return _build_view(graph, collapsed, node_key)
-
-
-def _identity_view(graph):
-    """Every node its own box (box id = node id)."""
-    n = len(graph)
-    src, dst = _edge_arrays(graph)
-    ids = np.arange(n, dtype=np.int64)
-    v = GroupView.__new__(GroupView)
-    v.graph, v.collapsed, v.box_of, v.node = graph, (), ids, ids
-    v.keys = ("",) * n
-    v.is_group = np.zeros(n, dtype=bool)
-    v.count = np.ones(n, dtype=np.int64)
-    v.n_outputs = np.ones(n, dtype=np.int64)
-    v.edges = np.stack([src, dst], axis=1)
-    v._member_ids, v._member_ptr = ids, np.arange(n + 1, dtype=np.int64)
-    v.labels, v.ops, v.kinds = graph.labels, graph.ops, graph.kinds
-    return v
-
-
-def _example_scope(graph):
-    deep = [s for s in graph.scopes if s]
-    return deep[0].split("/")[0] if deep else "MLP#1"
-
-
-def _build_view(graph, collapsed, node_key):
-    n = len(graph)
-    src, dst = _edge_arrays(graph)
-    # raw box numbering: groups in order of first key appearance, single nodes by id
-    gid = {k: j for j, k in enumerate(k for k in dict.fromkeys(node_key) if k)}
-    gid[""] = -1
-    code = np.fromiter(map(gid.__getitem__, node_key), dtype=np.int64, count=n)
-    del gid[""]
-    K = len(gid)
-    single = code < 0
-    raw = np.where(single, K + np.cumsum(single) - 1, code)
-    m = K + int(single.sum())
-    raw_key = list(gid) + [""] * (m - K)
-    cross = raw[src] != raw[dst]
-    leaving = np.zeros(n, dtype=bool)
-    leaving[src[cross]] = True
-    if n:
-        leaving[n - 1] = True
-    n_out = np.bincount(raw[leaving], minlength=m)
-    out = _group_max(raw[leaving], np.flatnonzero(leaving), m)
-    last = _group_max(raw, np.arange(n), m)
-    out = np.where(out >= 0, out, last)
-
-    # topological numbering of boxes; groups of a well-nested graph sort by their output node
-    bsrc, bdst = raw[src[cross]], raw[dst[cross]]
-    order = np.argsort(out, kind="stable")
-    rank = np.empty(m, dtype=np.int64)
-    rank[order] = np.arange(m)
-    if np.any(rank[bsrc] >= rank[bdst]):
-        order = _kahn(m, bsrc, bdst, out, raw_key)
-        if order is None:  # a collapse that would make a cycle: undo groups on it and retry
-            return _build_view(graph, collapsed, _break_cycles(m, bsrc, bdst, raw, raw_key,
-                                                               node_key))
-        rank[order] = np.arange(m)
-    box_of = rank[raw]
-    node = out[order]
-    keys = [raw_key[b] for b in order.tolist()]
-    n_outputs = np.maximum(n_out[order], 1)
-    e = _unique(box_of[src[cross]] * max(m, 1) + box_of[dst[cross]])
-    edges = np.stack([e // max(m, 1), e % max(m, 1)], axis=1) if len(e) else np.zeros((0, 2), np.int64)
-    member_ids = np.argsort(box_of, kind="stable")
-    member_ptr = np.concatenate([[0], np.cumsum(np.bincount(box_of, minlength=m))])
-    return GroupView(graph, collapsed, box_of, node, keys, edges, member_ids, member_ptr, n_outputs)
-
-
-def _kahn(m, bsrc, bdst, out, raw_key):
-    """Topological order of m boxes (ties by output node id), or None if there is a cycle."""
-    import heapq
-    succ = [[] for _ in range(m)]
-    indeg = [0] * m
-    for a, b in set(zip(bsrc.tolist(), bdst.tolist())):
-        succ[a].append(b)
-        indeg[b] += 1
-    outl = out.tolist()
-    heap = [(outl[b], b) for b in range(m) if indeg[b] == 0]
-    heapq.heapify(heap)
-    order = []
-    while heap:
-        _, b = heapq.heappop(heap)
-        order.append(b)
-        for c in succ[b]:
-            indeg[c] -= 1
-            if indeg[c] == 0:
-                heapq.heappush(heap, (outl[c], c))
-    if len(order) < m:
-        return None
-    return np.array(order, dtype=np.int64)
-
-
-def _break_cycles(m, bsrc, bdst, raw, raw_key, node_key):
-    """Ungroup the groups that Kahn's algorithm could not order (they lie on or after a cycle)."""
-    succ = [[] for _ in range(m)]
-    indeg = [0] * m
-    for a, b in set(zip(bsrc.tolist(), bdst.tolist())):
-        succ[a].append(b)
-        indeg[b] += 1
-    stack = [b for b in range(m) if indeg[b] == 0]
-    done = set(stack)
-    while stack:
-        b = stack.pop()
-        for c in succ[b]:
-            indeg[c] -= 1
-            if indeg[c] == 0:
-                done.add(c)
-                stack.append(c)
-    stuck = {raw_key[b] for b in range(m) if b not in done and raw_key[b]}
-    return [("" if k in stuck else k) for k in node_key]
-
-
-# ---- layout --------------------------------------------------------------------------------
 
 class Layout:
     """Positions of a view's boxes, in px, indexed by view box id (``view.box_of`` maps graph ids).
@@ -548,45 +146,14 @@ def layout(x, rankdir="LR", collapsed=None, show_grad=True, max_boxes=200):
 
 def _sizes(view, show_grad):
     """Record width/height, which boxes have an op ellipse, and the ellipses' widths."""
-    g = view.graph
     m = len(view)
-    w = np.empty(m)
-    labels = view.labels
-    if not view.is_group.any() and not has_cells(g):
-        # fast path for the full graph: width from the lengths of the three texts
-        lab = np.minimum(np.fromiter(map(len, labels), dtype=np.float64, count=m), LABEL_MAX)
-        nodes = view.node
-        dl = _num_len(g.data[nodes])
-        gl = _num_len(g.grad[nodes]) if show_grad else None
-        w = (np.maximum(lab, 1) + dl + 5) * CHAR_WIDTH + 4 * FIELD_PAD
-        if show_grad:
-            w += (gl + 5) * CHAR_WIDTH + 2 * FIELD_PAD
-    else:
-        for b in range(m):
-            w[b] = sum(_field_widths(box_fields(view, b, show_grad)))
+    w = record_widths(view, show_grad)
     h = np.full(m, RECORD_H)
     ops = view.ops
-    width_of = {o: max(OP_MIN_W, text_width(short_label(o)) + 2 * FIELD_PAD + 8) if o else 0.0 for o in set(ops)}
+    width_of = {o: op_width(o) for o in set(ops)}
     op_w = np.fromiter(map(width_of.__getitem__, ops), dtype=np.float64, count=m)
     has_op = op_w > 0
     return w, h, has_op, op_w
-
-
-def _num_len(a):
-    """len("%.4f" % v) for every v of ``a``, vectorised."""
-    a = np.asarray(a, dtype=np.float64)
-    out = np.empty(len(a))
-    fin = np.isfinite(a)
-    v = np.abs(a[fin])
-    r = np.round(v, 4)  # "%.4f" rounds, so 9.99996 prints as 10.0000
-    digits = np.where(r >= 1, np.floor(np.log10(np.maximum(r, 1))) + 1, 1)
-    # correct float edge cases of log10 (e.g. 1000 -> 2.9999...)
-    digits += (r >= 10 ** digits)
-    digits -= (digits > 1) & (r < 10 ** (digits - 1))
-    out[fin] = digits + 5 + np.signbit(a[fin])
-    nf = ~fin
-    out[nf] = np.where(np.isnan(a[nf]), 3, np.where(a[nf] < 0, 4, 3))
-    return out
 
 
 def _layered(view, has_op, s_rank, s_ord):
@@ -651,7 +218,7 @@ def _ranks(m, bsrc, bdst, has_op, careful):
         rank = np.array(r, dtype=np.int64)
     else:
         leaves = (indeg == 0) & (outdeg > 0)
-        latest = -_group_max(bsrc, 1 + entry_off[bdst] - rank[bdst], m)  # min(entry - 1)
+        latest = -group_max(bsrc, 1 + entry_off[bdst] - rank[bdst], m)  # min(entry - 1)
         rank[leaves] = latest[leaves]
     return rank - rank.min()
 
@@ -776,7 +343,7 @@ def _careful(view, N, rank, esrc, edst, ewt, s_rank, s_ord, bsrc, has_op):
 
     best = [L.copy() for L in layers]
     best_c = _crossings(layers, S, Dd, pos, e_by_src_rank, rk)
-    for it in range(6):
+    for _ in range(6):
         for r in range(1, R):
             sweep(r, True)
         for r in range(R - 2, -1, -1):
@@ -820,17 +387,17 @@ def _careful(view, N, rank, esrc, edst, ewt, s_rank, s_ord, bsrc, has_op):
         d = np.where(den > 0, num / np.maximum(den, 1e-300), y[L])
         y[L] = _pava(d, np.where(den > 0, den, 0.5), sep_of[r])
 
-    for it in range(8):
+    for _ in range(8):
         for r in range(1, R):
             place(r, True, False)
         for r in range(R - 2, -1, -1):
             place(r, False, True)
-    for it in range(2):
+    for _ in range(2):
         for r in range(R):
             place(r, True, True)
 
     # rank-axis coordinates: centred in each rank, ranks as wide as their widest node
-    ext = np.maximum(_group_max(rk, sr, R), 0.0)
+    ext = np.maximum(group_max(rk, sr, R), 0.0)
     centre = np.cumsum(ext + RANK_SEP) - ext / 2 - RANK_SEP
     x = centre[rk]
 
@@ -936,7 +503,7 @@ def _fast(m, N, rank, esrc, edst, ewt, s_rank, s_ord, op_index, bsrc, bdst, has_
     B = np.concatenate([edst, esrc])
     Wt = np.concatenate([ewt, ewt])
     deg = np.bincount(A, weights=Wt, minlength=N)
-    for it in range(4):
+    for _ in range(4):
         norm = (p + 0.5) / layer_size[rank]
         bary = np.bincount(A, weights=Wt * norm[B], minlength=N)
         bary = np.where(deg > 0, bary / np.maximum(deg, 1e-300), norm)
@@ -954,7 +521,7 @@ def _fast(m, N, rank, esrc, edst, ewt, s_rank, s_ord, op_index, bsrc, bdst, has_
     y = off - (off_sorted[layer_start[1:] - 1])[rank] / 2
     lay_sorted = rank[o].astype(np.float64)
     del s, same, gaps, cum, off_sorted
-    for it in range(6):
+    for _ in range(6):
         num = np.bincount(A, weights=Wt * y[B], minlength=N)
         d = np.where(deg > 0, num / np.maximum(deg, 1e-300), y)
         z = (d - off)[o]
@@ -969,7 +536,7 @@ def _fast(m, N, rank, esrc, edst, ewt, s_rank, s_ord, op_index, bsrc, bdst, has_
         del num, d, z, zz, zf, zb, zs, y_new
     del A, B, Wt, deg, off, lay_sorted, o
 
-    ext = np.maximum(_group_max(rank, s_rank, R), 0.0)
+    ext = np.maximum(group_max(rank, s_rank, R), 0.0)
     centre = np.cumsum(ext + RANK_SEP) - ext / 2 - RANK_SEP
     x = centre[rank]
     tgt = np.where(has_op[bdst], op_index[bdst], bdst)

@@ -6,9 +6,14 @@ created during a module call carries a ``Scope`` naming that call, so drawings c
 from __future__ import annotations
 
 import random
+from typing import TYPE_CHECKING
 
 from . import engine
-from .engine import Scope, Value
+from .engine import Value
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable, Sequence
+    from typing import Literal
 
 __all__ = ["Module", "Neuron", "Layer", "MLP", "mse_loss", "svm_loss", "ACTIVATIONS"]
 
@@ -26,7 +31,7 @@ class Module:
         """(name, Module) of the modules held directly by this module."""
         return ()
 
-    def named_parameters(self):
+    def named_parameters(self) -> list[tuple[str, Value]]:
         """[(dotted name, Value)] in a stable order, e.g. ``layers.0.neurons.3.w.1``."""
         out, stack = [], [("", self)]
         while stack:
@@ -35,10 +40,10 @@ class Module:
             stack.extend((prefix + n + ".", sub) for n, sub in reversed(list(m._submodules())))
         return out
 
-    def parameters(self):
+    def parameters(self) -> list[Value]:
         return [p for _, p in self.named_parameters()]
 
-    def zero_grad(self):
+    def zero_grad(self) -> None:
         for p in self.parameters():
             p.grad = 0.0
 
@@ -49,7 +54,7 @@ class Module:
             prefix, m = stack.pop()
             for n, p in m._own_parameters():
                 p.label = prefix + n
-                p._scope = m
+                engine.own_parameter(p, m)
             stack.extend((prefix + n + ".", sub) for n, sub in m._submodules())
         self._path = ""
         stack = [self]
@@ -59,18 +64,18 @@ class Module:
                 sub._path = f"{m._path}.{n}" if m._path else n
                 stack.append(sub)
 
-    def __call__(self, x):
+    def __call__(self, x: Sequence[Value | float]) -> Value | list[Value]:
         """Run ``forward`` inside a Scope, so the Values it creates know which call made them."""
         self._calls = getattr(self, "_calls", 0) + 1
-        prev = engine._enter_scope(Scope(self, self._calls, engine._scope))
+        prev = engine.enter_call(self, self._calls)
         try:
             if not isinstance(x, Value) and set(map(type, x)) != {Value}:  # numbers become input leaves
                 x = [xi if isinstance(xi, Value) else Value(xi, label=f"x{i}") for i, xi in enumerate(x)]
             return self.forward(x)
         finally:
-            engine._exit_scope(prev)
+            engine.exit_call(prev)
 
-    def forward(self, x):
+    def forward(self, x: Sequence[Value]) -> Value | list[Value]:
         raise NotImplementedError
 
 
@@ -105,7 +110,7 @@ class Neuron(Module):
     ``nonlin=True/False`` is accepted too (True is micrograd's ReLU, False is linear).
     """
 
-    def __init__(self, nin, activation=None, nonlin=None):
+    def __init__(self, nin: int, activation: str | None = None, nonlin: bool | None = None) -> None:
         activation = _activation_of(activation, nonlin)
         self.w = [Value(random.uniform(-1, 1)) for _ in range(nin)]
         self.b = Value(random.uniform(-1, 1))
@@ -115,7 +120,7 @@ class Neuron(Module):
     def _own_parameters(self):
         return [(f"w.{i}", w) for i, w in enumerate(self.w)] + [("b", self.b)]
 
-    def forward(self, x):
+    def forward(self, x: Sequence[Value]) -> Value:
         if len(x) != len(self.w):
             raise ValueError(f"this Neuron takes {len(self.w)} inputs, got {len(x)}")
         act = self.b
@@ -130,7 +135,8 @@ class Neuron(Module):
 class Layer(Module):
     """``nout`` neurons reading the same inputs; returns a list (a single Value if ``nout == 1``)."""
 
-    def __init__(self, nin, nout, activation=None, nonlin=None):
+    def __init__(self, nin: int, nout: int, activation: str | None = None,
+                 nonlin: bool | None = None) -> None:
         activation = _activation_of(activation, nonlin)
         self.neurons = [Neuron(nin, activation) for _ in range(nout)]
         self._name_parameters()
@@ -138,7 +144,7 @@ class Layer(Module):
     def _submodules(self):
         return [(f"neurons.{i}", n) for i, n in enumerate(self.neurons)]
 
-    def forward(self, x):
+    def forward(self, x: Sequence[Value]) -> Value | list[Value]:
         outs = [n(x) for n in self.neurons]
         return outs[0] if len(outs) == 1 else outs
 
@@ -149,7 +155,8 @@ class Layer(Module):
 class MLP(Module):
     """Layers of sizes ``nouts`` on ``nin`` inputs; ``linear_output`` drops the last activation."""
 
-    def __init__(self, nin, nouts, activation="tanh", linear_output=False):
+    def __init__(self, nin: int, nouts: Sequence[int], activation: str = "tanh",
+                 linear_output: bool = False) -> None:
         _check_activation(activation)
         sizes = [nin] + list(nouts)
         self.layers = [Layer(sizes[i], sizes[i + 1],
@@ -160,7 +167,7 @@ class MLP(Module):
     def _submodules(self):
         return [(f"layers.{i}", l) for i, l in enumerate(self.layers)]
 
-    def forward(self, x):
+    def forward(self, x: Sequence[Value]) -> Value | list[Value]:
         for layer in self.layers:
             x = layer(x)
         return x
@@ -169,7 +176,8 @@ class MLP(Module):
         return f"MLP of [{', '.join(map(repr, self.layers))}]"
 
 
-def mse_loss(preds, targets, reduction="mean"):
+def mse_loss(preds: Sequence[Value | float], targets: Sequence[Value | float],
+             reduction: Literal["mean", "sum"] = "mean") -> Value:
     """Squared error ``(pred - target) ** 2`` over pairs; ``reduction="sum"`` is the lecture's loss."""
     if reduction not in ("mean", "sum"):
         raise ValueError(f"reduction must be 'mean' or 'sum', got {reduction!r}")
@@ -181,7 +189,8 @@ def mse_loss(preds, targets, reduction="mean"):
     return loss
 
 
-def svm_loss(scores, labels, parameters=(), alpha=1e-4):
+def svm_loss(scores: Sequence[Value], labels: Sequence[float], parameters: Iterable[Value] = (),
+             alpha: float = 1e-4) -> Value:
     """micrograd's demo loss: mean of ``relu(1 - y * score)`` plus ``alpha * sum(p * p)`` (L2)."""
     if len(scores) != len(labels):
         raise ValueError(f"{len(scores)} scores but {len(labels)} labels")

@@ -244,7 +244,7 @@ class Formulas(NamedTuple):
     errors: tuple
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def scalar(name):
     """The op's formulas on Python floats (as the engine computes them)."""
     op = OPS[name]
@@ -357,7 +357,7 @@ def _array_names():
             "where": np.where}
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def vector(name):
     """The op's formulas on numpy arrays (numpy broadcasting; a ``k`` may be a number or an
     array), equal to the engine's entry by entry. Errors are masks; ``pushed`` may return a

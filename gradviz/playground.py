@@ -18,6 +18,7 @@ import math
 import pathlib
 import time
 from collections import namedtuple
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -31,7 +32,17 @@ import ipywidgets  # noqa: E402
 import traitlets as t  # noqa: E402
 
 from .engine import Value  # noqa: E402
+from .theme import constants as theme_constants  # noqa: E402
 from .trainer import CONFIG_KEYS, Trainer  # noqa: E402
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+    from typing import Literal
+
+    from .datasets import Dataset
+    from .nn import MLP
+    from .torch_bridge import Comparison
+    from .widget import GraphWidget
 
 __all__ = ["Playground"]
 
@@ -56,6 +67,7 @@ class _View(anywidget.AnyWidget):
     _status = t.Dict().tag(sync=True)
     _report = t.Dict().tag(sync=True)
     error = t.Unicode("").tag(sync=True)
+    _constants = t.Dict().tag(sync=True)  # colours and fonts (gradviz/theme.py), set once
 
 
 class Playground(ipywidgets.VBox):
@@ -72,11 +84,12 @@ class Playground(ipywidgets.VBox):
     where a clicked point's (or neuron's) ``GraphWidget`` opens (``graph_widget``).
     """
 
-    def __init__(self, dataset="moons", n=100, noise=0.1, test_fraction=0.2, hidden=(16, 16),
-                 activation="relu", lr=0.1, l2=1e-4, batch_size=None, seed=0, grid=50):
+    def __init__(self, dataset: str = "moons", n: int = 100, noise: float = 0.1, test_fraction: float = 0.2,
+                 hidden: Sequence[int] = (16, 16), activation: str = "relu", lr: float = 0.1, l2: float = 1e-4,
+                 batch_size: int | None = None, seed: int = 0, grid: int = 50) -> None:
         self._trainer = Trainer(dataset, n, noise, test_fraction, hidden, activation, lr, l2,
                                 batch_size, seed, grid)
-        self.view = _View()
+        self.view = _View(_constants=theme_constants())
         self.inspector = ipywidgets.VBox()
         self.graph_widget = None
         self.selected = None
@@ -92,47 +105,47 @@ class Playground(ipywidgets.VBox):
     # ---- from Python --------------------------------------------------------------------------
 
     @property
-    def model(self):
+    def model(self) -> MLP:
         """The gradviz ``MLP`` being trained; its parameter Values are the playground's, live."""
         return self._trainer.model
 
     @property
-    def data(self):
+    def data(self) -> Dataset:
         """The current ``Dataset`` (train and test points, labels, plane extent)."""
         return self._trainer.data
 
     @property
-    def steps(self):
+    def steps(self) -> int:
         """SGD steps taken since the last reset."""
         return self._trainer.steps
 
     @property
-    def losses(self):
+    def losses(self) -> Losses:
         """``Losses(step, train, test)``: lists of the loss (hinge + L2) on the train and test
         points at each recorded step."""
         h = self._trainer.history
         return Losses(list(h["step"]), list(h["train"]), list(h["test"]))
 
     @property
-    def accuracy(self):
+    def accuracy(self) -> Accuracy:
         """``Accuracy(train, test)``: the fraction of points classified right, now."""
         return Accuracy(*self._trainer.accuracy())
 
-    def step(self, n=1):
+    def step(self, n: int = 1) -> Playground:
         """Take ``n`` SGD steps (Tape replay) and repaint. Returns self."""
         self._trainer.step(n)
         self._publish()
         self._reopen()
         return self
 
-    def reset(self):
+    def reset(self) -> Playground:
         """Back to the seeded initial model, step 0 (same data and settings)."""
         self._trainer.reset()
         self._publish(data=True)
         self._reopen()
         return self
 
-    def configure(self, **settings):
+    def configure(self, **settings: Any) -> Playground:
         """Change several settings at once (all checked first). Data and network changes restart."""
         changed = self._trainer.configure(**settings)
         self._publish(data=bool(changed - {"lr", "l2", "batch_size"}))
@@ -143,14 +156,14 @@ class Playground(ipywidgets.VBox):
             self._reopen()
         return self
 
-    def refresh(self):
+    def refresh(self) -> Playground:
         """Re-read the model's Values (e.g. after editing them in Python) and repaint; the current
         step's losses are measured again from them."""
         self._trainer._record(again=True)
         self._publish()
         return self
 
-    def compare(self):
+    def compare(self) -> Comparison:
         """Check the current step against PyTorch (``compare_with_torch`` on the loss graph of the
         training batch, values and grads). Shows the summary in the page; returns the report."""
         from .torch_bridge import compare_with_torch
@@ -167,7 +180,7 @@ class Playground(ipywidgets.VBox):
         self.view._report = {"ok": bool(report.ok), "text": report.summary(), "step": tr.steps}
         return report
 
-    def select_sample(self, index, split="train"):
+    def select_sample(self, index: int, split: Literal["train", "test"] = "train") -> GraphWidget:
         """Open the scalar graph of point ``index`` of ``split`` ("train" or "test"): its hinge loss
         through every neuron, label, data and grad on every node. Returns the GraphWidget."""
         if split not in ("train", "test"):
@@ -177,7 +190,7 @@ class Playground(ipywidgets.VBox):
             raise IndexError(f"{split} point index must be an int in 0..{m - 1}, got {index!r}")
         return self._select(("sample", split, int(index)))
 
-    def select_neuron(self, layer, index):
+    def select_neuron(self, layer: int, index: int) -> GraphWidget:
         """Open the scalar graph of neuron ``index`` of hidden ``layer`` (0-based) for the selected
         point (train point 0 if none). Returns the GraphWidget."""
         sizes = self._trainer.config["hidden"] + [1]

@@ -9,28 +9,35 @@ from __future__ import annotations
 import os
 import re
 import tempfile
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from .graph import as_graph
-from .layout import FONT_SIZE, _field_widths, box_fields, group_view, layout, short_label
+from .grouping import group_view
+from .layout import layout
 from .summary import has_cells, hover_lines, record_cells, title
+from .textsize import FONT_SIZE, box_fields, field_widths, short_label
+from .theme import FONT_SVG, KIND_STROKE, OP_MARKS, PALETTE, SVG_INK
+
+if TYPE_CHECKING:
+    import graphviz
+
+    from ._types import Collapsed, PathLike, Rankdir, Root
+    from .layout import GroupView
 
 __all__ = ["draw_dot", "to_svg", "STYLE"]
 
 _RANKDIRS = ("LR", "RL", "TB", "BT")
 
-# fill, stroke, stroke-width, dash per kind: leaves stand out from computed values
-STYLE = {
-    "input":        ("#d8f3dc", "#2d6a4f", 1.2, ""),   # the widget's palette, light theme
-    "parameter":    ("#e7dcf7", "#6d28d9", 1.2, ""),
-    "constant":     ("#eeeeee", "#6b7280", 1.0, "4 2"),
-    "intermediate": ("#ffffff", "#374151", 1.0, ""),
-    "output":       ("#fff1c1", "#a16207", 2.0, ""),
-    "group":        ("#dbeafe", "#1d4ed8", 1.6, ""),
-}
-_OP_STYLE = ("#f9fafb", "#374151", 1.0)
-_EDGE = "#4b5563"
+# fill, stroke, stroke-width, dash per kind: leaves stand out from computed values (the fills are
+# the widget's light palette, gradviz/theme.py)
+_LIGHT = PALETTE["light"]
+_FILL = {"input": "input", "parameter": "param", "constant": "constant", "intermediate": "box",
+         "output": "output", "group": "group"}
+STYLE = {kind: (_LIGHT[_FILL[kind]], *stroke) for kind, stroke in KIND_STROKE.items()}
+_OP_STYLE = (_LIGHT["op"], KIND_STROKE["intermediate"][0], 1.0)
+_EDGE = SVG_INK["edge"]
 
 
 def _check_rankdir(rankdir):
@@ -50,7 +57,7 @@ def _record_escape(text):
     return _RECORD_SPECIAL.sub(r"\\\1", _XML_BAD.sub("\ufffd", text)).replace("\n", " ").replace("\r", " ")
 
 
-def draw_dot(x, rankdir="LR", show_grad=True):
+def draw_dot(x: Root, rankdir: Rankdir = "LR", show_grad: bool = True) -> graphviz.Digraph:
     """The lecture's ``draw_dot``: a ``graphviz.Digraph`` of ``x`` (a Value or Graph).
 
     Every value is a record ``{ label | data %.4f | grad %.4f }`` (a PyTorch graph's read
@@ -115,12 +122,13 @@ def _curve(pts, horizontal):
     return "".join(d)
 
 
-def to_svg(x, path=None, show_grad=True, rankdir="LR", collapsed=None):
+def to_svg(x: Root | GroupView, path: PathLike | None = None, show_grad: bool = True, rankdir: Rankdir = "LR",
+           collapsed: Collapsed = None) -> str:
     """Standalone SVG text of ``x`` (a Value, Graph or GroupView), drawn without any Graphviz.
 
     Records ``label | data | grad`` (leaves coloured by kind: inputs blue, parameters amber,
     constants grey and dashed, the output green, collapsed groups violet), op ellipses, arrows.
-    ``collapsed`` groups nodes as in ``gradviz.layout.group_view``. With ``path``, also writes
+    ``collapsed`` groups nodes as in ``gradviz.grouping.group_view``. With ``path``, also writes
     the file (UTF-8), atomically: a temporary file beside it, renamed over ``path`` once complete,
     so a failure leaves an existing file as it was.
     """
@@ -136,12 +144,12 @@ def to_svg(x, path=None, show_grad=True, rankdir="LR", collapsed=None):
     out = [
         '<?xml version="1.0" encoding="UTF-8"?>',
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{_f(W)}" height="{_f(H)}" '
-        f'viewBox="0 0 {_f(W)} {_f(H)}" font-family="DejaVu Sans Mono, Menlo, Consolas, monospace" '
+        f'viewBox="0 0 {_f(W)} {_f(H)}" font-family="{FONT_SVG}" '
         f'font-size="{FONT_SIZE:g}">',
         "<title>gradviz expression graph</title>",
         '<defs><marker id="gv-arrow" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="7" '
         f'markerHeight="7" orient="auto"><path d="M0,0L10,5L0,10z" fill="{_EDGE}"/></marker></defs>',
-        f'<rect width="{_f(W)}" height="{_f(H)}" fill="#ffffff"/>',
+        f'<rect width="{_f(W)}" height="{_f(H)}" fill="{_LIGHT["bg"]}"/>',
         f'<g class="edges" fill="none" stroke="{_EDGE}" stroke-width="1">',
     ]
     for k in range(len(lay.edges)):
@@ -158,7 +166,7 @@ def to_svg(x, path=None, show_grad=True, rankdir="LR", collapsed=None):
         out.append(f'<path d="{_curve([a, z], horizontal)}" marker-end="url(#gv-arrow)"/>')
     out.append("</g>")
 
-    out.append('<g class="nodes" text-anchor="middle" dominant-baseline="central" fill="#111827">')
+    out.append(f'<g class="nodes" text-anchor="middle" dominant-baseline="central" fill="{SVG_INK["text"]}">')
     for b in range(len(view)):
         i = int(view.node[b])
         kind = view.kinds[b]
@@ -181,7 +189,7 @@ def to_svg(x, path=None, show_grad=True, rankdir="LR", collapsed=None):
         out.append(f'<g class="value {_xml(kind)}" id="gv-v{b}"><title>{_xml(chr(10).join(tip))}</title>')
         out.append(f'<rect x="{_f(x0)}" y="{_f(y0)}" width="{_f(w)}" height="{_f(h)}" rx="2" '
                    f'fill="{fill}" stroke="{stroke}" stroke-width="{sw:g}"{dash_attr}/>')
-        widths = _field_widths(fields)
+        widths = field_widths(fields)
         scale = w / sum(widths)  # the layout sized w for these fields; keep them filling it
         fx = x0
         for j, (t, fw) in enumerate(zip(fields, widths)):
@@ -196,14 +204,12 @@ def to_svg(x, path=None, show_grad=True, rankdir="LR", collapsed=None):
         if has_op[b]:
             of, os_, osw = _OP_STYLE
             how = g.meta[i].get("backward") if g.meta[i] else None
-            op_tip = g.ops[i] + {"custom": "\ncustom op: its own _backward closure gives the gradient",
-                                 "none": "\nnot a gradviz op and no _backward: passes no gradient"
-                                 }.get(how, "")
+            op_tip = g.ops[i] + (f"\n{OP_MARKS[how]}" if how in OP_MARKS else "")
             op_dash = ' stroke-dasharray="3,2"' if how else ""
             out.append(f'<g class="op" id="gv-op{b}"><title>{_xml(op_tip)}</title>'
                        f'<ellipse cx="{_f(lay.op_x[b])}" cy="{_f(lay.op_y[b])}" '
                        f'rx="{_f(lay.op_w[b] / 2)}" ry="{_f(lay.op_h[b] / 2)}" fill="{of}" '
-                       f'stroke="{"#dc2626" if how == "none" else os_}" stroke-width="{osw:g}"{op_dash}/>'
+                       f'stroke="{_LIGHT["nograd"] if how == "none" else os_}" stroke-width="{osw:g}"{op_dash}/>'
                        f'<text x="{_f(lay.op_x[b])}" y="{_f(lay.op_y[b])}">{_xml(short_label(g.ops[i]))}</text></g>')
     out.append("</g>")
     out.append("</svg>")

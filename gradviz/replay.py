@@ -15,16 +15,25 @@ so results match the engine bit for bit.
 from __future__ import annotations
 
 from array import array
-from numbers import Real
 from collections import defaultdict
 from itertools import islice
+from numbers import Real
 from operator import attrgetter
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from . import custom_replay, engine, ops, scalar_replay
 from .engine import Value
 from .graph import as_graph
+from .names import node_name
+
+if TYPE_CHECKING:
+    from typing import Literal
+
+    from numpy.typing import ArrayLike
+
+    from ._types import Root
 
 __all__ = ["Tape"]
 
@@ -38,10 +47,10 @@ def _opcode(op, arity, g):
     if entry is not None:
         if arity == entry.arity:
             return entry.name, 0.0 if k is None else k
-        raise ValueError(f"node {_first(g, op, arity)} has op {op!r} with {arity} operands; "
+        raise ValueError(f"{_first(g, op, arity)} has op {op!r} with {arity} operands; "
                          f"{op!r} takes {entry.arity}")
     known = ", ".join(repr(o) for o in ops.OPS if o != "**k")
-    raise ValueError(f"Tape cannot replay node {_first(g, op, arity)}: op {op!r} with {arity} operands "
+    raise ValueError(f"Tape cannot replay {_first(g, op, arity)}: op {op!r} with {arity} operands "
                      f"is not an engine op; Tape replays {known}, '**<number>' and the ops registered "
                      f"with gradviz.register_op")
 
@@ -54,7 +63,7 @@ def _refuse_custom(g):
     for i, m in enumerate(g.meta or ()):
         if m and m.get("backward") == "custom":
             if ops.CUSTOM.get(g.ops[i]) is None and ops.lookup(g.ops[i])[0] is None:
-                raise ValueError(f"Tape cannot replay node {i} ({_label(g, i)}): op {g.ops[i]!r} is a custom "
+                raise ValueError(f"Tape cannot replay {node_name(g, i)}: op {g.ops[i]!r} is a custom "
                                  f"op with its own _backward, and gradviz has no forward to re-run for it "
                                  f"(register one with gradviz.register_op({g.ops[i]!r}, forward)); "
                                  f"backward() runs its closure, and the drawing shows the values as they are")
@@ -65,11 +74,7 @@ def _refuse_custom(g):
 def _first(g, op, arity):
     ptr = g.child_ptr.tolist()
     i = next(i for i, o in enumerate(g.ops) if o == op and ptr[i + 1] - ptr[i] == arity)
-    return f"{i} ({_label(g, i)})"
-
-
-def _label(g, i):
-    return repr(g.labels[i]) if g.labels[i] else f"unlabelled {g.ops[i] or 'leaf'}"
+    return node_name(g, i)
 
 
 def _decode_ops(g, arity):
@@ -195,7 +200,7 @@ class Tape:
     (``custom_replay``), whatever the mode.
     """
 
-    def __init__(self, x, mode="auto"):
+    def __init__(self, x: Root, mode: Literal["auto", "vector", "scalar"] = "auto") -> None:
         if mode not in _MODES:
             raise ValueError(f"mode must be one of {', '.join(map(repr, _MODES))}, got {mode!r}")
         with engine.gc_paused():
@@ -281,7 +286,7 @@ class Tape:
         self._scalar_root = int(slot[self._root])
 
     @property
-    def mode(self):
+    def mode(self) -> str:
         """How ``run()`` replays: ``"vector"`` (numpy, level by level) or ``"scalar"`` (node by node)."""
         return "scalar" if self._scalar is not None else "vector"
 
@@ -419,7 +424,7 @@ class Tape:
 
     # ---- inputs ---------------------------------------------------------------------------
 
-    def leaf_data(self):
+    def leaf_data(self) -> np.ndarray:
         """A full-length array: ``graph.data`` with every leaf's current ``.data`` from its Value."""
         d = np.array(self.graph.data, dtype=np.float64)
         if self._leaf_values is not None:
@@ -435,7 +440,7 @@ class Tape:
         for j, (v, x) in enumerate(zip(self._leaf_values, vals)):
             if type(x) is not float:
                 if not isinstance(x, Real):
-                    raise TypeError(f"leaf {engine._name(v)} has data {x!r}, which is not a number; "
+                    raise TypeError(f"leaf {node_name(v)} has data {x!r}, which is not a number; "
                                     f"set it to a float")
                 vals[j] = float(x)
         return vals, False
@@ -471,13 +476,13 @@ class Tape:
 
     # ---- replay ---------------------------------------------------------------------------
 
-    def forward(self, data=None):
+    def forward(self, data: ArrayLike | None = None) -> np.ndarray:
         """Values of every node from the leaves (``data`` or the Values); nothing is written."""
         if self._scalar is not None:
             return self._by_id(self._scalar_forward(data))
         return self._forward(data, None)[self._slot]
 
-    def output(self, data=None):
+    def output(self, data: ArrayLike | None = None) -> float:
         """The root's value from the leaves (``data`` or the Values); nothing is written."""
         if self._scalar is not None:
             return self._scalar_forward(data)[self._scalar_root]
@@ -501,7 +506,7 @@ class Tape:
                         cache.append((A, B, out))
         return d
 
-    def run(self, write_back=True, data=None):
+    def run(self, write_back: bool = True, data: ArrayLike | None = None) -> tuple[np.ndarray, np.ndarray]:
         """Forward and backward of the whole graph; returns ``(data, grad)`` arrays by id.
 
         Leaves come from ``data`` (a full-length array; its leaf entries are used) or else from

@@ -12,6 +12,13 @@ import html
 import json
 import math
 import pathlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from ._types import PathLike, Root
+    from .widget import GraphWidget
+
+from .theme import FONT_UI, PALETTE
 
 __all__ = ["to_html", "MAX_PAGE_NODES"]
 
@@ -23,18 +30,20 @@ _CSP = ("default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inlin
 _NOTE = ("A standalone gradviz page: every value is computed in your browser by the page's own "
          "replay of forward and backward (the engine's formulas), with no Python, no kernel and no "
          "network.")
-_PAGE_CSS = """
-body { margin: 0; font: 14px system-ui, sans-serif; color: #1f2328; background: #ffffff; }
-main { max-width: 1200px; margin: 0 auto; padding: 12px; }
-.gv-page-note { margin: 0 0 8px; color: #656d76; }
-@media (prefers-color-scheme: dark) {
-  body { color: #e6edf3; background: #0d1117; }
-  .gv-page-note { color: #8b949e; }
-}
+_L, _D = PALETTE["light"], PALETTE["dark"]
+_PAGE_CSS = f"""
+body {{ margin: 0; font: 14px {FONT_UI}; color: {_L["fg"]}; background: {_L["bg"]}; }}
+main {{ max-width: 1200px; margin: 0 auto; padding: 12px; }}
+.gv-page-note {{ margin: 0 0 8px; color: {_L["muted"]}; }}
+@media (prefers-color-scheme: dark) {{
+  body {{ color: {_D["fg"]}; background: {_D["bg"]}; }}
+  .gv-page-note {{ color: {_D["muted"]}; }}
+}}
 """
 
 
-def to_html(x, path=None, *, title=None, max_nodes=MAX_PAGE_NODES, **widget_kwargs):
+def to_html(x: Root | GraphWidget, path: PathLike | None = None, *, title: str | None = None,
+            max_nodes: int = MAX_PAGE_NODES, **widget_kwargs: Any) -> str:
     """The explorer of ``x`` as one self-contained HTML page; returns its text, and writes it to
     ``path`` when given.
 

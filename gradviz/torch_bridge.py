@@ -12,7 +12,7 @@ import math
 import re
 from collections import OrderedDict
 from collections.abc import Mapping
-from typing import NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
 
@@ -20,7 +20,16 @@ from . import ops as op_table
 from .engine import Value
 from .engine import gc_paused as _gc_paused
 from .graph import Graph, is_value_like, trace
+from .names import NodeLookupError, node_name, resolve_node
 from .nn import MLP, Layer, Neuron, mse_loss, svm_loss
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Sequence
+    from typing import Literal
+
+    import torch
+
+    from ._types import Root
 
 __all__ = ["to_torch", "compare_with_torch", "from_torch", "TorchMirror", "Comparison",
            "ComparisonRow", "TorchMismatchError"]
@@ -40,8 +49,6 @@ def _torch(what):
 
 # ---- to_torch ---------------------------------------------------------------------------------
 
-def _node_name(g, i):
-    return repr(g.labels[i]) if g.labels[i] else f"node #{i} ({g.ops[i] or 'leaf'})"
 
 
 def _gradviz_graph(x, what):
@@ -60,40 +67,24 @@ class TorchMirror(Mapping):
     """The tensors of a mirrored graph, by node: ``m[value]``, ``m[node_id]`` or ``m[label]``.
 
     ``root`` is the root tensor, ``graph`` the gradviz Graph it mirrors, ``tensors`` the tensors
-    in node-id order. A label works when exactly one node carries it.
+    in node-id order. A label works when exactly one node carries it; a failed lookup raises
+    ``gradviz.names.NodeLookupError`` (a KeyError), see ``gradviz.names.resolve_node``.
     """
 
     def __init__(self, graph, tensors):
         self.graph = graph
         self.tensors = tensors
         self.root = tensors[-1]
-        self._by_value = ({id(v): i for i, v in enumerate(graph.values)}
-                          if graph.values is not None else {})
-        self._by_label = None
 
     def _index(self, key):
-        if isinstance(key, Value) or is_value_like(key):
-            i = self._by_value.get(id(key))
-            if i is None:
-                raise KeyError(f"{key!r} is not a node of the mirrored graph")
-            return i
-        if isinstance(key, (int, np.integer)) and not isinstance(key, bool):
-            if not 0 <= key < len(self.tensors):
-                raise KeyError(f"node id {key} is out of range: the graph has "
-                               f"{len(self.tensors)} nodes (ids 0..{len(self.tensors) - 1})")
-            return int(key)
-        if isinstance(key, str):
-            if self._by_label is None:
-                self._by_label = {}
-                for i, label in enumerate(self.graph.labels):
-                    if label:
-                        self._by_label.setdefault(label, []).append(i)
-            ids = self._by_label.get(key, [])
-            if len(ids) != 1:
-                raise KeyError(f"label {key!r} names {len(ids)} nodes, not one; use the Value "
-                               f"or a node id" + (f" (ids {ids[:5]})" if ids else ""))
-            return ids[0]
-        raise KeyError(f"look tensors up by Value, node id or label, not {type(key).__name__!r}")
+        return resolve_node(self.graph, key)
+
+    def __contains__(self, key):
+        try:
+            self._index(key)
+        except (NodeLookupError, TypeError):
+            return False
+        return True
 
     def __getitem__(self, key):
         return self.tensors[self._index(key)]
@@ -136,13 +127,13 @@ def _build(g, torch):
             what = {"custom": "a custom op (its own _backward closure)",
                     "none": "not a gradviz op (and it has no _backward, so it passes no gradient)"
                     }.get(how, "an op")
-            raise ValueError(f"{_node_name(g, i)} has op {op!r}, {what} with no PyTorch "
+            raise ValueError(f"{node_name(g, i)} has op {op!r}, {what} with no PyTorch "
                              f"counterpart here, so it cannot be mirrored; mirrored ops: "
                              f"{', '.join(o for o in op_table.OPS if o != '**k')}, '**k' with a number k, "
                              f"and ops registered with a torch mirror (gradviz.register_op({op!r}, forward, "
                              f"derivatives, torch=...))")
         if len(cs) != entry.arity:
-            raise ValueError(f"{_node_name(g, i)} has op {op!r} with {len(cs)} operands; "
+            raise ValueError(f"{node_name(g, i)} has op {op!r} with {len(cs)} operands; "
                              f"{op!r} takes {entry.arity}")
         if k is not None:
             # a tensor exponent, not a Python number: PyTorch then differentiates with C's pow, as
@@ -155,7 +146,7 @@ def _build(g, torch):
     return tensors
 
 
-def to_torch(x):
+def to_torch(x: Root) -> tuple[torch.Tensor, TorchMirror]:
     """Mirror a gradviz graph (a root Value or a Graph) into float64 PyTorch, op for op.
 
     Returns ``(root_tensor, mirror)``: leaves are tensors with ``requires_grad=True``, every other
@@ -370,8 +361,10 @@ def _columns(ids, labels, ops, a_data, b_data, a_grad, b_grad, rtol, atol, torch
 
 # ---- compare_with_torch -----------------------------------------------------------------------
 
-def compare_with_torch(x=None, rtol=1e-9, atol=1e-12, backward=False, *, model=None, inputs=None,
-                       targets=None, loss=None):
+def compare_with_torch(x: Root | None = None, rtol: float = 1e-9, atol: float = 1e-12, backward: bool = False, *,
+                       model: MLP | Layer | Neuron | None = None, inputs: Sequence[Sequence[float]] | None = None,
+                       targets: Sequence[Any] | None = None, loss: Literal["mse", "sse", "svm"] | Callable[..., Any] | None = None,
+                       ) -> Comparison:
     """Cross-check gradviz against PyTorch, node by node; returns a ``Comparison`` report.
 
     ``compare_with_torch(L)`` (a root Value or a Graph) mirrors L's graph into float64 PyTorch op
@@ -649,7 +642,7 @@ def _param_names(params, torch):
     return names
 
 
-def from_torch(tensor, params=None):
+def from_torch(tensor: torch.Tensor, params: Mapping[str, torch.Tensor] | None = None) -> Graph:
     """Walk a PyTorch autograd graph into a gradviz ``Graph`` (``source="torch"``). Iterative.
 
     One node per backward function (``grad_fn``), op its name without ``Backward0``

@@ -25,9 +25,15 @@ their value; others read "—".
 from __future__ import annotations
 
 import math
+from typing import TYPE_CHECKING
 
 from .graph import Graph
 from .torch_bridge import _op_name, _torch
+
+if TYPE_CHECKING:
+    import torch
+
+    from .gradflow import GradientFlow
 
 __all__ = ["capture_torch", "TorchCapture", "module_groups"]
 
@@ -79,7 +85,7 @@ class TorchCapture:
     """A recording of a PyTorch run; make one with ``capture_torch(model)`` and use it as a
     context manager. See the module docstring."""
 
-    def __init__(self, model=None, few=FEW):
+    def __init__(self, model: torch.nn.Module | None = None, few: int = FEW) -> None:
         torch = _torch("capture_torch")
         if model is not None and not isinstance(model, torch.nn.Module):
             raise TypeError(f"capture_torch(model) takes a torch.nn.Module (or None to record "
@@ -112,7 +118,7 @@ class TorchCapture:
 
     # ---- recording ------------------------------------------------------------------------------
 
-    def __enter__(self):
+    def __enter__(self) -> TorchCapture:
         if self._active:
             raise RuntimeError("this capture is already recording; use a new capture_torch(...)")
         torch = self._torch
@@ -225,7 +231,7 @@ class TorchCapture:
 
     # ---- results --------------------------------------------------------------------------------
 
-    def graph(self, root=None):
+    def graph(self, root: torch.Tensor | None = None) -> Graph:
         """The recorded run as a gradviz ``Graph`` (``source="torch"``), children before parents.
 
         ``root``: the tensor to draw the graph below; by default the tensor ``backward()`` was last
@@ -351,7 +357,7 @@ class TorchCapture:
         return Graph(labels, data, grad, ops, kinds, scopes, kids, meta=meta, values=None,
                      source="torch")
 
-    def gradient_flow(self):
+    def gradient_flow(self) -> GradientFlow:
         """Per-parameter and per-layer gradient norms and grad/weight ratios of the recorded
         backward, and per layer the norm of the gradient that reached its output (what vanishes
         or explodes layer by layer). A ``GradientFlow``: a table in notebooks, ``.plot()``."""
@@ -385,7 +391,7 @@ class TorchCapture:
                 f"{len(self._roots)} backward call(s)>")
 
 
-def module_groups(graph, depth=1):
+def module_groups(graph: Graph, depth: int = 1) -> list[str]:
     """Group keys that fold a captured graph by module ``depth`` levels below the model
     (1: the model's children, ``features``, ``classifier``; 2: their children), for
     ``GraphWidget(g, collapsed=...)`` and ``to_svg(g, collapsed=...)``. Like torchview's depth."""
@@ -438,7 +444,7 @@ def _mode_class(torch):
     return cls
 
 
-def capture_torch(model=None, few=FEW):
+def capture_torch(model: torch.nn.Module | None = None, few: int = FEW) -> TorchCapture:
     """Record a PyTorch run: ``with capture_torch(model) as cap: loss = ...; loss.backward()``.
 
     ``model``: the ``nn.Module`` whose parameters and submodules name the graph (scopes are module

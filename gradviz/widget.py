@@ -12,13 +12,13 @@ saved notebook or an exported HTML page shows the last picture without a kernel 
 from __future__ import annotations
 
 import asyncio
-import difflib
 import math
 import pathlib
 import time
 import weakref
 from numbers import Real
 from operator import attrgetter
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -30,8 +30,14 @@ if not (_STATIC / "widget.js").is_file() or not (_STATIC / "widget.css").is_file
 import anywidget  # noqa: E402
 import traitlets as t  # noqa: E402
 
+from . import grouping  # noqa: E402
 from .graph import as_graph  # noqa: E402
+from .names import node_name, resolve_leaf  # noqa: E402
 from .ops import ERROR_TEMPLATES  # noqa: E402
+from .theme import constants as theme_constants  # noqa: E402
+
+if TYPE_CHECKING:
+    from ._types import Collapsed, Leaf, PathLike, Root
 
 __all__ = ["GraphWidget"]
 
@@ -82,8 +88,8 @@ class GraphWidget(anywidget.AnyWidget):
     # a state update from the page, which makes marimo re-run the cells that read the widget.
     nudges = t.Int(0).tag(sync=True)
 
-    def __init__(self, x, height=420, collapsed="auto", show_grads=True, local_replay=True,
-                 recompute=True, **kwargs):
+    def __init__(self, x: Root, height: int = 420, collapsed: Collapsed = "auto", show_grads: bool = True,
+                 local_replay: bool = True, recompute: bool = True, **kwargs: Any) -> None:
         if isinstance(height, bool) or not isinstance(height, int) or height < 50:
             raise ValueError(f"height must be an int of pixels >= 50, got {height!r}")
         super().__init__(height=height, show_grads=bool(show_grads), local_replay=bool(local_replay), **kwargs)
@@ -103,7 +109,6 @@ class GraphWidget(anywidget.AnyWidget):
         n = len(g)
         self._leaf = np.diff(np.asarray(g.child_ptr)) == 0
         self._controls = [i for i in range(n) if self._leaf[i] and g.kinds[i] in NUDGEABLE]
-        self._by_value = None
         self._closed = False
         self._pending = False  # a refresh() waits for its turn (see REFRESH_INTERVAL)
         self._follow_due = None  # what another widget changed, while this one waits to show it
@@ -131,7 +136,10 @@ class GraphWidget(anywidget.AnyWidget):
                 "scopes": _coded(g.scopes), "controls": self._controls,
                 "control_init": [_jnum(self._init[i]) for i in self._controls],
                 "readonly": self._readonly_reason if self.readonly else "",
-                "opErrors": ERROR_TEMPLATES,  # the page's replay words errors as the kernel (gradviz.ops)
+                # palette, fonts, character width (gradviz/theme.py); the op table's error messages,
+                # which the page's replay words as the kernel does (gradviz.ops)
+                "constants": {**theme_constants(), "opErrors": ERROR_TEMPLATES},
+                "backward": _backward_marks(g),
                 **_tensor_texts(g),
             }
             self._child_ptr = ptr.tobytes()
@@ -145,7 +153,7 @@ class GraphWidget(anywidget.AnyWidget):
             _LIVE.add(self)
             _watch_cells()
 
-    def close(self):
+    def close(self) -> None:
         """Close the widget: its page view goes, and every method raises from now on."""
         self._closed = True
         _LIVE.discard(self)
@@ -159,12 +167,12 @@ class GraphWidget(anywidget.AnyWidget):
     # ---- values -------------------------------------------------------------------------------
 
     @property
-    def data(self):
+    def data(self) -> np.ndarray:
         """Current data of every node (a copy), indexed by node id."""
         return self._cur[0].copy()
 
     @property
-    def grad(self):
+    def grad(self) -> np.ndarray:
         """Current grad of every node (a copy), indexed by node id."""
         return self._cur[1].copy()
 
@@ -263,7 +271,7 @@ class GraphWidget(anywidget.AnyWidget):
             self._publish()
             self.last_nudge = {"kind": "follow", "what": f"changed by another widget: {what}"}
 
-    def refresh(self):
+    def refresh(self) -> None:
         """Re-read data and grad of every node exactly as the Values hold them (no forward, no
         backward) and repaint. Cheap enough for every step of a training loop: at most ~20
         pictures a second are sent, and the last call always is (at the latest when the cell ends).
@@ -302,58 +310,26 @@ class GraphWidget(anywidget.AnyWidget):
             self._stale = _STALE if stale else ""
 
     def _resolve(self, leaf):
-        """Node id of a leaf given as a Value, a label, or an id."""
-        g = self.graph
-        if hasattr(leaf, "data") and hasattr(leaf, "_prev"):
-            if self._by_value is None:
-                self._by_value = {id(v): i for i, v in enumerate(g.values or ())}
-            i = self._by_value.get(id(leaf))
-            if i is None:
-                raise ValueError(f"{leaf!r} is not in this widget's graph; pass one of its leaves, e.g. "
-                                 f"{_names(g, self._controls[:5])}")
-        elif isinstance(leaf, str):
-            hits = [i for i, lab in enumerate(g.labels) if lab == leaf]
-            if not hits:
-                close = difflib.get_close_matches(leaf, sorted({g.labels[i] for i in range(len(g)) if self._leaf[i] and g.labels[i]}), n=5)
-                hint = f"close matches: {', '.join(map(repr, close))}" if close else f"leaves: {_names(g, self._controls[:8])}"
-                raise KeyError(f"no node labelled {leaf!r} in this graph; {hint}")
-            leaves = [i for i in hits if self._leaf[i]]
-            if len(leaves) > 1:
-                raise KeyError(f"{len(leaves)} leaves are labelled {leaf!r} (ids {leaves[:8]}); "
-                               f"pass the Value itself, or give them distinct labels")
-            if not leaves:
-                i = hits[0]
-                raise ValueError(f"{leaf!r} is computed by {g.ops[i]!r}, not a leaf; nudge one of the leaves "
-                                 f"it depends on instead")
-            i = leaves[0]
-        elif isinstance(leaf, (int, np.integer)) and not isinstance(leaf, bool):
-            i = int(leaf)
-            if not 0 <= i < len(g):
-                raise IndexError(f"node id {i} out of range: the graph has ids 0..{len(g) - 1}")
-        else:
-            raise TypeError(f"leaf must be a Value, a label (str) or a node id (int), got {type(leaf).__name__!r}")
-        if not self._leaf[i]:
-            raise ValueError(f"{_names(g, [i])} is computed by {g.ops[i]!r}, not a leaf; nudge one of the "
-                             f"leaves it depends on instead")
-        return i
+        """Node id of a leaf given as a Value, a label, or an id (``gradviz.names.resolve_leaf``)."""
+        return resolve_leaf(self.graph, leaf)
 
-    def nudge(self, leaf, delta):
+    def nudge(self, leaf: Leaf, delta: float) -> None:
         """Add ``delta`` to a leaf's data (a Value, its label, or its id), then re-run forward and
         backward. On failure (e.g. log of a negative) the error shows in the page, every value stays
         as it was, and the error is raised."""
         self._check_open()
         i = self._resolve(leaf)
         delta = _finite(delta, "delta")
-        self._apply({i: lambda now: now + delta}, ("nudge", f"{_names(self.graph, [i])} {delta:+g}"))
+        self._apply({i: lambda now: now + delta}, ("nudge", f"{node_name(self.graph, i)} {delta:+g}"))
 
-    def set(self, leaf, value):
+    def set(self, leaf: Leaf, value: float) -> None:
         """Set a leaf's data to ``value`` and re-run forward and backward (see ``nudge``)."""
         self._check_open()
         i = self._resolve(leaf)
         value = _finite(value, "value")
-        self._apply({i: value}, ("set", f"{_names(self.graph, [i])} = {value:g}"))
+        self._apply({i: value}, ("set", f"{node_name(self.graph, i)} = {value:g}"))
 
-    def step(self, lr=0.01):
+    def step(self, lr: float = 0.01) -> None:
         """One gradient step on every input and parameter: ``data -= lr * grad``.
 
         A positive ``lr`` moves down the gradient (lowers the output, like training); a negative one
@@ -366,7 +342,7 @@ class GraphWidget(anywidget.AnyWidget):
         self._apply({i: (lambda now, gi=float(g[i]): now - lr * gi) for i in self._controls},
                     ("step", f"step {'down' if lr >= 0 else 'up'}, size {abs(lr):g}"))
 
-    def reset(self):
+    def reset(self) -> None:
         """Every leaf back to the value this widget last took from Python (at construction, at
         ``refresh()``, or when it found Python's leaves changed): undoes the widget's own nudges,
         never work done in Python."""
@@ -377,7 +353,7 @@ class GraphWidget(anywidget.AnyWidget):
         leaves = np.flatnonzero(self._leaf)
         self._apply({int(i): float(self._init[i]) for i in leaves}, ("reset", "reset"))
 
-    def save_html(self, path, *, title=None):
+    def save_html(self, path: PathLike, *, title: str | None = None) -> str:
         """Save this widget, as it is now, as one self-contained HTML page that readers can nudge
         in their browser without Python (see ``gradviz.to_html``). Returns the page's text."""
         from .standalone import to_html
@@ -444,40 +420,23 @@ class GraphWidget(anywidget.AnyWidget):
         view["route_edge"], view["route_ptr"], view["route_pts"] = _i32(bent[0]), _i32(bent[1]), _f32(bent[2])
         return view
 
-    def drawing(self):
+    def drawing(self) -> dict[str, list]:
         """The drawn view as plain lists (what the page draws): ``box_x``, ``box_y``, ``box_w``,
         ``box_h``, ``box_node``, ``box_group``, ``box_title``, ``box_size``, ``op_box``, ``op_x``,
         ..., ``edge_src``, ``edge_dst``, ``edge_pts`` (one list of points per edge)."""
         return _decode_view(self._view, self.graph)
 
-    def _subscopes(self, key):
-        """Scope prefixes one level below ``key`` (what expanding ``key`` shows as groups)."""
-        depth = key.count("/") + 1
-        out = set()
-        for s in set(self.graph.scopes):
-            if s.startswith(key + "/"):
-                out.add("/".join(s.split("/")[:depth + 1]))
-        return sorted(out)
-
-    def expand(self, key):
+    def expand(self, key: str) -> None:
         """Open group ``key`` (e.g. ``"MLP#7"``): its sub-scopes (layers, then neurons) show as
-        groups, a neuron shows its values."""
+        groups, a neuron shows its values (``gradviz.grouping.expand``)."""
         self._check_open()
-        if key not in self._collapsed:
-            raise KeyError(f"{key!r} is not a collapsed group; collapsed: {', '.join(self._collapsed[:6])}"
-                           f"{', ...' if len(self._collapsed) > 6 else ''}")
-        keep = [k for k in self._collapsed if k != key]
-        new = keep + [s for s in self._subscopes(key) if s not in keep] if not key.startswith("fold:") else keep
-        self._set_collapsed(new, expanded=self._expanded | {key})
+        self._set_collapsed(*grouping.expand(self.graph, self._collapsed, key, self._expanded))
 
-    def collapse(self, key):
-        """Fold every value whose scope starts with ``key`` (and the groups inside it) into one box."""
+    def collapse(self, key: str) -> None:
+        """Fold every value whose scope starts with ``key`` (and the groups inside it) into one box
+        (``gradviz.grouping.collapse``)."""
         self._check_open()
-        if not isinstance(key, str) or not key or not (key.startswith("fold:") or any(
-                s == key or s.startswith(key + "/") for s in set(self.graph.scopes))):
-            raise KeyError(f"no value of this graph is in scope {key!r}")
-        new = [k for k in self._collapsed if k != key and not k.startswith(key + "/")] + [key]
-        self._set_collapsed(new, expanded={k for k in self._expanded if k != key and not k.startswith(key + "/")})
+        self._set_collapsed(*grouping.collapse(self.graph, self._collapsed, key, self._expanded))
 
     def _set_collapsed(self, keys, expanded):
         old = (self._collapsed, self._expanded)
@@ -489,8 +448,8 @@ class GraphWidget(anywidget.AnyWidget):
             raise
 
     @property
-    def collapsed(self):
-        """The group keys currently folded (see ``gradviz.layout.GroupView``)."""
+    def collapsed(self) -> list[str]:
+        """The group keys currently folded (see ``gradviz.grouping.GroupView``)."""
         return list(self._collapsed)
 
     # ---- messages from the page ------------------------------------------------------------------
@@ -509,7 +468,7 @@ class GraphWidget(anywidget.AnyWidget):
                     self._resolve(i)
                 if len(changes) == 1:
                     (i, v), = changes.items()
-                    what = f"{_names(self.graph, [i])} = {v:g}"
+                    what = f"{node_name(self.graph, i)} = {v:g}"
                 else:
                     what = f"{len(changes)} leaves set"
                 self._apply(changes, ("set", what))
@@ -540,6 +499,15 @@ def _tensor_texts(g):
         return {}
     return {"cells": [record_cells(g, i) for i in range(len(g))],
             "tips": [hover_lines(g, i) for i in range(len(g))]}
+
+
+def _backward_marks(g):
+    """``[[id, "custom" | "none"], ...]``: the nodes whose gradient is not a built-in rule (trace's
+    meta "backward"), which the page draws dashed and explains on hover."""
+    meta = g.meta
+    if meta and meta.count(meta[0]) == len(meta) and not meta[0]:  # no meta at all: a C-speed scan
+        return []
+    return [[i, m["backward"]] for i, m in enumerate(meta) if m and m.get("backward")]
 
 
 def _coded(column):
@@ -805,10 +773,6 @@ def _finite(x, what):
     if not math.isfinite(x):
         raise ValueError(f"{what} must be finite, got {x!r}")
     return x
-
-
-def _names(g, ids):
-    return ", ".join(repr(g.labels[i]) if g.labels[i] else f"node {i}" for i in ids)
 
 
 def _message(e):

@@ -3,7 +3,7 @@ import os
 import pytest
 from hypothesis import HealthCheck, settings
 
-from testenv import need
+from testenv import CHROMIUM_ARGS, IN_CI, chromium_path, need
 
 # CI runs the property tests derandomized (the same examples every run, no example database kept
 # between runs, no deadline on a loaded machine) and prints the blob that reproduces a failure.
@@ -14,6 +14,25 @@ settings.register_profile(
 settings.register_profile("dev", deadline=None)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE") or
                       ("ci" if os.environ.get("CI", "").lower() in ("1", "true", "yes") else "dev"))
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """A headless Chromium (Playwright's sync API) for the page tests of one module. Where Chromium
+    or Playwright is missing the tests are skipped with the reason, or fail under CI=true."""
+    path = chromium_path()
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        path = None
+    if not path:
+        if IN_CI:
+            pytest.fail("chromium and playwright are required in CI (apt-get install chromium)")
+        pytest.skip("chromium or playwright missing: apt-get install chromium; pip install playwright")
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=path, args=CHROMIUM_ARGS)
+        yield b
+        b.close()
 
 
 @pytest.fixture(scope="session")

@@ -79,7 +79,7 @@ def test_engine_errors_become_nan_not_exceptions():
 def test_bad_input_is_named():
     x = Value(1.0, label="x")
     y = x * 2.0
-    with pytest.raises(ValueError, match="computed, not a leaf"):
+    with pytest.raises(ValueError, match="computed by .*, not a leaf"):
         Batched(y, [y])
     with pytest.raises(ValueError, match="not a node of this graph"):
         Batched(y, [Value(3.0)])

@@ -7,7 +7,6 @@ import gradviz
 from gradviz import Tape, Value, trace
 from testenv import need
 
-
 # ---- the lecture's op definitions, typed as a learner types them ------------------------------
 
 def my_tanh(self):

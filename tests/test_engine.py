@@ -3,7 +3,8 @@ import math
 import sys
 
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from gradviz import Value
 from testenv import lecture_L
@@ -204,11 +205,11 @@ def test_cycle_is_reported_and_graph_left_clean():
 
 @pytest.mark.parametrize("bad, op", [("x", "*"), (None, "+"), ([1.0], "-"), ("2", "/")])
 def test_non_numeric_operand_is_a_clear_type_error(bad, op):
-    a = Value(1.0)
+    names = {"a": Value(1.0), "bad": bad}
     with pytest.raises(TypeError, match=rf"\{op}.*{type(bad).__name__}"):
-        eval(f"a {op} bad")
+        eval(f"a {op} bad", {}, names)
     with pytest.raises(TypeError, match=type(bad).__name__):
-        eval(f"bad {op} a")
+        eval(f"bad {op} a", {}, names)
 
 
 def test_value_rejects_non_numbers_and_accepts_numpy_scalars():

@@ -2,31 +2,20 @@
 look like the lecture's drawings, and group views partition the graph correctly."""
 import json
 import random
-import sys
-from pathlib import Path
 
 import numpy as np
 import pytest
 
+import testenv
+from benchmarks import workload
 from gradviz import MLP, Value, mse_loss
 from gradviz.graph import trace
 from gradviz.layout import GroupView, Layout, group_view, layout
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
-import workload  # noqa: E402
-
 
 def lecture_L():
-    a = Value(2.0, label="a")
-    b = Value(-3.0, label="b")
-    c = Value(10.0, label="c")
-    e = a * b
-    e.label = "e"
-    d = e + c
-    d.label = "d"
-    f = Value(-2.0, label="f")
-    L = d * f
-    L.label = "L"
+    """The lecture's L = (a*b + c) * f = -8, backpropagated."""
+    L, _ = testenv.lecture_L()
     L.backward()
     return L
 

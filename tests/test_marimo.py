@@ -18,12 +18,10 @@ import urllib.request
 
 import pytest
 
-from testenv import IN_CI, chromium_path, need
+from testenv import need
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 SHOTS = ROOT / "tests" / "artifacts" / "marimo"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 pytestmark = pytest.mark.slow
 
 APP = textwrap.dedent('''
@@ -54,6 +52,7 @@ class MarimoServer:
     """`marimo run app.py` on a free port of 127.0.0.1, with its own config folder (theme)."""
 
     def __init__(self, folder, theme):
+        need("marimo", "the marimo tests")
         cfg = folder / "config" / "marimo"
         cfg.mkdir(parents=True)
         (cfg / "marimo.toml").write_text(f'[display]\ntheme = "{theme}"\n')
@@ -75,10 +74,10 @@ class MarimoServer:
             try:
                 urllib.request.urlopen(self.url, timeout=2).read()
                 break
-            except OSError:
+            except OSError as e:
                 if time.perf_counter() - t0 > 60:
                     self.stop()
-                    raise RuntimeError("marimo did not answer within 60 s")
+                    raise RuntimeError(f"marimo did not answer within 60 s ({e})") from e
                 time.sleep(0.2)
         self.startup_s = time.perf_counter() - t0
 
@@ -90,24 +89,6 @@ class MarimoServer:
             self.proc.kill()
             self.proc.wait()
         self.log.close()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    need("marimo", "the marimo tests")
-    path = chromium_path()
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        path = None
-    if not path:
-        if IN_CI:
-            pytest.fail("chromium and playwright are required in CI (apt-get install chromium)")
-        pytest.skip("chromium or playwright missing: apt-get install chromium; pip install playwright")
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=path, args=ARGS)
-        yield b
-        b.close()
 
 
 def _open(browser, server, os_scheme, shot):

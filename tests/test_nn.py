@@ -115,7 +115,7 @@ def test_losses():
 def test_training_on_the_lecture_dataset_brings_the_loss_below_0_01():
     random.seed(42)
     m = MLP(3, [4, 4, 1])
-    for k in range(200):
+    for _ in range(200):
         loss = mse_loss([m(x) for x in XS], YS, reduction="sum")
         m.zero_grad()
         loss.backward()

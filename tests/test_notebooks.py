@@ -9,6 +9,7 @@ import asyncio
 import importlib.util
 import os
 import re
+import sys
 from pathlib import Path
 
 import pytest
@@ -89,6 +90,20 @@ def test_notebook_is_stored_clean(path):
              if c.cell_type == "code" and (c.get("outputs") or c.get("execution_count") is not None)]
     assert not dirty, (f"{path.name} is stored with outputs in cells {dirty}; clear them "
                        f"(Kernel > Restart Kernel and Clear Outputs) and save")
+
+
+TORCH_NOTEBOOKS = [p for p in NOTEBOOKS if _needs_torch(nbformat.read(p, as_version=4))]
+
+
+@pytest.mark.parametrize("path", TORCH_NOTEBOOKS, ids=[p.name for p in TORCH_NOTEBOOKS])
+def test_torch_notebooks_say_how_to_install_torch(path, monkeypatch):
+    """Without PyTorch, the first cell that imports it stops with the install command, not with a
+    bare ModuleNotFoundError (or a NameError further down)."""
+    nb = nbformat.read(path, as_version=4)
+    cell = next(c for c in nb.cells if c.cell_type == "code" and _needs_torch(nbformat.v4.new_notebook(cells=[c])))
+    monkeypatch.setitem(sys.modules, "torch", None)  # `import torch` now raises ImportError
+    with pytest.raises(ImportError, match=re.escape('pip install "gradviz-explorer[torch]"')):
+        exec(compile(cell.source, f"{path.name} (first torch cell)", "exec"), {})
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.name for p in NOTEBOOKS])

@@ -6,8 +6,8 @@ import pytest
 
 import gradviz
 from gradviz import Tape, Value, register_op, unregister_op
-from testenv import need
 from test_custom_ops import fma, my_exp, my_tanh
+from testenv import need
 
 
 @pytest.fixture

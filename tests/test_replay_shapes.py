@@ -6,16 +6,13 @@ the engine's own ``backward()`` over the same Values gives the Tape's gradients 
 """
 import math
 import sys
-from pathlib import Path
 
 import numpy as np
 import pytest
 
+from benchmarks import workload
 from gradviz import Value
 from gradviz.replay import Tape
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
-import workload  # noqa: E402
 
 ENGINE_OP = {
     "+": lambda a, b: a + b, "-": lambda a, b: a - b, "*": lambda a, b: a * b, "/": lambda a, b: a / b,

@@ -11,12 +11,10 @@ import re
 
 import pytest
 
-from testenv import IN_CI, chromium_path, lecture_L
+from testenv import lecture_L
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 SHOTS = ROOT / "tests" / "artifacts" / "standalone"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 EVIL = "</script><script>__pwned=1</script><!--"  # 39 characters: the table shows it whole
 
 
@@ -65,6 +63,7 @@ def test_save_html_saves_the_widget_as_it_is_now(tmp_path):
     text = w.save_html(tmp_path / "w.html")
     payload = _state(text)
     import base64
+
     import numpy as np
     data = np.frombuffer(base64.b64decode(payload["state"]["_data"]["$bytes"]), dtype="<f8")
     init = np.frombuffer(base64.b64decode(payload["init"]["$bytes"]), dtype="<f8")
@@ -90,23 +89,6 @@ def test_options_and_errors(tmp_path, torch):
 
 
 # ---- in the browser ------------------------------------------------------------------------------
-
-@pytest.fixture(scope="module")
-def browser():
-    path = chromium_path()
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        path = None
-    if not path:
-        if IN_CI:
-            pytest.fail("chromium and playwright are required in CI (apt-get install chromium)")
-        pytest.skip("chromium or playwright missing: apt-get install chromium; pip install playwright")
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=path, args=ARGS)
-        yield b
-        b.close()
-
 
 @pytest.fixture
 def open_page(browser, request):
@@ -177,14 +159,14 @@ def test_lecture_page_from_file_without_network(open_page, tmp_path):
     w.set("a", 2.5)
     w.step(0.01)
     pg.get_by_role("button", name="Step along gradient").click()
-    pg.wait_for_function(f"() => document.querySelector('.gradviz-root').dataset.nudgeCount === '2'", timeout=5000)
+    pg.wait_for_function("() => document.querySelector('.gradviz-root').dataset.nudgeCount === '2'", timeout=5000)
     t = table(pg)
     labels = w.graph.labels
     for i, lab in enumerate(labels):
         assert t[lab][1:] == [_fmt(w.data[i]), _fmt(w.grad[i])], lab
     assert float(box.input_value()) == w.data[labels.index("a")]
     pg.get_by_role("button", name="Reset").click()
-    pg.wait_for_function(f"() => document.querySelector('.gradviz-root').dataset.nudgeCount === '3'", timeout=5000)
+    pg.wait_for_function("() => document.querySelector('.gradviz-root').dataset.nudgeCount === '3'", timeout=5000)
     assert table(pg)["L"][1] == "-8.0000" and box.input_value() == "2"
     assert L.data == -8.0 and v["a"].data == 2.0  # the page never touched Python
 
@@ -233,10 +215,8 @@ def test_picture_only_pages(open_page, tmp_path, torch):
 def test_the_moons_loss_graph_is_nudgeable_in_its_page(open_page, tmp_path):
     """micrograd's demo loss (65,818 values) opens folded and answers a typed weight with the
     page's own replay, agreeing with GraphWidget in Python."""
-    import sys
-    sys.path.insert(0, str(ROOT / "benchmarks"))
-    import workload
     import gradviz
+    from benchmarks import workload
     from gradviz.widget import GraphWidget
     X, y = workload.moons()
     loss = workload.gradviz_loss(workload.gradviz_model(), X, y)

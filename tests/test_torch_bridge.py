@@ -16,8 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import gradviz
-from gradviz import MLP, Layer, Neuron, Value, mse_loss, trace
-from gradviz import engine
+from gradviz import MLP, Layer, Neuron, Value, engine, mse_loss, trace
 from gradviz.torch_bridge import INSTALL, TorchMismatchError
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))

@@ -19,8 +19,9 @@ from gradviz.summary import hover_lines, record_cells
 
 
 def _models():
-    import torch_models as tm
     from torch import nn
+
+    import torch_models as tm
     return tm, nn
 
 

@@ -103,7 +103,7 @@ def test_bad_leaf_names_give_clear_errors():
         w.nudge("aa", 1.0)  # close match suggested
     with pytest.raises(ValueError, match="not a leaf"):
         w.nudge("e", 1.0)
-    with pytest.raises(ValueError, match="not in this widget"):
+    with pytest.raises(ValueError, match="not a node of this graph"):
         w.nudge(Value(1.0), 1.0)
     with pytest.raises(TypeError):
         w.nudge("a", "1")
@@ -161,6 +161,7 @@ def test_torch_graph_is_read_only():
 @pytest.fixture(scope="module")
 def moons_widget():
     import random
+
     from gradviz import MLP, svm_loss
     rng = random.Random(3)
     X = [[rng.uniform(-1, 2), rng.uniform(-1, 1)] for _ in range(100)]

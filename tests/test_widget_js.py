@@ -4,30 +4,24 @@ messages are answered by a real GraphWidget in this process (no Jupyter, no kern
 Screenshots go to tests/artifacts/widget/."""
 from __future__ import annotations
 
+import base64
+import functools
+import http.server
+import json
 import math
+import pathlib
+import shutil
 import shutil as _shutil
+import subprocess
+import tempfile
+import threading
 
 import numpy as np
 import pytest
 
-from testenv import IN_CI, chromium_path, lecture_L
-
-import base64
-import os
-import subprocess
-import time
-import functools
-import http.server
-import json
-import pathlib
-import shutil
-import tempfile
-import threading
+from testenv import IN_CI, lecture_L
 
 STATIC = pathlib.Path(__file__).resolve().parents[1] / "gradviz" / "static"
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 
 PAGE = """<!doctype html><html><head><meta charset="utf-8"><title>gradviz widget page</title>
 <link rel="stylesheet" href="widget.css"><style>body{margin:8px;font-family:sans-serif}</style></head>
@@ -150,27 +144,15 @@ def test_js_modules_with_node_test_runner():
 # ---- pages ----------------------------------------------------------------------------------------
 
 @pytest.fixture(scope="module")
-def browser():
-    path = chromium_path()
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        path = None
-    if not path:
-        if IN_CI:
-            pytest.fail("chromium and playwright are required in CI (apt-get install chromium)")
-        pytest.skip("chromium or playwright missing: apt-get install chromium; pip install playwright")
+def page_server():
     srv = Server()
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=path, args=ARGS)
-        yield b, srv
-        b.close()
+    yield srv
     srv.close()
 
 
 @pytest.fixture
-def open_widget(browser, request):
-    b, srv = browser
+def open_widget(browser, page_server, request):
+    b, srv = browser, page_server
     pages = []
 
     def open_(w, width=1100, dark=False, body_class=""):
@@ -330,9 +312,10 @@ def test_buttons_step_reset_grads_and_tooltip(open_widget):
 
 
 def test_many_leaves_show_the_selected_leafs_controls(open_widget):
+    import random
+
     from gradviz import MLP
     from gradviz.widget import GraphWidget
-    import random
     random.seed(0)
     m = MLP(3, [4, 4, 1])
     out = m([2.0, 3.0, -1.0])
@@ -356,7 +339,7 @@ def test_big_view_draws_on_a_canvas(open_widget):
     from gradviz.widget import GraphWidget
     x = Value(0.5, label="x")
     y = x
-    for k in range(400):
+    for _ in range(400):
         y = y * 0.999 + 0.001
     wp = open_widget(GraphWidget(y, collapsed=None))
     pg = wp.page
@@ -375,6 +358,90 @@ def test_big_view_draws_on_a_canvas(open_widget):
         const seen = new Set(); for (let i = 0; i < d.length; i += 4 * 97) seen.add(d[i] << 16 | d[i+1] << 8 | d[i+2]);
         return seen.size; }""")
     assert px > 3
+
+
+def _custom_op_graph(n_extra=0):
+    """y = cube(fma(a, b, c)) * a: fma a custom op (its own _backward), cube an op gradviz does not
+    know with no _backward (passes no gradient), * built in; `n_extra` more built-in ops after it."""
+    from gradviz import Value
+    a, b, c = Value(0.3, label="a"), Value(-1.2, label="b"), Value(0.7, label="c")
+    f = Value(a.data * b.data + c.data, (a, b, c), "fma")
+    f.label = "f"
+
+    def _backward():
+        a.grad += b.data * f.grad
+        b.grad += a.data * f.grad
+        c.grad += f.grad
+    f._backward = _backward
+    g = Value(f.data ** 3, (f,), "cube")
+    g.label = "g"
+    y = g * a
+    for _ in range(n_extra):
+        y = y * 1.0
+    y.label = "y"
+    y.backward()
+    return y
+
+
+def _rgb(hex_colour):
+    n = int(hex_colour[1:], 16)
+    return f"rgb({n >> 16}, {(n >> 8) & 255}, {n & 255})"
+
+
+@pytest.mark.parametrize("dark", [False, True])
+def test_custom_ops_are_drawn_dashed_and_explained(open_widget, dark):
+    """Issue 12: a custom op (its own _backward) and an op that passes no gradient are dashed, in
+    the palette's colours from gradviz/theme.py; the legend and the tooltip say what that means."""
+    from gradviz.theme import OP_MARKS, PALETTE
+    from gradviz.widget import GraphWidget
+    pal = PALETTE["dark" if dark else "light"]
+    wp = open_widget(GraphWidget(_custom_op_graph()), dark=dark)
+    pg = wp.page
+    ellipse = """(sel) => [...document.querySelectorAll(sel)].map(e => {
+        const cs = getComputedStyle(e); return [cs.stroke, cs.strokeDasharray]; })"""
+    assert pg.evaluate(ellipse, ".gv-op-custom ellipse") == [[_rgb(pal["custom"]), "3px, 2px"]]
+    assert pg.evaluate(ellipse, ".gv-op-none ellipse") == [[_rgb(pal["nograd"]), "3px, 2px"]]
+    plain = pg.evaluate(ellipse, ".gv-op:not(.gv-op-custom):not(.gv-op-none) ellipse")
+    assert len(plain) == 1 and plain[0][1] == "none"
+    legend = pg.get_by_role("note").inner_text()
+    assert OP_MARKS["custom"] in legend and OP_MARKS["none"] in legend
+    # the palette reached the page once, through the structure's constants
+    colours = pg.evaluate("""() => { const cs = getComputedStyle(document.querySelector('.gradviz-root'));
+        return ['--gv-input', '--gv-op', '--gv-sel'].map(v => cs.getPropertyValue(v).trim()); }""")
+    assert colours == [pal["input"], pal["op"], pal["sel"]]
+    # hovering f's record: the tooltip says its gradient comes from its own closure
+    box = pg.locator(".gv-box", has_text="f").first.bounding_box()
+    pg.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    tip = pg.get_by_role("tooltip").inner_text()
+    assert "op fma" in tip and OP_MARKS["custom"] in tip and "∂/∂a = ?" in tip
+    # and the downloaded SVG keeps the marks, dashed
+    with pg.expect_download() as dl:
+        pg.get_by_role("button", name="Download SVG").click()
+    svg = pathlib.Path(dl.value.path()).read_text()
+    assert 'class="gv-op gv-op-custom"' in svg and 'class="gv-op gv-op-none"' in svg
+    assert f".gv-op-none ellipse{{stroke:{pal['nograd']};stroke-dasharray:3 2}}" in svg
+
+
+def test_custom_ops_are_dashed_on_the_canvas_too(open_widget):
+    """A graph too big for SVG draws marked ops dashed on the canvas: the pixels around the custom
+    op's ellipse include the palette's custom colour, and the legend shows."""
+    from gradviz.theme import OP_MARKS, PALETTE
+    from gradviz.widget import GraphWidget
+    wp = open_widget(GraphWidget(_custom_op_graph(n_extra=1600), collapsed=None))
+    pg = wp.page
+    assert root_attr(pg, "data-renderer") == "canvas"
+    assert OP_MARKS["custom"] in pg.get_by_role("note").inner_text()
+    # bring the start of the graph (where fma is) into view at full size, then look for its colour
+    pg.evaluate("() => { const s = document.querySelector('.gv-stage'); s.focus(); }")
+    pg.get_by_role("searchbox", name="search").fill("f")
+    pg.get_by_role("searchbox", name="search").press("Enter")
+    want = [int(PALETTE["light"]["custom"][k:k + 2], 16) for k in (1, 3, 5)]
+    found = pg.evaluate("""(want) => { const c = document.querySelector('.gv-canvas');
+        const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+        for (let i = 0; i < d.length; i += 4)
+          if (Math.abs(d[i] - want[0]) < 40 && Math.abs(d[i+1] - want[1]) < 40 && Math.abs(d[i+2] - want[2]) < 40) return true;
+        return false; }""", want)
+    assert found
 
 
 # ---- local replay ---------------------------------------------------------------------------------
@@ -711,6 +778,7 @@ def test_nan_gradient_edges_are_neutral(open_widget):
 
 def test_search_finds_group_titles_and_expand_brings_the_group_into_view(open_widget):
     import random
+
     from gradviz import MLP, mse_loss
     from gradviz.widget import GraphWidget
     random.seed(1)
@@ -741,8 +809,8 @@ def test_search_finds_group_titles_and_expand_brings_the_group_into_view(open_wi
 # ---- hostile input (issue 9) ------------------------------------------------------------------
 
 def _hostile_values():
-    from test_hostile import HOSTILE, LONG
     from gradviz import Value
+    from test_hostile import HOSTILE, LONG
     xs = [Value(1.0 + i, label=h) for i, h in enumerate(HOSTILE)] + [Value(0.5, label=LONG)]
     out = xs[0]
     for x in xs[1:]:
@@ -760,7 +828,6 @@ def _assert_page_inert(pg):
 
 
 def _check_downloads(pg):
-    from test_hostile import assert_inert_svg
     with pg.expect_download() as dl:
         pg.get_by_role("button", name="Download SVG").click()
     svg = pathlib.Path(dl.value.path()).read_text(encoding="utf-8")
@@ -777,9 +844,9 @@ def _check_downloads(pg):
 
 
 def test_hostile_labels_ops_kinds_and_scopes_stay_text_in_the_page(open_widget):
-    from test_hostile import HOSTILE, LONG
-    from gradviz import Graph, trace
+    from gradviz import trace
     from gradviz.widget import GraphWidget
+    from test_hostile import HOSTILE, LONG
     out, xs = _hostile_values()
     for w in (GraphWidget(out), GraphWidget(_hostile_graph_columns(trace(out)))):
         wp = open_widget(w)
@@ -843,8 +910,8 @@ def test_the_page_escapes_a_hostile_kind_even_if_one_got_through(open_widget):
 
 def _hostile_graph_columns(g):
     """The traced graph with hostile ops and scopes as well (values=None: drawn read-only)."""
-    from test_hostile import HOSTILE
     from gradviz import Graph
+    from test_hostile import HOSTILE
     ops = [o and HOSTILE[i % len(HOSTILE)] for i, o in enumerate(g.ops)]
     scopes = [HOSTILE[i % len(HOSTILE)] for i in range(len(g))]
     return Graph(g.labels, g.data, g.grad, ops, g.kinds, scopes, g.children)

@@ -1,7 +1,6 @@
 """A notebook saved with its widget state holds the whole picture: structure, values and the
 front-end code, so the last picture shows without a kernel (HTML export, nbviewer)."""
 import base64
-import sys
 from pathlib import Path
 
 import numpy as np

@@ -17,6 +17,11 @@ def need(module_name, why):
         pytest.skip(f"{module_name} is not installed ({why}); pip install -e '.[dev,torch,export]'")
 
 
+# Headless, and quiet: no network of its own (updates, sync, QUIC), so pages load only what a test serves.
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+
 def chromium_path():
     return shutil.which("chromium") or ("/usr/bin/chromium" if os.path.exists("/usr/bin/chromium") else None)
 

@@ -97,16 +97,19 @@ export class CanvasView {
       const st = gradStroke(this.grad[s.node[i]], m);
       ctx.strokeStyle = colour[st.sign]; ctx.lineWidth = st.width;
       ctx.beginPath(); ctx.moveTo(s.opX[k] + s.opW[k] / 2, s.opY[k]); ctx.lineTo(s.x[i] - s.w[i] / 2, s.y[i]); ctx.stroke();
-      ctx.fillStyle = t.opFill; ctx.strokeStyle = t.line; ctx.lineWidth = 1;
+      const how = s.opHow ? s.opHow[k] : "";  // a custom op, or one that passes no gradient: dashed
+      ctx.fillStyle = t.opFill; ctx.strokeStyle = how ? (how === "custom" ? t.custom : t.nograd) : t.line; ctx.lineWidth = 1;
+      ctx.setLineDash(how ? [3, 2] : []);
       ctx.beginPath(); ctx.ellipse(s.opX[k], s.opY[k], s.opW[k] / 2, s.opH[k] / 2, 0, 0, 2 * Math.PI); ctx.fill(); ctx.stroke();
+      ctx.setLineDash([]);
       if (lod === "text") {
-        ctx.fillStyle = t.fg; ctx.font = "12px ui-monospace, Menlo, Consolas, monospace";
+        ctx.fillStyle = t.fg; ctx.font = t.font;
         ctx.textAlign = "center"; ctx.textBaseline = "middle";
         ctx.fillText(s.opName[k], s.opX[k], s.opY[k]);
       }
     }
     // records
-    ctx.font = "12px ui-monospace, Menlo, Consolas, monospace";
+    ctx.font = t.font;
     ctx.textAlign = "center"; ctx.textBaseline = "middle";
     for (const i of boxes) {
       const x0 = s.x[i] - s.w[i] / 2, y0 = s.y[i] - s.h[i] / 2;

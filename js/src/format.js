@@ -54,6 +54,7 @@ export function pyStr(s) {
 const ESC = { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" };
 // Characters XML 1.0 forbids (control characters, lone surrogates, U+FFFE/U+FFFF): a label holding
 // one would make a downloaded SVG malformed (and its PNG blank), so they become U+FFFD.
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
 const XML_BAD = /[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
 /** Text safe inside an XML/HTML element or a quoted attribute. */
 export function escapeXml(s) {

@@ -5,16 +5,18 @@ import { fmt4, shortLabel } from "./format.js";
 import { decodeColumn, decodeNumbers, typed } from "./graph.js";
 import { gradStroke } from "./geometry.js";
 
-export const CHAR_W = 7.2; // px per character of the 12 px monospace font
-
 /** Build the scene from the `_view` trait (see gradviz/widget.py, _make_view): geometry as
  *  binary buffers; a view of every value (`identity`) takes box ids, titles, op names and edges
- *  (one per operand slot) from the structure and its CSR children (childPtr, childIdx). */
+ *  (one per operand slot) from the structure and its CSR children (childPtr, childIdx). The
+ *  character width comes from the structure's constants (gradviz/theme.py), as Python's layout
+ *  sized the records with it. */
 export function makeScene(view, structure, childPtr, childIdx) {
+  const charW = structure.constants && structure.constants.charWidth;
+  if (!(charW > 0)) throw new Error("the widget's structure has no constants.charWidth: the page and the kernel's gradviz differ; restart the kernel and re-run the cell");
   const x = decodeNumbers(view.box_x), n = x.length;
   const id = !!view.identity;
   const s = {
-    n,
+    n, charW,
     width: view.width, height: view.height,
     x, y: decodeNumbers(view.box_y), w: decodeNumbers(view.box_w), h: decodeNumbers(view.box_h),
     node: id ? Int32Array.from({ length: n }, (_, i) => i) : typed(view.box_node, Int32Array),
@@ -57,12 +59,27 @@ export function makeScene(view, structure, childPtr, childIdx) {
   for (let j = 0; j < re.length; j++) s.ePts.set(pts.subarray(rp[j], rp[j + 1]), s.ePtr[re[j]]);
   s.opOf = new Int32Array(n).fill(-1);
   for (let k = 0; k < s.opBox.length; k++) s.opOf[s.opBox[k]] = k;
+  s.opHow = opMarks(s, structure.backward);
   s.boxOfNode = new Map();
   for (let i = 0; i < n; i++) {
     s.kinds[i] = s.group[i] ? "group" : structure.kinds[s.node[i]];
     if (!s.group[i]) s.boxOfNode.set(s.node[i], i);
   }
   return s;
+}
+
+/** Per op ellipse: "" for a built-in op, else how its node's gradient is made: "custom" (its own
+ *  _backward closure) or "none" (not a gradviz op and no closure: it passes no gradient), from the
+ *  structure's `backward` pairs [[node id, how], ...] (trace's meta "backward"). */
+export function opMarks(s, backward) {
+  const how = new Array(s.opBox.length).fill("");
+  if (!backward || !backward.length) return how;
+  const byNode = new Map(backward.map(([id, h]) => [id, h]));
+  for (let k = 0; k < s.opBox.length; k++) {
+    const b = s.opBox[k];
+    if (!s.group[b]) how[k] = byNode.get(s.node[b]) || "";
+  }
+  return how;
 }
 
 /** Texts of box i: [title, "data ...", "grad ..."] (no grad cell when grads are hidden); a
@@ -83,7 +100,7 @@ export function boxTexts(s, i, data, grad, showGrads) {
  *  to the box's width. */
 export function cellEdges(s, i, texts) {
   const w = s.w[i], x0 = s.x[i] - w / 2;
-  const lens = texts.map((t) => Math.max(1, t.length) * CHAR_W + 12);
+  const lens = texts.map((t) => Math.max(1, t.length) * s.charW + 12);
   const total = lens.reduce((a, b) => a + b, 0);
   const edges = [x0];
   let acc = x0;

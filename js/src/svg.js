@@ -28,7 +28,8 @@ export function svgMarkup(s, data, grad, { showGrads = true, style = "", width, 
   }
   out.push("</g><g class=\"gv-ops\">");
   for (let k = 0; k < s.opBox.length; k++) {
-    out.push(`<g class="gv-op" data-op="${k}"><ellipse cx="${s.opX[k].toFixed(1)}" cy="${s.opY[k].toFixed(1)}" rx="${(s.opW[k] / 2).toFixed(1)}" ry="${(s.opH[k] / 2).toFixed(1)}"/>` +
+    const how = s.opHow && s.opHow[k] ? ` gv-op-${s.opHow[k] === "custom" ? "custom" : "none"}` : "";
+    out.push(`<g class="gv-op${how}" data-op="${k}"><ellipse cx="${s.opX[k].toFixed(1)}" cy="${s.opY[k].toFixed(1)}" rx="${(s.opW[k] / 2).toFixed(1)}" ry="${(s.opH[k] / 2).toFixed(1)}"/>` +
       `<text x="${s.opX[k].toFixed(1)}" y="${s.opY[k].toFixed(1)}">${escapeXml(s.opName[k])}</text></g>`);
   }
   out.push("</g><g class=\"gv-boxes\">");

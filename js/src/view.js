@@ -61,3 +61,19 @@ export function overviewRect(vp, W, H, ov) {
   const r = [x0 * ov.k, y0 * ov.k, Math.min(ov.w, x1 * ov.k), Math.min(ov.h, y1 * ov.k)];
   return [r[0], r[1], Math.max(2, r[2] - r[0]), Math.max(2, r[3] - r[1])];
 }
+
+/** The zoom that shows a box `bw` world px wide: the current `scale` if readable already, else
+ *  readable, up to 1 and no wider than the stage (`W` px) allows. */
+export function boxScale(scale, bw, W) {
+  return scale < READABLE ? Math.min(1, Math.max(READABLE, (W - 32) / bw)) : scale;
+}
+
+/** Where to look after a group opened into world rectangle `r` = [x0, y0, x1, y1] in a W x H
+ *  stage: {scale, cx, cy} — the whole group if it fits readable, else its right end (where its
+ *  outputs are), readable. */
+export function expandedFocus(r, W, H) {
+  const k = Math.min(1, (W - 32) / (r[2] - r[0]), (H - 32) / (r[3] - r[1]));
+  const scale = Math.max(READABLE, k);
+  const cx = k >= READABLE ? (r[0] + r[2]) / 2 : r[2] - (W / 2 - 16) / scale;
+  return { scale, cx, cy: (r[1] + r[3]) / 2 };
+}

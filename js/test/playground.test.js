@@ -1,39 +1,51 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { byteTable, paintBytes, rgbOf, weightStroke } from "../src/playground/colors.js";
+import { byteTable, labelColors, paintBytes, playgroundVars, rgbOf, weightStroke } from "../src/playground/colors.js";
 import { CONTROLS, parseIndex, parseValue, showValue } from "../src/playground/controls.js";
 import { curvePoints, curveScales, fmtLoss } from "../src/playground/curve.js";
 import { edgeCurve, layoutNetwork, mapRow, networkEdges } from "../src/playground/network.js";
 import { hitPoint, toPixel, unpackPoints } from "../src/playground/points.js";
 
-test("colours: zero is the neutral grey, the ends are orange (-) and blue (+), clipped beyond", () => {
-  assert.deepEqual(rgbOf(0), [232, 234, 235]);
-  assert.deepEqual(rgbOf(-1), [245, 147, 34]);
-  assert.deepEqual(rgbOf(1), [8, 119, 189]);
-  assert.deepEqual(rgbOf(5), rgbOf(1));
-  assert.deepEqual(rgbOf(NaN), rgbOf(0));
-  const half = rgbOf(0.5);
-  assert.ok(half[2] < 235 && half[2] > 189);
+// a palette as Python's constants send it (gradviz/theme.py PLAYGROUND), with easy numbers
+const PAL = { neg: [200, 100, 0], zero: [100, 100, 100], pos: [0, 50, 250], ok: "#00aa00", okBg: "#eeffee", bad: "#aa0000", badBg: "#ffeeee" };
+
+test("colours: zero is the palette's neutral, the ends its negative and positive, clipped beyond", () => {
+  assert.deepEqual(rgbOf(0, PAL), PAL.zero);
+  assert.deepEqual(rgbOf(-1, PAL), PAL.neg);
+  assert.deepEqual(rgbOf(1, PAL), PAL.pos);
+  assert.deepEqual(rgbOf(5, PAL), rgbOf(1, PAL));
+  assert.deepEqual(rgbOf(NaN, PAL), rgbOf(0, PAL));
+  assert.deepEqual(rgbOf(0.5, PAL), [50, 75, 175]);
+  assert.deepEqual(rgbOf(-0.5, PAL), [150, 100, 50]);
 });
 
-test("heatmap bytes map through the table: 0 -> orange end, 255 -> blue end, one RGBA per byte", () => {
-  const lut = byteTable();
+test("heatmap bytes map through the table: 0 -> negative end, 255 -> positive end, one RGBA per byte", () => {
+  const lut = byteTable(PAL);
   const out = new Uint8ClampedArray(12);
   paintBytes(out, new Uint8Array([9, 0, 255, 128, 9]), 1, 3, lut);
-  assert.deepEqual([...out.slice(0, 4)], [245, 147, 34, 255]);
-  assert.deepEqual([...out.slice(4, 8)], [8, 119, 189, 255]);
-  assert.deepEqual([...out.slice(8, 11)], rgbOf(128 / 127.5 - 1));
+  assert.deepEqual([...out.slice(0, 4)], [...PAL.neg, 255]);
+  assert.deepEqual([...out.slice(4, 8)], [...PAL.pos, 255]);
+  assert.deepEqual([...out.slice(8, 11)], rgbOf(128 / 127.5 - 1, PAL));
 });
 
 test("weights: colour by sign, width grows with size and saturates at |w| = 2", () => {
-  const pos = weightStroke(0.5);
-  const neg = weightStroke(-0.5);
-  assert.notEqual(pos.color, neg.color);
+  const pos = weightStroke(0.5, PAL);
+  const neg = weightStroke(-0.5, PAL);
+  assert.equal(pos.color, "rgb(0,50,250)");
+  assert.equal(neg.color, "rgb(200,100,0)");
   assert.equal(pos.width, neg.width);
-  assert.ok(weightStroke(1.5).width > weightStroke(0.5).width);
-  assert.equal(weightStroke(2).width, 6);
-  assert.equal(weightStroke(20).width, 6);
-  assert.equal(weightStroke(0).width, 0.5);
+  assert.ok(weightStroke(1.5, PAL).width > weightStroke(0.5, PAL).width);
+  assert.equal(weightStroke(2, PAL).width, 6);
+  assert.equal(weightStroke(20, PAL).width, 6);
+  assert.equal(weightStroke(0, PAL).width, 0.5);
+});
+
+test("the points' fills and the page's variables come from the palette", () => {
+  assert.deepEqual(labelColors(PAL), { "-1": "rgb(200,100,0)", "1": "rgb(0,50,250)" });
+  const v = playgroundVars(PAL);
+  assert.equal(v["--gvp-neg"], "rgb(200, 100, 0)");
+  assert.equal(v["--gvp-ok-bg"], "#eeffee");
+  assert.equal(v["--gvp-bad"], "#aa0000");
 });
 
 test("controls: every setting has a label (its aria-label) and round-trips through the text", () => {

@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { boxTexts, makeScene } from "../src/scene.js";
+import { boxTexts, cellEdges, makeScene, opMarks } from "../src/scene.js";
 import { svgMarkup } from "../src/svg.js";
 
 // Two boxes: a parameter (labelled) and an op node without a label, as a PyTorch graph sends them.
@@ -11,10 +11,11 @@ const view = {
   edge_src: [0], edge_dst: [1], edge_ptr: [0, 4], edge_pts: [95, 20, 100, 20], collapsed: [], expanded: [],
 };
 const kinds = ["parameter", "intermediate"];
+const constants = { charWidth: 7.2 };
 
 test("a PyTorch graph's records read title | shape | value | grad from the texts Python sent", () => {
   const cells = [["4×3", "μ0.1 σ0.5", "‖∇‖ 0.02"], ["8×4", "—", "‖∇‖ 1.5"]];
-  const s = makeScene(view, { kinds, cells });
+  const s = makeScene(view, { kinds, cells, constants });
   const nan = [NaN, NaN];
   assert.deepEqual(boxTexts(s, 0, nan, nan, true), ["fc.weight", "4×3", "μ0.1 σ0.5", "‖∇‖ 0.02"]);
   assert.deepEqual(boxTexts(s, 1, nan, nan, true), ["addmm", "8×4", "—", "‖∇‖ 1.5"]);  // no label: the op
@@ -24,6 +25,27 @@ test("a PyTorch graph's records read title | shape | value | grad from the texts
 });
 
 test("a gradviz graph's records still read label | data | grad", () => {
-  const s = makeScene(view, { kinds });
+  const s = makeScene(view, { kinds, constants });
   assert.deepEqual(boxTexts(s, 0, [2, 3], [-4, 1], true), ["fc.weight", "data 2.0000", "grad -4.0000"]);
+});
+
+test("records are sized with the character width Python sent (constants.charWidth)", () => {
+  const narrow = makeScene(view, { kinds, constants: { charWidth: 5 } });
+  const wide = makeScene(view, { kinds, constants: { charWidth: 10 } });
+  const texts = ["ab", "data 1.0000"];
+  // same box width: the cut between the cells moves with the ratio of text widths + padding
+  const cut = (s) => cellEdges(s, 0, texts)[1] - (s.x[0] - s.w[0] / 2);
+  assert.ok(Math.abs(cut(narrow) - (90 * (2 * 5 + 12)) / (2 * 5 + 12 + 11 * 5 + 12)) < 1e-9);
+  assert.ok(Math.abs(cut(wide) - (90 * (2 * 10 + 12)) / (2 * 10 + 12 + 11 * 10 + 12)) < 1e-9);
+  assert.throws(() => makeScene(view, { kinds }), /no constants\.charWidth/);
+});
+
+test("ops whose gradient is not a built-in rule are marked, from the structure's backward pairs", () => {
+  const s = makeScene(view, { kinds, constants, backward: [[1, "custom"]] });
+  assert.deepEqual(opMarks(s, [[1, "custom"]]), ["custom"]);
+  assert.deepEqual(s.opHow, ["custom"]);
+  assert.deepEqual(opMarks(s, [[0, "none"]]), [""], "node 0 has no op ellipse");
+  assert.deepEqual(makeScene(view, { kinds, constants }).opHow, [""]);
+  const svg = svgMarkup(s, [1, 2], [0, 0]);
+  assert.ok(svg.includes('<g class="gv-op gv-op-custom" data-op="0">'));
 });

@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { firstViewPlan, overviewBox, overviewRect, READABLE, tipPosition } from "../src/view.js";
+import { boxScale, expandedFocus, firstViewPlan, overviewBox, overviewRect, READABLE, tipPosition } from "../src/view.js";
 import { Viewport } from "../src/geometry.js";
 
 test("a small graph is shown whole, at a readable size, in a stage no taller than it needs", () => {
@@ -49,4 +49,19 @@ test("the overview maps the scene and the visible rectangle", () => {
   const [x, y, w, h] = overviewRect(vp, 900, 420, ov);
   assert.ok(Math.abs(x - 2100 * ov.k) < 1e-9 && y === 0);
   assert.ok(Math.abs(w - 900 * ov.k) < 1e-9 && Math.abs(h - 420 * ov.k) < 1e-9);
+});
+
+test("showing a box zooms in to a readable size only when the view is smaller than that", () => {
+  assert.equal(boxScale(0.95, 100, 800), 0.95, "readable already: kept");
+  assert.equal(boxScale(0.1, 100, 800), 1, "zoomed in, but not past 1");
+  assert.equal(boxScale(0.1, 5000, 800), READABLE, "a wide box: readable, even if it does not fit");
+});
+
+test("after an expand: the whole group if it fits readable, else its right end, readable", () => {
+  const small = expandedFocus([100, 0, 500, 200], 900, 400);
+  assert.deepEqual(small, { scale: 1, cx: 300, cy: 100 });
+  const big = expandedFocus([0, 0, 20000, 300], 900, 400);
+  assert.equal(big.scale, READABLE);
+  assert.ok(Math.abs(big.cx - (20000 - (450 - 16) / READABLE)) < 1e-9);
+  assert.equal(big.cy, 150);
 });

@@ -13,8 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from jupyter_harness import (CHROMIUM, REPO, JupyterServer, Notebook, allowed_page_error,
-                             launch_browser)
+from jupyter_harness import CHROMIUM, REPO, JupyterServer, Notebook, allowed_page_error, launch_browser
 
 ARTIFACTS = REPO / "tests" / "artifacts" / "e2e"
 _TIMINGS: list[tuple[str, dict[str, float]]] = []

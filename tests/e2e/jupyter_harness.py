@@ -58,7 +58,7 @@ class JupyterServer:
         self.log_path = self.base / "jupyter.log"
         self.startup_s = float("nan")
 
-    def start(self, timeout: float = 60.0) -> "JupyterServer":
+    def start(self, timeout: float = 60.0) -> JupyterServer:
         dirs = {name: self.base / name for name in ("config", "runtime", "settings", "workspaces")}
         for d in [self.root, *dirs.values()]:
             d.mkdir(parents=True, exist_ok=True)
@@ -160,7 +160,7 @@ class Notebook:
         self.panel = page.locator(".jp-NotebookPanel:visible")
         self.timings: dict[str, float] = {}
 
-    def open(self, timeout: float = 60_000) -> "Notebook":
+    def open(self, timeout: float = 60_000) -> Notebook:
         t0 = time.perf_counter()
         if self.flavor == "lab":
             url = f"{self.server.url}/lab/workspaces/{uuid.uuid4().hex[:12]}/tree/{self.name}"

@@ -5,8 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from widget_page import (fmt4, number_box, type_value, values_table, wait_rendered, wait_table,
-                         widget_root)
+from widget_page import fmt4, number_box, type_value, values_table, wait_rendered, wait_table, widget_root
 
 pytestmark = pytest.mark.browser
 

@@ -16,19 +16,24 @@ from xml.etree import ElementTree
 
 import pytest
 
-from widget_page import (drawing_text, fmt4, nudge_count, number_box, slider, type_value,
-                         values_table, wait_nudge_count, wait_rendered, wait_table)
+from widget_page import (
+    LECTURE_CELL,
+    drawing_text,
+    fmt4,
+    nudge_count,
+    number_box,
+    slider,
+    type_value,
+    values_table,
+    wait_nudge_count,
+    wait_rendered,
+    wait_table,
+)
 
 pytestmark = pytest.mark.browser
 
 # The lecture's inputs (a=2, b=-3, c=10, f=-2) and graph L = (a*b + c) * f.
-LECTURE = """\
-from gradviz import Value, GraphWidget
-a = Value(2.0, label="a"); b = Value(-3.0, label="b"); c = Value(10.0, label="c")
-e = a * b; e.label = "e"
-d = e + c; d.label = "d"
-f = Value(-2.0, label="f")
-L = d * f; L.label = "L"
+LECTURE = LECTURE_CELL + """\
 L.backward()
 w = GraphWidget(L)
 w"""

@@ -8,18 +8,11 @@ import time
 
 import pytest
 
+from widget_page import LECTURE_CELL as LECTURE
 from widget_page import fmt4, type_value, values_table, wait_rendered, wait_table, widget_root
 
 pytestmark = pytest.mark.browser
 
-LECTURE = """\
-from gradviz import Value, GraphWidget
-a = Value(2.0, label="a"); b = Value(-3.0, label="b"); c = Value(10.0, label="c")
-e = a * b; e.label = "e"
-d = e + c; d.label = "d"
-f = Value(-2.0, label="f")
-L = d * f; L.label = "L"
-"""
 CHECK = 'print(f"kernel a={a.data:.4f} b={b.data:.4f} c={c.data:.4f} L={L.data:.4f}")'
 
 

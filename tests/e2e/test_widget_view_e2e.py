@@ -2,19 +2,15 @@
 theme's colours (it once read them before it was attached and drew everything #888)."""
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
 import pytest
 
 from widget_page import wait_rendered
 
 pytestmark = pytest.mark.browser
-BENCH = Path(__file__).resolve().parents[2] / "benchmarks"
 
-MOONS_FULL = f"""\
-import sys; sys.path.insert(0, {str(BENCH)!r})
-from workload import moons, gradviz_model, gradviz_loss
+# The kernel imports the benchmarks package from this checkout (the harness puts it on PYTHONPATH).
+MOONS_FULL = """\
+from benchmarks.workload import moons, gradviz_model, gradviz_loss
 from gradviz import GraphWidget
 X, y = moons()
 loss = gradviz_loss(gradviz_model(), X, y)

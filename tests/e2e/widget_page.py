@@ -10,6 +10,16 @@ from __future__ import annotations
 import re
 import time
 
+# A notebook cell that builds the lecture's graph L = (a*b + c) * f from a=2, b=-3, c=10, f=-2.
+LECTURE_CELL = """\
+from gradviz import Value, GraphWidget
+a = Value(2.0, label="a"); b = Value(-3.0, label="b"); c = Value(10.0, label="c")
+e = a * b; e.label = "e"
+d = e + c; d.label = "d"
+f = Value(-2.0, label="f")
+L = d * f; L.label = "L"
+"""
+
 _TABLE_JS = """t => [...t.querySelectorAll('tr')].map(
     r => [...r.querySelectorAll('th,td')].map(c => c.textContent.trim()))"""
 

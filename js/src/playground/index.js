@@ -2,9 +2,11 @@
 // and the network with every neuron's output over the input plane. The kernel trains and
 // evaluates (gradviz/playground.py); this draws what it sends and asks for the next frame while
 // playing. Traits read: config, _points, _net, _maps (uint8 heatmaps), _curve, _status, _report,
-// error. Every string from the kernel goes in through textContent.
+// error, _constants (colours and fonts from gradviz/theme.py, set once). Every string from the
+// kernel goes in through textContent.
 import "./playground.css";
-import { byteTable, LABEL_COLORS, paintBytes, weightStroke } from "./colors.js";
+import { byteTable, labelColors, paintBytes, playgroundVars, weightStroke } from "./colors.js";
+import { applyConstants } from "../theme.js";
 import { CONTROLS, parseIndex, parseValue, showValue } from "./controls.js";
 import { drawCurve, fmtLoss } from "./curve.js";
 import { edgeCurve, layoutNetwork, mapRow, networkEdges } from "./network.js";
@@ -26,8 +28,13 @@ function h(tag, attrs = {}, ...kids) {
 }
 
 function render({ model, el }) {
-  const lut = byteTable();
+  const constants = model.get("_constants");
+  const pal = constants.playground, light = constants.palette.light;
+  const lut = byteTable(pal);
+  const LABEL_COLORS = labelColors(pal);
   const root = h("div", { class: "gvp-root", role: "region", "aria-label": "gradviz playground" });
+  applyConstants(root, constants);
+  for (const [k, v] of Object.entries(playgroundVars(pal))) root.style.setProperty(k, v);
   el.append(root);
 
   // ---- controls -------------------------------------------------------------------------------
@@ -230,7 +237,7 @@ function render({ model, el }) {
         ctx.beginPath();
         ctx.arc(x, y, 8, 0, 2 * Math.PI);
         ctx.lineWidth = 2;
-        ctx.strokeStyle = "#bf3989";
+        ctx.strokeStyle = light.sel;
         ctx.stroke();
       }
     }
@@ -247,7 +254,7 @@ function render({ model, el }) {
     for (const { e, c } of edges) {
       const nin = sizes[e.layer - 1];
       const w = net.w && net.w[e.layer - 1] ? net.w[e.layer - 1][e.out * nin + e.in] : NaN;
-      const s = weightStroke(w);
+      const s = weightStroke(w, pal);
       ctx.strokeStyle = s.color;
       ctx.lineWidth = s.width;
       ctx.beginPath();
@@ -269,7 +276,7 @@ function render({ model, el }) {
     root.dataset.trainLoss = String(s.train_loss ?? "");
     const ctx = curveCanvas.getContext("2d");
     drawCurve(ctx, model.get("_curve") || {}, curveCanvas.width, curveCanvas.height,
-      { train: "#1f2328", test: "#8c959f" });
+      { train: light.fg, test: light.line });
   }
 
   function paintConfig() {

@@ -1,0 +1,39 @@
+// Search: value labels and group titles ("sample 7"). Each Enter moves to the next hit; a value
+// hidden inside a folded group brings that group into view (select it to expand it).
+
+import { groupHiding, search, searchGroups } from "./graph.js";
+
+/** Hits for `query`: group boxes first, then values (`b`: the value's box, undefined when it is
+ *  folded into a group; `id`: the node, undefined for a group). */
+export function searchHits(structure, scene, query) {
+  const ids = search(structure.labels, query);
+  const groups = searchGroups(scene.group, scene.title, query);
+  return [...groups.map((b) => ({ b, id: undefined })), ...ids.map((id) => ({ b: scene.boxOfNode.get(id), id }))];
+}
+
+/** The boxes to mark as matches. */
+export function matchedBoxes(hits) {
+  return new Set(hits.map((x) => x.b).filter((b) => b !== undefined));
+}
+
+/** What hit `hit` asks for: {select: box or -1, node: id or undefined, show: box to bring into
+ *  view (its own, or the group hiding it), or -1}. */
+export function hitTarget(hit, scene, scopes) {
+  const show = hit.b !== undefined ? hit.b : groupHiding(scene.group, scopes[hit.id]);
+  return { select: hit.b ?? -1, node: hit.id, show };
+}
+
+/** The search box's state: the hits of the last query and which one is shown. */
+export class Finder {
+  constructor() { this.index = 0; }
+
+  /** Run `query`; with `advance`, move to the next hit (wrapping), else to the first. Returns
+   *  {hits, matches, target (null when nothing matched)}. */
+  run(structure, scene, query, advance) {
+    const hits = searchHits(structure, scene, query);
+    const matches = matchedBoxes(hits);
+    if (!hits.length) return { hits, matches, target: null };
+    this.index = advance ? (this.index + 1) % hits.length : 0;
+    return { hits, matches, target: hitTarget(hits[this.index], scene, structure.scopes) };
+  }
+}

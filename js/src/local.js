@@ -1,0 +1,35 @@
+// Local replay: for graphs of gradviz ops up to LOCAL_MAX nodes the page runs forward and backward
+// itself (replay.js) and repaints at once, without waiting for the kernel's round trip; the
+// kernel's answer repaints again where it differs.
+
+import { fmtG } from "./format.js";
+import { compileReplay, replay } from "./replay.js";
+
+export const LOCAL_MAX = 2000;  // graphs up to this many nodes are also replayed in the page
+
+/** The page's replay of `structure`, or null when it must not (switched off, read-only, too big). */
+export function localTape(structure, childPtr, childIdx, enabled) {
+  if (!enabled || structure.readonly || structure.n > LOCAL_MAX) return null;
+  // the kernel's error messages (gradviz.ops.ERROR_TEMPLATES): without them the kernel answers alone
+  return compileReplay(structure.ops, structure.labels, childPtr, childIdx, structure.constants?.opErrors);
+}
+
+/** How the output panel names a change of leaves `changes` ({id: value}). */
+export function changeText(changes, labels) {
+  const ids = Object.keys(changes);
+  if (ids.length !== 1) return `${ids.length} leaves set`;
+  const id = ids[0];
+  return `${labels[id] ? `'${labels[id]}'` : "node " + id} = ${fmtG(changes[id])}`;
+}
+
+/** Set leaves and re-run: returns {data, grad, nudge} (the output panel's record of the change,
+ *  with the first-order prediction grad·Δ). Throws ReplayError (domain errors) and leaves the
+ *  inputs alone. */
+export function replayChange(tape, data, grad, changes, root, what) {
+  const input = Float64Array.from(data);
+  let predicted = 0;
+  for (const [id, v] of Object.entries(changes)) { predicted += grad[id] * (v - data[id]); input[id] = v; }
+  const out = replay(tape, input);
+  const nudge = { kind: "set", what, before: data[root], after: out.data[root], predicted, actual: out.data[root] - data[root] };
+  return { data: out.data, grad: out.grad, nudge };
+}

@@ -1,0 +1,41 @@
+// The tooltip over a box: what the value is, its data and grad in full, its op with the local
+// derivative to each operand, a mark for ops whose gradient is not a built-in rule, its scope.
+// Built as HTML from escaped text only.
+
+import { escapeXml, fmtFull, nodeName } from "./format.js";
+import { childrenOf, localDerivatives } from "./graph.js";
+import { tipPosition } from "./view.js";
+
+/** The tooltip's lines (HTML) for box `b`. `g` = {scene, structure, childPtr, childIdx, data,
+ *  grad}; `marks`: the constants' opMarks texts. */
+export function tipLines(g, b, marks = {}) {
+  const s = g.scene, S = g.structure, id = s.node[b];
+  const lines = [];
+  if (s.group[b]) lines.push(`<b>${escapeXml(s.group[b])}</b> (${s.size[b]} values)`, `output: ${escapeXml(nodeName(S.labels[id], S.ops[id], id))}`);
+  else lines.push(`<b>${escapeXml(nodeName(S.labels[id], S.ops[id], id))}</b> <i>${escapeXml(S.kinds[id])}</i>`);
+  if (S.tips) lines.push(...S.tips[id].map(escapeXml));  // a PyTorch graph: every statistic
+  else lines.push(`data ${fmtFull(g.data[id])}`, `grad ${fmtFull(g.grad[id])}`);
+  if (S.ops[id] && !S.tips) {
+    lines.push(`op ${escapeXml(S.ops[id])}`);
+    const k = s.opOf[b];
+    const how = k >= 0 && s.opHow ? s.opHow[k] : "";
+    if (how) lines.push(`<span class="gv-mark">${escapeXml(marks[how] || how)}</span>`);
+    const kids = Array.from(childrenOf(g.childPtr, g.childIdx, id));
+    const loc = how ? null : localDerivatives(S.ops[id], g.data[id], kids.map((c) => g.data[c]));
+    kids.forEach((c, j) => {
+      const name = escapeXml(nodeName(S.labels[c], S.ops[c], c));
+      lines.push(`∂/∂${name} = ${loc ? fmtFull(loc[j]) : "?"}`);
+    });
+  }
+  if (S.scopes[id] && !s.group[b]) lines.push(`<span class="gv-dim">${escapeXml(S.scopes[id])}</span>`);
+  return lines;
+}
+
+/** Show the tooltip element `tip` with `lines` near the pointer (px, py) in a W x H stage. */
+export function showTip(tip, lines, px, py, W, H) {
+  tip.innerHTML = lines.join("<br>");
+  tip.hidden = false;
+  const [x, y] = tipPosition(px, py, tip.offsetWidth, tip.offsetHeight, W, H);
+  tip.style.left = `${x}px`;
+  tip.style.top = `${y}px`;
+}

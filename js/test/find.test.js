@@ -1,0 +1,38 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { Finder, hitTarget, matchedBoxes, searchHits } from "../src/find.js";
+import { smallGraph } from "./fixture.js";
+
+function folded() {
+  // boxes: a, b, a group "net/h1" (folding c), d
+  const g = smallGraph();
+  const scene = { ...g.scene, group: ["", "", "net/h1", ""], title: ["a", "b", "hidden 1", "d"], boxOfNode: new Map([[0, 0], [1, 1], [3, 3]]) };
+  const structure = { ...g.structure, labels: ["a", "ab", "c", "d"], scopes: ["", "", "net/h1/n0", ""] };
+  return { scene, structure };
+}
+
+test("hits: group titles first, then labels (exact, prefix, substring)", () => {
+  const { scene, structure } = folded();
+  assert.deepEqual(searchHits(structure, scene, "a"), [{ b: 0, id: 0 }, { b: 1, id: 1 }]);
+  assert.deepEqual(searchHits(structure, scene, "hidden"), [{ b: 2, id: undefined }]);
+  assert.deepEqual(searchHits(structure, scene, "c"), [{ b: undefined, id: 2 }], "c is folded: no box of its own");
+  assert.deepEqual(searchHits(structure, scene, "  "), []);
+});
+
+test("a hit folded into a group shows that group; a hit with a box selects it", () => {
+  const { scene, structure } = folded();
+  assert.deepEqual(hitTarget({ b: undefined, id: 2 }, scene, structure.scopes), { select: -1, node: 2, show: 2 });
+  assert.deepEqual(hitTarget({ b: 3, id: 3 }, scene, structure.scopes), { select: 3, node: 3, show: 3 });
+  assert.deepEqual([...matchedBoxes([{ b: undefined, id: 2 }, { b: 3, id: 3 }])], [3]);
+});
+
+test("Enter moves to the next hit and wraps; a new query starts at the first", () => {
+  const { scene, structure } = folded();
+  const f = new Finder();
+  assert.equal(f.run(structure, scene, "a", false).target.node, 0);
+  assert.equal(f.run(structure, scene, "a", true).target.node, 1);
+  assert.equal(f.run(structure, scene, "a", true).target.node, 0);
+  const none = f.run(structure, scene, "zzz", true);
+  assert.equal(none.target, null);
+  assert.equal(none.matches.size, 0);
+});

@@ -1,0 +1,103 @@
+"""Grouping's rules for opening and folding one group (gradviz.grouping.expand / collapse /
+subscopes), tested here once; the widget's expand and collapse are these rules."""
+import random
+
+import pytest
+
+from gradviz import MLP, mse_loss
+from gradviz.graph import trace
+from gradviz.grouping import collapse, expand, group_view, subscopes
+
+
+def mlp_graph(n_samples=3):
+    random.seed(5)
+    m = MLP(3, [4, 4, 1])
+    xs = [[2.0, 3.0, -1.0], [3.0, -1.0, 0.5], [0.5, 1.0, 1.0]][:n_samples]
+    loss = mse_loss([m(x) for x in xs], [1.0, -1.0, -1.0][:n_samples], reduction="sum")
+    loss.backward()
+    return trace(loss)
+
+
+def scope_set(g, key):
+    """The scope of every value under group ``key`` (what its box stands for)."""
+    return {s for s in g.scopes if s == key or s.startswith(key + "/")}
+
+
+def test_subscopes_are_one_level_down():
+    g = mlp_graph()
+    assert subscopes(g, "MLP#2") == ["MLP#2/layers.0", "MLP#2/layers.1", "MLP#2/layers.2"]
+    assert subscopes(g, "MLP#2/layers.1") == [f"MLP#2/layers.1/neurons.{k}" for k in range(4)]
+    assert subscopes(g, "MLP#2/layers.1/neurons.0") == []  # a neuron shows its values
+    assert subscopes(g, "layers.0") == [f"layers.0/neurons.{k}" for k in range(4)]
+    assert subscopes(g, "MLP#2") == subscopes(group_view(g, "auto", max_boxes=30), "MLP#2")
+
+
+def test_expand_opens_one_level_and_collapse_undoes_it():
+    g = mlp_graph()
+    start = list(group_view(g, "auto", max_boxes=30).collapsed)
+    assert "MLP#2" in start and not any(k.startswith("MLP#2/") for k in start)
+    opened, expanded = expand(g, start, "MLP#2")
+    assert expanded == {"MLP#2"}
+    assert "MLP#2" not in opened
+    assert [k for k in opened if k.startswith("MLP#2/")] == subscopes(g, "MLP#2")
+    assert [k for k in opened if not k.startswith("MLP#2")] == [k for k in start if k != "MLP#2"]
+    v0, v1 = group_view(g, start), group_view(g, opened)
+    assert len(v1) > len(v0)
+    assert {k for k in v1.keys if k.startswith("MLP#2/")} == set(subscopes(g, "MLP#2"))
+
+    deeper, expanded = expand(g, opened, "MLP#2/layers.0", expanded)
+    assert expanded == {"MLP#2", "MLP#2/layers.0"}
+    assert set(subscopes(g, "MLP#2/layers.0")) <= set(deeper)
+
+    # folding the sample again drops everything inside it from both lists
+    folded, expanded = collapse(g, deeper, "MLP#2", expanded)
+    assert expanded == set()
+    assert folded[-1] == "MLP#2" and not any(k.startswith("MLP#2/") for k in folded)
+    assert sorted(folded) == sorted(start)
+    assert sorted(group_view(g, folded).keys) == sorted(v0.keys)
+
+
+def test_collapse_a_scope_that_is_not_folded_yet():
+    g = mlp_graph()
+    keys, expanded = collapse(g, [], "MLP#1/layers.1", {"MLP#1/layers.1/neurons.2", "MLP#3"})
+    assert keys == ["MLP#1/layers.1"] and expanded == {"MLP#3"}
+    v = group_view(g, keys)
+    (b,) = [b for b, k in enumerate(v.keys) if k]
+    assert {g.scopes[i] for i in v.members(b).tolist()} == scope_set(g, "MLP#1/layers.1")
+
+
+def test_fold_keys_open_to_values():
+    g = mlp_graph()
+    start = list(group_view(g, "auto", max_boxes=8).collapsed)
+    fold = next(k for k in start if k.startswith("fold:"))
+    opened, expanded = expand(g, start, fold)
+    assert opened == [k for k in start if k != fold] and expanded == {fold}
+    again, _ = collapse(g, opened, fold, expanded)
+    assert sorted(again) == sorted(start)
+
+
+def test_bad_keys_raise_key_errors_naming_the_problem():
+    g = mlp_graph()
+    with pytest.raises(KeyError, match="'MLP#9' is not a collapsed group; collapsed: MLP#1, layers.0"):
+        expand(g, ["MLP#1", "layers.0"], "MLP#9")
+    for bad in ("MLP#9", "MLP#1/layers.7", "", None, 3):
+        with pytest.raises(KeyError, match="no value of this graph is in scope"):
+            collapse(g, ["MLP#1"], bad)
+    with pytest.raises(KeyError, match="is not a collapsed group"):
+        expand(g, [], "MLP#1")  # a real scope, but not folded now
+
+
+def test_the_widget_uses_these_rules():
+    GraphWidget = pytest.importorskip("gradviz.widget").GraphWidget
+    g = mlp_graph()
+    w = GraphWidget(g, collapsed=list(group_view(g, "auto", max_boxes=30).collapsed))
+    before = w.collapsed
+    w.expand("MLP#3")
+    want, exp = expand(g, before, "MLP#3")
+    assert w.collapsed == want and w.drawing()["expanded"] == sorted(exp)
+    w.collapse("MLP#3")
+    want, exp = collapse(g, want, "MLP#3", exp)
+    assert w.collapsed == want and w.drawing()["expanded"] == sorted(exp)
+    with pytest.raises(KeyError, match="not a collapsed group"):
+        w.expand("MLP#77")
+    assert w.collapsed == want  # a refused change leaves the view as it was
