@@ -23,7 +23,7 @@ table on every case below. An op name becomes (op, k) with ``split_op`` (``"**2.
 Domain errors: each op lists ``Err(when, key, who)``, checked in order before the forward;
 ``ERROR_TEMPLATES[key]`` is the message, ``"Type: text"`` with ``{name}`` (the operand ``who``,
 named as the engine names a node), ``{x}`` (its value) and ``{k}`` (the exponent), numbers
-formatted as Python's ``repr``. The page gets the templates as data (``opErrors``).
+formatted as Python's ``repr``. The page gets the templates as data (the widget's ``constants.opErrors``).
 
 The case file (``python -m gradviz.ops cases > js/test/op_cases.json``): ``{"templates":
 ERROR_TEMPLATES, "names": [[name, op, k], ...], "cases": [case, ...]}``. ``names``: op names and
