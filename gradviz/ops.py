@@ -44,7 +44,8 @@ import json
 import math
 import random
 import sys
-from typing import NamedTuple
+from collections.abc import Callable, Sequence
+from typing import Any, NamedTuple
 
 __all__ = ["Op", "Err", "OPS", "ERROR_TEMPLATES", "split_op", "lookup", "scalar", "vector", "code",
            "torch_fn", "domain_error", "first_error", "cases", "register_op", "unregister_op", "CUSTOM"]
@@ -150,7 +151,9 @@ class Custom(NamedTuple):
 CUSTOM = {}  # name -> Custom: ops registered by the user
 
 
-def register_op(name, forward, derivatives=None, torch=None):
+def register_op(name: str, forward: Callable[..., float],
+                derivatives: Callable[..., Sequence[float]] | None = None,
+                torch: Callable[..., Any] | None = None) -> None:
     """Make the op called ``name`` known to every part of gradviz, as a built-in op is.
 
     ``forward(*xs)`` computes the op's value from its operands' values (any number of them);
@@ -174,7 +177,7 @@ def register_op(name, forward, derivatives=None, torch=None):
     _forget(name)
 
 
-def unregister_op(name):
+def unregister_op(name: str) -> None:
     """Forget an op registered with ``register_op`` (no error if it was not)."""
     CUSTOM.pop(name, None)
     _forget(name)
