@@ -4,6 +4,7 @@ from typing import TYPE_CHECKING
 
 from .engine import Value
 from .nn import MLP, Layer, Module, Neuron, mse_loss, svm_loss
+from .ops import register_op, unregister_op
 
 if TYPE_CHECKING:  # what __getattr__ below loads on first use, spelled out for type checkers
     from .check import grad_check, numerical_grad, predict_vs_actual
@@ -32,7 +33,8 @@ _LAZY = {
     "gradient_flow": "gradflow", "GradientFlow": "gradflow",
 }
 
-__all__ = ["Value", "Module", "Neuron", "Layer", "MLP", "mse_loss", "svm_loss", *_LAZY]
+__all__ = ["Value", "Module", "Neuron", "Layer", "MLP", "mse_loss", "svm_loss", "register_op", "unregister_op",
+           *_LAZY]
 
 
 def __getattr__(name):

@@ -5,37 +5,31 @@ scores whole train/test sets. Building a graph per point would cost seconds; ins
 *one* sample (inputs ``x0, x1`` -> score) is compiled once, and its forward pass runs with a row of
 ``K`` numbers per node: the chosen input leaves take one value per sample, every other leaf (the
 parameters, constants) keeps its single value. Nodes run level by level, one numpy step per op and
-level, with the engine's formulas (``math.tanh`` as the engine); chains of ``+`` (a neuron's
-``b + w0*x0 + w1*x1 + ...``) run together, a running sum over all chains of one length, adding
-in the engine's order. So each
-column equals what the engine computes for that sample, bit for bit. Where the engine would raise (log of a negative,
-division by zero) a column holds numpy's NaN or inf instead.
+level, with the op table's formulas (``gradviz.ops``, the C library's functions as the engine's);
+chains of ``+`` (a neuron's ``b + w0*x0 + w1*x1 + ...``) run together, a running sum over all
+chains of one length, adding in the engine's order. So each column equals what the engine computes
+for that sample, bit for bit. Where the engine would raise (log of a negative, division by zero) a
+column holds numpy's NaN or inf instead.
 """
 from __future__ import annotations
 
-import math
-
 import numpy as np
 
+from . import ops
 from .graph import as_graph
 from .names import resolve_leaf
 
 __all__ = ["Batched"]
 
-_BINARY = {"+", "-", "*", "/", "**"}
-_UNARY = {"neg", "exp", "log", "tanh", "relu", "sigmoid"}
-
 
 def _kind(op, arity):
-    if op in _BINARY and arity == 2 or op in _UNARY and arity == 1:
-        return op, 0.0
-    if arity == 1 and op.startswith("**"):
-        try:
-            return "**k", float(op[2:])
-        except ValueError:
-            pass
+    """The table op (``gradviz.ops``) and exponent of a node, or a ValueError."""
+    entry, k = ops.lookup(op)
+    if entry is not None and entry.arity == arity:
+        return entry.name, 0.0 if k is None else k
+    known = ", ".join(sorted(o for o in ops.OPS if o != "**k"))
     raise ValueError(f"Batched cannot evaluate op {op!r} with {arity} operands; it evaluates the "
-                     f"engine's ops {', '.join(sorted(_BINARY | _UNARY))} and '**<number>'")
+                     f"engine's ops {known} and '**<number>'")
 
 
 class Batched:
@@ -83,7 +77,7 @@ class Batched:
                 continue
             ids = np.array(members, dtype=np.intp)
             a = kids[ptr[ids]]
-            b = kids[ptr[ids] + 1] if op in _BINARY else None
+            b = kids[ptr[ids] + 1] if ops.OPS[op].arity == 2 else None
             self._steps.append((op, k, ids, a, b))
 
     def leaf_data(self):
@@ -161,27 +155,5 @@ def _plus_chains(ops, pl, kl):
 
 
 def _apply(op, k, A, B):
-    if op == "*":
-        return A * B
-    if op == "+":
-        return A + B
-    if op == "relu":
-        return np.where(A > 0.0, A, 0.0)
-    if op == "tanh":  # math.tanh, as the engine: numpy's tanh can differ in the last bit
-        return np.fromiter(map(math.tanh, A.ravel().tolist()), np.float64, A.size).reshape(A.shape)
-    if op == "-":
-        return A - B
-    if op == "neg":
-        return -A
-    if op == "/":
-        return A / B
-    if op == "exp":
-        return np.exp(A)
-    if op == "log":
-        return np.log(A)
-    if op == "sigmoid":
-        e = np.exp(np.minimum(A, 0.0))
-        return np.where(A >= 0.0, 1.0 / (1.0 + np.exp(-np.maximum(A, 0.0))), e / (1.0 + e))
-    if op == "**k":
-        return np.power(A, k)
-    return np.power(A, B)
+    """The table's forward of ``op`` on arrays (no domain checks: NaN or inf where the engine raises)."""
+    return ops.vector(op).forward(A, B, k, None, None)

@@ -3,7 +3,9 @@
 Each op builds one node and states its local derivative right beside it, in a
 ``@_rule(op)`` rule that pushes the node's gradient ``g`` into its children.
 ``backward()`` orders the graph once (iteratively, so a million-op chain is
-fine) and applies the rules in reverse topological order.
+fine) and applies the rules in reverse topological order. The op table (``gradviz.ops``) defines
+every op once for the rest of gradviz; these rules are the engine's fast in-place form of it, and
+``tests/test_ops.py`` checks them against it.
 
 Numbers follow IEEE floats, as PyTorch does: a result beyond the float range is
 ``inf`` (``Value(1e308) * 10``, ``exp(1000)``, ``1e200 ** 2``, and gradients
@@ -22,11 +24,13 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from collections.abc import Iterable
 
+from .ops import CUSTOM, OPS, domain_error, split_op
+from .ops import cpow as _pow
+
 __all__ = ["Value", "Scope", "no_scope"]
 
 _RULES = {}          # op -> rule(out, g) adding d(out)/d(child) * g to each child's pass-gradient
-_ARITY = {"+": 2, "-": 2, "*": 2, "/": 2, "**": 2, "neg": 1, "exp": 1, "log": 1, "tanh": 1, "relu": 1,
-          "sigmoid": 1}  # built-in ops and their operand counts
+_ARITY = {op.name: op.arity for op in OPS.values() if op.name != "**k"}  # built-in ops (gradviz.ops)
 _ONGOING = object()  # marks a node whose descendants are still being ordered
 
 
@@ -293,7 +297,7 @@ class Value:
         if not isinstance(other, Value):
             other = _operand(other, "/")
         if other.data == 0.0:
-            raise ZeroDivisionError(f"division by zero: the divisor {_name(other)} has data 0.0")
+            raise domain_error("div_zero", _name(other), other.data)
         return _node(self.data / other.data, self, "/", other)
 
     @_rule("/")
@@ -317,7 +321,7 @@ class Value:
 
     @_rule("**k")  # a ** k, k a number kept in the op's name: d/da = k * a**(k-1)
     def _(out, g):
-        a, k = out._a, float(out._op[2:])
+        a, k = out._a, split_op(out._op)[1]
         a._g += 0.0 if k == 0.0 else _dpow(a.data, k) * g  # a ** 0 is constant: 0 even for a NaN g
 
     @_rule("**")  # a ** b, b a Value: d/da = b * a**(b-1), d/db = a**b * ln(a)
@@ -339,8 +343,7 @@ class Value:
 
     def log(self) -> Value:
         if self.data <= 0.0:  # NaN is not: log(nan) is nan
-            raise ValueError(f"log of a non-positive number: {_name(self)} has data {self.data!r}; "
-                             f"log needs data > 0")
+            raise domain_error("log_domain", _name(self), self.data)
         return _node(math.log(self.data), self, "log")
 
     @_rule("log")
@@ -550,7 +553,7 @@ class Value:
             node._g = None
 
 
-_BY_NAME = dict(_RULES)  # op name -> rule, also for the names _rule_of has read
+_BY_NAME = {op: r for op, r in _RULES.items() if op != "**k"}  # op name -> rule, and names _rule_of read
 
 
 def _NO_RULE(out, g):
@@ -559,15 +562,23 @@ def _NO_RULE(out, g):
 
 def _rule_of(op):
     """The rule for an op name missing from ``_RULES``: ``**<number>`` (a power by a constant, named
-    as micrograd names it) or none. Remembered, so each name is read once."""
-    rule = _NO_RULE
-    if isinstance(op, str) and op.startswith("**"):
-        try:
-            float(op[2:])
-            rule = _RULES["**k"]
-        except ValueError:
-            pass
+    as micrograd names it), an op registered with derivatives (``gradviz.register_op``), or none.
+    Remembered, so each name is read once (``register_op`` makes it read again)."""
+    custom = CUSTOM.get(op) if isinstance(op, str) else None
+    if custom is not None and custom.derivatives is not None:
+        rule = _registered_rule(custom.derivatives)
+    else:
+        rule = _RULES["**k"] if split_op(op)[1] is not None else _NO_RULE
     _BY_NAME[op] = rule
+    return rule
+
+
+def _registered_rule(derivatives):
+    """The rule of a registered op: each child gets d out/d child * g, in operand order."""
+    def rule(out, g):
+        kids = out._prev
+        for c, d in zip(kids, derivatives(*[c.data for c in kids], out.data)):
+            c._g += d * g
     return rule
 
 
@@ -578,6 +589,13 @@ def _run_closure(out, g):
     children at 0.0, and what it adds goes to the children's pass gradients. Every ``.grad`` is
     then as before, so ``backward()`` adds exactly one pass, as it does for built-in ops.
     """
+    for c, x in zip(*closure_pushes(out, g)):
+        c._g += x
+
+
+def closure_pushes(out, g):
+    """The distinct children of ``out`` and what its closure adds to each for the gradient ``g``
+    (see ``_run_closure``); every ``.grad`` is left as it was."""
     kids = list(dict.fromkeys(out._prev))
     saved = [c.grad for c in kids]
     total = out.grad
@@ -591,8 +609,7 @@ def _run_closure(out, g):
         for c, s in zip(kids, saved):
             c.grad = s
         out.grad = total
-    for c, x in zip(kids, added):
-        c._g += x
+    return kids, added
 
 
 def _backward_error(node, e):
@@ -612,25 +629,10 @@ def _backward_error(node, e):
 def _power(a, k):
     x = a.data
     if x < 0.0 and math.isfinite(k) and not k.is_integer():
-        raise ValueError(f"a negative base to a non-integer power is not real: {_name(a)} has data "
-                         f"{x!r} and the exponent is {k!r}; use an integer exponent or a positive base")
+        raise domain_error("pow_negative_base", _name(a), x, k)
     if x == 0.0 and k < 0.0:
-        raise ZeroDivisionError(f"0 to a negative power: {_name(a)} has data 0.0, exponent {k!r}")
-    return _pow(x, k)
-
-
-def _odd(k):
-    return math.isfinite(k) and k.is_integer() and k % 2.0 == 1.0
-
-
-def _pow(x, k):
-    """``x ** k`` as C's pow: ``inf`` (signed) where Python's raises on overflow or for 0 ** -k."""
-    try:
-        return float(x ** k)
-    except OverflowError:  # |x ** k| beyond the float range
-        return -math.inf if x < 0.0 and _odd(k) else math.inf
-    except ZeroDivisionError:  # 0 to a negative power: inf, signed as the zero for an odd power
-        return math.copysign(math.inf, x) if _odd(k) else math.inf
+        raise domain_error("pow_zero_negative", _name(a), x, k)
+    return _pow(x, k)  # C's pow (gradviz.ops.cpow): an overflow is a signed inf
 
 
 def _dpow(x, k):

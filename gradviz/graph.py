@@ -495,7 +495,8 @@ def _backward_marks(order, ops, leaf, tupled):
     (a lecture-style ``_backward`` closure) or ``"none"`` (an op gradviz does not know and no
     closure: it passes no gradient). None when every op is built in. ``tupled``: the ids of nodes
     whose children are a tuple, the only ones that can hold a closure (see ``Value._backward``)."""
-    known = set(engine_ops())
+    from .ops import CUSTOM
+    known = set(engine_ops()) | {name for name, c in CUSTOM.items() if c.derivatives is not None}
     unknown = {op for op in set(ops) if op not in known and not _is_power_op(op)}
     marks = {i: "custom" for i in tupled if order[i]._backward is not None}
     if unknown - {""}:
@@ -517,13 +518,8 @@ def engine_ops():
 
 
 def _is_power_op(op):
-    if isinstance(op, str) and op.startswith("**") and len(op) > 2:
-        try:
-            float(op[2:])
-            return True
-        except ValueError:
-            return False
-    return False
+    from .ops import split_op
+    return split_op(op)[1] is not None
 
 
 def _scope_paths(raw):

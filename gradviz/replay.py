@@ -14,7 +14,6 @@ so results match the engine bit for bit.
 """
 from __future__ import annotations
 
-import math
 from array import array
 from collections import defaultdict
 from itertools import islice
@@ -24,7 +23,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from . import engine, scalar_replay
+from . import custom_replay, engine, ops, scalar_replay
 from .engine import Value
 from .graph import as_graph
 from .names import node_name
@@ -38,38 +37,38 @@ if TYPE_CHECKING:
 
 __all__ = ["Tape"]
 
-_BINARY = ("+", "-", "*", "/", "**")
-_UNARY = ("neg", "exp", "log", "tanh", "relu", "sigmoid", "**k")
-_OPS = _BINARY + _UNARY
 _MODES = ("auto", "vector", "scalar")
 _DATA = attrgetter("data")
 
 
 def _opcode(op, arity, g):
     """The op kind (and constant exponent, for ``**k``) of an op with ``arity`` operands."""
-    if op in _BINARY or op in _UNARY and op != "**k":
-        want = 2 if op in _BINARY else 1
-        if arity == want:
-            return op, 0.0
+    entry, k = ops.lookup(op)
+    if entry is not None:
+        if arity == entry.arity:
+            return entry.name, 0.0 if k is None else k
         raise ValueError(f"{_first(g, op, arity)} has op {op!r} with {arity} operands; "
-                         f"{op!r} takes {want}")
-    if op.startswith("**") and arity == 1:
-        try:
-            return "**k", float(op[2:])
-        except ValueError:
-            pass
+                         f"{op!r} takes {entry.arity}")
+    known = ", ".join(repr(o) for o in ops.OPS if o != "**k")
     raise ValueError(f"Tape cannot replay {_first(g, op, arity)}: op {op!r} with {arity} operands "
-                     f"is not an engine op; Tape replays {', '.join(_OPS[:-1])} and '**<number>'")
+                     f"is not an engine op; Tape replays {known}, '**<number>' and the ops registered "
+                     f"with gradviz.register_op")
 
 
 def _refuse_custom(g):
-    """Custom ops (a ``_backward`` closure) can't be replayed: the closure gives the gradient at the
-    values it was built with, but nothing recomputes the op's forward after a nudge."""
-    for i, m in enumerate(g.meta):
+    """Whether the graph has ops of the user's own (registered, or a ``_backward`` closure) that the
+    generic plan runs. A closure gives the gradient but nothing recomputes the op's forward after
+    a nudge unless one is registered for its op name: such a graph is refused, saying so."""
+    custom = any(isinstance(op, str) and op in ops.CUSTOM for op in set(g.ops))
+    for i, m in enumerate(g.meta or ()):
         if m and m.get("backward") == "custom":
-            raise ValueError(f"Tape cannot replay {node_name(g, i)}: op {g.ops[i]!r} is a custom "
-                             f"op with its own _backward, and gradviz has no forward to re-run for it; "
-                             f"backward() runs its closure, and the drawing shows the values as they are")
+            if ops.CUSTOM.get(g.ops[i]) is None and ops.lookup(g.ops[i])[0] is None:
+                raise ValueError(f"Tape cannot replay {node_name(g, i)}: op {g.ops[i]!r} is a custom "
+                                 f"op with its own _backward, and gradviz has no forward to re-run for it "
+                                 f"(register one with gradviz.register_op({g.ops[i]!r}, forward)); "
+                                 f"backward() runs its closure, and the drawing shows the values as they are")
+            custom = True
+    return custom
 
 
 def _first(g, op, arity):
@@ -179,7 +178,7 @@ def _levels(has, inner, chain_of, a, b):
 class _Group:
     """Nodes of one op within one level: ``out`` ids, operand ids ``a``/``b``, contribution slots."""
 
-    __slots__ = ("op", "out", "a", "b", "k", "km1", "pa", "pb", "at", "a_at", "b_at")
+    __slots__ = ("op", "f", "out", "a", "b", "k", "pa", "pb", "at", "a_at", "b_at")
 
 
 class _Chain:
@@ -197,6 +196,8 @@ class Tape:
     default writes ``.data`` and ``.grad`` into every Value. ``mode``: ``"vector"`` replays level
     by level in numpy (wide graphs), ``"scalar"`` node by node on Python floats (deep, narrow
     graphs), ``"auto"`` picks the one that should be faster on this graph (see ``Tape.mode``).
+    A graph with ops of your own (``gradviz.register_op``) always replays node by node
+    (``custom_replay``), whatever the mode.
     """
 
     def __init__(self, x: Root, mode: Literal["auto", "vector", "scalar"] = "auto") -> None:
@@ -213,7 +214,7 @@ class Tape:
         if g.source == "torch":
             raise ValueError("Tape replays gradviz graphs; this one came from PyTorch (its nodes stand "
                              "for tensors): re-run the model in PyTorch, or build it from gradviz Values")
-        _refuse_custom(g)
+        custom = _refuse_custom(g)
         ptr, kids = g.child_ptr, g.child_ids
         arity = np.diff(ptr)
         self.leaves = np.flatnonzero(arity == 0)
@@ -224,6 +225,9 @@ class Tape:
         self._scalar = None
         self._nlevels = None  # levels of the vector plan (None for a Tape compiled as scalar)
 
+        if custom:  # ops of the user's own: node by node (custom_replay)
+            self._compile_generic(g, arity > 0, _reachable(ptr, kids, np.bincount(kids, minlength=n)))
+            return
         names, codes, ks = _decode_ops(g, arity)
         has = arity > 0
         a = np.full(n, -1, dtype=np.intp)
@@ -247,6 +251,18 @@ class Tape:
         target = self._gradient_targets(ptr, kids, arity, reach, link, level)
         self._steps(names, codes, ks, has, inner, chain_of, level, a, b, link, ptr[:-1], target)
         self._place(n)
+
+    def _compile_generic(self, g, has, reach):
+        """The plan for graphs with ops of the user's own (see ``custom_replay``); it has the
+        scalar plan's slots and interface."""
+        ids = np.flatnonzero(has)
+        order = np.concatenate([self.leaves, ids])
+        slot = np.empty(len(has), dtype=np.intp)
+        slot[order] = np.arange(len(has))
+        self._scalar = custom_replay.GenericProgram(g, slot, ids.tolist(),
+                                                    None if reach.all() else reach[ids].tolist(), self._name)
+        self._scalar_slot = slot
+        self._scalar_root = int(slot[self._root])
 
     def _compile_scalar(self, names, codes, ks, has, a, b, reach):
         """The scalar program (see ``scalar_replay``): slots are the leaves, then the op nodes,
@@ -334,12 +350,12 @@ class Tape:
                 ids = ops_ids[s0:s1]
                 gr = _Group()
                 gr.op, gr.out = names[codes[ids[0]]], ids
-                binary = gr.op in _BINARY
+                gr.f = ops.vector(gr.op)  # the op's formulas on arrays
+                binary = gr.f.op.arity == 2
                 gr.a, gr.pa = a[ids], target[first[ids]]
                 gr.b = b[ids] if binary else None
                 gr.pb = target[first[ids] + 1] if binary else None
                 gr.k = ks[ids] if gr.op == "**k" else None
-                gr.km1 = gr.k - 1.0 if gr.op == "**k" else None
                 self._groups[int(level[ids[0]])].append(gr)
         self._chains = [[] for _ in range(self._nlevels)]
         batches = defaultdict(list)
@@ -553,47 +569,26 @@ class Tape:
                     self._bwd(gr, A, B, out, buf[gr.at], buf)
         return buf
 
-    # ---- ops: the engine's forward and local derivatives, vectorised ------------------------
+    # ---- ops: the table's formulas (gradviz.ops) on arrays ----------------------------------
 
     def _fwd(self, gr, A, B):
-        op = gr.op
-        if op == "*":
-            return A * B
-        if op == "+":
-            return A + B
-        if op == "relu":  # relu(nan) is nan
-            return np.where(A <= 0.0, 0.0, A)
-        if op == "-":
-            return A - B
-        if op == "neg":
-            return -A
-        if op == "tanh":  # math's functions, as the engine: numpy's own can differ in the last bit
-            return _map(math.tanh, A)
-        if op == "/":
-            self._check(gr, B == 0.0, lambda i: self._standin(gr.a[i], A[i]) / self._standin(gr.b[i], B[i]))
-            return A / B
-        if op == "exp":
-            return _exp(A)
-        if op == "log":
-            self._check(gr, ~(A > 0.0), lambda i: self._standin(gr.a[i], A[i]).log())
-            return _log(A)
-        if op == "sigmoid":
-            pos = _exp(-A)
-            e = _exp(A)
-            return np.where(A >= 0.0, 1.0 / (1.0 + pos), e / (1.0 + e))
-        K = gr.k if op == "**k" else B
-        out = _pow(A, K)
-        bad = ((A < 0.0) & (K != np.floor(K)) & np.isfinite(K)) | ((A == 0.0) & (K < 0.0))
-        if bad.any():
-            for i in np.flatnonzero(bad).tolist():  # the engine raises, naming the node
-                engine._power(self._standin(gr.a[i], A[i]), float(K[i]))
-        return out
+        f = gr.f
+        if f.errors:  # where the engine raises, raise its error, naming the first failing node
+            bad = None
+            for when, _, _ in f.errors:
+                m = when(A, B, gr.k, None, None)
+                bad = m if bad is None else bad | m
+            if bad.any():
+                i = int(np.flatnonzero(bad)[0])
+                raise ops.first_error(gr.op, float(A[i]), None if B is None else float(B[i]),
+                                      None if gr.k is None else float(gr.k[i]),
+                                      lambda who: self._name(gr.a[i] if who == "a" else gr.b[i]))
+        return f.forward(A, B, gr.k, None, None)
 
-    def _check(self, gr, bad, engine_op):
-        """Where the vector op may differ from the engine (an error), let the engine raise."""
-        if bad.any():
-            for i in np.flatnonzero(bad).tolist():
-                engine_op(i)
+    def _name(self, i):
+        """Node ``i`` as the engine's errors name it."""
+        g = self.graph
+        return engine._name(self._standin(i, g.data[i]))
 
     def _standin(self, i, x):
         """A leaf Value with node ``i``'s label and op, so engine errors name the node as usual."""
@@ -602,37 +597,11 @@ class Tape:
         return v
 
     def _bwd(self, gr, A, B, out, g, buf):
-        """Write each operand's contribution: the engine's backward rule for ``gr.op``."""
-        op = gr.op
-        if op == "*":
-            buf[gr.pa] = B * g
-            buf[gr.pb] = A * g
-        elif op == "+":
-            buf[gr.pa] = g
-            buf[gr.pb] = g
-        elif op == "relu":
-            buf[gr.pa] = np.where(A <= 0.0, 0.0, g)
-        elif op == "-":
-            buf[gr.pa] = g
-            buf[gr.pb] = -g
-        elif op == "neg":
-            buf[gr.pa] = -g
-        elif op == "tanh":
-            buf[gr.pa] = (1.0 - out * out) * g
-        elif op == "/":
-            buf[gr.pa] = g / B
-            buf[gr.pb] = -(g * out / B)
-        elif op == "exp":
-            buf[gr.pa] = out * g
-        elif op == "log":
-            buf[gr.pa] = g / A
-        elif op == "sigmoid":
-            buf[gr.pa] = out * (1.0 - out) * g
-        elif op == "**k":
-            buf[gr.pa] = np.where(gr.k == 0.0, 0.0, _dpow(A, gr.k, gr.km1) * g)
-        else:  # "**"
-            buf[gr.pa] = np.where(B == 0.0, 0.0, _dpow(A, B, B - 1.0) * g)
-            buf[gr.pb] = np.where(A > 0.0, out * _log(A), np.where(A == 0.0, 0.0, math.nan)) * g
+        """Write each operand's contribution: the gradient the table's op pushes into it."""
+        pushed = gr.f.pushed
+        buf[gr.pa] = pushed[0](A, B, gr.k, out, g)
+        if gr.pb is not None:
+            buf[gr.pb] = pushed[1](A, B, gr.k, out, g)
 
 
 def _scalar_is_faster(n, has, inner, level, codes, ncodes):
@@ -657,53 +626,3 @@ def _write_back(values, data, grad):
     for v, x, gx in zip(values, d, g):
         v.data = x
         v.grad = gx
-
-
-def _map(f, xs):
-    return np.fromiter(map(f, xs.tolist()), np.float64, len(xs))
-
-
-def _dpow(x, k, km1):
-    """The engine's ``_dpow`` on arrays: k * x**(k-1) (C's pow: overflow and 0 ** -k are signed
-    infinities); 0 for k == 0."""
-    out = k * _pow(x, km1)
-    out[k == 0.0] = 0.0
-    return out
-
-
-# numpy's exp, log and power may use their own SIMD kernels, which differ from the C library's
-# (what the engine's math.exp, math.log and ** use) in the last bit for a few percent of inputs.
-# So numpy gives the special cases (inf, NaN, errors the engine raises) and libm the values.
-
-def _libm(f, out, ok, *args):
-    """``out`` with the entries where ``ok`` recomputed by the C library's ``f``."""
-    if ok.all():
-        try:
-            return np.fromiter(map(f, *(a.tolist() for a in args)), np.float64, len(out))
-        except (OverflowError, ValueError):
-            pass  # at the edge of the range: entry by entry below
-    for i in np.flatnonzero(ok).tolist():
-        try:
-            out[i] = f(*(float(a[i]) for a in args))
-        except (OverflowError, ValueError):
-            pass  # the engine raises here; the caller's check reports it
-    return out
-
-
-def _exp(x):
-    with np.errstate(all="ignore"):
-        out = np.exp(x)
-    return _libm(math.exp, out, np.isfinite(out) | np.isnan(x), x)
-
-
-def _log(x):
-    with np.errstate(all="ignore"):
-        out = np.log(x)
-    return _libm(math.log, out, (x > 0.0) | np.isnan(x), x)
-
-
-def _pow(x, k):
-    with np.errstate(all="ignore"):
-        out = np.power(x, k)
-    ok = np.isfinite(out) & ~((x == 0.0) & (k < 0.0)) | (np.isnan(out) & (np.isnan(x) | np.isnan(k)))
-    return _libm(math.pow, out, ok, x, k)

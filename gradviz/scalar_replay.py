@@ -8,67 +8,41 @@ forward fills a list of floats row by row; the backward walks the rows in revers
 node's gradient into its operands with the engine's rules, in the engine's order, so the results
 are the engine's, bit for bit (same float operations, same order, same ``math`` functions).
 
-The two loops are generated per graph from the table below (each op's forward beside its local
-derivative, as in ``engine.py``), testing only the ops the graph uses, the most frequent first:
+The two loops are generated per graph from the op table (``gradviz.ops``: each op's forward
+beside the gradient it pushes), testing only the ops the graph uses, the most frequent first:
 a chain of ``*`` and ``+`` pays for two branches, not twelve.
 """
 from __future__ import annotations
 
-import math
 from collections import Counter
 
-from . import engine
+from . import engine, ops
 
-# op -> (forward, backward). Names: d values and G gradients (lists by slot), a and b the operand
-# slots (b is the exponent of a ``**k``); the forward sets ``r``, the node's value; the backward
-# has the node's value ``out`` and gradient ``g``. ``standin(slot, x)`` makes a Value that names
-# the node in the engine's error, ``power`` is the engine's ``**``.
-RULES = {
-    "+": ("r = d[a] + d[b]",
-          "G[a] += g\nG[b] += g"),
-    "*": ("r = d[a] * d[b]",
-          "G[a] += d[b] * g\nG[b] += d[a] * g"),
-    "-": ("r = d[a] - d[b]",
-          "G[a] += g\nG[b] -= g"),
-    "tanh": ("r = tanh(d[a])",
-             "G[a] += (1.0 - out * out) * g"),
-    "relu": ("x = d[a]\nr = 0.0 if x <= 0.0 else x",  # relu(nan) is nan, and passes g on
-             "if not d[a] <= 0.0:\n    G[a] += g"),
-    "neg": ("r = -d[a]",
-            "G[a] -= g"),
-    "/": ("y = d[b]\nif y == 0.0:\n    standin(a, d[a]) / standin(b, y)\nr = d[a] / y",
-          "y = d[b]\nG[a] += g / y\nG[b] -= g * out / y"),
-    "exp": ("try:\n    r = exp(d[a])\nexcept OverflowError:\n    r = inf",  # beyond the float range
-            "G[a] += out * g"),
-    "log": ("x = d[a]\nif x <= 0.0:\n    standin(a, x).log()\nr = log(x)",
-            "G[a] += g / d[a]"),
-    "sigmoid": ("x = d[a]\nif x >= 0.0:\n    r = 1.0 / (1.0 + exp(-x))\n"
-                "else:\n    e = exp(x)\n    r = e / (1.0 + e)",
-                "G[a] += out * (1.0 - out) * g"),
-    "**k": ("r = power(d[a], b, a, standin)",
-            "G[a] += 0.0 if b == 0.0 else dpow(d[a], b) * g"),
-    "**": ("r = power(d[a], d[b], a, standin)",
-           "x = d[a]\nk = d[b]\nG[a] += 0.0 if k == 0.0 else dpow(x, k) * g\n"
-           "G[b] += pow_log(x, out) * g"),
-}
+
+def _rule(op):
+    """The (forward, backward) code of a table op (``gradviz.ops``) for the loops below. Names: d
+    values and G gradients (lists by slot), a and b the operand slots (b is the exponent of a
+    ``**k``); the forward sets ``r``, the node's value, after the op's domain checks; the backward
+    has the node's value ``out`` and gradient ``g``."""
+    subs = {"a": "d[a]", "b": "b" if op.exponent == "k" else "d[b]", "k": "b"}
+    k = ops.code(op.exponent, **subs) if op.exponent else "None"
+    fwd = [f"if {ops.code(e.when, **subs)}:\n    fail(standin, {e.key!r}, {e.who}, {subs[e.who]}, {k})"
+           for e in op.errors]
+    fwd.append(f"r = {ops.code(op.forward, **subs)}")
+    bwd = [f"G[{slot}] += {ops.code(p, **subs)}" for slot, p in zip("ab", op.pushed)]
+    return "\n".join(fwd), "\n".join(bwd)
+
+
+def fail(standin, key, slot, x, k):
+    """Raise the engine's domain error, naming the node of ``slot`` (``standin`` makes its Value)."""
+    raise ops.domain_error(key, engine._name(standin(slot, x)), x, k)
+
+
+RULES = {name: _rule(op) for name, op in ops.OPS.items()}  # op -> (forward, backward) code
 OPS = tuple(RULES)
-
-
-def power(x, k, a, standin):
-    """The engine's ``x ** k`` (an overflow is inf there): a positive base takes the fast path."""
-    if x > 0.0:
-        try:
-            return float(x ** k)
-        except OverflowError:
-            pass
-    return engine._power(standin(a, x), k)  # the engine's value, or its error naming the node
-
-
-_HELPERS = {"tanh": math.tanh, "exp": math.exp, "log": math.log, "power": power, "inf": math.inf,
-            "dpow": engine._dpow, "pow_log": engine._pow_log}
-
-
-FALLIBLE = {"/", "log", "**"}  # ops whose rules can raise; "**k" too, unless k is a whole k >= 0
+_HELPERS = {**ops.FLOAT_NAMES, "fail": fail}
+# ops whose rules can raise; "**k" too, unless k is a whole k >= 0 (see ScalarProgram)
+FALLIBLE = {name for name, op in ops.OPS.items() if op.errors} - {"**k"}
 
 
 def _kernel(name, header, loop, ops, side, pre=(), post=()):

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import html
 import math
-import operator
 import re
 from collections import OrderedDict
 from collections.abc import Mapping
@@ -17,6 +16,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
 
+from . import ops as op_table
 from .engine import Value
 from .engine import gc_paused as _gc_paused
 from .graph import Graph, is_value_like, trace
@@ -49,22 +49,6 @@ def _torch(what):
 
 # ---- to_torch ---------------------------------------------------------------------------------
 
-def _op_table(torch):
-    binary = {"+": operator.add, "-": operator.sub, "*": operator.mul, "/": operator.truediv,
-              "**": torch.pow}
-    unary = {"neg": operator.neg, "exp": torch.exp, "log": torch.log, "tanh": torch.tanh,
-             "relu": torch.relu, "sigmoid": torch.sigmoid}
-    return binary, unary
-
-
-def _power_of(op):
-    """The exponent k of a ``**k`` op (``'**2'``, ``'**-1.0'``), or None if ``op`` is not one."""
-    if op.startswith("**") and len(op) > 2:
-        try:
-            return float(op[2:])
-        except ValueError:
-            return None
-    return None
 
 
 def _gradviz_graph(x, what):
@@ -122,37 +106,41 @@ def _mirror(g, torch):
 
 
 def _build(g, torch):
-    binary, unary = _op_table(torch)
     f64 = torch.float64
-    data, ops, children = g.data.tolist(), g.ops, g.children
+    mirrors = {name: op_table.torch_fn(name, torch) for name in op_table.OPS}  # the table's torch column
+    data, op_names, children = g.data.tolist(), g.ops, g.children
     tensors = []
     for i, cs in enumerate(children):
         if not cs:
             tensors.append(torch.tensor(data[i], dtype=f64, requires_grad=True))
             continue
-        op = ops[i]
-        if op in binary:
-            fn, arity = binary[op], 2
-        elif op in unary:
-            fn, arity = unary[op], 1
-        else:
-            k = _power_of(op)
-            if k is None:
-                how = g.meta[i].get("backward") if g.meta[i] else None
-                what = {"custom": "a custom op (its own _backward closure)",
-                        "none": "not a gradviz op (and it has no _backward, so it passes no gradient)"
-                        }.get(how, "an op")
-                raise ValueError(f"{node_name(g, i)} has op {op!r}, {what} with no PyTorch "
-                                 f"counterpart here, so it cannot be mirrored; mirrored ops: "
-                                 f"{', '.join([*binary, *unary])}, and '**k' with a number k")
+        op = op_names[i]
+        entry, k = op_table.lookup(op)
+        custom = op_table.CUSTOM.get(op) if entry is None and isinstance(op, str) else None
+        if custom is not None and custom.torch is not None:  # an op of the user's, with its mirror
+            t = custom.torch(*[tensors[c] for c in cs])
+            t.retain_grad()
+            tensors.append(t)
+            continue
+        if entry is None:
+            how = g.meta[i].get("backward") if g.meta[i] else None
+            what = {"custom": "a custom op (its own _backward closure)",
+                    "none": "not a gradviz op (and it has no _backward, so it passes no gradient)"
+                    }.get(how, "an op")
+            raise ValueError(f"{node_name(g, i)} has op {op!r}, {what} with no PyTorch "
+                             f"counterpart here, so it cannot be mirrored; mirrored ops: "
+                             f"{', '.join(o for o in op_table.OPS if o != '**k')}, '**k' with a number k, "
+                             f"and ops registered with a torch mirror (gradviz.register_op({op!r}, forward, "
+                             f"derivatives, torch=...))")
+        if len(cs) != entry.arity:
+            raise ValueError(f"{node_name(g, i)} has op {op!r} with {len(cs)} operands; "
+                             f"{op!r} takes {entry.arity}")
+        if k is not None:
             # a tensor exponent, not a Python number: PyTorch then differentiates with C's pow, as
             # gradviz does; with a number it takes sqrt/rsqrt shortcuts for k = +-0.5, whose slope
             # at -0.0 is -inf where pow's is +inf (a false mismatch for (-Value(0.0)) ** 0.5)
-            fn, arity = (lambda t, k=torch.tensor(k, dtype=f64): torch.pow(t, k)), 1  # noqa: B008 (bound once per node)
-        if len(cs) != arity:
-            raise ValueError(f"{node_name(g, i)} has op {op!r} with {len(cs)} operands; "
-                             f"{op!r} takes {arity}")
-        t = fn(*[tensors[c] for c in cs])
+            k = torch.tensor(k, dtype=f64)
+        t = mirrors[entry.name](tensors[cs[0]], tensors[cs[1]] if entry.arity == 2 else None, k)
         t.retain_grad()
         tensors.append(t)
     return tensors

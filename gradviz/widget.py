@@ -33,6 +33,7 @@ import traitlets as t  # noqa: E402
 from . import grouping, wire  # noqa: E402
 from .graph import as_graph  # noqa: E402
 from .names import node_name, resolve_leaf  # noqa: E402
+from .ops import ERROR_TEMPLATES  # noqa: E402
 from .theme import constants as theme_constants  # noqa: E402
 from .wire import coded as _coded  # noqa: E402
 from .wire import jnum as _jnum  # noqa: E402
@@ -178,7 +179,9 @@ class GraphWidget(anywidget.AnyWidget):
                 "scopes": _coded(g.scopes), "controls": self._controls,
                 "control_init": [_jnum(self._init[i]) for i in self._controls],
                 "readonly": self._readonly_reason if self.readonly else "",
-                "constants": theme_constants(),  # palette, fonts, character width (gradviz/theme.py)
+                # palette, fonts, character width (gradviz/theme.py); the op table's error messages,
+                # which the page's replay words as the kernel does (gradviz.ops)
+                "constants": {**theme_constants(), "opErrors": ERROR_TEMPLATES},
                 "backward": _backward_marks(g),
                 **_tensor_texts(g),
             }

@@ -47,3 +47,16 @@ def pytest_collection_modifyitems(config, items):
     loop running on the main thread until the session ends, which breaks asyncio.run() in the
     notebook tests and a second Playwright in the page tests if they come after."""
     items.sort(key=lambda item: "/e2e/" in item.nodeid.replace("\\", "/") or item.nodeid.startswith("e2e/"))
+
+
+@pytest.fixture(autouse=True)
+def _registered_ops_stay_in_their_test():
+    """Ops a test registers (gradviz.register_op, also in README examples) are forgotten after it."""
+    from gradviz import ops
+    before = dict(ops.CUSTOM)
+    yield
+    for name in set(ops.CUSTOM) | set(before):
+        if ops.CUSTOM.get(name) is not before.get(name):
+            ops.unregister_op(name)
+            if name in before:
+                ops.register_op(name, *before[name][1:])

@@ -10,6 +10,7 @@ import pytest
 
 from gradviz import Value, render, theme, to_svg
 from gradviz.graph import trace
+from gradviz.ops import ERROR_TEMPLATES
 
 SVG = "{http://www.w3.org/2000/svg}"
 HEX = re.compile(r"#[0-9a-fA-F]{6}\b")
@@ -69,7 +70,8 @@ def test_the_widget_sends_the_constants_once_in_its_structure():
     x = Value(0.5, label="x")
     y = Value(x.data ** 3, (x,), "cube")
     w = GraphWidget(y * 2.0)
-    assert w._structure["constants"] == theme.constants()
+    # the theme's constants, and the op table's error messages for the page's replay
+    assert w._structure["constants"] == {**theme.constants(), "opErrors": ERROR_TEMPLATES}
     assert w._structure["backward"] == [[1, "none"]]
     assert GraphWidget(x * 2.0)._structure["backward"] == []
 
@@ -81,7 +83,7 @@ def test_the_standalone_page_and_the_playground_get_the_same_constants():
     a = Value(2.0, label="a")
     page = gradviz.to_html(a * 3.0)
     state = json.loads(re.search(r'id="gradviz-state">(.*?)</script>', page, re.S).group(1))
-    assert state["state"]["_structure"]["constants"] == theme.constants()
+    assert state["state"]["_structure"]["constants"] == {**theme.constants(), "opErrors": ERROR_TEMPLATES}
     for mode in ("light", "dark"):
         assert theme.PALETTE[mode]["bg"] in standalone._PAGE_CSS
     from gradviz.playground import Playground

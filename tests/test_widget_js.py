@@ -453,7 +453,7 @@ process.stdin.on("data", (c) => { input += c; });
 process.stdin.on("end", () => {
   const out = JSON.parse(input).map((g) => {
     const f64 = (s) => new Float64Array(Uint8Array.from(Buffer.from(s, "base64")).buffer);
-    const tape = compileReplay(g.ops, g.labels, Int32Array.from(g.ptr), Int32Array.from(g.idx));
+    const tape = compileReplay(g.ops, g.labels, Int32Array.from(g.ptr), Int32Array.from(g.idx), g.templates);
     if (!tape) return { unsupported: true };
     try {
       const r = replay(tape, f64(g.data));
@@ -472,7 +472,9 @@ def _node_replay(graphs):
         if IN_CI:
             pytest.fail("node is required in CI for the widget's JS tests")
         pytest.skip("node is not installed")
+    from gradviz.ops import ERROR_TEMPLATES
     payload = [{"ops": list(g.ops), "labels": list(g.labels), "ptr": np.asarray(g.child_ptr).tolist(),
+                "templates": ERROR_TEMPLATES,
                 "idx": np.asarray(g.child_ids).tolist(),
                 "data": base64.b64encode(np.asarray(d, dtype=np.float64).tobytes()).decode()} for g, d in graphs]
     r = subprocess.run([node, "--input-type=module", "-e", _REPLAY_JS], cwd=ROOT / "js", input=json.dumps(payload),
@@ -985,3 +987,28 @@ def test_each_answered_change_raises_the_nudges_trait(open_widget):
     assert pg.evaluate("() => window.__saved") == 2
     wp.w.set_state({"nudges": 2})  # as the kernel applies the page's update
     assert wp.w.nudges == 2 and v["a"].data == 2.0
+
+
+def test_a_registered_op_is_nudged_by_the_kernel_not_the_page(open_widget):
+    """The page's replay steps aside for an op of the user's own (gradviz.register_op): the
+    kernel re-runs it and answers the nudge."""
+    from gradviz import Value, register_op, unregister_op
+    from gradviz.widget import GraphWidget
+    register_op("cube", lambda x: x ** 3, lambda x, out: (3 * x * x,))
+    try:
+        x = Value(2.0, label="x")
+        y = Value(8.0, (x,), "cube") * 0.5
+        y.label = "y"
+        y.backward()
+        wp = open_widget(GraphWidget(y))
+        pg = wp.page
+        assert root_attr(pg, "data-replay") == "kernel"
+        box = pg.get_by_role("spinbutton", name="x", exact=True)
+        box.fill("3")
+        box.press("Enter")
+        wp.pump()
+        wait_nudges(pg, 1)
+        assert x.data == 3.0 and y.data == 13.5 and x.grad == 13.5
+        assert table(pg)["y"][1] == "13.5000" and table(pg)["x"][2] == "13.5000"
+    finally:
+        unregister_op("cube")

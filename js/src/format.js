@@ -10,20 +10,45 @@ export function fmt4(x) {
   return x.toFixed(4);
 }
 
-// Full precision, like Python's repr of a float: shortest round-trip digits, always with a dot.
+// Full precision, Python's repr of a float: the shortest digits that read back to x, in positional
+// notation for exponents -4..15 and in scientific notation (two-digit exponent at least) otherwise.
 export function fmtFull(x) {
   if (Number.isNaN(x)) return "nan";
   if (x === Infinity) return "inf";
   if (x === -Infinity) return "-inf";
   if (Object.is(x, -0)) return "-0.0";
-  let s = String(x);
-  if (/e/.test(s)) {
-    const [m, e] = s.split("e");
-    const exp = Number(e);
-    s = m + "e" + (exp < 0 ? "-" : "+") + String(Math.abs(exp)).padStart(2, "0");
-    return s;
+  const [m, e] = x.toExponential().split("e"); // toExponential(): the shortest round-trip digits
+  const exp = Number(e);
+  if (exp < -4 || exp >= 16) return `${m}e${exp < 0 ? "-" : "+"}${String(Math.abs(exp)).padStart(2, "0")}`;
+  const neg = m.startsWith("-");
+  const digits = m.replace("-", "").replace(".", "");
+  let s;
+  if (exp < 0) s = "0." + "0".repeat(-exp - 1) + digits;
+  else if (digits.length <= exp + 1) s = digits + "0".repeat(exp + 1 - digits.length) + ".0";
+  else s = digits.slice(0, exp + 1) + "." + digits.slice(exp + 1);
+  return (neg ? "-" : "") + s;
+}
+
+// Characters Python's str.isprintable() refuses (so repr escapes them), the space aside.
+const PY_UNPRINTABLE = /[\p{Cc}\p{Cf}\p{Cs}\p{Co}\p{Cn}\p{Zl}\p{Zp}\p{Zs}]/u;
+const PY_ESC = { "\\": "\\\\", "\n": "\\n", "\r": "\\r", "\t": "\\t" };
+
+/** Python's repr of a str (how the engine's errors name a labelled node): quoted with ' unless the
+ *  text holds ' and no ", with backslashes, the quote and unprintable characters escaped. */
+export function pyStr(s) {
+  const t = String(s);
+  const q = t.includes("'") && !t.includes('"') ? '"' : "'";
+  let out = "";
+  for (const ch of t) {
+    if (PY_ESC[ch]) out += PY_ESC[ch];
+    else if (ch === q) out += "\\" + q;
+    else if (ch !== " " && PY_UNPRINTABLE.test(ch)) {
+      const c = ch.codePointAt(0);
+      out += c < 0x100 ? "\\x" + c.toString(16).padStart(2, "0")
+        : c < 0x10000 ? "\\u" + c.toString(16).padStart(4, "0") : "\\U" + c.toString(16).padStart(8, "0");
+    } else out += ch;
   }
-  return s.includes(".") ? s : s + ".0";
+  return q + out + q;
 }
 
 const ESC = { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" };

@@ -73,30 +73,8 @@ export function childrenOf(childPtr, childIdx, i) {
   return childIdx.subarray(childPtr[i], childPtr[i + 1]);
 }
 
-/** d(node)/d(child) for each operand of node `i`, from the op and the current data.
- *  Returns numbers in operand order, or null for an op the widget does not know (e.g. torch). */
-export function localDerivatives(op, out, kids) {
-  const a = kids[0], b = kids[1];
-  switch (op) {
-    case "+": return kids.map(() => 1);
-    case "*": return [b, a];
-    case "-": return [1, -1];
-    case "/": return [1 / b, -out / b];
-    case "neg": return [-1];
-    case "**": return [b * Math.pow(a, b - 1), out * Math.log(a)];
-    case "exp": return [out];
-    case "log": return [1 / a];
-    case "tanh": return [1 - out * out];
-    case "relu": return [out > 0 ? 1 : 0];
-    case "sigmoid": return [out * (1 - out)];
-    default:
-      if (op.startsWith("**")) {
-        const k = Number(op.slice(2));
-        return Number.isFinite(k) ? [k === 0 ? 0 : k * Math.pow(a, k - 1)] : null;
-      }
-      return null;
-  }
-}
+// d(node)/d(operand) for the tooltip: the op table's (replay.js), checked against the kernel's cases.
+export { localDerivatives } from "./replay.js";
 
 /** Adjacency of the drawn view (boxes; edges child box -> parent box) in CSR form both ways. */
 export function viewAdjacency(nBoxes, src, dst) {

@@ -10,7 +10,8 @@ export const LOCAL_MAX = 2000;  // graphs up to this many nodes are also replaye
 /** The page's replay of `structure`, or null when it must not (switched off, read-only, too big). */
 export function localTape(structure, childPtr, childIdx, enabled) {
   if (!enabled || structure.readonly || structure.n > LOCAL_MAX) return null;
-  return compileReplay(structure.ops, structure.labels, childPtr, childIdx);
+  // the kernel's error messages (gradviz.ops.ERROR_TEMPLATES): without them the kernel answers alone
+  return compileReplay(structure.ops, structure.labels, childPtr, childIdx, structure.constants?.opErrors);
 }
 
 /** How the output panel names a change of leaves `changes` ({id: value}). */

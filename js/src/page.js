@@ -37,7 +37,7 @@ export class PageEngine {
     this.init = toFloat64(init);
     this.leaf = new Uint8Array(this.n);
     for (let i = 0; i < this.n; i++) this.leaf[i] = ptr[i + 1] === ptr[i] ? 1 : 0;
-    this.tape = s.readonly ? null : compileReplay(ops, this.labels, ptr, idx);
+    this.tape = s.readonly ? null : compileReplay(ops, this.labels, ptr, idx, s.constants?.opErrors);
     this.data = Float64Array.from(toFloat64(state._data));
     this.grad = Float64Array.from(toFloat64(state._grad));
   }

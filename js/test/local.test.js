@@ -1,12 +1,17 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
 import { changeText, LOCAL_MAX, localTape, replayChange } from "../src/local.js";
 import { ReplayError } from "../src/replay.js";
+
+// the kernel's error templates, as GraphWidget sends them in its constants (gradviz.ops.ERROR_TEMPLATES)
+const OP_ERRORS = JSON.parse(readFileSync(new URL("./op_cases.json", import.meta.url), "utf8")).templates;
 
 // L = a * b + log(c): a = 2, b = -3, c = 1
 function graph() {
   const structure = {
     n: 6, root: 5, readonly: "", labels: ["a", "b", "c", "", "", "L"], ops: ["", "", "", "*", "log", "+"],
+    constants: { opErrors: OP_ERRORS },
   };
   const ptr = Int32Array.from([0, 0, 0, 0, 2, 3, 5]);
   const idx = Int32Array.from([0, 1, 2, 3, 4]);
@@ -18,6 +23,7 @@ test("the page replays only what it may: switched on, not read-only, not too big
   assert.ok(localTape(structure, ptr, idx, true));
   assert.equal(localTape(structure, ptr, idx, false), null);
   assert.equal(localTape({ ...structure, readonly: "from PyTorch" }, ptr, idx, true), null);
+  assert.equal(localTape({ ...structure, constants: {} }, ptr, idx, true), null);  // no error templates
   assert.equal(localTape({ ...structure, n: LOCAL_MAX + 1 }, ptr, idx, true), null);
 });
 

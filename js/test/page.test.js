@@ -1,6 +1,10 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
 import { decodeState, PageEngine, PageModel } from "../src/page.js";
+
+// the kernel's error templates, as GraphWidget sends them (gradviz.ops.ERROR_TEMPLATES)
+const OP_ERRORS = JSON.parse(readFileSync(new URL("./op_cases.json", import.meta.url), "utf8")).templates;
 
 const b64 = (typed) => ({ $bytes: Buffer.from(typed.buffer).toString("base64") });
 
@@ -10,7 +14,7 @@ function lectureState() {
   const col = (xs) => { const t = [...new Set(xs)].sort(); return { table: t, index: b64(new Int32Array(xs.map((x) => t.indexOf(x)))) }; };
   return decodeState({
     state: {
-      _structure: { n: 7, root: 6, labels: col(labels), ops: col(ops), controls: [0, 1, 3, 5], readonly: "" },
+      _structure: { n: 7, root: 6, labels: col(labels), ops: col(ops), controls: [0, 1, 3, 5], readonly: "", constants: { opErrors: OP_ERRORS } },
       _child_ptr: b64(new Int32Array([0, 0, 0, 2, 2, 4, 4, 6])),
       _child_idx: b64(new Int32Array([0, 1, 2, 3, 4, 5])),
       _data: b64(new Float64Array([2, -3, -6, 10, 4, -2, -8])),
