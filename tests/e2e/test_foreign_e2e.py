@@ -1,6 +1,8 @@
 """Graphs not built from gradviz's own ops, end to end in JupyterLab: a micrograd graph is nudged
 and the new numbers land in micrograd's Values; a graph with a custom op (the lecture's
-``out._backward = ...``) is shown read-only, with the reason, and its controls are absent."""
+``out._backward = ...``) is shown read-only, with the reason, and its controls are absent; once
+its forward is registered (``gradviz.register_op``) the same kind of op is nudged, the kernel
+replaying it and running its closure."""
 from __future__ import annotations
 
 import pytest
@@ -30,14 +32,28 @@ x = Value(2.0, label="x")
 y = cube(x) * 2; y.label = "y"
 y.backward()
 GraphWidget(y)"""
-CHECK = 'print(f"kernel a={a.data:.4f} L={L.data:.4f} a.grad={a.grad:.4f} x={x.data:.4f} x.grad={x.grad:.4f}")'
+REGISTERED = """\
+import gradviz
+gradviz.register_op("cube3", forward=lambda v: v ** 3)  # its backward: the closure below
+def cube3(self):
+    out = Value(self.data ** 3, (self,), "cube3")
+    def _backward():
+        self.grad += 3 * self.data ** 2 * out.grad
+    out._backward = _backward
+    return out
+u = Value(2.0, label="u")
+z = cube3(u) + 1; z.label = "z"
+z.backward()
+GraphWidget(z)"""
+CHECK = ('print(f"kernel a={a.data:.4f} L={L.data:.4f} a.grad={a.grad:.4f} x={x.data:.4f} x.grad={x.grad:.4f} "\n'
+         '      f"u={u.data:.4f} z={z.data:.4f} u.grad={u.grad:.4f}")')
 
 
 def test_micrograd_graph_nudges_and_custom_op_is_read_only(e2e):
-    nb = e2e.open([MICROGRAD, CUSTOM, CHECK], "lab")
+    nb = e2e.open([MICROGRAD, CUSTOM, REGISTERED, CHECK], "lab")
     nb.run_all()
     mg = wait_rendered(nb, 0)
-    nb.wait_executed(2)
+    nb.wait_executed(3)
     custom = widget_root(nb, 1)
     custom.and_(custom.locator("xpath=self::*[@data-gradviz-ready='1']")).wait_for(timeout=30_000)
 
@@ -59,5 +75,15 @@ def test_micrograd_graph_nudges_and_custom_op_is_read_only(e2e):
     # type a = 3 in micrograd's graph: L = (3*-3 + 10) * -2 = -2, written into micrograd's Values
     type_value(mg, "a", "3")
     wait_table(mg, "L", "data", fmt4(-2.0))
-    nb.rerun_until(2, lambda out: "kernel a=3.0000 L=-2.0000 a.grad=6.0000 x=2.0000 x.grad=24.0000" in out)
+    nb.rerun_until(3, lambda out: "kernel a=3.0000 L=-2.0000 a.grad=6.0000 x=2.0000 x.grad=24.0000" in out)
     e2e.shot("micrograd-after-a=3", element=mg)
+
+    # the registered op: u = 3 gives z = 3**3 + 1 = 28 and, through the lecture's closure, u.grad = 27
+    reg = widget_root(nb, 2)
+    reg.and_(reg.locator("xpath=self::*[@data-gradviz-ready='1']")).wait_for(timeout=30_000)
+    assert wait_table(reg, "z", "data", fmt4(9.0)) >= 0
+    type_value(reg, "u", "3")
+    wait_table(reg, "z", "data", fmt4(28.0))
+    assert values_table(reg)["u"]["grad"] == fmt4(27.0)
+    nb.rerun_until(3, lambda out: "u=3.0000 z=28.0000 u.grad=27.0000" in out)
+    e2e.shot("registered-op-after-u=3", element=reg)
