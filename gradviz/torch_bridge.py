@@ -625,6 +625,39 @@ def _saved_scalars(fn):
     return out
 
 
+def _next_fns(fn):
+    """A backward function's children: its ``next_functions`` without the Nones."""
+    return [n for n, _ in fn.next_functions if n is not None]
+
+
+def _walk_grad_fns(root, children=_next_fns):
+    """The backward functions below ``root`` children first, and each one's child indices.
+
+    Iterative (autograd graphs may be a million deep). ``children(fn)`` is called once per node:
+    reading ``next_functions`` is costly, and ``capture_torch`` answers it from its cache.
+    Returns ``(order, kids)``: ``kids[i]`` indexes ``order`` for the children of ``order[i]``.
+    """
+    order, index, kids = [], {}, []
+    ongoing = {root}
+    stack = [(root, children(root), 0)]
+    while stack:
+        fn, nexts, pos = stack[-1]
+        while pos < len(nexts) and (nexts[pos] in index or nexts[pos] in ongoing):
+            pos += 1
+        if pos < len(nexts):
+            nxt = nexts[pos]
+            stack[-1] = (fn, nexts, pos + 1)
+            ongoing.add(nxt)
+            stack.append((nxt, children(nxt), 0))
+            continue
+        stack.pop()
+        ongoing.discard(fn)
+        index[fn] = len(order)
+        order.append(fn)
+        kids.append(tuple(index[n] for n in nexts))
+    return order, kids
+
+
 def _param_names(params, torch):
     """{id(tensor): name} from a name -> tensor mapping, an iterable of pairs, or an nn.Module."""
     if isinstance(params, torch.nn.Module):
@@ -660,25 +693,7 @@ def from_torch(tensor: torch.Tensor, params: Mapping[str, torch.Tensor] | None =
     if root is None:  # a leaf: a graph of one node
         order, kids = [tensor], [()]
     else:
-        # children before parents; next_functions is costly to read, so each node reads it once
-        order, index, kids = [], {}, []
-        ongoing = {root}
-        stack = [(root, [n for n, _ in root.next_functions if n is not None], 0)]
-        while stack:
-            fn, nexts, pos = stack[-1]
-            while pos < len(nexts) and (nexts[pos] in index or nexts[pos] in ongoing):
-                pos += 1
-            if pos < len(nexts):
-                nxt = nexts[pos]
-                stack[-1] = (fn, nexts, pos + 1)
-                ongoing.add(nxt)
-                stack.append((nxt, [n for n, _ in nxt.next_functions if n is not None], 0))
-                continue
-            stack.pop()
-            ongoing.discard(fn)
-            index[fn] = len(order)
-            order.append(fn)
-            kids.append(tuple(index[n] for n in nexts))
+        order, kids = _walk_grad_fns(root)
 
     last = len(order) - 1
     labels, data, grad, ops, kinds, scopes, meta = [], [], [], [], [], [], []

@@ -28,7 +28,7 @@ import math
 from typing import TYPE_CHECKING
 
 from .graph import Graph
-from .torch_bridge import _op_name, _torch
+from .torch_bridge import _next_fns, _op_name, _torch, _walk_grad_fns
 
 if TYPE_CHECKING:
     import torch
@@ -203,7 +203,7 @@ class TorchCapture:
             fn = stack.pop()
             if fn in nexts:
                 continue
-            kids = nexts[fn] = [n for n, _ in fn.next_functions if n is not None]
+            kids = nexts[fn] = _next_fns(fn)
             stack.extend(k for k in kids if k not in nexts)
             try:
                 self._hooks.append(fn.register_prehook(self._grad_hook(fn)))
@@ -257,36 +257,14 @@ class TorchCapture:
                 raise ValueError("nothing was recorded: run the forward pass (and backward()) "
                                  "inside `with capture_torch(model) as cap:`, on tensors that "
                                  "require grad (the model's parameters do)")
-        order, kids = self._walk(top)
+        order, kids = _walk_grad_fns(top, self._children)
         return self._build(order, kids)
 
     def _children(self, fn):
         kids = self._nexts.get(fn)
         if kids is None:
-            kids = self._nexts[fn] = [n for n, _ in fn.next_functions if n is not None]
+            kids = self._nexts[fn] = _next_fns(fn)
         return kids
-
-    def _walk(self, root):
-        """Children-first order of the nodes below ``root``; iterative (graphs may be deep)."""
-        order, index, kids = [], {}, []
-        ongoing = {root}
-        stack = [(root, self._children(root), 0)]
-        while stack:
-            fn, nexts, pos = stack[-1]
-            while pos < len(nexts) and (nexts[pos] in index or nexts[pos] in ongoing):
-                pos += 1
-            if pos < len(nexts):
-                nxt = nexts[pos]
-                stack[-1] = (fn, nexts, pos + 1)
-                ongoing.add(nxt)
-                stack.append((nxt, self._children(nxt), 0))
-                continue
-            stack.pop()
-            ongoing.discard(fn)
-            index[fn] = len(order)
-            order.append(fn)
-            kids.append(tuple(index[n] for n in nexts))
-        return order, kids
 
     def _param_scope(self, name):
         module = self._module_of.get(name, "")
