@@ -189,10 +189,36 @@ def wait_nudges(pg, n):
     pg.wait_for_function(f"() => document.querySelector('.gradviz-root').dataset.nudgeCount === '{n}'", timeout=5000)
 
 
-def test_lecture_graph_page_contract(open_widget):
+def open_lecture(open_widget, **kw):
+    """The lecture's L = (a*b + c) * f in a GraphWidget(L, **kw) on a page: (WidgetPage, L, values)."""
     from gradviz.widget import GraphWidget
     L, v = lecture_L()
-    wp = open_widget(GraphWidget(L))
+    return open_widget(GraphWidget(L, **kw)), L, v
+
+
+def log_of_x():
+    """x = 2 and y = log(x * 1): a graph whose nudge to x <= 0 fails with a domain error."""
+    from gradviz import Value
+    x = Value(2.0, label="x")
+    y = (x * 1.0).log(); y.label = "y"
+    return x, y
+
+
+def enter(pg, name, text):
+    """Type ``text`` into the number box of leaf ``name`` and press Enter; returns the box."""
+    box = pg.get_by_role("spinbutton", name=name, exact=True)
+    box.fill(text)
+    box.press("Enter")
+    return box
+
+
+def wait_local(pg, n):
+    """Wait until the page has painted ``n`` nudges from its own replay."""
+    pg.wait_for_function(f"() => document.querySelector('.gradviz-root').dataset.localCount === '{n}'", timeout=5000)
+
+
+def test_lecture_graph_page_contract(open_widget):
+    wp, L, v = open_lecture(open_widget)
     pg = wp.page
     assert float(root_attr(pg, "data-render-ms")) > 0 and root_attr(pg, "data-renderer") == "svg"
     t = table(pg)
@@ -212,13 +238,9 @@ def test_lecture_graph_page_contract(open_widget):
 
 
 def test_typing_a_value_nudges_and_the_kernel_agrees(open_widget):
-    from gradviz.widget import GraphWidget
-    L, v = lecture_L()
-    wp = open_widget(GraphWidget(L))
+    wp, L, v = open_lecture(open_widget)
     pg = wp.page
-    box = pg.get_by_role("spinbutton", name="a", exact=True)
-    box.fill("2.01")
-    box.press("Enter")
+    box = enter(pg, "a", "2.01")
     sent = wp.pump()
     assert [m["type"] for m in sent] == ["set"] and list(sent[0]["values"].values()) == [2.01]
     wait_nudges(pg, 1)
@@ -236,9 +258,7 @@ def test_typing_a_value_nudges_and_the_kernel_agrees(open_widget):
 
 
 def test_slider_drag_is_coalesced(open_widget):
-    from gradviz.widget import GraphWidget
-    L, v = lecture_L()
-    wp = open_widget(GraphWidget(L))
+    wp, L, v = open_lecture(open_widget)
     pg = wp.page
     slider = pg.get_by_role("slider", name="c slider")
     slider.focus()
@@ -254,31 +274,24 @@ def test_slider_drag_is_coalesced(open_widget):
 
 
 def test_failed_nudge_shows_the_error_and_changes_nothing(open_widget):
-    from gradviz import Value
     from gradviz.widget import GraphWidget
-    x = Value(2.0, label="x")
-    y = (x * 1.0).log(); y.label = "y"
+    x, y = log_of_x()
     wp = open_widget(GraphWidget(y))
     pg = wp.page
-    box = pg.get_by_role("spinbutton", name="x", exact=True)
-    box.fill("-1")
-    box.press("Enter")
+    enter(pg, "x", "-1")
     wp.pump()
     wait_nudges(pg, 1)
     alert = pg.get_by_role("alert")
     assert "log" in alert.inner_text()
     assert x.data == 2.0 and table(pg)["x"][1] == "2.0000" and table(pg)["y"][1] == f"{math.log(2):.4f}"
-    box.fill("3")
-    box.press("Enter")
+    enter(pg, "x", "3")
     wp.pump()
     wait_nudges(pg, 2)
     assert alert.is_hidden() and table(pg)["y"][1] == f"{math.log(3):.4f}"
 
 
 def test_buttons_step_reset_grads_and_tooltip(open_widget):
-    from gradviz.widget import GraphWidget
-    L, v = lecture_L()
-    wp = open_widget(GraphWidget(L))
+    wp, L, v = open_lecture(open_widget)
     pg = wp.page
     pg.get_by_role("spinbutton", name="step size").fill("0.1")
     pg.get_by_role("button", name="Step along gradient").click()
@@ -346,9 +359,7 @@ def test_big_view_draws_on_a_canvas(open_widget):
     assert root_attr(pg, "data-renderer") == "canvas"
     assert int(root_attr(pg, "data-boxes")) == len(wp.w.graph)
     assert f"of {len(wp.w.graph)}" in pg.get_by_role("table", name="gradviz values").locator("caption").inner_text()
-    box = pg.get_by_role("spinbutton", name="x", exact=True)
-    box.fill("0.75")
-    box.press("Enter")
+    enter(pg, "x", "0.75")
     wp.pump()
     wait_nudges(pg, 1)
     assert math.isclose(y.data, wp.w.data[-1])
@@ -610,15 +621,11 @@ def test_local_replay_rejects_graphs_it_cannot_run():
 
 
 def test_local_replay_repaints_before_the_kernel_answers(open_widget):
-    from gradviz.widget import GraphWidget
-    L, v = lecture_L()
-    wp = open_widget(GraphWidget(L))
+    wp, L, v = open_lecture(open_widget)
     pg = wp.page
     assert root_attr(pg, "data-replay") == "local"
-    box = pg.get_by_role("spinbutton", name="a", exact=True)
-    box.fill("2.01")
-    box.press("Enter")
-    pg.wait_for_function("() => document.querySelector('.gradviz-root').dataset.localCount === '1'", timeout=5000)
+    enter(pg, "a", "2.01")
+    wait_local(pg, 1)
     # painted from the page's own replay: the kernel has not been asked to answer yet
     assert v["a"].data == 2.0 and root_attr(pg, "data-nudge-count") == "0"
     assert table(pg)["L"][1] == "-7.9400" and table(pg)["a"][2] == "6.0000"
@@ -635,14 +642,10 @@ def test_local_replay_repaints_before_the_kernel_answers(open_widget):
 
 
 def test_local_replay_off_waits_for_the_kernel(open_widget):
-    from gradviz.widget import GraphWidget
-    L, v = lecture_L()
-    wp = open_widget(GraphWidget(L, local_replay=False))
+    wp, L, v = open_lecture(open_widget, local_replay=False)
     pg = wp.page
     assert root_attr(pg, "data-replay") == "kernel"
-    box = pg.get_by_role("spinbutton", name="a", exact=True)
-    box.fill("2.01")
-    box.press("Enter")
+    enter(pg, "a", "2.01")
     pg.wait_for_timeout(150)
     assert table(pg)["L"][1] == "-8.0000" and root_attr(pg, "data-local-count") is None
     wp.pump()
@@ -652,16 +655,12 @@ def test_local_replay_off_waits_for_the_kernel(open_widget):
 
 
 def test_local_replay_shows_a_domain_error_at_once(open_widget):
-    from gradviz import Value
     from gradviz.widget import GraphWidget
-    x = Value(2.0, label="x")
-    y = (x * 1.0).log(); y.label = "y"
+    x, y = log_of_x()
     wp = open_widget(GraphWidget(y))
     pg = wp.page
-    box = pg.get_by_role("spinbutton", name="x", exact=True)
-    box.fill("-1")
-    box.press("Enter")
-    pg.wait_for_function("() => document.querySelector('.gradviz-root').dataset.localCount === '1'", timeout=5000)
+    enter(pg, "x", "-1")
+    wait_local(pg, 1)
     alert = pg.get_by_role("alert")
     local = alert.inner_text()
     assert local.startswith("ValueError: log of a non-positive number") and "-1.0" in local
@@ -686,10 +685,8 @@ def test_records_out_of_view_are_brought_up_to_date(open_widget):
     pg.get_by_role("button", name="Zoom in", exact=True).click()
     pg.get_by_role("button", name="Zoom in", exact=True).click()
     pg.get_by_role("searchbox", name="search").fill("layers.0.neurons.0.w.0")
-    box = pg.get_by_role("spinbutton", name="layers.0.neurons.0.w.0", exact=True)
-    box.fill("0.75")
-    box.press("Enter")
-    pg.wait_for_function("() => document.querySelector('.gradviz-root').dataset.localCount === '1'", timeout=5000)
+    enter(pg, "layers.0.neurons.0.w.0", "0.75")
+    wait_local(pg, 1)
     wp.pump()
     wait_nudges(pg, 1)
     drawn = sorted(t for t in pg.locator(".gv-svg text.gv-d").all_text_contents())
@@ -713,10 +710,8 @@ def test_saved_picture_says_not_connected_and_computes_only_in_the_page(open_wid
     pg = wp.page
     assert "not connected: a saved picture" in status(pg)
     assert root_attr(pg, "data-connection") == "saved"
-    box = pg.get_by_role("spinbutton", name="a", exact=True)
-    box.fill("3")
-    box.press("Enter")
-    pg.wait_for_function("() => document.querySelector('.gradviz-root').dataset.localCount === '1'")
+    enter(pg, "a", "3")
+    wait_local(pg, 1)
     assert table(pg)["L"][1] == "-2.0000"  # computed in the page ...
     assert "computed in this page, not in Python" in pg.get_by_role("table", name="last nudge").inner_text()
     assert pg.evaluate("() => window.__sent.length") == 0 and v["a"].data == 2.0  # ... and nothing sent
@@ -726,15 +721,11 @@ def test_saved_picture_says_not_connected_and_computes_only_in_the_page(open_wid
 
 
 def test_a_send_that_cannot_go_never_hangs(open_widget):
-    from gradviz.widget import GraphWidget
-    L, v = lecture_L()
-    wp = open_widget(GraphWidget(L, local_replay=False))
+    wp, L, v = open_lecture(open_widget, local_replay=False)
     pg = wp.page
     assert status(pg) == "" and root_attr(pg, "data-connection") == "live"
     pg.evaluate("() => { window.__sendFails = true; }")  # the kernel restarted: JupyterLab throws
-    box = pg.get_by_role("spinbutton", name="a", exact=True)
-    box.fill("3")
-    box.press("Enter")
+    box = enter(pg, "a", "3")
     pg.wait_for_function("() => document.querySelector('.gradviz-root').dataset.connection === 'saved'")
     assert "not connected" in status(pg)
     assert table(pg)["L"][1] == "-8.0000" and box.input_value() == "2"  # nothing computed, nothing claimed
@@ -918,9 +909,7 @@ def _hostile_graph_columns(g):
 
 
 def test_number_boxes_refuse_what_is_not_a_number(open_widget):
-    from gradviz.widget import GraphWidget
-    L, v = lecture_L()
-    wp = open_widget(GraphWidget(L))
+    wp, L, v = open_lecture(open_widget)
     pg = wp.page
     alert = pg.get_by_role("alert")
     box = pg.get_by_role("spinbutton", name="a", exact=True)
@@ -946,8 +935,7 @@ def test_number_boxes_refuse_what_is_not_a_number(open_widget):
         assert why in alert.inner_text() and "step size" in alert.inner_text(), typed
         assert step.input_value() == "0.01"
         assert pg.evaluate("() => window.__sent.length") == 0, typed
-    box.fill("3")
-    box.press("Enter")
+    enter(pg, "a", "3")
     assert [m["type"] for m in wp.pump()] == ["set"]
     wait_nudges(pg, 1)
     assert v["a"].data == 3.0 and alert.is_hidden()
@@ -970,13 +958,9 @@ def test_a_theme_class_on_body_wins_over_the_os_setting(open_widget, host, os_da
 def test_each_answered_change_raises_the_nudges_trait(open_widget):
     """The page's count of answered changes goes back to Python as a state update (what marimo
     re-runs dependent cells on)."""
-    from gradviz.widget import GraphWidget
-    L, v = lecture_L()
-    wp = open_widget(GraphWidget(L))
+    wp, L, v = open_lecture(open_widget)
     pg = wp.page
-    box = pg.get_by_role("spinbutton", name="a", exact=True)
-    box.fill("2.5")
-    box.press("Enter")
+    enter(pg, "a", "2.5")
     wp.pump()
     wait_nudges(pg, 1)
     pg.get_by_role("button", name="Reset").click()
@@ -1003,9 +987,7 @@ def test_a_registered_op_is_nudged_by_the_kernel_not_the_page(open_widget):
         wp = open_widget(GraphWidget(y))
         pg = wp.page
         assert root_attr(pg, "data-replay") == "kernel"
-        box = pg.get_by_role("spinbutton", name="x", exact=True)
-        box.fill("3")
-        box.press("Enter")
+        enter(pg, "x", "3")
         wp.pump()
         wait_nudges(pg, 1)
         assert x.data == 3.0 and y.data == 13.5 and x.grad == 13.5
