@@ -15,25 +15,19 @@ from __future__ import annotations
 
 import html
 import math
-import pathlib
 import time
 from collections import namedtuple
 from typing import TYPE_CHECKING, Any
 
+import anywidget
+import ipywidgets
 import numpy as np
+import traitlets as t
 
-_STATIC = pathlib.Path(__file__).parent / "static"
-if not (_STATIC / "playground.js").is_file() or not (_STATIC / "playground.css").is_file():
-    raise ImportError(f"the playground bundle is missing from {_STATIC}: build it with "
-                      f"`cd js && npm ci && npm run build` (from a clone of gradviz), or reinstall gradviz")
-
-import anywidget  # noqa: E402
-import ipywidgets  # noqa: E402
-import traitlets as t  # noqa: E402
-
-from .engine import Value  # noqa: E402
-from .theme import constants as theme_constants  # noqa: E402
-from .trainer import CONFIG_KEYS, Trainer  # noqa: E402
+from .bundle import bundle
+from .engine import Value
+from .theme import constants as theme_constants
+from .trainer import CONFIG_KEYS, Trainer
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -56,8 +50,7 @@ CURVE_POINTS = 400  # the loss curve is sent decimated to about this many points
 class _View(anywidget.AnyWidget):
     """The drawn part of a Playground (controls, loss curve, heatmaps, network)."""
 
-    _esm = _STATIC / "playground.js"
-    _css = _STATIC / "playground.css"
+    _esm, _css = bundle("playground")  # the built page; a missing build fails the import
 
     config = t.Dict().tag(sync=True)
     """The training settings (dataset, hidden sizes, learning rate, batch size, ...); the page's

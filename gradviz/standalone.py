@@ -18,13 +18,13 @@ if TYPE_CHECKING:
     from ._types import PathLike, Root
     from .widget import GraphWidget
 
+from .bundle import STATIC
 from .theme import FONT_UI, PALETTE
 
 __all__ = ["to_html", "MAX_PAGE_NODES"]
 
 MAX_PAGE_NODES = 200_000  # above this a page shows the picture only (the state alone is tens of MB)
 
-_STATIC = pathlib.Path(__file__).parent / "static"
 _CSP = ("default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; "
         "img-src data: blob:")
 _NOTE = ("A standalone gradviz page: every value is computed in your browser by the page's own "
@@ -92,8 +92,8 @@ def _root_name(w):
 
 
 def _page(name, state_json):
-    bundle = (_STATIC / "standalone.js").read_text(encoding="utf-8")
-    css = (_STATIC / "widget.css").read_text(encoding="utf-8")
+    bundle = (STATIC / "standalone.js").read_text(encoding="utf-8")
+    css = (STATIC / "widget.css").read_text(encoding="utf-8")
     # Inline code must not end its element early: the build never emits these (a test checks).
     for text, bad in ((bundle, "</script"), (bundle, "<!--"), (css, "</style")):
         if bad in text.lower():

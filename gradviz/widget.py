@@ -13,30 +13,24 @@ from __future__ import annotations
 
 import asyncio
 import math
-import pathlib
 import time
 import weakref
 from numbers import Real
 from operator import attrgetter
 from typing import TYPE_CHECKING, Any
 
+import anywidget
 import numpy as np
+import traitlets as t
 
-_STATIC = pathlib.Path(__file__).parent / "static"
-if not (_STATIC / "widget.js").is_file() or not (_STATIC / "widget.css").is_file():
-    raise ImportError(f"the widget bundle is missing from {_STATIC}: build it with "
-                      f"`cd js && npm ci && npm run build` (from a clone of gradviz), or reinstall gradviz")
-
-import anywidget  # noqa: E402
-import traitlets as t  # noqa: E402
-
-from . import grouping, wire  # noqa: E402
-from .graph import as_graph  # noqa: E402
-from .names import node_name, resolve_leaf  # noqa: E402
-from .ops import ERROR_TEMPLATES  # noqa: E402
-from .theme import constants as theme_constants  # noqa: E402
-from .wire import coded as _coded  # noqa: E402
-from .wire import jnum as _jnum  # noqa: E402
+from . import grouping, wire
+from .bundle import bundle
+from .graph import as_graph
+from .names import node_name, resolve_leaf
+from .ops import ERROR_TEMPLATES
+from .theme import constants as theme_constants
+from .wire import coded as _coded
+from .wire import jnum as _jnum
 
 if TYPE_CHECKING:
     from ._types import Collapsed, Leaf, PathLike, Root
@@ -69,8 +63,7 @@ class GraphWidget(anywidget.AnyWidget):
     ``False`` shows the Values exactly as they are (e.g. grads filled in by hand).
     """
 
-    _esm = _STATIC / "widget.js"
-    _css = _STATIC / "widget.css"
+    _esm, _css = bundle("widget")  # the built page; a missing build fails the import
 
     _structure = t.Dict().tag(sync=True)
     """The graph, sent once: ``n``, ``root``, ``source``, the string columns ``labels``, ``ops``,
