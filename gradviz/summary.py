@@ -100,6 +100,17 @@ def _stats_line(what, s):
     return line
 
 
+def _number_line(what, prefix, m, x, why_missing):
+    """The ``value`` or ``grad`` line of a hover, from the best that is known: the recorded
+    summary (``m[what]``), else the scalar ``x``, else ``from_torch``'s ``<prefix>_mean``/``_norm``."""
+    line = _stats_line(what, m.get(what))
+    if line is None and math.isfinite(x):
+        line = f"{what} {x!r}"
+    if line is None and f"{prefix}_mean" in m:
+        line = f"{what} mean {_g(m[prefix + '_mean'], 6)}, norm {_g(m[prefix + '_norm'], 6)}"
+    return line or f"{what} {MISSING} ({why_missing})"
+
+
 def hover_lines(graph, i):
     """Every statistic of node ``i`` as plain text lines (the caller escapes them)."""
     m = graph.meta[i]
@@ -114,19 +125,9 @@ def hover_lines(graph, i):
     shape = m.get("shape")
     if shape is not None:
         lines.append(f"shape {shape_text(shape)}" + (f" {m['dtype']}" if m.get("dtype") else ""))
-    d, gr = float(graph.data[i]), float(graph.grad[i])
-    value = _stats_line("value", m.get("value"))
-    if value is None and math.isfinite(d):
-        value = f"value {d!r}"
-    if value is None and "data_mean" in m:
-        value = f"value mean {_g(m['data_mean'], 6)}, norm {_g(m['data_norm'], 6)}"
-    lines.append(value or f"value {MISSING} (autograd did not keep it)")
-    grad = _stats_line("grad", m.get("grad"))
-    if grad is None and math.isfinite(gr):
-        grad = f"grad {gr!r}"
-    if grad is None and "grad_norm" in m:
-        grad = f"grad mean {_g(m['grad_mean'], 6)}, norm {_g(m['grad_norm'], 6)}"
-    lines.append(grad or f"grad {MISSING} (no backward reached it while recording)")
+    lines.append(_number_line("value", "data", m, float(graph.data[i]), "autograd did not keep it"))
+    lines.append(_number_line("grad", "grad", m, float(graph.grad[i]),
+                              "no backward reached it while recording"))
     if m.get("module"):
         lines.append(f"module {m['module']}")
     if m.get("saved"):

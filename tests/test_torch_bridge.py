@@ -512,6 +512,23 @@ def test_from_torch_unnamed_leaves_and_a_leaf_root(torch):
     assert len(leaf) == 1 and leaf.labels == ("a",) and leaf.data[0] == 2.0
 
 
+def test_from_torch_hover_lines_say_what_is_known_of_each_value(torch):
+    from gradviz.summary import hover_lines
+    a = torch.tensor(2.0, requires_grad=True)
+    m = torch.full((2, 3), 3.0, requires_grad=True)
+    y = (a * m).sum()
+    y.backward()
+    g = gradviz.from_torch(y)
+    tips = {g.labels[i] or g.ops[i]: hover_lines(g, i) for i in range(len(g))}
+    assert "value 2.0" in tips["scalar"] and "grad 18.0" in tips["scalar"]  # scalars as they are
+    norm = math.sqrt(6 * 3.0 ** 2)
+    assert f"value mean 3, norm {norm:.6g}" in tips["tensor[2, 3]"]  # tensors by mean and norm
+    assert f"grad mean 2, norm {math.sqrt(6 * 2.0 ** 2):.6g}" in tips["tensor[2, 3]"]
+    # the product's value was not saved and no grad was kept for it: said, not made up
+    assert tips["mul"][-2:] == ["value — (autograd did not keep it)",
+                                "grad — (no backward reached it while recording)"]
+
+
 def test_from_torch_walks_a_10000_long_chain_of_views(torch):
     x = torch.zeros(4, requires_grad=True)
     t = x
