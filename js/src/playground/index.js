@@ -382,13 +382,17 @@ function render({ model, el }) {
   };
   const onError = () => showError(model.get("error"));
   const onConfig = () => paintConfig();
-  model.on("change:_status", onStatus);
-  model.on("change:_maps", schedule);
-  model.on("change:_net", schedule);
-  model.on("change:_points", schedule);
-  model.on("change:error", onError);
-  model.on("change:config", onConfig);
-  model.on("change:_report", paintReport);
+  // trait -> what repaints when it changes; the same pairs are unhooked when the view goes
+  const listeners = [
+    ["_status", onStatus],
+    ["_maps", schedule],
+    ["_net", schedule],
+    ["_points", schedule],
+    ["error", onError],
+    ["config", onConfig],
+    ["_report", paintReport],
+  ];
+  for (const [key, fn] of listeners) model.on(`change:${key}`, fn);
   setPlaying(false);
   paintConfig();
   paintReport();
@@ -397,13 +401,7 @@ function render({ model, el }) {
   return () => {
     playing = false;
     if (pending !== null) cancelAnimationFrame(pending);
-    model.off("change:_status", onStatus);
-    model.off("change:_maps", schedule);
-    model.off("change:_net", schedule);
-    model.off("change:_points", schedule);
-    model.off("change:error", onError);
-    model.off("change:config", onConfig);
-    model.off("change:_report", paintReport);
+    for (const [key, fn] of listeners) model.off(`change:${key}`, fn);
   };
 }
 
