@@ -218,10 +218,40 @@ def _open_times(nb, cell: int, runs: int) -> tuple[list[float], list[float]]:
     return opens, render
 
 
+def _notebook(context, server, name):
+    """A new page with the notebook ``name`` open in JupyterLab: (page, Notebook)."""
+    page = context.new_page()
+    return page, Notebook(page, server, name).open()
+
+
+def _report_nudges(nb, root, count, results, key, target, widget_line="nudge, widget's data-last-nudge-ms",
+                   independent_key=None, confirmed_key=None, kernel=True):
+    """Time ``count`` nudges of the first weight and print them: the widget's own figure (into
+    ``results[key]``), the independent timer's, the kernel-confirmed repaint's, and the kernel's
+    own share (``w.set`` timed by the notebook's third cell)."""
+    widget_ms, confirm_ms, own_ms = _nudges(nb, root, "layers.0.neurons.0.w.0", count)
+    results[key] = _line(widget_line, [x / 1000 for x in widget_ms], target)
+    own = _line("nudge, Enter -> table repainted (independent)", [x / 1000 for x in own_ms], target)
+    if independent_key:
+        results[independent_key] = own
+    if confirmed_key:
+        results[confirmed_key] = _line("kernel-confirmed repaint (data-last-confirm-ms)",
+                                       [x / 1000 for x in confirm_ms], target)
+    if kernel:
+        _line("  of which kernel (w.set timed in the kernel)", [_kernel_ms(nb, 2)])
+
+
+def _finish(page, server, shot=None):
+    """Screenshot (if named), close the page and stop its kernel before the next section."""
+    if shot:
+        _shot(page, shot)
+    page.close()
+    server.shutdown_kernels()
+
+
 def _open_big(context, server, name, runs, results, key, title):
     """Build a big graph in the notebook's first cell (not timed), then time opening its widget."""
-    page = context.new_page()
-    nb = Notebook(page, server, name).open()
+    page, nb = _notebook(context, server, name)
     nb.run_cell(0, timeout=600_000)
     print(f"\n{title}: {nb.output_text(0)}")
     opens, render = _open_times(nb, 1, runs)
@@ -272,53 +302,36 @@ def main():
             browser = launch_browser(p)
             context = browser.new_context(viewport={"width": 1400, "height": 1000})
 
-            page = context.new_page()
-            nb = Notebook(page, server, "bench_reference.ipynb").open()
+            page, nb = _notebook(context, server, "bench_reference.ipynb")
             nb.run_all()
             nb.wait_executed(0)
             print("\n0. reference: ipywidgets FloatText -> kernel observer -> Label")
             ref = _line("round trip, Enter -> label repainted", [x / 1000 for x in _reference(nb, LECTURE_NUDGES)])
             results["reference"] = ref
-            page.close()
-            server.shutdown_kernels()
+            _finish(page, server)
 
-            page = context.new_page()
-            nb = Notebook(page, server, "bench_lecture.ipynb").open()
+            page, nb = _notebook(context, server, "bench_lecture.ipynb")
             nb.run_all()
             root = _ready_root(nb)
             nb.wait_executed(0)
             print(f"\n1. lecture-size graph, MLP(3, [4, 4, 1]) on one sample: {nb.output_text(0)}, "
                   f"{root.get_attribute('data-renderer')} renderer")
             print(f"  replay: {root.get_attribute('data-replay')}")
-            widget_ms, confirm_ms, own_ms = _nudges(nb, root, "layers.0.neurons.0.w.0", LECTURE_NUDGES)
-            results["lecture nudge"] = _line("nudge, local repaint (data-last-nudge-ms)",
-                                             [x / 1000 for x in widget_ms], TARGETS["lecture nudge"])
-            results["lecture nudge (independent)"] = _line(
-                "nudge, Enter -> table repainted (independent)", [x / 1000 for x in own_ms],
-                TARGETS["lecture nudge"])
-            results["lecture confirmed"] = _line("kernel-confirmed repaint (data-last-confirm-ms)",
-                                                 [x / 1000 for x in confirm_ms], TARGETS["lecture nudge"])
-            _line("  of which kernel (w.set timed in the kernel)", [_kernel_ms(nb, 2)])
-            _shot(page, "bench_widget_lecture.png")
-            page.close()
-            server.shutdown_kernels()
+            _report_nudges(nb, root, LECTURE_NUDGES, results, "lecture nudge", TARGETS["lecture nudge"],
+                           widget_line="nudge, local repaint (data-last-nudge-ms)",
+                           independent_key="lecture nudge (independent)", confirmed_key="lecture confirmed")
+            _finish(page, server, "bench_widget_lecture.png")
 
-            page = context.new_page()
-            nb = Notebook(page, server, "bench_lecture_kernel.ipynb").open()
+            page, nb = _notebook(context, server, "bench_lecture_kernel.ipynb")
             nb.run_all()
             root = _ready_root(nb)
             print(f"\n1b. the same, GraphWidget(out, local_replay=False): every repaint waits for the "
                   f"kernel (replay: {root.get_attribute('data-replay')})")
-            widget_ms, _, own_ms = _nudges(nb, root, "layers.0.neurons.0.w.0", LECTURE_NUDGES)
-            results["lecture kernel-only"] = _line("nudge, widget's data-last-nudge-ms",
-                                                   [x / 1000 for x in widget_ms], TARGETS["lecture nudge"])
-            _line("nudge, Enter -> table repainted (independent)", [x / 1000 for x in own_ms],
-                  TARGETS["lecture nudge"])
-            page.close()
-            server.shutdown_kernels()
+            _report_nudges(nb, root, LECTURE_NUDGES, results, "lecture kernel-only", TARGETS["lecture nudge"],
+                           kernel=False)
+            _finish(page, server)
 
-            page = context.new_page()
-            nb = Notebook(page, server, "bench_moons.ipynb").open()
+            page, nb = _notebook(context, server, "bench_moons.ipynb")
             nb.run_cell(0, timeout=120_000)
             print(f"\n2. moons loss graph: {nb.output_text(0)}")
             opens, render = _open_times(nb, 1, BIG_OPENS)
@@ -327,28 +340,14 @@ def main():
                   f"{root.get_attribute('data-boxes')} boxes drawn (collapsed by scope)")
             results["66k open"] = _line("open, cell run -> data-gradviz-ready", opens, TARGETS["66k open"])
             _line("  of which front end (data-render-ms)", render)
-            widget_ms, _, own_ms = _nudges(nb, root, "layers.0.neurons.0.w.0", BIG_NUDGES)
-            results["66k nudge"] = _line("nudge, widget's data-last-nudge-ms",
-                                         [x / 1000 for x in widget_ms], TARGETS["66k nudge"])
-            results["66k nudge (independent)"] = _line(
-                "nudge, Enter -> table repainted (independent)", [x / 1000 for x in own_ms],
-                TARGETS["66k nudge"])
-            _line("  of which kernel (w.set timed in the kernel)", [_kernel_ms(nb, 2)])
-            _shot(page, "bench_widget_moons.png")
-            page.close()
-            server.shutdown_kernels()
+            _report_nudges(nb, root, BIG_NUDGES, results, "66k nudge", TARGETS["66k nudge"],
+                           independent_key="66k nudge (independent)")
+            _finish(page, server, "bench_widget_moons.png")
 
             page, nb, root = _open_big(context, server, "bench_300k.ipynb", 2, results, "300k full open",
                                        "3. MLP loss over 460 samples, every node drawn")
-            widget_ms, _, own_ms = _nudges(nb, root, "layers.0.neurons.0.w.0", 6)
-            results["300k full nudge"] = _line("nudge, widget's data-last-nudge-ms",
-                                               [x / 1000 for x in widget_ms], TARGETS["300k full nudge"])
-            _line("nudge, Enter -> table repainted (independent)", [x / 1000 for x in own_ms],
-                  TARGETS["300k full nudge"])
-            _line("  of which kernel (w.set timed in the kernel)", [_kernel_ms(nb, 2)])
-            _shot(page, "bench_widget_300k.png")
-            page.close()
-            server.shutdown_kernels()
+            _report_nudges(nb, root, 6, results, "300k full nudge", TARGETS["300k full nudge"])
+            _finish(page, server, "bench_widget_300k.png")
 
             page, nb, root = _open_big(context, server, "bench_1m.ipynb", 1, results, "1M folded open",
                                        "4. MLP loss over 1520 samples, folded")
