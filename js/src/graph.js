@@ -4,25 +4,12 @@
 
 /** Float64Array from a DataView / ArrayBuffer / typed array / plain array (copied if unaligned). */
 export function toFloat64(v) {
-  if (v == null) return new Float64Array(0);
-  if (v instanceof Float64Array) return v;
-  if (Array.isArray(v)) return Float64Array.from(v);
-  const buf = v.buffer ?? v;
-  const off = v.byteOffset ?? 0;
-  const len = v.byteLength ?? buf.byteLength;
-  if (off % 8 === 0) return new Float64Array(buf, off, len >> 3);
-  return new Float64Array(buf.slice(off, off + len));
+  return typed(v, Float64Array);
 }
 
+/** Int32Array likewise (the child lists). */
 export function toInt32(v) {
-  if (v == null) return new Int32Array(0);
-  if (v instanceof Int32Array) return v;
-  if (Array.isArray(v)) return Int32Array.from(v);
-  const buf = v.buffer ?? v;
-  const off = v.byteOffset ?? 0;
-  const len = v.byteLength ?? buf.byteLength;
-  if (off % 4 === 0) return new Int32Array(buf, off, len >> 2);
-  return new Int32Array(buf.slice(off, off + len));
+  return typed(v, Int32Array);
 }
 
 /** Typed array of `Type` over a DataView / ArrayBuffer / typed array / plain array (copied if unaligned). */
