@@ -19,7 +19,7 @@ import threading
 import numpy as np
 import pytest
 
-from testenv import IN_CI, lecture_L
+from testenv import IN_CI, lecture_L, need
 
 STATIC = pathlib.Path(__file__).resolve().parents[1] / "gradviz" / "static"
 
@@ -906,6 +906,30 @@ def _hostile_graph_columns(g):
     ops = [o and HOSTILE[i % len(HOSTILE)] for i, o in enumerate(g.ops)]
     scopes = [HOSTILE[i % len(HOSTILE)] for i in range(len(g))]
     return Graph(g.labels, g.data, g.grad, ops, g.kinds, scopes, g.children)
+
+
+def test_unlabelled_micrograd_leaves_are_told_apart_by_id(open_widget):
+    """micrograd's Values have no label: the table and the leaf controls name them #id."""
+    need("micrograd", "graphs built with micrograd 0.1.0")
+    from micrograd.engine import Value as MgValue
+
+    from gradviz.widget import GraphWidget
+    a, b = MgValue(2.0), MgValue(-3.0)
+    L = a * b + a
+    w = GraphWidget(L)
+    ia, ib = (w.graph.values.index(v) for v in (a, b))
+    wp = open_widget(w)
+    pg = wp.page
+    rows = table(pg)
+    assert rows[f"#{ia}"][1] == "2.0000" and rows[f"#{ib}"][1] == "-3.0000"
+    for i in (ia, ib):
+        assert pg.get_by_role("spinbutton", name=f"#{i}", exact=True).count() == 1
+        assert pg.get_by_role("slider", name=f"#{i} slider").count() == 1
+    enter(pg, f"#{ib}", "0.5")  # the box named #id nudges that Value and no other
+    wp.pump()
+    wait_nudges(pg, 1)
+    assert b.data == 0.5 and a.data == 2.0 and L.data == 2.0 * 0.5 + 2.0
+    assert table(pg)[f"#{len(w.graph) - 1}"][1] == "3.0000"
 
 
 def test_number_boxes_refuse_what_is_not_a_number(open_widget):

@@ -59,7 +59,10 @@ export class ValueTable {
     for (let i = w.lo; i < w.hi; i++) {
       const d = h("td", { class: "gv-n" }), g = h("td", { class: "gv-n" });
       const tr = h("tr", { "data-node": String(i) },
-        h("th", { scope: "row", text: shortLabel(labels[i]), title: labels[i] || null }),
+        // an unlabelled node (micrograd's Values have no label) by its id, as hovers and errors name it
+        labels[i]
+          ? h("th", { scope: "row", text: shortLabel(labels[i]), title: labels[i] })
+          : h("th", { scope: "row", text: `#${i}`, class: "gv-dim", title: `unlabelled node #${i}` }),
         h("td", { text: shortLabel(ops[i]), title: ops[i] || null }), d, g);
       if (i === selNode) tr.setAttribute("aria-selected", "true");
       body.append(tr);

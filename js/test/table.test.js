@@ -51,6 +51,18 @@ test("the table lists every value and rewrites only the texts that change", () =
   assert.equal(untouched.data, "-3.0000");
 });
 
+test("unlabelled nodes are named by their id, so two unlabelled leaves can be told apart", () => {
+  const g = smallGraph();
+  const S = { ...g.structure, labels: ["", "", "c", ""] };
+  const tbl = new Element("table");
+  new ValueTable(new Element("div"), tbl, new Element("div")).build(S, -1, g.data, g.grad);
+  const heads = tbl.byTag("th").filter((c) => c.getAttribute("scope") === "row");
+  assert.deepEqual(heads.map((c) => c.textContent), ["#0", "#1", "c", "#3"]);
+  assert.equal(heads[1].getAttribute("title"), "unlabelled node #1");
+  assert.equal(heads[1].className, "gv-dim", "shown as a name the page gave, not a label");
+  assert.equal(heads[2].className, "", "a label is shown as it is");
+});
+
 test("visible-only updates leave the rows out of view stale until flush", () => {
   const n = 40;
   const g = smallGraph();
