@@ -68,6 +68,28 @@ export function decodeNumbers(c) {
   return new Float64Array(typed(c, Float32Array));
 }
 
+/** The structure's `exponents` column (gradviz.wire.exponents: the ascending ids of the constant
+ *  powers, "**2.0", and their exponent) as {ids: Int32Array, k: Float64Array}; empty when the
+ *  structure has none (a state saved before the column existed: its powers are left to the kernel). */
+export function decodeExponents(c) {
+  if (c == null) return { ids: new Int32Array(0), k: new Float64Array(0) };
+  return { ids: toInt32(c.ids), k: toFloat64(c.k) };
+}
+
+/** Node i's constant exponent (a number, NaN included), or null when node i is not a constant
+ *  power: a binary search of the ascending ids. */
+export function exponentOf(e, i) {
+  if (!e) return null;
+  let lo = 0, hi = e.ids.length - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1, v = e.ids[mid];
+    if (v === i) return e.k[mid];
+    if (v < i) lo = mid + 1;
+    else hi = mid - 1;
+  }
+  return null;
+}
+
 /** Children of node i are childIdx[childPtr[i] .. childPtr[i+1]). */
 export function childrenOf(childPtr, childIdx, i) {
   return childIdx.subarray(childPtr[i], childPtr[i + 1]);
