@@ -126,7 +126,7 @@ function render({ model, el }) {
 
   // ---- the viewport -------------------------------------------------------------------------------
   function applyTransform() {
-    if (st.view) st.view.setTransform(cam.vp, lodLevel(cam.vp.scale));
+    if (st.view) st.view.setTransform(cam.vp, lodLevel(cam.vp.scale, st.scene.fontPx));
     if (st.scene) minimap.update(cam.vp, cam.size[0], cam.size[1], st.scene);
   }
   // First view: the whole graph if readable that way, else the output at a readable zoom. `height`
