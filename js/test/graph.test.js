@@ -77,10 +77,10 @@ test("search finds group titles and keys", () => {
 });
 
 test("the group hiding a node, and where an expanded group went", () => {
-  const groups = ["", "MLP#7", "fold:3"];
-  assert.equal(groupHiding(groups, "MLP#7/layers.1/neurons.0"), 1);
-  assert.equal(groupHiding(groups, "MLP#70"), -1);
-  assert.equal(groupHiding(groups, ""), -1);
+  const scene = { group: ["", "MLP#7", "fold:3"], collapsed: ["MLP#7", "fold:3", "MLP#7/layers.1"] };
+  assert.equal(groupHiding(scene, "MLP#7/layers.1/neurons.0"), 1);
+  assert.equal(groupHiding(scene, "MLP#70"), -1);
+  assert.equal(groupHiding(scene, ""), -1);
   const s = { n: 3, group: ["MLP#7/layers.0", "", ""], node: [9, 1, 2],
     x: [100, 300, 500], y: [50, 60, 70], w: [40, 20, 20], h: [10, 10, 10] };
   const scopes = { 1: "MLP#7/layers.1/neurons.0", 2: "" };
