@@ -74,6 +74,7 @@ export function compileReplay(ops, labels, childPtr, childIdx, templates, expone
   const power = new Uint8Array(n);
   const POW = NAMES.indexOf("**k");
   if (exponents) {
+    if (exponents.k.length !== exponents.ids.length) return null;
     for (let j = 0; j < exponents.ids.length; j++) {
       const i = exponents.ids[j];
       if (!(i >= 0 && i < n)) return null;

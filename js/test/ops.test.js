@@ -121,6 +121,8 @@ test("a power's exponent is the column's, never the name's: without it the kerne
   const tape = compileReplay(["", "**2.0"], ["x", ""], Int32Array.from([0, 0, 1]), Int32Array.from([0]), FILE.templates, column(1, "3.0"));
   assert.equal(replay(tape, [2, 0]).data[1], 8);
   assert.deepEqual(localDerivatives("**2.0", 3, 8, [2]), [12]);
+  // a column whose ids and exponents differ in length is refused (the kernel answers)
+  assert.equal(compileReplay(["", "**2.0"], ["x", ""], Int32Array.from([0, 0, 1]), Int32Array.from([0]), FILE.templates, { ids: Int32Array.from([1]), k: new Float64Array(0) }), null);
   // an id outside the graph is refused (the kernel answers)
   assert.equal(compileReplay(["", "**2.0"], ["x", ""], Int32Array.from([0, 0, 1]), Int32Array.from([0]), FILE.templates, column(5, "2.0")), null);
 });
