@@ -4,7 +4,13 @@
 groups and unscoped loss trees into single boxes, so a big graph can be shown a few hundred boxes
 at a time; ``gradviz.layout.layout(x, collapsed=...)`` lays out that view. ``expand`` and
 ``collapse`` are the rules for opening and folding one group of a view (the widget's buttons and
-``GraphWidget.expand`` / ``collapse`` use them).
+``GraphWidget.expand`` / ``collapse`` use them); ``offers`` says which of them selecting a box
+offers, and ``hiding_group`` which folded group draws a value of a given scope.
+
+The page applies ``offers``, ``hiding_group`` and ``scope_prefixes`` itself (js/src/graph.js, so a
+click or a search answers without the kernel); js/test/group_cases.json, written by ``python -m
+gradviz.grouping cases``, holds this module's answers on a set of cases, which js/test/groups.test.js
+checks the page's copy against (and tests/test_grouping.py checks the file is current).
 """
 from __future__ import annotations
 
@@ -16,7 +22,8 @@ import numpy as np
 
 from .graph import as_graph
 
-__all__ = ["group_view", "GroupView", "describe_scope", "subscopes", "expand", "collapse"]
+__all__ = ["group_view", "GroupView", "describe_scope", "subscopes", "expand", "collapse", "scope_prefixes",
+           "hiding_group", "offers"]
 
 _EDGE_CACHE = weakref.WeakKeyDictionary()
 
@@ -224,19 +231,8 @@ def group_view(x, collapsed=None, max_boxes=200):
     scope_keys = set(k for k in collapsed if not k.startswith("fold:"))
 
     # scope groups: the outermost collapsed prefix of each node's scope
-    key_of_scope = {}
-    for s in set(graph.scopes):
-        key = ""
-        if s and scope_keys:
-            parts = s.split("/")
-            for d in range(1, len(parts) + 1):
-                p = "/".join(parts[:d])
-                if p in scope_keys:
-                    key = p
-                    break
-        key_of_scope[s] = key
-    unknown = scope_keys - {"/".join(parts[:d]) for parts in map(str.split, key_of_scope, "/" * len(key_of_scope))
-                            for d in range(1, len(parts) + 1)} if scope_keys else ()
+    key_of_scope = {s: hiding_group(s, scope_keys) for s in set(graph.scopes)}
+    unknown = scope_keys - {p for s in key_of_scope for p in scope_prefixes(s)}
     if unknown:
         raise ValueError(f"no node of this graph is in scope {sorted(unknown)[0]!r}: group keys are "
                          f"scope prefixes such as {_example_scope(graph)!r} (see GroupView)")
@@ -377,6 +373,38 @@ def _under(k, key):
     return k == key or k.startswith(key + "/")
 
 
+def scope_prefixes(scope):
+    """The groups a value of ``scope`` is in, outermost first: ``"MLP#7/layers.1"`` ->
+    ``["MLP#7", "MLP#7/layers.1"]``; none for ``""``."""
+    parts = scope.split("/") if scope else []
+    return ["/".join(parts[:d]) for d in range(1, len(parts) + 1)]
+
+
+def hiding_group(scope, collapsed):
+    """The folded group that draws a value of ``scope``: the outermost of its scope prefixes that
+    is in ``collapsed``, or ``""`` when none is (a ``fold:ID`` tree holds only unscoped values,
+    and which ones depends on the graph: not said here)."""
+    keys = collapsed if isinstance(collapsed, (set, frozenset)) else set(collapsed)
+    return next((p for p in scope_prefixes(scope) if p in keys), "")
+
+
+def offers(collapsed, group="", scope="", shown=True):
+    """What selecting a box offers (the page's selection panel): ``{"expand": [keys], "collapse":
+    [keys]}``, each key for ``expand`` / ``collapse``.
+
+    A group box (``group`` its key) offers to open itself. A value of ``scope`` that is not drawn
+    (``shown`` False: a search hit folded away) offers to open the group hiding it
+    (``hiding_group``). A drawn value offers to fold each scope around it that is not folded
+    yet, innermost first."""
+    if group:
+        return {"expand": [group], "collapse": []}
+    if not shown:
+        key = hiding_group(scope, collapsed)
+        return {"expand": [key] if key else [], "collapse": []}
+    folded = set(collapsed)
+    return {"expand": [], "collapse": [p for p in reversed(scope_prefixes(scope)) if p not in folded]}
+
+
 def subscopes(x, key):
     """Scope prefixes one level below ``key`` in ``x`` (a Value, Graph or GroupView): the groups
     that opening ``key`` shows (``"MLP#7"`` -> ``["MLP#7/layers.0", "MLP#7/layers.1"]``)."""
@@ -412,3 +440,45 @@ def collapse(x, collapsed, key, expanded=()):
         raise KeyError(f"no value of this graph is in scope {key!r}")
     keep = [k for k in collapsed if not _under(k, key)] + [key]
     return keep, {k for k in expanded if not _under(k, key)}
+
+
+# ---- the page's copy of the rules, checked against this module's answers ------------------------
+
+_SCOPES = ("", "MLP#7", "MLP#7/layers.1", "MLP#7/layers.1/neurons.3", "MLP#70/layers.1", "layers.0",
+           "layers.0/neurons.0", "layers.0/neurons.01", "a.b/c")
+_COLLAPSED = ((), ("MLP#7",), ("MLP#1", "MLP#7/layers.0"), ("MLP#7/layers.1",), ("layers.0",),
+              ("fold:5", "MLP#7/layers.1/neurons.3"), ("MLP#7/layers.1", "MLP#7"), ("MLP#70", "layers.0/neurons.0"))
+
+
+def cases():
+    """The case file's content: ``{"cases": [{"scope", "collapsed", "group", "shown", "prefixes",
+    "hiding", "offers"}, ...], "under": [[key, group key, under?], ...]}``, every answer this
+    module's."""
+    out = []
+    for collapsed in _COLLAPSED:
+        for scope in _SCOPES:
+            for shown in (True, False):
+                out.append({"scope": scope, "collapsed": list(collapsed), "group": "", "shown": shown,
+                            "prefixes": scope_prefixes(scope), "hiding": hiding_group(scope, collapsed),
+                            "offers": offers(collapsed, "", scope, shown)})
+        for group in collapsed:
+            out.append({"scope": "", "collapsed": list(collapsed), "group": group, "shown": True,
+                        "prefixes": [], "hiding": "", "offers": offers(collapsed, group)})
+    under = [[k, key, _under(k, key)] for k in _SCOPES if k for key in ("MLP#7", "MLP#7/layers.1", "layers.0")]
+    return {"cases": out, "under": under}
+
+
+def case_file_text():
+    """The case file, one case a line (readable diffs)."""
+    import json
+    c = cases()
+    lines = ['{"under": ' + json.dumps(c["under"]) + ",", '"cases": [']
+    lines += [json.dumps(x) + ("," if i < len(c["cases"]) - 1 else "") for i, x in enumerate(c["cases"])]
+    return "\n".join(lines) + "\n]}\n"
+
+
+if __name__ == "__main__":
+    import sys
+    if sys.argv[1:] != ["cases"]:
+        sys.exit("usage: python -m gradviz.grouping cases > js/test/group_cases.json")
+    sys.stdout.write(case_file_text())

@@ -9,6 +9,8 @@ label, or a node id) into the node's id. Every failure raises ``NodeLookupError`
 wrong and what to pass instead; a node of the wrong type raises ``TypeError``.
 
 This module imports nothing from gradviz, so the engine (the bottom layer) names nodes with it too.
+The page names nodes with its copy of ``node_name`` (``nodeName`` in js/src/format.js), checked
+against js/test/name_cases.json, which ``python -m gradviz.names cases`` writes from this module.
 """
 from __future__ import annotations
 
@@ -148,3 +150,39 @@ def _resolve(g, x, leaf):
 def _not_a_leaf(g, i):
     return NodeLookupError(f"{node_name(g, i)} is computed by {g.ops[i]!r}, not a leaf; pass one of the "
                            f"leaves it depends on (an input, parameter or constant)")
+
+
+# ---- the page's copy of node_name, checked against these answers ---------------------------------
+
+_CASE_LABELS = ("a", "", "x'y", 'q"r', "a'b\"c", "b\\n", "new\nline", "tab\there", "\x01", "\x7f", " ",
+                "<b>&", "é", "\u200b", "\u2028", "\U0001f600", "L")
+_CASE_OPS = ("", "*", "**2.0", "exp", "MulBackward0", "<op>")
+
+
+def cases():
+    """``[[label, op, id or None, name], ...]``: how ``node_name`` names a node of a Graph (with
+    its id) and a Value (id None), on labels Python's ``repr`` escapes in every way."""
+    from types import SimpleNamespace
+    out = []
+    for label in _CASE_LABELS:
+        for j, op in enumerate(_CASE_OPS):
+            if label and j > 1:
+                continue  # a label is the name, whatever the op
+            g = SimpleNamespace(labels=[label] * 5, ops=[op] * 5)
+            out.append([label, op, 4, node_name(g, 4)])
+            out.append([label, op, None, node_name(SimpleNamespace(label=label, _op=op))])
+    return out
+
+
+def case_file_text():
+    """The case file, one case a line (readable diffs)."""
+    import json
+    c = cases()
+    return "[\n" + ",\n".join(json.dumps(x) for x in c) + "\n]\n"
+
+
+if __name__ == "__main__":
+    import sys
+    if sys.argv[1:] != ["cases"]:
+        sys.exit("usage: python -m gradviz.names cases > js/test/name_cases.json")
+    sys.stdout.write(case_file_text())

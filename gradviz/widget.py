@@ -67,7 +67,9 @@ class GraphWidget(anywidget.AnyWidget):
 
     _structure = t.Dict().tag(sync=True)
     """The graph, sent once: ``n``, ``root``, ``source``, the string columns ``labels``, ``ops``,
-    ``kinds``, ``scopes`` (``wire.coded``), the nudgeable leaves ``controls`` and their first
+    ``kinds``, ``scopes`` (``wire.coded``), the constant exponents of the ``**k`` nodes
+    ``exponents`` (``wire.exponents``; since version 2: a state saved before has none, and its page
+    leaves ``**k`` nodes to the kernel), the nudgeable leaves ``controls`` and their first
     values ``control_init``, the ``readonly`` reason (empty if nudgeable), and for a PyTorch
     graph the record ``cells`` and hover ``tips`` as Python wrote them."""
 
@@ -166,9 +168,10 @@ class GraphWidget(anywidget.AnyWidget):
         ptr = np.asarray(g.child_ptr, dtype=np.int32)
         idx = np.asarray(g.child_ids, dtype=np.int32)
         with self.hold_sync():
+            ops = _coded(g.ops)
             self._structure = {
-                "version": 1, "n": n, "root": n - 1, "source": g.source,
-                "labels": _coded(g.labels), "ops": _coded(g.ops), "kinds": _coded(g.kinds),
+                "version": 2, "n": n, "root": n - 1, "source": g.source,
+                "labels": _coded(g.labels), "ops": ops, "exponents": wire.exponents(ops), "kinds": _coded(g.kinds),
                 "scopes": _coded(g.scopes), "controls": self._controls,
                 "control_init": [_jnum(self._init[i]) for i in self._controls],
                 "readonly": self._readonly_reason if self.readonly else "",

@@ -9,6 +9,9 @@ The page gets each big column as one binary buffer rather than a JSON list, beca
 - **sizes** (box and ellipse widths and heights, which take few distinct values) as a small table
   and a uint8/uint16 index;
 - **string columns** (labels, ops, kinds, scopes) as their distinct strings and an index;
+- **exponents** (the constant ``k`` of each ``**k`` node, read from its op name by
+  ``gradviz.ops.split_op``) as the ids of those nodes (int32) and their ``k`` (float64), so the
+  page never parses an op name;
 - **numbers in JSON traits** as JSON numbers, or the strings "NaN", "Infinity", "-Infinity" that
   JSON lacks.
 
@@ -22,7 +25,7 @@ import math
 
 import numpy as np
 
-__all__ = ["coded", "decode_column", "floats", "f32", "i32", "sizes", "jnum", "bent_routes", "NO_ROUTES",
+__all__ = ["coded", "decode_column", "exponents", "decode_exponents", "floats", "f32", "i32", "sizes", "jnum", "bent_routes", "NO_ROUTES",
            "as_slots", "encode_view", "decode_view"]
 
 VIEW_VERSION = 2
@@ -43,6 +46,28 @@ def coded(column):
 def decode_column(c):
     """The strings of a ``coded`` column, in order."""
     return [c["table"][k] for k in np.frombuffer(c["index"], dtype=c["dtype"]).tolist()]
+
+
+def exponents(ops):
+    """The constant exponents of a ``coded`` op column: ``{"ids": int32 bytes, "k": float64
+    bytes}``, the ascending ids of the ``**k`` nodes (``"**2.0"``, micrograd's ``"**2"``) and each
+    one's ``k`` as ``gradviz.ops.split_op`` reads it (NaN and infinities included). Empty when no
+    node is a constant power. The page's replay and tooltip take ``k`` from here, never from the
+    name."""
+    from .ops import split_op
+    ks = [split_op(s)[1] for s in ops["table"]]
+    has = np.array([k is not None for k in ks], dtype=bool)
+    if not has.any():
+        return {"ids": b"", "k": b""}
+    index = np.frombuffer(ops["index"], dtype=ops["dtype"])
+    ids = np.flatnonzero(has[index])
+    table_k = np.array([math.nan if k is None else k for k in ks], dtype=np.float64)
+    return {"ids": i32(ids), "k": floats(table_k[index[ids]])}
+
+
+def decode_exponents(c):
+    """``{node id: k}`` of an ``exponents`` column."""
+    return dict(zip(np.frombuffer(c["ids"], dtype="<i4").tolist(), np.frombuffer(c["k"], dtype="<f8").tolist()))
 
 
 def index_dtype(m):

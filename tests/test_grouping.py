@@ -101,3 +101,42 @@ def test_the_widget_uses_these_rules():
     with pytest.raises(KeyError, match="not a collapsed group"):
         w.expand("MLP#77")
     assert w.collapsed == want  # a refused change leaves the view as it was
+
+
+# ---- what selecting a box offers (the page applies these rules; js/test/group_cases.json) ---------
+
+def test_the_committed_group_case_file_is_this_modules():
+    """js/test/group_cases.json is what `python -m gradviz.grouping cases` writes now (regenerate it
+    after changing the rules); the page's copy is tested against it (js/test/groups.test.js)."""
+    import pathlib
+
+    from gradviz import grouping
+    path = pathlib.Path(__file__).resolve().parents[1] / "js" / "test" / "group_cases.json"
+    assert path.read_text(encoding="utf-8") == grouping.case_file_text()
+
+
+def test_what_a_box_offers_opens_and_folds_what_it_says():
+    """On a real folded view: every offered collapse folds a drawn value into that group, every
+    offered expand (a group box, or a search hit folded away) opens a group that is folded, and
+    hiding_group names the box group_view drew the value in."""
+    from gradviz.grouping import hiding_group, offers
+    g = mlp_graph()
+    for collapsed in (["MLP#2"], ["MLP#1/layers.0", "layers.1"], []):
+        v = group_view(g, collapsed)
+        for i in range(len(g)):
+            box = int(v.box_of[i])
+            key = v.keys[box]
+            if key:  # folded away: the group hiding it is the box it is drawn in
+                assert hiding_group(g.scopes[i], v.collapsed) == key
+                assert offers(v.collapsed, "", g.scopes[i], shown=False) == {"expand": [key], "collapse": []}
+                assert offers(v.collapsed, key) == {"expand": [key], "collapse": []}
+                expand(g, v.collapsed, key)  # offered, so it opens
+                continue
+            assert hiding_group(g.scopes[i], v.collapsed) == ""
+            o = offers(v.collapsed, "", g.scopes[i])
+            assert o["expand"] == [] and len(o["collapse"]) == g.scopes[i].count("/") + 1 if g.scopes[i] else o["collapse"] == []
+            for k in o["collapse"]:
+                keys, _ = collapse(g, v.collapsed, k)
+                after = group_view(g, keys)
+                assert after.keys[after.box_of[i]] == k  # that scope is folded, with the value in it
+            assert [len(k) for k in o["collapse"]] == sorted((len(k) for k in o["collapse"]), reverse=True)

@@ -133,3 +133,17 @@ def test_widget_messages_name_nodes_the_same_way():
     assert w.last_nudge["what"] == f"unlabelled leaf node #{i} +0.25"
     w.set("a", 3.0)
     assert w.last_nudge["what"] == "'a' = 3"
+
+
+def test_the_committed_name_case_file_is_node_names():
+    """js/test/name_cases.json is what `python -m gradviz.names cases` writes now; the page's
+    nodeName is tested against it (js/test/groups.test.js), so page and kernel word names alike."""
+    import json
+    import pathlib
+
+    from gradviz import names
+    path = pathlib.Path(__file__).resolve().parents[1] / "js" / "test" / "name_cases.json"
+    assert path.read_text(encoding="utf-8") == names.case_file_text()
+    cases = json.loads(path.read_text(encoding="utf-8"))
+    assert ["", "*", 4, "unlabelled * node #4"] in cases and ["x'y", "", None, "\"x'y\""] in cases
+    assert any("\\u2028" in name for _, _, _, name in cases)  # repr escapes it; so must the page

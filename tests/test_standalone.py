@@ -190,6 +190,34 @@ def test_page_shows_domain_errors_and_escaped_labels(open_page, tmp_path):
     assert table(pg)["out"][1] == _fmt(out.data)  # every value as it was
 
 
+def test_a_power_graph_is_nudged_in_its_page_with_the_exponents_it_was_sent(open_page, tmp_path):
+    """The page's engine takes each ``**k`` exponent from the saved structure's column (including a
+    ``**-0.5``, and a domain error worded as the kernel's), and computes what the Tape computes."""
+    import gradviz
+    from gradviz import Value
+    from gradviz.widget import GraphWidget
+    x = Value(3.0, label="x")
+    y = x ** 2 + x ** -0.5; y.label = "y"
+    gradviz.to_html(y, tmp_path / "power.html")
+    pg = open_page(tmp_path / "power.html")
+    box = pg.get_by_role("spinbutton", name="x", exact=True)
+    box.fill("4")
+    box.press("Enter")
+    pg.wait_for_function("() => document.querySelector('.gradviz-root').dataset.nudgeCount === '1'", timeout=5000)
+    w = GraphWidget(y)
+    w.set("x", 4.0)
+    t = table(pg)
+    assert t["y"][1:] == [_fmt(w.data[-1]), "1.0000"] and t["x"][1:] == [_fmt(4.0), _fmt(w.grad[0])]
+    box.fill("0")
+    box.press("Enter")
+    alert = pg.get_by_role("alert")
+    alert.wait_for(state="visible", timeout=5000)
+    with pytest.raises(ZeroDivisionError) as e:
+        w.set("x", 0.0)
+    assert alert.inner_text() == f"ZeroDivisionError: {e.value}"
+    assert table(pg)["y"][1] == _fmt(w.data[-1])
+
+
 def test_picture_only_pages(open_page, tmp_path, torch):
     import gradviz
     L, _ = lecture_L()

@@ -464,7 +464,8 @@ process.stdin.on("data", (c) => { input += c; });
 process.stdin.on("end", () => {
   const out = JSON.parse(input).map((g) => {
     const f64 = (s) => new Float64Array(Uint8Array.from(Buffer.from(s, "base64")).buffer);
-    const tape = compileReplay(g.ops, g.labels, Int32Array.from(g.ptr), Int32Array.from(g.idx), g.templates);
+    const exponents = { ids: Int32Array.from(g.exp_ids), k: f64(g.exp_k) };  // the widget's column
+    const tape = compileReplay(g.ops, g.labels, Int32Array.from(g.ptr), Int32Array.from(g.idx), g.templates, exponents);
     if (!tape) return { unsupported: true };
     try {
       const r = replay(tape, f64(g.data));
@@ -483,9 +484,15 @@ def _node_replay(graphs):
         if IN_CI:
             pytest.fail("node is required in CI for the widget's JS tests")
         pytest.skip("node is not installed")
+    from gradviz import wire
     from gradviz.ops import ERROR_TEMPLATES
+
+    def exponents(ops):
+        col = wire.exponents(wire.coded(list(ops)))
+        return {"exp_ids": np.frombuffer(col["ids"], dtype="<i4").tolist(),
+                "exp_k": base64.b64encode(col["k"]).decode()}
     payload = [{"ops": list(g.ops), "labels": list(g.labels), "ptr": np.asarray(g.child_ptr).tolist(),
-                "templates": ERROR_TEMPLATES,
+                "templates": ERROR_TEMPLATES, **exponents(g.ops),
                 "idx": np.asarray(g.child_ids).tolist(),
                 "data": base64.b64encode(np.asarray(d, dtype=np.float64).tobytes()).decode()} for g, d in graphs]
     r = subprocess.run([node, "--input-type=module", "-e", _REPLAY_JS], cwd=ROOT / "js", input=json.dumps(payload),
@@ -639,6 +646,63 @@ def test_local_replay_repaints_before_the_kernel_answers(open_widget):
     assert v["a"].data == 2.01 and table(pg)["L"][1] == "-7.9400"
     assert float(root_attr(pg, "data-last-confirm-ms")) >= local_ms
     assert root_attr(pg, "data-last-nudge-ms") == f"{local_ms:.2f}"
+
+
+def test_a_power_graph_replays_in_the_page_with_the_exponents_it_was_sent(open_widget):
+    """``x ** 2`` and ``x ** -0.5``: the page takes each exponent from the structure's column (not
+    the op's name), repaints a nudge before the kernel answers, and agrees with it; the tooltip's
+    local derivative is 2x."""
+    from gradviz import Value
+    from gradviz.widget import GraphWidget
+    x = Value(3.0, label="x")
+    sq = x ** 2; sq.label = "sq"
+    y = sq + x ** -0.5; y.label = "y"
+    wp = open_widget(GraphWidget(y))
+    pg = wp.page
+    assert root_attr(pg, "data-replay") == "local"
+    box = pg.get_by_role("spinbutton", name="x", exact=True)
+    box.fill("4")
+    box.press("Enter")
+    pg.wait_for_function("() => document.querySelector('.gradviz-root').dataset.localCount === '1'", timeout=5000)
+    assert x.data == 3.0 and root_attr(pg, "data-nudge-count") == "0"  # the page's own replay
+    want = 4.0 ** 2 + 4.0 ** -0.5
+    assert table(pg)["y"][1] == f"{want:.4f}" and table(pg)["x"][2] == f"{2 * 4.0 - 0.5 * 4.0 ** -1.5:.4f}"
+    wp.pump()
+    wait_nudges(pg, 1)
+    assert x.data == 4.0 and y.data == want and table(pg)["y"][1] == f"{want:.4f}"
+    rec = pg.locator(".gv-box", has_text="data 16.0000").first.bounding_box()
+    pg.mouse.move(rec["x"] + rec["width"] / 2, rec["y"] + rec["height"] / 2)
+    tip = pg.get_by_role("tooltip").inner_text()
+    assert "op **2" in tip and "∂/∂x = 8.0" in tip
+
+
+def test_a_saved_state_without_exponents_leaves_powers_to_the_kernel(open_widget):
+    """A widget state saved before the structure had ``exponents`` (version 1): the page does not
+    read the exponent out of ``**2``, so it does not replay that graph (the kernel answers, as
+    always) and its tooltip gives no local derivative for the power; a graph without powers still
+    replays."""
+    from gradviz import Value
+    from gradviz.widget import GraphWidget
+    x = Value(3.0, label="x")
+    y = x ** 2; y.label = "y"
+    w = GraphWidget(y)
+    w._structure = {**{k: v for k, v in w._structure.items() if k != "exponents"}, "version": 1}
+    wp = open_widget(w)
+    pg = wp.page
+    assert root_attr(pg, "data-replay") == "kernel"
+    box = pg.get_by_role("spinbutton", name="x", exact=True)
+    box.fill("4")
+    box.press("Enter")
+    wp.pump()
+    wait_nudges(pg, 1)
+    assert table(pg)["y"][1] == "16.0000" and root_attr(pg, "data-local-count") is None
+    rec = pg.locator(".gv-box", has_text="data 16.0000").first.bounding_box()
+    pg.mouse.move(rec["x"] + rec["width"] / 2, rec["y"] + rec["height"] / 2)
+    assert "∂/∂x = ?" in pg.get_by_role("tooltip").inner_text()
+    z = Value(3.0, label="z")
+    w2 = GraphWidget(z * z)
+    w2._structure = {**{k: v for k, v in w2._structure.items() if k != "exponents"}, "version": 1}
+    assert root_attr(open_widget(w2).page, "data-replay") == "local"
 
 
 def test_local_replay_off_waits_for_the_kernel(open_widget):

@@ -89,6 +89,32 @@ def test_as_slots_maps_edges_to_operand_slots_or_says_they_differ():
     assert wire.as_slots(g, np.array([[0, 1], [0, 1], [1, 2]])) is None    # not the graph's slots
 
 
+def test_exponents_are_sent_as_data_for_the_constant_powers_only():
+    """The widget's structure carries each ``**k`` node's exponent, read by ``ops.split_op`` (NaN
+    and infinities included), as ids + float64; the page reads no number out of an op name."""
+    from gradviz.graph import Graph
+    from gradviz.ops import split_op
+    names = ["", "**2.0", "**2", "**-1.5", "**nan", "**-inf", "**", "**two", "*", "exp"]
+    col = wire.exponents(wire.coded(names))
+    got = wire.decode_exponents(col)
+    want = {i: split_op(s)[1] for i, s in enumerate(names) if split_op(s)[1] is not None}
+    assert sorted(got) == sorted(want) == [1, 2, 3, 4, 5]
+    assert all(repr(got[i]) == repr(want[i]) for i in want)  # nan and -inf survive
+    assert np.frombuffer(col["ids"], dtype="<i4").tolist() == [1, 2, 3, 4, 5]  # ascending
+    assert wire.exponents(wire.coded(["", "+", "**"])) == {"ids": b"", "k": b""}  # none: empty
+
+    x = Value(3.0, label="x")
+    w = GraphWidget((x ** 2) * x ** -0.5 + x ** Value(2.0))
+    s = w._structure
+    assert s["version"] == 2
+    assert wire.decode_exponents(s["exponents"]) == {i: split_op(o)[1] for i, o in enumerate(w.graph.ops)
+                                                      if split_op(o)[1] is not None}
+    assert sorted(wire.decode_exponents(s["exponents"]).values()) == [-0.5, 2.0]
+    # a graph loaded from JSON sends the same column (its op names are all it has)
+    g = Graph.from_json(w.graph.to_json())
+    assert GraphWidget(g)._structure["exponents"] == s["exponents"]
+
+
 def test_encode_view_round_trips_through_decode_view():
     L, v = lecture_L()
     g = trace(L)

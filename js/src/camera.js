@@ -4,7 +4,7 @@
 // view, a resize re-plans the first view (the output stays in view).
 
 import { Viewport } from "./geometry.js";
-import { boxScale, expandedFocus, firstViewPlan } from "./view.js";
+import { boxScale, expandedFocus, firstViewPlan, readableScale } from "./view.js";
 import { expandedBounds } from "./graph.js";
 
 export class Camera {
@@ -30,7 +30,7 @@ export class Camera {
     const W = this.size[0];
     if (!scene.n) { this.fit(scene); return null; }
     const b = scene.boxOfNode.get(root) ?? scene.n - 1;
-    const p = firstViewPlan(scene.width, scene.height, W, Hmax, { x: scene.x[b], y: scene.y[b], w: scene.w[b], h: scene.h[b] });
+    const p = firstViewPlan(scene.width, scene.height, W, Hmax, { x: scene.x[b], y: scene.y[b], w: scene.w[b], h: scene.h[b] }, readableScale(scene.fontPx));
     this.size = [W, p.stageH];
     this.vp.scale = p.scale; this.vp.tx = p.tx; this.vp.ty = p.ty;
     this.apply();
@@ -53,7 +53,7 @@ export class Camera {
   /** Centre box b, zoomed in to a readable size if the view is smaller than that. */
   showBox(scene, b) {
     this.userMoved = true;
-    this.vp.scale = boxScale(this.vp.scale, scene.w[b], this.size[0]);
+    this.vp.scale = boxScale(this.vp.scale, scene.w[b], this.size[0], readableScale(scene.fontPx));
     this.centreOn(scene.x[b], scene.y[b]);
   }
 
@@ -61,7 +61,7 @@ export class Camera {
   showExpanded(scene, scopes, key) {
     const r = expandedBounds(scene, scopes, key);
     if (!r) return;
-    const f = expandedFocus(r, this.size[0], this.size[1]);
+    const f = expandedFocus(r, this.size[0], this.size[1], readableScale(scene.fontPx));
     this.vp.scale = f.scale;
     this.centreOn(f.cx, f.cy);
   }

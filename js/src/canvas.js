@@ -129,7 +129,7 @@ export class CanvasView {
     ctx.fillStyle = t.bg; ctx.fillRect(0, 0, W, H);
     ctx.setTransform(dpr * vp.scale, 0, 0, dpr * vp.scale, dpr * vp.tx, dpr * vp.ty);
     const rect = vp.visibleRect(W, H);
-    const lod = lodLevel(vp.scale);
+    const lod = lodLevel(vp.scale, s.fontPx);
     const boxes = this.grid.query(...rect);
     const edges = visibleEdges(s, rect, this.edgeBoxes);
     const dense = edges.length > DENSE_EDGES;

@@ -4,7 +4,7 @@
 // shows new values without fighting the user's typing.
 
 import { h } from "./dom.js";
-import { fmtFull, kindClass, nodeName, parseNumber, shortLabel } from "./format.js";
+import { fmtFull, kindClass, nodeTitle, parseNumber, shortLabel } from "./format.js";
 import { sliderRange } from "./graph.js";
 
 export const MAX_CONTROLS = 20;  // above this only the selected leaf's controls are shown
@@ -49,7 +49,7 @@ export class LeafControls {
   }
 
   _row(structure, data, id) {
-    const name = nodeName(structure.labels[id], "", id);
+    const name = nodeTitle(structure.labels[id], "", id);
     const v = data[id];
     const r = sliderRange(structure.control_init[structure.controls.indexOf(id)]);
     const slider = h("input", { type: "range", "aria-label": `${name} slider`, min: r.min, max: r.max, step: r.step, value: v });

@@ -19,7 +19,7 @@ export function matchedBoxes(hits) {
 /** What hit `hit` asks for: {select: box or -1, node: id or undefined, show: box to bring into
  *  view (its own, or the group hiding it), or -1}. */
 export function hitTarget(hit, scene, scopes) {
-  const show = hit.b !== undefined ? hit.b : groupHiding(scene.group, scopes[hit.id]);
+  const show = hit.b !== undefined ? hit.b : groupHiding(scene, scopes[hit.id]);
   return { select: hit.b ?? -1, node: hit.id, show };
 }
 

@@ -90,10 +90,19 @@ export function parseNumber(text, badInput = false) {
   return { value: x };
 }
 
-// A short name for a node: its label, else its op, else "#id".
+/** How a message names a node, as the kernel words it (gradviz.names.node_name, the one rule):
+ *  its label as Python's repr ('a'), else "unlabelled <op> node" ("unlabelled leaf node" for a
+ *  leaf), with " #<id>" when `id` is given (a node of a graph; without it, as the engine names a
+ *  Value in its errors). js/test/names.test.js checks it on the cases gradviz.names writes. */
 export function nodeName(label, op, id) {
-  if (label) return label;
-  return op ? `(${op}) #${id}` : `#${id}`;
+  if (label) return pyStr(label);
+  return `unlabelled ${op || "leaf"} node${id === undefined ? "" : ` #${id}`}`;
+}
+
+/** A node's title where the page shows one (tooltip, selection panel, a leaf's number box): its
+ *  label as the record draws it, else its name (nodeName). */
+export function nodeTitle(label, op, id) {
+  return label || nodeName(label, op, id);
 }
 
 /** Python's format(x, "g"): six significant digits, trailing zeros dropped, exponent form below

@@ -127,11 +127,10 @@ export class SpatialGrid {
   }
 }
 
-export const FONT_PX = 12;
-
-/** Level of detail at a zoom scale: "text" when the labels are readable (>= 7 px on screen),
- *  "boxes" when boxes are still big enough to see (>= 2 px tall), else "dots". */
-export function lodLevel(scale, fontPx = FONT_PX, boxH = 28) {
+/** Level of detail at a zoom scale for record text of `fontPx` px (the scene's, from Python's
+ *  constants): "text" when the labels are readable (>= 7 px on screen), "boxes" when boxes are
+ *  still big enough to see (>= 2 px tall), else "dots". */
+export function lodLevel(scale, fontPx, boxH = 28) {
   if (fontPx * scale >= 7) return "text";
   if (boxH * scale >= 2) return "boxes";
   return "dots";

@@ -55,6 +55,28 @@ export function decodeNumbers(c) {
   return new Float64Array(typed(c, Float32Array));
 }
 
+/** The structure's `exponents` column (gradviz.wire.exponents: the ascending ids of the constant
+ *  powers, "**2.0", and their exponent) as {ids: Int32Array, k: Float64Array}; empty when the
+ *  structure has none (a state saved before the column existed: its powers are left to the kernel). */
+export function decodeExponents(c) {
+  if (c == null) return { ids: new Int32Array(0), k: new Float64Array(0) };
+  return { ids: toInt32(c.ids), k: toFloat64(c.k) };
+}
+
+/** Node i's constant exponent (a number, NaN included), or null when node i is not a constant
+ *  power: a binary search of the ascending ids. */
+export function exponentOf(e, i) {
+  if (!e) return null;
+  let lo = 0, hi = e.ids.length - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1, v = e.ids[mid];
+    if (v === i) return e.k[mid];
+    if (v < i) lo = mid + 1;
+    else hi = mid - 1;
+  }
+  return null;
+}
+
 /** Children of node i are childIdx[childPtr[i] .. childPtr[i+1]). */
 export function childrenOf(childPtr, childIdx, i) {
   return childIdx.subarray(childPtr[i], childPtr[i + 1]);
@@ -115,25 +137,39 @@ export function search(labels, query, limit = 50) {
   return exact.concat(prefix, sub).slice(0, limit);
 }
 
-/** Scope prefixes of `scope` ("MLP#7/layers.1/neurons.3" -> ["MLP#7", "MLP#7/layers.1", ...]). */
+// The grouping rules the page applies without the kernel: copies of gradviz.grouping's
+// scope_prefixes, hiding_group and offers (and its `_under`), checked against the answers that
+// module writes into js/test/group_cases.json (js/test/groups.test.js).
+
+/** Scope prefixes of `scope`, outermost first ("MLP#7/layers.1" -> ["MLP#7", "MLP#7/layers.1"]). */
 export function scopePrefixes(scope) {
   if (!scope) return [];
   const parts = scope.split("/");
   return parts.map((_, k) => parts.slice(0, k + 1).join("/"));
 }
 
+/** Whether group key (or scope) `k` is `key` or lies inside it. */
+export function underScope(k, key) {
+  return k === key || k.startsWith(key + "/");
+}
+
+/** The folded group that draws a value of `scope`: the outermost prefix in `collapsed`, or "". */
+export function hidingGroup(scope, collapsed) {
+  const folded = new Set(collapsed || []);
+  return scopePrefixes(scope).find((p) => folded.has(p)) ?? "";
+}
+
 /** What selecting a box (or a node found by search) offers: expanding it when it is a group, or
  *  the group hiding the node when it is not drawn (`shown` false); else collapsing each scope that
- *  contains the node (innermost first). */
+ *  contains the node (innermost first) and is not folded yet. */
 export function groupActions(boxGroup, nodeScope, collapsed, shown = true) {
   if (boxGroup) return { expand: [boxGroup], collapse: [] };
-  const folded = new Set(collapsed || []);
-  const prefixes = scopePrefixes(nodeScope);
   if (!shown) {  // the node is inside a folded group: offer to open the group that hides it
-    const outer = prefixes.find((p) => folded.has(p));
-    return { expand: outer ? [outer] : [], collapse: [] };
+    const key = hidingGroup(nodeScope, collapsed);
+    return { expand: key ? [key] : [], collapse: [] };
   }
-  return { expand: [], collapse: prefixes.filter((p) => !folded.has(p)).reverse() };
+  const folded = new Set(collapsed || []);
+  return { expand: [], collapse: scopePrefixes(nodeScope).filter((p) => !folded.has(p)).reverse() };
 }
 
 /** Slider range around a leaf's initial value: [v - s, v + s], s = max(1, |v|), 200 steps. */
@@ -154,14 +190,10 @@ export function searchGroups(groups, titles, query, limit = 50) {
   return out;
 }
 
-/** The group box that hides a node of scope `scope` (the box whose key is a prefix of it), or -1. */
-export function groupHiding(groups, scope) {
-  if (!scope) return -1;
-  for (let b = 0; b < groups.length; b++) {
-    const k = groups[b];
-    if (k && !k.startsWith("fold:") && (scope === k || scope.startsWith(k + "/"))) return b;
-  }
-  return -1;
+/** The group box of scene `s` that hides a node of scope `scope` (the box of its hidingGroup), or -1. */
+export function groupHiding(s, scope) {
+  const key = hidingGroup(scope, s.collapsed);
+  return key ? s.group.indexOf(key) : -1;
 }
 
 /** Bounding box [x0, y0, x1, y1] of the boxes that show what was inside group `key` after it
@@ -171,7 +203,7 @@ export function expandedBounds(s, scopes, key) {
   for (let b = 0; b < s.n; b++) {
     const g = s.group[b];
     const sc = g ? g : scopes[s.node[b]] || "";
-    if (!(sc === key || sc.startsWith(key + "/"))) continue;
+    if (!underScope(sc, key)) continue;
     x0 = Math.min(x0, s.x[b] - s.w[b] / 2); x1 = Math.max(x1, s.x[b] + s.w[b] / 2);
     y0 = Math.min(y0, s.y[b] - s.h[b] / 2); y1 = Math.max(y1, s.y[b] + s.h[b] / 2);
   }

@@ -2,7 +2,7 @@
 // itself (replay.js) and repaints at once, without waiting for the kernel's round trip; the
 // kernel's answer repaints again where it differs.
 
-import { fmtG } from "./format.js";
+import { fmtG, nodeName } from "./format.js";
 import { compileReplay, replay } from "./replay.js";
 
 export const LOCAL_MAX = 2000;  // graphs up to this many nodes are also replayed in the page
@@ -11,15 +11,15 @@ export const LOCAL_MAX = 2000;  // graphs up to this many nodes are also replaye
 export function localTape(structure, childPtr, childIdx, enabled) {
   if (!enabled || structure.readonly || structure.n > LOCAL_MAX) return null;
   // the kernel's error messages (gradviz.ops.ERROR_TEMPLATES): without them the kernel answers alone
-  return compileReplay(structure.ops, structure.labels, childPtr, childIdx, structure.constants?.opErrors);
+  return compileReplay(structure.ops, structure.labels, childPtr, childIdx, structure.constants?.opErrors, structure.exponents);
 }
 
-/** How the output panel names a change of leaves `changes` ({id: value}). */
+/** How the output panel names a change of leaves `changes` ({id: value}), as the kernel does. */
 export function changeText(changes, labels) {
   const ids = Object.keys(changes);
   if (ids.length !== 1) return `${ids.length} leaves set`;
   const id = ids[0];
-  return `${labels[id] ? `'${labels[id]}'` : "node " + id} = ${fmtG(changes[id])}`;
+  return `${nodeName(labels[id], "", Number(id))} = ${fmtG(changes[id])}`;
 }
 
 /** Set leaves and re-run: returns {data, grad, nudge} (the output panel's record of the change,

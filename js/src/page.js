@@ -2,8 +2,8 @@
 // a stand-in anywidget model over the saved state, and an engine that answers the widget's
 // messages (set, step, reset) with the page's replay (replay.js: the engine's formulas), the way
 // GraphWidget._handle does in Python. No Python, no kernel, no network.
-import { decodeColumn, toFloat64, toInt32 } from "./graph.js";
-import { fmtG } from "./format.js";
+import { decodeColumn, decodeExponents, toFloat64, toInt32 } from "./graph.js";
+import { fmtG, nodeName } from "./format.js";
 import { compileReplay, replay, ReplayError } from "./replay.js";
 
 /** Decode the page's JSON state: {"$bytes": base64} -> DataView, {"$float": "NaN"|...} -> number. */
@@ -29,7 +29,7 @@ export class PageEngine {
   constructor(state, init) {
     const s = state._structure;
     this.labels = decodeColumn(s.labels);
-    const ops = decodeColumn(s.ops);
+    const ops = (this.ops = decodeColumn(s.ops));
     const ptr = toInt32(state._child_ptr), idx = toInt32(state._child_idx);
     this.n = s.n;
     this.root = s.root;
@@ -37,13 +37,13 @@ export class PageEngine {
     this.init = toFloat64(init);
     this.leaf = new Uint8Array(this.n);
     for (let i = 0; i < this.n; i++) this.leaf[i] = ptr[i + 1] === ptr[i] ? 1 : 0;
-    this.tape = s.readonly ? null : compileReplay(ops, this.labels, ptr, idx, s.constants?.opErrors);
+    this.tape = s.readonly ? null : compileReplay(ops, this.labels, ptr, idx, s.constants?.opErrors, decodeExponents(s.exponents));
     this.data = Float64Array.from(toFloat64(state._data));
     this.grad = Float64Array.from(toFloat64(state._grad));
   }
 
   name(i) {
-    return this.labels[i] ? `'${this.labels[i]}'` : `node ${i}`;
+    return nodeName(this.labels[i], this.ops[i], Number(i));
   }
 
   /** Handle one message; returns the state keys to change (as the kernel's answer would). */

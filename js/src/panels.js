@@ -4,7 +4,7 @@
 
 import { button, h } from "./dom.js";
 import { NO_ANSWER, NOT_CONNECTED } from "./connection.js";
-import { fmt4, fmtFull, nodeName } from "./format.js";
+import { fmt4, fmtFull, nodeTitle } from "./format.js";
 import { groupActions } from "./graph.js";
 import { textNode } from "./svg.js";
 
@@ -63,7 +63,7 @@ export function selectionInfo(scene, structure, b, selNode) {
   const s = scene, S = structure;
   const id = b >= 0 ? s.node[b] : selNode;
   const group = b >= 0 ? s.group[b] : "";
-  const title = group ? `group ${group}` : nodeName(S.labels[id], S.ops[id], id);
+  const title = group ? `group ${group}` : nodeTitle(S.labels[id], S.ops[id], id);
   const text = group ? `${s.size[b]} values; shows its output's data and grad`
     : `${S.kinds[id]}${S.ops[id] ? ", op " + S.ops[id] : ""}${S.scopes[id] ? ", in " + S.scopes[id] : ""}`;
   const acts = groupActions(group, group ? "" : S.scopes[id], s.collapsed, b >= 0);

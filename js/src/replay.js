@@ -7,7 +7,7 @@
 // topological order, so the reverse pass adds each node's gradient contributions in the order
 // `Value.backward()` does, and results agree with the kernel bit for bit wherever the browser's
 // Math.exp/log/tanh/pow round like the C library (elsewhere within an ulp).
-import { fmtFull, pyStr } from "./format.js";
+import { fmtFull, nodeName } from "./format.js";
 
 /** A domain error of an op, with the message the kernel gives (`Type: text`). */
 export class ReplayError extends Error {}
@@ -53,24 +53,6 @@ export const OPS = {
 const NAMES = Object.keys(OPS);
 const TABLE = NAMES.map((name) => OPS[name]);
 
-/** float(text) as Python reads an exponent kept in an op's name ("**2.0", "**-inf", "**nan"). */
-export function pyFloat(text) {
-  const t = text.trim().toLowerCase();
-  const m = /^([+-]?)(inf|infinity|nan)$/.exec(t);
-  if (m) return m[2] === "nan" ? NaN : m[1] === "-" ? -Infinity : Infinity;
-  return t && /^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/.test(t) ? Number(t) : undefined;
-}
-
-/** An op name as {op, k} (gradviz.ops.split_op): "**2.0" (and micrograd's "**2") is {op: "**k",
- *  k: 2}; a name the table does not know gives {op: null}. The page's one exponent parser. */
-export function splitOp(name) {
-  if (typeof name === "string" && name.startsWith("**") && name.length > 2) {
-    const k = pyFloat(name.slice(2));
-    if (k !== undefined) return { op: "**k", k };
-  }
-  return Object.hasOwn(OPS, name) && name !== "**k" ? { op: name, k: null } : { op: null, k: null };
-}
-
 /** The message of error `key` from the kernel's `templates`: {name}, {x} and {k} filled in one
  *  pass (a label holding "{x}" stays as it is), numbers as Python's repr. */
 function message(templates, key, vals) {
@@ -79,24 +61,38 @@ function message(templates, key, vals) {
 
 /** Compile the graph for replay, or return null when an op is not an engine op (a PyTorch graph,
  *  a custom op) or the kernel's error messages `templates` (gradviz.ops.ERROR_TEMPLATES, the
- *  widget's `opErrors`) are missing: then the kernel answers alone. */
-export function compileReplay(ops, labels, childPtr, childIdx, templates) {
+ *  widget's `opErrors`) are missing: then the kernel answers alone. `exponents` = {ids, k} (the
+ *  structure's column, decoded by graph.js decodeExponents): the nodes that are constant powers
+ *  ("**2.0") and their exponent, as the kernel read them (gradviz.ops.split_op); the page never
+ *  reads a number out of an op name. Without it (a state saved before the column existed) no node
+ *  is a constant power, so a graph with one is left to the kernel. */
+export function compileReplay(ops, labels, childPtr, childIdx, templates, exponents = null) {
   if (!templates || NAMES.some((o) => (OPS[o].errors || []).some(([, key]) => typeof templates[key] !== "string"))) return null;
   const n = ops.length;
   const code = new Int8Array(n).fill(-1);  // -1 leaf, else the op's index in TABLE
   const k = new Float64Array(n);  // the constant exponent of "**k"
+  const power = new Uint8Array(n);
+  const POW = NAMES.indexOf("**k");
+  if (exponents) {
+    if (exponents.k.length !== exponents.ids.length) return null;
+    for (let j = 0; j < exponents.ids.length; j++) {
+      const i = exponents.ids[j];
+      if (!(i >= 0 && i < n)) return null;
+      power[i] = 1;
+      k[i] = exponents.k[j];
+    }
+  }
   const a = new Int32Array(n).fill(-1), b = new Int32Array(n).fill(-1);
   for (let i = 0; i < n; i++) {
     const arity = childPtr[i + 1] - childPtr[i];
     if (arity === 0) continue;
-    const s = splitOp(ops[i]);
-    if (s.op === null || OPS[s.op].arity !== arity) return null;
-    code[i] = NAMES.indexOf(s.op);
-    if (s.k !== null) k[i] = s.k;
+    const c = power[i] ? POW : ops[i] === "**k" || !Object.hasOwn(OPS, ops[i]) ? -1 : NAMES.indexOf(ops[i]);
+    if (c < 0 || TABLE[c].arity !== arity) return null;
+    code[i] = c;
     a[i] = childIdx[childPtr[i]];
     if (arity === 2) b[i] = childIdx[childPtr[i] + 1];
   }
-  const name = (i) => (labels[i] ? pyStr(labels[i]) : `unlabelled ${ops[i] || "leaf"} node`);
+  const name = (i) => nodeName(labels[i], ops[i]);  // as the engine names a Value (no id)
   return { n, code, k, a, b, name, templates };
 }
 
@@ -132,10 +128,12 @@ export function replay(tape, input) {
 }
 
 /** d(node)/d(operand) for each operand of a node (the tooltip's): the table's pushed gradient at
- *  g = 1, from the op name, the node's value and its operands' values. null for an op the table
- *  does not know (a PyTorch graph's, a custom op) or a wrong operand count. */
-export function localDerivatives(opName, out, kids) {
-  const s = splitOp(opName);
-  if (s.op === null || OPS[s.op].arity !== kids.length) return null;
-  return OPS[s.op].pushed(kids[0], kids.length > 1 ? kids[1] : 0, s.k ?? 0, out, 1);
+ *  g = 1, from the op name, the node's constant exponent `k` (graph.js exponentOf: a number for a
+ *  "**2.0" node, null for any other), the node's value and its operands' values. null for an op
+ *  the table does not know (a PyTorch graph's, a custom op, a power without its exponent) or a
+ *  wrong operand count. */
+export function localDerivatives(opName, k, out, kids) {
+  const op = k != null ? "**k" : opName !== "**k" && Object.hasOwn(OPS, opName) ? opName : null;
+  if (op === null || OPS[op].arity !== kids.length) return null;
+  return OPS[op].pushed(kids[0], kids.length > 1 ? kids[1] : 0, k ?? 0, out, 1);
 }

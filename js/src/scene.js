@@ -8,15 +8,17 @@ import { gradStroke } from "./geometry.js";
 /** Build the scene from the `_view` trait (see gradviz/widget.py, _make_view): geometry as
  *  binary buffers; a view of every value (`identity`) takes box ids, titles, op names and edges
  *  (one per operand slot) from the structure and its CSR children (childPtr, childIdx). The
- *  character width comes from the structure's constants (gradviz/theme.py), as Python's layout
- *  sized the records with it. */
+ *  character width and the record font size (`charW`, `fontPx`) come from the structure's
+ *  constants (gradviz/theme.py), as Python's layout sized the records with them. */
 export function makeScene(view, structure, childPtr, childIdx) {
   const charW = structure.constants && structure.constants.charWidth;
   if (!(charW > 0)) throw new Error("the widget's structure has no constants.charWidth: the page and the kernel's gradviz differ; restart the kernel and re-run the cell");
+  const fontPx = structure.constants.fontSize;  // the record text's size (gradviz.theme.FONT_SIZE)
+  if (!(fontPx > 0)) throw new Error("the widget's structure has no constants.fontSize: the page and the kernel's gradviz differ; restart the kernel and re-run the cell");
   const x = decodeNumbers(view.box_x), n = x.length;
   const id = !!view.identity;
   const s = {
-    n, charW,
+    n, charW, fontPx,
     width: view.width, height: view.height,
     x, y: decodeNumbers(view.box_y), w: decodeNumbers(view.box_w), h: decodeNumbers(view.box_h),
     node: id ? iota(n) : typed(view.box_node, Int32Array),

@@ -2,8 +2,8 @@
 // derivative to each operand, a mark for ops whose gradient is not a built-in rule, its scope.
 // Built as HTML from escaped text only.
 
-import { escapeXml, fmtFull, nodeName } from "./format.js";
-import { childrenOf, localDerivatives } from "./graph.js";
+import { escapeXml, fmtFull, nodeTitle } from "./format.js";
+import { childrenOf, exponentOf, localDerivatives } from "./graph.js";
 import { tipPosition } from "./view.js";
 
 /** The tooltip's lines (HTML) for box `b`. `g` = {scene, structure, childPtr, childIdx, data,
@@ -11,8 +11,8 @@ import { tipPosition } from "./view.js";
 export function tipLines(g, b, marks = {}) {
   const s = g.scene, S = g.structure, id = s.node[b];
   const lines = [];
-  if (s.group[b]) lines.push(`<b>${escapeXml(s.group[b])}</b> (${s.size[b]} values)`, `output: ${escapeXml(nodeName(S.labels[id], S.ops[id], id))}`);
-  else lines.push(`<b>${escapeXml(nodeName(S.labels[id], S.ops[id], id))}</b> <i>${escapeXml(S.kinds[id])}</i>`);
+  if (s.group[b]) lines.push(`<b>${escapeXml(s.group[b])}</b> (${s.size[b]} values)`, `output: ${escapeXml(nodeTitle(S.labels[id], S.ops[id], id))}`);
+  else lines.push(`<b>${escapeXml(nodeTitle(S.labels[id], S.ops[id], id))}</b> <i>${escapeXml(S.kinds[id])}</i>`);
   if (S.tips) lines.push(...S.tips[id].map(escapeXml));  // a PyTorch graph: every statistic
   else lines.push(`data ${fmtFull(g.data[id])}`, `grad ${fmtFull(g.grad[id])}`);
   if (S.ops[id] && !S.tips) {
@@ -21,9 +21,9 @@ export function tipLines(g, b, marks = {}) {
     const how = k >= 0 && s.opHow ? s.opHow[k] : "";
     if (how) lines.push(`<span class="gv-mark">${escapeXml(marks[how] || how)}</span>`);
     const kids = Array.from(childrenOf(g.childPtr, g.childIdx, id));
-    const loc = how ? null : localDerivatives(S.ops[id], g.data[id], kids.map((c) => g.data[c]));
+    const loc = how ? null : localDerivatives(S.ops[id], exponentOf(S.exponents, id), g.data[id], kids.map((c) => g.data[c]));
     kids.forEach((c, j) => {
-      const name = escapeXml(nodeName(S.labels[c], S.ops[c], c));
+      const name = escapeXml(nodeTitle(S.labels[c], S.ops[c], c));
       lines.push(`∂/∂${name} = ${loc ? fmtFull(loc[j]) : "?"}`);
     });
   }

@@ -3,21 +3,26 @@
 // readable that way (>= 11 CSS px); otherwise it opens at a readable size on the output's end and
 // the overview (minimap) shows where that is.
 
-import { FONT_PX } from "./geometry.js";
-
-export const MIN_TEXT_PX = 11;                   // smallest record text the first view accepts
-export const READABLE = MIN_TEXT_PX / FONT_PX;   // the zoom at which record text is that size
+export const MIN_TEXT_PX = 11;  // smallest record text the first view accepts
 const PAD = 16;
 
+/** The zoom at which record text of `fontPx` px (the scene's, gradviz.theme.FONT_SIZE) is
+ *  MIN_TEXT_PX on screen: `readable` in the functions below. */
+export function readableScale(fontPx) {
+  if (!(fontPx > 0)) throw new Error(`the record font size must be a positive number of px, got ${fontPx}`);
+  return MIN_TEXT_PX / fontPx;
+}
+
 /** The first view of a scene (width x height world px) in a stage `W` px wide and at most `Hmax`
- *  px tall, with the output record `out` = {x, y, w, h} (centre and size). Returns the stage
+ *  px tall, with the output record `out` = {x, y, w, h} (centre and size), text readable from
+ *  zoom `readable` (readableScale). Returns the stage
  *  height to use and the viewport {scale, tx, ty}; `whole` says whether everything is in view. */
-export function firstViewPlan(width, height, W, Hmax, out, minStage = 120) {
+export function firstViewPlan(width, height, W, Hmax, out, readable, minStage = 120) {
   const fitW = (W - 2 * PAD) / Math.max(width, 1);
   const fitH = (Hmax - 2 * PAD) / Math.max(height, 1);
   const kFit = Math.min(1.5, fitW, fitH);
-  const whole = kFit >= READABLE;
-  const scale = whole ? kFit : Math.max(READABLE, Math.min(1, fitW > READABLE ? fitW : 1));
+  const whole = kFit >= readable;
+  const scale = whole ? kFit : Math.max(readable, Math.min(1, fitW > readable ? fitW : 1));
   const stageH = Math.round(Math.min(Hmax, Math.max(minStage, height * scale + 2 * PAD)));
   let tx, ty;
   if (whole) {
@@ -64,16 +69,16 @@ export function overviewRect(vp, W, H, ov) {
 
 /** The zoom that shows a box `bw` world px wide: the current `scale` if readable already, else
  *  readable, up to 1 and no wider than the stage (`W` px) allows. */
-export function boxScale(scale, bw, W) {
-  return scale < READABLE ? Math.min(1, Math.max(READABLE, (W - 32) / bw)) : scale;
+export function boxScale(scale, bw, W, readable) {
+  return scale < readable ? Math.min(1, Math.max(readable, (W - 32) / bw)) : scale;
 }
 
 /** Where to look after a group opened into world rectangle `r` = [x0, y0, x1, y1] in a W x H
  *  stage: {scale, cx, cy} — the whole group if it fits readable, else its right end (where its
  *  outputs are), readable. */
-export function expandedFocus(r, W, H) {
+export function expandedFocus(r, W, H, readable) {
   const k = Math.min(1, (W - 32) / (r[2] - r[0]), (H - 32) / (r[3] - r[1]));
-  const scale = Math.max(READABLE, k);
-  const cx = k >= READABLE ? (r[0] + r[2]) / 2 : r[2] - (W / 2 - 16) / scale;
+  const scale = Math.max(readable, k);
+  const cx = k >= readable ? (r[0] + r[2]) / 2 : r[2] - (W / 2 - 16) / scale;
   return { scale, cx, cy: (r[1] + r[3]) / 2 };
 }

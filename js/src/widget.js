@@ -11,9 +11,9 @@
 import "./widget.css";
 import { COMPUTED_HERE, viewDisconnected } from "./connection.js";
 import { Kernel, kernelLiveness } from "./kernel.js";
-import { fmtG, nodeName } from "./format.js";
+import { fmtG, nodeName, nodeTitle } from "./format.js";
 import { lodLevel, SpatialGrid } from "./geometry.js";
-import { decodeColumn, lineage, toFloat64, toInt32, viewAdjacency } from "./graph.js";
+import { decodeColumn, decodeExponents, lineage, toFloat64, toInt32, viewAdjacency } from "./graph.js";
 import { makeScene } from "./scene.js";
 import { CanvasView } from "./canvas.js";
 import { SvgView } from "./svg.js";
@@ -83,7 +83,7 @@ function render({ model, el }) {
   // ---- state from the kernel --------------------------------------------------------------------
   function loadStructure() {
     const raw = model.get("_structure");
-    st.structure = { ...raw, labels: decodeColumn(raw.labels), ops: decodeColumn(raw.ops), kinds: decodeColumn(raw.kinds), scopes: decodeColumn(raw.scopes) };
+    st.structure = { ...raw, labels: decodeColumn(raw.labels), ops: decodeColumn(raw.ops), exponents: decodeExponents(raw.exponents), kinds: decodeColumn(raw.kinds), scopes: decodeColumn(raw.scopes) };
     st.childPtr = toInt32(model.get("_child_ptr"));
     st.childIdx = toInt32(model.get("_child_idx"));
     root.dataset.source = st.structure.source;
@@ -126,7 +126,7 @@ function render({ model, el }) {
 
   // ---- the viewport -------------------------------------------------------------------------------
   function applyTransform() {
-    if (st.view) st.view.setTransform(cam.vp, lodLevel(cam.vp.scale));
+    if (st.view) st.view.setTransform(cam.vp, lodLevel(cam.vp.scale, st.scene.fontPx));
     if (st.scene) minimap.update(cam.vp, cam.size[0], cam.size[1], st.scene);
   }
   // First view: the whole graph if readable that way, else the output at a readable zoom. `height`
@@ -189,7 +189,7 @@ function render({ model, el }) {
     const n = st.localNudge || model.get("last_nudge") || {};
     const s = st.structure;
     const where = st.localNudge && !kernel.live ? COMPUTED_HERE : "";
-    output.update(outputCells(nodeName(s.labels[s.root], s.ops[s.root], s.root), st.data[s.root], n, where));
+    output.update(outputCells(nodeTitle(s.labels[s.root], s.ops[s.root], s.root), st.data[s.root], n, where));
   }
   /** The line above the drawing: no kernel, no answer, or a picture older than the Values. */
   function updateStatus() {

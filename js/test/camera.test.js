@@ -1,8 +1,11 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { Camera } from "../src/camera.js";
-import { READABLE } from "../src/view.js";
-import { smallGraph } from "./fixture.js";
+import { readableScale } from "../src/view.js";
+import { makeScene } from "../src/scene.js";
+import { CONSTANTS, smallGraph } from "./fixture.js";
+
+const READABLE = readableScale(CONSTANTS.fontSize);
 
 function cam(W = 800, H = 400) {
   let applied = 0;
@@ -68,4 +71,16 @@ test("an opened group is brought into view; an unknown key moves nothing", () =>
   const n = applied();
   c.showExpanded(s, ["", "", "", ""], "net/h1");
   assert.equal(applied(), n);
+});
+
+test("readable zooms follow the font size the scene was given (constants.fontSize)", () => {
+  const { view, structure, childPtr, childIdx } = smallGraph();
+  for (const fontSize of [12, 24]) {
+    const scene = makeScene(view, { ...structure, constants: { ...CONSTANTS, fontSize } }, childPtr, childIdx);
+    assert.equal(scene.fontPx, fontSize);
+    const { c } = cam(60, 400);  // a box wider than the stage: shown at the readable zoom
+    c.vp.scale = 0.1;
+    c.showBox(scene, 3);
+    assert.ok(Math.abs(c.vp.scale * fontSize - 11) < 1e-9, "a hit is shown with its text at 11 px");
+  }
 });

@@ -6,7 +6,7 @@ import { smallGraph } from "./fixture.js";
 function folded() {
   // boxes: a, b, a group "net/h1" (folding c), d
   const g = smallGraph();
-  const scene = { ...g.scene, group: ["", "", "net/h1", ""], title: ["a", "b", "hidden 1", "d"], boxOfNode: new Map([[0, 0], [1, 1], [3, 3]]) };
+  const scene = { ...g.scene, collapsed: ["net/h1"], group: ["", "", "net/h1", ""], title: ["a", "b", "hidden 1", "d"], boxOfNode: new Map([[0, 0], [1, 1], [3, 3]]) };
   const structure = { ...g.structure, labels: ["a", "ab", "c", "d"], scopes: ["", "", "net/h1/n0", ""] };
   return { scene, structure };
 }

@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { escapeXml, fmt4, fmtFull, nodeName } from "../src/format.js";
+import { escapeXml, fmt4, fmtFull, nodeName, nodeTitle } from "../src/format.js";
 
 test("fmt4 prints like Python's %.4f (the lecture's labels)", () => {
   assert.equal(fmt4(2), "2.0000");
@@ -22,11 +22,12 @@ test("fmtFull gives Python's repr of a float", () => {
   assert.equal(fmtFull(NaN), "nan");
 });
 
-test("escapeXml and nodeName", () => {
+test("escapeXml, and nodeTitle: a record's label as drawn, else the node's name", () => {
   assert.equal(escapeXml(`<a & "b">`), "&lt;a &amp; &quot;b&quot;&gt;");
-  assert.equal(nodeName("a", "", 3), "a");
-  assert.equal(nodeName("", "*", 4), "(*) #4");
-  assert.equal(nodeName("", "", 5), "#5");
+  assert.equal(nodeTitle("a", "", 3), "a");
+  assert.equal(nodeTitle("x'y", "*", 3), "x'y");
+  assert.equal(nodeTitle("", "*", 4), nodeName("", "*", 4));
+  assert.equal(nodeTitle("", "", 5), "unlabelled leaf node #5");
 });
 
 test("escapeXml leaves no markup and no character XML forbids", async () => {

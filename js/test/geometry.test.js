@@ -42,10 +42,11 @@ test("grid culling returns exactly the boxes meeting the rectangle", () => {
 });
 
 test("level of detail: text only when readable", () => {
-  assert.equal(lodLevel(1), "text");
-  assert.equal(lodLevel(0.6), "text");
-  assert.equal(lodLevel(0.5), "boxes");
-  assert.equal(lodLevel(0.05), "dots");
+  assert.equal(lodLevel(1, 12), "text");
+  assert.equal(lodLevel(0.6, 12), "text");
+  assert.equal(lodLevel(0.5, 12), "boxes");
+  assert.equal(lodLevel(0.5, 16), "text");  // bigger record text is readable further out
+  assert.equal(lodLevel(0.05, 12), "dots");
 });
 
 test("edge stroke: sign picks the colour, magnitude the width", () => {

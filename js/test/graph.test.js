@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import {
-  decodeColumn, groupActions, lineage, localDerivatives, scopePrefixes, search, sliderRange,
+  decodeColumn, decodeExponents, exponentOf, groupActions, lineage, localDerivatives, scopePrefixes, search, sliderRange,
   toFloat64, toInt32, viewAdjacency,
 } from "../src/graph.js";
 
@@ -18,16 +18,16 @@ test("buffers decode to typed arrays, unaligned ones by copy", () => {
 });
 
 test("local derivatives of every engine op", () => {
-  assert.deepEqual(localDerivatives("*", -6, [2, -3]), [-3, 2]);
-  assert.deepEqual(localDerivatives("+", 5, [2, 3]), [1, 1]);
-  assert.deepEqual(localDerivatives("-", 1, [4, 3]), [1, -1]);
-  assert.deepEqual(localDerivatives("/", 2, [4, 2]), [0.5, -1]);
-  assert.deepEqual(localDerivatives("**2.0", 9, [3]), [6]);
-  assert.ok(Math.abs(localDerivatives("tanh", 0.7071, [0.8814])[0] - 0.5) < 1e-4);
-  assert.deepEqual(localDerivatives("relu", 0, [-1]), [0]);
-  assert.deepEqual(localDerivatives("exp", 2, [Math.log(2)]), [2]);
-  assert.deepEqual(localDerivatives("log", 0, [4]), [0.25]);
-  assert.equal(localDerivatives("MulBackward0", 1, [1, 1]), null);
+  assert.deepEqual(localDerivatives("*", null, -6, [2, -3]), [-3, 2]);
+  assert.deepEqual(localDerivatives("+", null, 5, [2, 3]), [1, 1]);
+  assert.deepEqual(localDerivatives("-", null, 1, [4, 3]), [1, -1]);
+  assert.deepEqual(localDerivatives("/", null, 2, [4, 2]), [0.5, -1]);
+  assert.deepEqual(localDerivatives("**2.0", 2, 9, [3]), [6]);
+  assert.ok(Math.abs(localDerivatives("tanh", null, 0.7071, [0.8814])[0] - 0.5) < 1e-4);
+  assert.deepEqual(localDerivatives("relu", null, 0, [-1]), [0]);
+  assert.deepEqual(localDerivatives("exp", null, 2, [Math.log(2)]), [2]);
+  assert.deepEqual(localDerivatives("log", null, 0, [4]), [0.25]);
+  assert.equal(localDerivatives("MulBackward0", null, 1, [1, 1]), null);
 });
 
 test("lineage: what a box depends on and what depends on it, iteratively on a deep chain", () => {
@@ -77,13 +77,21 @@ test("search finds group titles and keys", () => {
 });
 
 test("the group hiding a node, and where an expanded group went", () => {
-  const groups = ["", "MLP#7", "fold:3"];
-  assert.equal(groupHiding(groups, "MLP#7/layers.1/neurons.0"), 1);
-  assert.equal(groupHiding(groups, "MLP#70"), -1);
-  assert.equal(groupHiding(groups, ""), -1);
+  const scene = { group: ["", "MLP#7", "fold:3"], collapsed: ["MLP#7", "fold:3", "MLP#7/layers.1"] };
+  assert.equal(groupHiding(scene, "MLP#7/layers.1/neurons.0"), 1);
+  assert.equal(groupHiding(scene, "MLP#70"), -1);
+  assert.equal(groupHiding(scene, ""), -1);
   const s = { n: 3, group: ["MLP#7/layers.0", "", ""], node: [9, 1, 2],
     x: [100, 300, 500], y: [50, 60, 70], w: [40, 20, 20], h: [10, 10, 10] };
   const scopes = { 1: "MLP#7/layers.1/neurons.0", 2: "" };
   assert.deepEqual(expandedBounds(s, scopes, "MLP#7"), [80, 45, 310, 65]);
   assert.equal(expandedBounds(s, scopes, "MLP#9"), null);
+});
+
+test("the exponent column: decoded from the kernel's bytes, looked up by node id", () => {
+  const e = decodeExponents({ ids: new DataView(new Int32Array([1, 4, 9]).buffer), k: new DataView(new Float64Array([2, NaN, -0.5]).buffer) });
+  assert.deepEqual([0, 1, 4, 5, 9, 10].map((i) => exponentOf(e, i)), [null, 2, NaN, null, -0.5, null]);
+  const none = decodeExponents(undefined);  // a state saved before the column: no node is a power
+  assert.equal(none.ids.length, 0);
+  assert.equal(exponentOf(none, 0), null);
 });

@@ -49,6 +49,7 @@ test("a domain error throws and changes nothing", () => {
 
 test("how a change is named: the leaf's label, or its id, or a count", () => {
   assert.equal(changeText({ 0: 2.5 }, ["a"]), "'a' = 2.5");
-  assert.equal(changeText({ 3: -1e-7 }, ["", "", "", ""]), "node 3 = -1e-07");
+  assert.equal(changeText({ 3: -1e-7 }, ["", "", "", ""]), "unlabelled leaf node #3 = -1e-07");  // as the kernel says it
+  assert.equal(changeText({ 0: 1 }, ["x'y"]), `"x'y" = 1`);
   assert.equal(changeText({ 0: 1, 1: 2 }, ["a", "b"]), "2 leaves set");
 });

@@ -11,7 +11,7 @@ const view = {
   edge_src: [0], edge_dst: [1], edge_ptr: [0, 4], edge_pts: [95, 20, 100, 20], collapsed: [], expanded: [],
 };
 const kinds = ["parameter", "intermediate"];
-const constants = { charWidth: 7.2 };
+const constants = { charWidth: 7.2, fontSize: 12 };
 
 test("a PyTorch graph's records read title | shape | value | grad from the texts Python sent", () => {
   const cells = [["4×3", "μ0.1 σ0.5", "‖∇‖ 0.02"], ["8×4", "—", "‖∇‖ 1.5"]];
@@ -30,14 +30,19 @@ test("a gradviz graph's records still read label | data | grad", () => {
 });
 
 test("records are sized with the character width Python sent (constants.charWidth)", () => {
-  const narrow = makeScene(view, { kinds, constants: { charWidth: 5 } });
-  const wide = makeScene(view, { kinds, constants: { charWidth: 10 } });
+  const narrow = makeScene(view, { kinds, constants: { charWidth: 5, fontSize: 12 } });
+  const wide = makeScene(view, { kinds, constants: { charWidth: 10, fontSize: 12 } });
   const texts = ["ab", "data 1.0000"];
   // same box width: the cut between the cells moves with the ratio of text widths + padding
   const cut = (s) => cellEdges(s, 0, texts)[1] - (s.x[0] - s.w[0] / 2);
   assert.ok(Math.abs(cut(narrow) - (90 * (2 * 5 + 12)) / (2 * 5 + 12 + 11 * 5 + 12)) < 1e-9);
   assert.ok(Math.abs(cut(wide) - (90 * (2 * 10 + 12)) / (2 * 10 + 12 + 11 * 10 + 12)) < 1e-9);
   assert.throws(() => makeScene(view, { kinds }), /no constants\.charWidth/);
+});
+
+test("the record font size is the one Python sent (constants.fontSize), and required", () => {
+  assert.equal(makeScene(view, { kinds, constants: { charWidth: 7.2, fontSize: 15 } }).fontPx, 15);
+  assert.throws(() => makeScene(view, { kinds, constants: { charWidth: 7.2 } }), /no constants\.fontSize/);
 });
 
 test("ops whose gradient is not a built-in rule are marked, from the structure's backward pairs", () => {
