@@ -49,7 +49,7 @@ export class LeafControls {
   }
 
   _row(structure, data, id) {
-    const name = nodeTitle(structure.labels[id], "", id);
+    const name = structure.labels[id] || `#${id}`; // as the table lists it (its title says the rest)
     const v = data[id];
     const r = sliderRange(structure.control_init[structure.controls.indexOf(id)]);
     const slider = h("input", { type: "range", "aria-label": `${name} slider`, min: r.min, max: r.max, step: r.step, value: v });
@@ -78,7 +78,7 @@ export class LeafControls {
     num.addEventListener("keydown", (ev) => { if (ev.key === "Enter") { ev.preventDefault(); commit(ev); } });
     num.addEventListener("change", commit);
     this.rows.set(id, ctl);
-    return h("div", { class: `gv-ctl ${kindClass(structure.kinds[id])}` }, h("span", { class: "gv-ctl-name", text: shortLabel(name), title: name }), slider, num);
+    return h("div", { class: `gv-ctl ${kindClass(structure.kinds[id])}` }, h("span", { class: "gv-ctl-name", text: shortLabel(name), title: nodeTitle(structure.labels[id], "", id) }), slider, num);
   }
 
   /** Show `data`; a slider's range widens to take a value outside it. */
