@@ -429,23 +429,3 @@ def test_random_expressions_replay_like_the_engine(prog, start, data):
     assert close(d, want[0]) and close(g, want[1])
     assert identical(d, want[0]) and identical(g, want[1])
 
-
-
-def test_edge_order_sorts_as_the_five_keys_do():
-    """The one-key sort of the contribution blocks gives the order of the five-key lexsort (child's
-    level, degree, id; parent descending; slot), on random graphs with up to four operands."""
-    rng = np.random.default_rng(7)
-    for _ in range(20):
-        n = int(rng.integers(2, 300))
-        arity = np.where(np.arange(n) < 3, 0, rng.integers(0, 5, n))
-        ptr = np.zeros(n + 1, dtype=np.int64)
-        np.cumsum(arity, out=ptr[1:])
-        P = np.repeat(np.arange(n), arity)
-        kids = np.array([rng.integers(0, p) for p in P], dtype=np.int64)
-        S = np.arange(len(kids)) - ptr[:-1][P]
-        keep = rng.random(len(kids)) < 0.7
-        deg = np.bincount(kids[keep], minlength=n)
-        level = rng.integers(0, 6, n)
-        Pk, Sk, Ck = P[keep], S[keep], kids[keep]
-        want = np.lexsort((Sk, -Pk, Ck, deg[Ck], level[Ck]))
-        assert np.array_equal(replay._edge_order(Pk, Sk, Ck, deg, level, ptr), want)
