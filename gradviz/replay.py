@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from array import array
 from collections import defaultdict
-from itertools import islice
+from itertools import chain, islice
 from numbers import Real
 from operator import attrgetter
 from typing import TYPE_CHECKING
@@ -152,12 +152,27 @@ def _plus_chains(plus, a, b, npar):
 
 def _levels(has, inner, chain_of, a, b):
     """Leaves 0, an op one above its deepest operand, a whole chain one above all its operands
-    (its inner links then take the chain's level). One pass in id order over the ops and chain
-    tops; a chain's operands all have smaller ids than its top."""
+    (its inner links then take the chain's level). Wide graphs (a few levels for many ops) are
+    levelled a level at a time in numpy (``_levels_by_rounds``); deep ones, where that would take
+    a numpy round per op, by one pass in id order over the ops and chain tops (a chain's operands
+    all have smaller ids than its top)."""
     n = len(has)
+    ids = np.flatnonzero(has & ~inner)
+    chains = list(chain_of.values())
+    tops = np.fromiter(chain_of, dtype=np.intp, count=len(chain_of))
+    level = _levels_by_rounds(n, ids, tops, chains, a, b)
+    if level is None:
+        level = _levels_in_order(n, ids, chain_of, a, b)
+    if chain_of:
+        nodes = np.fromiter(chain.from_iterable(c for c, _ in chains), dtype=np.intp)
+        level[nodes] = level[np.repeat(tops, [len(c) for c, _ in chains])]
+    return level
+
+
+def _levels_in_order(n, ids, chain_of, a, b):
+    """``_levels`` by one Python pass over the op nodes ``ids`` (ascending), inner links left 0."""
     lvl = [0] * (n + 1)  # lvl[-1], read for a missing operand b = -1, stays 0
     get = lvl.__getitem__
-    ids = np.flatnonzero(has & ~inner)
     tops = chain_of.get
     for i, x, y in zip(ids.tolist(), a[ids].tolist(), b[ids].tolist()):
         ch = tops(i)
@@ -167,11 +182,42 @@ def _levels(has, inner, chain_of, a, b):
             lvl[i] = (p if p > q else q) + 1
         else:
             lvl[i] = max(map(get, ch[1])) + 1
-    level = np.array(lvl[:n], dtype=np.intp)
-    if chain_of:
-        links = [c for nodes, _ in chain_of.values() for c in nodes[:-1]]
-        top_of = [t for t, (nodes, _) in chain_of.items() for _ in nodes[:-1]]
-        level[links] = level[top_of]
+    return np.array(lvl[:n], dtype=np.intp)
+
+
+def _levels_by_rounds(n, ids, tops, chains, a, b):
+    """``_levels`` a level at a time (Kahn's algorithm, one numpy round per level): a node's level
+    is the round in which its last operand got one. Inner links, which only their chain reads,
+    stay 0 as in ``_levels_in_order``. None when the graph is too deep for rounds to pay (more
+    than 64 + one per 2000 ops): then each round would cost more than the Python pass."""
+    limit = 64 + len(ids) // 2000
+    is_top = np.zeros(n, dtype=bool)
+    is_top[tops] = True
+    reg = ids[~is_top[ids]]
+    two = reg[b[reg] >= 0]
+    ch_ops = np.fromiter(chain.from_iterable(o for _, o in chains), dtype=np.intp)
+    src = np.concatenate([a[reg], b[two], ch_ops])  # operand -> consumer, every operand slot
+    dst = np.concatenate([reg, two, np.repeat(tops, [len(o) for _, o in chains])])
+    need = np.bincount(dst, minlength=n)  # operand slots still without a level
+    order = np.argsort(src, kind="stable")
+    by_src = dst[order]
+    ptr = np.zeros(n + 1, dtype=np.intp)
+    np.cumsum(np.bincount(src, minlength=n), out=ptr[1:])
+    level = np.zeros(n, dtype=np.intp)
+    cur, lv = np.flatnonzero(need == 0), 0
+    while len(cur):
+        lo, cnt = ptr[cur], ptr[cur + 1] - ptr[cur]
+        total = int(cnt.sum())
+        if not total:
+            break
+        if lv == limit:
+            return None
+        at = np.repeat(lo - np.cumsum(cnt) + cnt, cnt) + np.arange(total)
+        users, k = np.unique(by_src[at], return_counts=True)
+        need[users] -= k
+        cur = users[need[users] == 0]
+        lv += 1
+        level[cur] = lv
     return level
 
 
