@@ -188,8 +188,9 @@ def _levels_in_order(n, ids, chain_of, a, b):
 def _levels_by_rounds(n, ids, tops, chains, a, b):
     """``_levels`` a level at a time (Kahn's algorithm, one numpy round per level): a node's level
     is the round in which its last operand got one. Inner links, which only their chain reads,
-    stay 0 as in ``_levels_in_order``. None when the graph is too deep for rounds to pay (more
-    than 64 + one per 2000 ops): then each round would cost more than the Python pass."""
+    stay 0 as in ``_levels_in_order``. Each round looks at the operand slots not yet levelled: None
+    once the graph proves too deep for rounds to pay (more than 64 + one per 2000 ops, or four
+    times the slots looked at in all), where the Python pass is cheaper."""
     limit = 64 + len(ids) // 2000
     is_top = np.zeros(n, dtype=bool)
     is_top[tops] = True
@@ -199,25 +200,20 @@ def _levels_by_rounds(n, ids, tops, chains, a, b):
     src = np.concatenate([a[reg], b[two], ch_ops])  # operand -> consumer, every operand slot
     dst = np.concatenate([reg, two, np.repeat(tops, [len(o) for _, o in chains])])
     need = np.bincount(dst, minlength=n)  # operand slots still without a level
-    order = np.argsort(src, kind="stable")
-    by_src = dst[order]
-    ptr = np.zeros(n + 1, dtype=np.intp)
-    np.cumsum(np.bincount(src, minlength=n), out=ptr[1:])
     level = np.zeros(n, dtype=np.intp)
-    cur, lv = np.flatnonzero(need == 0), 0
-    while len(cur):
-        lo, cnt = ptr[cur], ptr[cur + 1] - ptr[cur]
-        total = int(cnt.sum())
-        if not total:
-            break
-        if lv == limit:
+    done = need == 0  # leaves (and inner links, read as 0)
+    lv, budget = 0, 4 * len(src)  # slots a round may look at, in all
+    while len(src):  # the slots whose operand has no level yet; each round drops the rest
+        budget -= len(src)
+        if lv == limit or budget < 0:
             return None
-        at = np.repeat(lo - np.cumsum(cnt) + cnt, cnt) + np.arange(total)
-        users, k = np.unique(by_src[at], return_counts=True)
-        need[users] -= k
-        cur = users[need[users] == 0]
+        now = done[src]
+        need -= np.bincount(dst[now], minlength=n)
+        src, dst = src[~now], dst[~now]
+        ready = np.flatnonzero((need == 0) & ~done)
         lv += 1
-        level[cur] = lv
+        level[ready] = lv
+        done[ready] = True
     return level
 
 
