@@ -44,7 +44,9 @@ def _unscoped(graph):
 
 
 def _edge_arrays(graph):
-    """Unique (child, parent) id arrays of ``graph``, cached per Graph (Graphs are immutable)."""
+    """Unique (child, parent) id arrays of ``graph`` (in no set order), cached per Graph (Graphs
+    are immutable). No sort when no op has more than two operands: then a pair repeats only as
+    both operands of one op (``a + a``)."""
     hit = _EDGE_CACHE.get(graph)
     if hit is None:
         n = len(graph)
@@ -57,8 +59,15 @@ def _edge_arrays(graph):
             lens = np.fromiter(map(len, ch), dtype=np.int64, count=n)
             src = np.fromiter(itertools.chain.from_iterable(ch), dtype=np.int64, count=int(lens.sum()))
         dst = np.repeat(np.arange(n, dtype=np.int64), lens)
-        key = _unique(src * n + dst)
-        hit = (key // n, key % n) if n else (src, dst)
+        if len(lens) and lens.max() <= 2:  # a pair repeats only as both operands of one op (a + a)
+            second = np.flatnonzero(np.repeat(lens == 2, lens) & (np.arange(len(src)) == np.repeat(
+                np.cumsum(lens) - 1, lens)))
+            keep = np.ones(len(src), dtype=bool)
+            keep[second[src[second] == src[second - 1]]] = False
+            hit = (src[keep], dst[keep])
+        else:
+            key = _unique(src * n + dst)
+            hit = (key // n, key % n) if n else (src, dst)
         _EDGE_CACHE[graph] = hit
     return hit
 
@@ -301,7 +310,8 @@ def _identity_view(graph):
     v.is_group = np.zeros(n, dtype=bool)
     v.count = np.ones(n, dtype=np.int64)
     v.n_outputs = np.ones(n, dtype=np.int64)
-    v.edges = np.stack([src, dst], axis=1)
+    o = np.argsort(src * max(n, 1) + dst)  # edges by (child, parent)
+    v.edges = np.stack([src[o], dst[o]], axis=1)
     v._member_ids, v._member_ptr = ids, np.arange(n + 1, dtype=np.int64)
     v.labels, v.ops, v.kinds = graph.labels, graph.ops, graph.kinds
     return v
