@@ -446,12 +446,12 @@ def test_levels_by_rounds_match_the_pass_in_id_order(build):
     b = np.full(n, -1, dtype=np.intp)
     a[has] = kids[ptr[:-1][has]]
     b[arity == 2] = kids[ptr[:-1][arity == 2] + 1]
-    _, chain_of, inner = replay._plus_chains(codes == names.index("+"), a, b, np.bincount(kids, minlength=n))
+    _, chains, inner = replay._plus_chains(codes == names.index("+"), a, b, np.bincount(kids, minlength=n))
+    assert len(chains) > 0
     ids = np.flatnonzero(has & ~inner)
-    tops = np.array(list(chain_of), dtype=np.intp)
-    by_rounds = replay._levels_by_rounds(n, ids, tops, list(chain_of.values()), a, b)
+    by_rounds = replay._levels_by_rounds(n, ids, chains, a, b)
     assert by_rounds is not None and by_rounds.max() > 2
-    assert np.array_equal(by_rounds, replay._levels_in_order(n, ids, chain_of, a, b))
+    assert np.array_equal(by_rounds, replay._levels_in_order(n, ids, chains.as_dict(), a, b))
 
 
 def test_a_deep_graph_is_levelled_by_the_python_pass():
@@ -464,4 +464,5 @@ def test_a_deep_graph_is_levelled_by_the_python_pass():
     a = np.where(arity > 0, kids[np.minimum(ptr[:-1], len(kids) - 1)], -1)
     b = np.where(arity == 2, kids[np.minimum(ptr[:-1] + 1, len(kids) - 1)], -1)
     ids = np.flatnonzero(arity > 0)
-    assert replay._levels_by_rounds(n, ids, np.zeros(0, np.intp), [], a, b) is None
+    _, chains, _ = replay._plus_chains(np.zeros(n, dtype=bool), a, b, np.bincount(kids, minlength=n))
+    assert replay._levels_by_rounds(n, ids, chains, a, b) is None
