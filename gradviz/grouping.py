@@ -268,8 +268,10 @@ def group_view(x, collapsed=None, max_boxes=200):
                     key = p
                     break
         key_of_scope[s] = key
-    unknown = scope_keys - {"/".join(parts[:d]) for parts in map(str.split, key_of_scope, "/" * len(key_of_scope))
-                            for d in range(1, len(parts) + 1)} if scope_keys else ()
+    unknown = scope_keys - set(key_of_scope.values())  # a key some scope is grouped by is known;
+    if unknown:  # one inside another collapsed key is too, if any scope starts with it
+        unknown -= {"/".join(parts[:d]) for parts in map(str.split, key_of_scope, "/" * len(key_of_scope))
+                    for d in range(1, len(parts) + 1)}
     if unknown:
         raise ValueError(f"no node of this graph is in scope {sorted(unknown)[0]!r}: group keys are "
                          f"scope prefixes such as {_example_scope(graph)!r} (see GroupView)")

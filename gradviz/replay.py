@@ -365,7 +365,6 @@ class Tape:
         slot; unreachable parents write to a dump slot at the end. Returns a target per edge."""
         n, E = len(arity), len(kids)
         P = np.repeat(np.arange(n), arity)
-        S = np.arange(E) - ptr[:-1][P]
         C = kids
         keep = reach[P] & (C != link[P])
         deg = np.bincount(C[keep], minlength=n)
@@ -373,7 +372,8 @@ class Tape:
         single = keep & (deg[C] == 1)
         target[single] = C[single]
         ek = np.flatnonzero(keep & ~single)
-        Pk, Sk, Ck = P[ek], S[ek], C[ek]
+        Pk, Ck = P[ek], C[ek]
+        Sk = ek - ptr[:-1][Pk]  # the operand slot
         order = np.lexsort((Sk, -Pk, Ck, deg[Ck], level[Ck]))
         Cs = Ck[order]
         m = len(Cs)
