@@ -431,11 +431,11 @@ class Tape:
                                    | (lens[order][1:] != lens[order][:-1]), True]) if len(order) else []
         start, ostart = chains.cut[:-1], chains.operand_ptr()[:-1]
         for s0, s1 in zip(cut[:-1], cut[1:]):
-            ks = order[s0:s1]
-            lv, m = int(lv_of[ks[0]]), int(lens[ks[0]])
+            sel = order[s0:s1]
+            lv, m = int(lv_of[sel[0]]), int(lens[sel[0]])
             ch = _Chain()
-            ch.operands = chains.operands[ostart[ks][:, None] + np.arange(m + 1)]
-            ch.nodes = chains.nodes[start[ks][:, None] + np.arange(m)]
+            ch.operands = chains.operands[ostart[sel][:, None] + np.arange(m + 1)]
+            ch.nodes = chains.nodes[start[sel][:, None] + np.arange(m)]
             ch.tops = ch.nodes[:, -1].copy()
             ch.inner = ch.nodes[:, :-1].copy()
             # the operands' targets: c1's two edges, then each c_k's non-link edge
