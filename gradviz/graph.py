@@ -55,14 +55,29 @@ def scope_path(s):
     if s is None or s is CONSTANT:
         return ""
     if isinstance(s, Scope):
-        parts = []
-        for c in s.chain():
-            name = getattr(c.module, "_path", "")
-            parts.append(name.rsplit(".", 2)[-2] + "." + name.rsplit(".", 1)[-1] if "." in name
-                         else f"{type(c.module).__name__}#{c.call}" if not name else name)
-        return "/".join(parts)
+        return "/".join(map(_call_part, s.chain()))
     path = getattr(s, "_path", "")  # a Module owning a parameter
     return "/".join(_split_path(path)) if path else type(s).__name__
+
+
+def _call_part(c):
+    """One module call of a Scope chain as a path part: ``MLP#7``, ``layers.1``, ``neurons.3``."""
+    name = getattr(c.module, "_path", "")
+    return (name.rsplit(".", 2)[-2] + "." + name.rsplit(".", 1)[-1] if "." in name
+            else f"{type(c.module).__name__}#{c.call}" if not name else name)
+
+
+def _call_paths(scopes, paths):
+    """``scope_path`` of each Scope in ``scopes`` into ``paths``, a call's path built on its
+    parent's (the calls of a layer share one sample's path, computed once). Iterative."""
+    for s in scopes:
+        todo = []
+        while s is not None and s not in paths:
+            todo.append(s)
+            s = s.parent
+        base = "" if s is None else paths[s]
+        for c in reversed(todo):
+            base = paths[c] = f"{base}/{_call_part(c)}" if base else _call_part(c)
 
 
 def _split_path(path):
@@ -525,7 +540,10 @@ def _is_power_op(op):
 def _scope_paths(raw):
     """``scope_path`` of every scope, computed once per distinct scope object."""
     try:
-        paths = {s: scope_path(s) for s in dict.fromkeys(raw)}
+        distinct = dict.fromkeys(raw)
+        paths = {}
+        _call_paths([s for s in distinct if type(s) is Scope], paths)
+        paths.update((s, scope_path(s)) for s in distinct if s not in paths)
         return [paths[s] for s in raw]
     except TypeError:  # a module type that is not hashable
         paths = {}

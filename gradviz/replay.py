@@ -15,7 +15,6 @@ so results match the engine bit for bit.
 from __future__ import annotations
 
 from array import array
-from collections import defaultdict
 from itertools import islice
 from numbers import Real
 from operator import attrgetter
@@ -112,10 +111,32 @@ def _reachable(ptr, kids, npar):
     return reach
 
 
+class _Chains:
+    """The ``+`` chains of a graph as flat arrays: chain k has nodes c1..cm
+    ``nodes[cut[k]:cut[k + 1]]`` (its top ``tops[k]`` = cm last) and operands x0, t1..tm
+    ``operands[cut[k] + k:cut[k + 1] + k + 1]``."""
+
+    __slots__ = ("tops", "nodes", "cut", "operands")
+
+    def __len__(self):
+        return len(self.tops)
+
+    def lengths(self):
+        return np.diff(self.cut)
+
+    def operand_ptr(self):
+        return self.cut + np.arange(len(self.cut))
+
+    def as_dict(self):
+        """{top: operand list} (the pass in id order reads them one chain at a time)."""
+        ops_l, ptr = self.operands.tolist(), self.operand_ptr().tolist()
+        return {t: ops_l[p0:p1] for t, p0, p1 in zip(self.tops.tolist(), ptr[:-1], ptr[1:])}
+
+
 def _plus_chains(plus, a, b, npar):
     """Chains c_k = c_{k-1} + t_k where c_{k-1} is a '+' used by c_k alone. Returns each node's
-    link (the c_{k-1} it continues, or -1), {top: (nodes c1..cm, operands x0, t1..tm)} for chains
-    of two or more, and a mask of the nodes inside a chain (all but its top)."""
+    link (the c_{k-1} it continues, or -1), the chains of two or more (``_Chains``), and a mask
+    of the nodes inside a chain (all but its top)."""
     n = len(plus)
     link = np.full(n, -1, dtype=np.intp)
     la = plus & plus[a] & (npar[a] == 1)
@@ -139,25 +160,44 @@ def _plus_chains(plus, a, b, npar):
     members = members[np.argsort(head[members] * n + members, kind="stable")]
     cut = np.flatnonzero(np.r_[True, head[members][1:] != head[members][:-1], True]) if len(members) \
         else np.zeros(1, dtype=np.intp)
-    nodes_l, other_l = members.tolist(), other[members].tolist()
-    heads, a_l, b_l = members[cut[:-1]], a.tolist(), b.tolist()
-    chain_of = {}
-    for h, s0, s1 in zip(heads.tolist(), cut[:-1].tolist(), cut[1:].tolist()):
-        chain_of[nodes_l[s1 - 1]] = (nodes_l[s0:s1], [a_l[h], b_l[h]] + other_l[s0 + 1:s1])
+    chains = _Chains()
+    chains.nodes, chains.cut, chains.tops = members, cut, members[cut[1:] - 1]
+    k = np.arange(len(cut) - 1)
+    heads = members[cut[:-1]]
+    opers = np.empty(len(members) + len(k), dtype=np.intp)
+    opers[cut[:-1] + k] = a[heads]  # x0, t1: the head's operands
+    opers[cut[:-1] + k + 1] = b[heads]
+    rest = np.ones(len(members), dtype=bool)
+    rest[cut[:-1]] = False  # c2..cm: each one's operand that is not its link
+    opers[np.flatnonzero(rest) + np.repeat(k, np.diff(cut))[rest] + 1] = other[members[rest]]
+    chains.operands = opers
     inner = np.zeros(n, dtype=bool)
     inner[members] = True
-    inner[members[cut[1:] - 1]] = False  # the tops
-    return link, chain_of, inner
+    inner[chains.tops] = False
+    return link, chains, inner
 
 
-def _levels(has, inner, chain_of, a, b):
+def _levels(has, inner, chains, a, b):
     """Leaves 0, an op one above its deepest operand, a whole chain one above all its operands
-    (its inner links then take the chain's level). One pass in id order over the ops and chain
-    tops; a chain's operands all have smaller ids than its top."""
+    (its inner links then take the chain's level). Wide graphs (a few levels for many ops) are
+    levelled a level at a time in numpy (``_levels_by_rounds``); deep ones, where that would take
+    a numpy round per op, by one pass in id order over the ops and chain tops (a chain's operands
+    all have smaller ids than its top)."""
     n = len(has)
+    ids = np.flatnonzero(has & ~inner)
+    level = _levels_by_rounds(n, ids, chains, a, b)
+    if level is None:
+        level = _levels_in_order(n, ids, chains.as_dict(), a, b)
+    if len(chains):
+        level[chains.nodes] = level[np.repeat(chains.tops, chains.lengths())]
+    return level
+
+
+def _levels_in_order(n, ids, chain_of, a, b):
+    """``_levels`` by one Python pass over the op nodes ``ids`` (ascending), inner links left 0;
+    ``chain_of``: {chain top: its operands}."""
     lvl = [0] * (n + 1)  # lvl[-1], read for a missing operand b = -1, stays 0
     get = lvl.__getitem__
-    ids = np.flatnonzero(has & ~inner)
     tops = chain_of.get
     for i, x, y in zip(ids.tolist(), a[ids].tolist(), b[ids].tolist()):
         ch = tops(i)
@@ -166,12 +206,38 @@ def _levels(has, inner, chain_of, a, b):
             q = lvl[y]
             lvl[i] = (p if p > q else q) + 1
         else:
-            lvl[i] = max(map(get, ch[1])) + 1
-    level = np.array(lvl[:n], dtype=np.intp)
-    if chain_of:
-        links = [c for nodes, _ in chain_of.values() for c in nodes[:-1]]
-        top_of = [t for t, (nodes, _) in chain_of.items() for _ in nodes[:-1]]
-        level[links] = level[top_of]
+            lvl[i] = max(map(get, ch)) + 1
+    return np.array(lvl[:n], dtype=np.intp)
+
+
+def _levels_by_rounds(n, ids, chains, a, b):
+    """``_levels`` a level at a time (Kahn's algorithm, one numpy round per level): a node's level
+    is the round in which its last operand got one. Inner links, which only their chain reads,
+    stay 0 as in ``_levels_in_order``. Each round looks at the operand slots not yet levelled: None
+    once the graph proves too deep for rounds to pay (more than 64 + one per 2000 ops, or four
+    times the slots looked at in all), where the Python pass is cheaper."""
+    limit = 64 + len(ids) // 2000
+    is_top = np.zeros(n, dtype=bool)
+    is_top[chains.tops] = True
+    reg = ids[~is_top[ids]]
+    two = reg[b[reg] >= 0]
+    src = np.concatenate([a[reg], b[two], chains.operands])  # operand -> consumer, every operand slot
+    dst = np.concatenate([reg, two, np.repeat(chains.tops, chains.lengths() + 1)])
+    need = np.bincount(dst, minlength=n)  # operand slots still without a level
+    level = np.zeros(n, dtype=np.intp)
+    done = need == 0  # leaves (and inner links, read as 0)
+    lv, budget = 0, 4 * len(src)  # slots a round may look at, in all
+    while len(src):  # the slots whose operand has no level yet; each round drops the rest
+        budget -= len(src)
+        if lv == limit or budget < 0:
+            return None
+        now = done[src]
+        need -= np.bincount(dst[now], minlength=n)
+        src, dst = src[~now], dst[~now]
+        ready = np.flatnonzero((need == 0) & ~done)
+        lv += 1
+        level[ready] = lv
+        done[ready] = True
     return level
 
 
@@ -240,16 +306,16 @@ class Tape:
         if mode == "scalar":
             self._compile_scalar(names, codes, ks, has, a, b, reach)
             return
-        link, chain_of, inner = _plus_chains(codes == names.index("+") if "+" in names else
+        link, chains, inner = _plus_chains(codes == names.index("+") if "+" in names else
                                              np.zeros(n, dtype=bool), a, b, npar)
-        level = _levels(has, inner, chain_of, a, b)
+        level = _levels(has, inner, chains, a, b)
         self._nlevels = int(level.max()) + 1
         if mode == "auto" and _scalar_is_faster(n, has, inner, level, codes, len(names)):
             self._compile_scalar(names, codes, ks, has, a, b, reach)
             return
         self._unreached = np.flatnonzero(~reach)
         target = self._gradient_targets(ptr, kids, arity, reach, link, level)
-        self._steps(names, codes, ks, has, inner, chain_of, level, a, b, link, ptr[:-1], target)
+        self._steps(names, codes, ks, has, inner, chains, level, a, b, link, ptr[:-1], target)
         self._place(n)
 
     def _compile_generic(self, g, has, reach):
@@ -299,7 +365,6 @@ class Tape:
         slot; unreachable parents write to a dump slot at the end. Returns a target per edge."""
         n, E = len(arity), len(kids)
         P = np.repeat(np.arange(n), arity)
-        S = np.arange(E) - ptr[:-1][P]
         C = kids
         keep = reach[P] & (C != link[P])
         deg = np.bincount(C[keep], minlength=n)
@@ -307,7 +372,8 @@ class Tape:
         single = keep & (deg[C] == 1)
         target[single] = C[single]
         ek = np.flatnonzero(keep & ~single)
-        Pk, Sk, Ck = P[ek], S[ek], C[ek]
+        Pk, Ck = P[ek], C[ek]
+        Sk = ek - ptr[:-1][Pk]  # the operand slot
         order = np.lexsort((Sk, -Pk, Ck, deg[Ck], level[Ck]))
         Cs = Ck[order]
         m = len(Cs)
@@ -334,10 +400,10 @@ class Tape:
                 self._pulls[int(ul[f])].append((u[f:f + c_].copy(), int(bstart[q]), int(ud[f]), c_))
         return target
 
-    def _steps(self, names, codes, ks, has, inner, chain_of, level, a, b, link, first, target):
+    def _steps(self, names, codes, ks, has, inner, chains, level, a, b, link, first, target):
         """The steps of each level: op groups (by op) and chain batches (by length)."""
         n = len(codes)
-        tops = np.array(sorted(chain_of), dtype=np.intp)
+        tops = chains.tops
         is_top = np.zeros(n, dtype=bool)
         is_top[tops] = True
         ops_ids = np.flatnonzero(has & ~inner & ~is_top)
@@ -358,13 +424,18 @@ class Tape:
                 gr.k = ks[ids] if gr.op == "**k" else None
                 self._groups[int(level[ids[0]])].append(gr)
         self._chains = [[] for _ in range(self._nlevels)]
-        batches = defaultdict(list)
-        for t in tops.tolist():
-            batches[int(level[t]), len(chain_of[t][0])].append(t)
-        for (lv, _), ts in sorted(batches.items()):
+        # batches of chains of one level and one length, by level then length; chains by top id
+        lens, lv_of = chains.lengths(), level[tops]
+        order = np.lexsort((tops, lens, lv_of))
+        cut = np.flatnonzero(np.r_[True, (lv_of[order][1:] != lv_of[order][:-1])
+                                   | (lens[order][1:] != lens[order][:-1]), True]) if len(order) else []
+        start, ostart = chains.cut[:-1], chains.operand_ptr()[:-1]
+        for s0, s1 in zip(cut[:-1], cut[1:]):
+            sel = order[s0:s1]
+            lv, m = int(lv_of[sel[0]]), int(lens[sel[0]])
             ch = _Chain()
-            ch.operands = np.array([chain_of[t][1] for t in ts], dtype=np.intp)
-            ch.nodes = np.array([chain_of[t][0] for t in ts], dtype=np.intp)
+            ch.operands = chains.operands[ostart[sel][:, None] + np.arange(m + 1)]
+            ch.nodes = chains.nodes[start[sel][:, None] + np.arange(m)]
             ch.tops = ch.nodes[:, -1].copy()
             ch.inner = ch.nodes[:, :-1].copy()
             # the operands' targets: c1's two edges, then each c_k's non-link edge

@@ -172,7 +172,7 @@ class GraphWidget(anywidget.AnyWidget):
             self._structure = {
                 "version": 2, "n": n, "root": n - 1, "source": g.source,
                 "labels": _coded(g.labels), "ops": ops, "exponents": wire.exponents(ops), "kinds": _coded(g.kinds),
-                "scopes": _coded(g.scopes), "controls": self._controls,
+                "scopes": wire.coded_codes(*grouping.scope_codes(g)), "controls": self._controls,
                 "control_init": [_jnum(self._init[i]) for i in self._controls],
                 "readonly": self._readonly_reason if self.readonly else "",
                 # palette, fonts, character width (gradviz/theme.py); the op table's error messages,

@@ -25,8 +25,8 @@ import math
 
 import numpy as np
 
-__all__ = ["coded", "decode_column", "exponents", "decode_exponents", "floats", "f32", "i32", "sizes", "jnum", "bent_routes", "NO_ROUTES",
-           "as_slots", "encode_view", "decode_view"]
+__all__ = ["coded", "coded_codes", "decode_column", "exponents", "decode_exponents", "floats", "f32", "i32",
+           "sizes", "jnum", "bent_routes", "NO_ROUTES", "as_slots", "encode_view", "decode_view"]
 
 VIEW_VERSION = 2
 NO_ROUTES = (np.zeros(0, np.int64), np.zeros(1, np.int64), np.zeros(0))  # every edge drawn straight
@@ -41,6 +41,13 @@ def coded(column):
     dt = index_dtype(len(table))
     return {"table": table, "dtype": dt,
             "index": np.fromiter(map(code.__getitem__, column), dtype=dt, count=len(column)).tobytes()}
+
+
+def coded_codes(table, code):
+    """``coded`` of a column already given as its sorted distinct strings and each entry's index
+    into them (e.g. ``grouping.scope_codes``)."""
+    dt = index_dtype(len(table))
+    return {"table": list(table), "dtype": dt, "index": np.asarray(code).astype(dt).tobytes()}
 
 
 def decode_column(c):

@@ -266,3 +266,14 @@ def test_to_networkx_without_networkx(monkeypatch):
     monkeypatch.setitem(sys.modules, "networkx", None)
     with pytest.raises(ImportError, match=r'pip install "gradviz-explorer\[export\]"'):
         to_networkx(lecture_L()[0])
+
+
+def test_traced_scopes_are_each_values_scope_path():
+    """trace builds each call's path on its parent's; every node's scope is still scope_path."""
+    from gradviz.graph import scope_path
+    m = MLP(2, [3, 2, 1])
+    loss = sum((m([0.1 * i, -0.2]) for i in range(4)), m([1.0, 1.0]))
+    order = loss.topo()
+    scopes = trace(loss).scopes
+    assert scopes == tuple(scope_path(v._scope) for v in order)
+    assert "MLP#2/layers.1/neurons.1" in scopes and "layers.1/neurons.1" in scopes

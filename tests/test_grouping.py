@@ -4,7 +4,7 @@ import random
 
 import pytest
 
-from gradviz import MLP, mse_loss
+from gradviz import MLP, Value, mse_loss
 from gradviz.graph import trace
 from gradviz.grouping import collapse, expand, group_view, subscopes
 
@@ -140,3 +140,18 @@ def test_what_a_box_offers_opens_and_folds_what_it_says():
                 after = group_view(g, keys)
                 assert after.keys[after.box_of[i]] == k  # that scope is folded, with the value in it
             assert [len(k) for k in o["collapse"]] == sorted((len(k) for k in o["collapse"]), reverse=True)
+
+
+def test_edge_arrays_hold_each_child_parent_pair_once():
+    """``a + a`` and ``a * a`` give one edge, a custom op's repeated operands too; nothing is lost."""
+    from gradviz.graph import Graph
+    from gradviz.grouping import _edge_arrays
+    a, b = Value(2.0, label="a"), Value(3.0, label="b")
+    c = a + a
+    d = (c * b) * (b * a)
+    e = (d * d).tanh()
+    for g in (trace(e), Graph(["x", "y", "z"], [1.0, 2.0, 3.0], [0.0] * 3, ["", "", "f"],
+                              ["input", "input", "output"], [""] * 3, [[], [], [0, 1, 0, 1]])):
+        src, dst = _edge_arrays(g)
+        want = {(c, p) for p, cs in enumerate(g.children) for c in cs}
+        assert len(src) == len(want) and set(zip(src.tolist(), dst.tolist())) == want

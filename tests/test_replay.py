@@ -429,3 +429,40 @@ def test_random_expressions_replay_like_the_engine(prog, start, data):
     assert close(d, want[0]) and close(g, want[1])
     assert identical(d, want[0]) and identical(g, want[1])
 
+
+
+@pytest.mark.parametrize("build", [
+    lambda: workload.gradviz_loss(workload.gradviz_model(), *workload.moons(n=20)),
+    lambda: sum((Value(i * 0.1).tanh() * Value(0.5) for i in range(500)), Value(0.0)),
+])
+def test_levels_by_rounds_match_the_pass_in_id_order(build):
+    """The numpy levelling of wide graphs gives every node the level of the Python pass."""
+    g = trace(build())
+    n, ptr, kids = len(g), g.child_ptr, g.child_ids
+    arity = np.diff(ptr)
+    names, codes, _ = replay._decode_ops(g, arity)
+    has = arity > 0
+    a = np.full(n, -1, dtype=np.intp)
+    b = np.full(n, -1, dtype=np.intp)
+    a[has] = kids[ptr[:-1][has]]
+    b[arity == 2] = kids[ptr[:-1][arity == 2] + 1]
+    _, chains, inner = replay._plus_chains(codes == names.index("+"), a, b, np.bincount(kids, minlength=n))
+    assert len(chains) > 0
+    ids = np.flatnonzero(has & ~inner)
+    by_rounds = replay._levels_by_rounds(n, ids, chains, a, b)
+    assert by_rounds is not None and by_rounds.max() > 2
+    assert np.array_equal(by_rounds, replay._levels_in_order(n, ids, chains.as_dict(), a, b))
+
+
+def test_a_deep_graph_is_levelled_by_the_python_pass():
+    """Rounds stop once the graph is deeper than they pay for; the levels are the same."""
+    _, y = workload.deep_chain(2000)
+    assert len(replay.Tape(y, mode="vector")._groups) == 2001
+    g = trace(y)
+    n, ptr, kids = len(g), g.child_ptr, g.child_ids
+    arity = np.diff(ptr)
+    a = np.where(arity > 0, kids[np.minimum(ptr[:-1], len(kids) - 1)], -1)
+    b = np.where(arity == 2, kids[np.minimum(ptr[:-1] + 1, len(kids) - 1)], -1)
+    ids = np.flatnonzero(arity > 0)
+    _, chains, _ = replay._plus_chains(np.zeros(n, dtype=bool), a, b, np.bincount(kids, minlength=n))
+    assert replay._levels_by_rounds(n, ids, chains, a, b) is None

@@ -23,6 +23,15 @@ def test_coded_columns_keep_order_and_pick_the_smallest_index(distinct, dtype):
     assert wire.decode_column(c) == col
 
 
+def test_the_widget_sends_scopes_coded_as_wire_coded_does():
+    """The scopes column goes from the grouping's cached codes: the same bytes as ``coded``."""
+    random_model = MLP(2, [3, 1])
+    loss = sum((random_model([0.5 * i, -1.0]) for i in range(3)), Value(0.0))
+    w = GraphWidget(loss)
+    assert w._structure["scopes"] == wire.coded(w.graph.scopes)
+    assert wire.decode_column(w._structure["scopes"]) == list(w.graph.scopes)
+
+
 def test_coded_column_keeps_hostile_and_unicode_strings_as_they_are():
     col = ["", "</script><b>x", 'a"b', "ünï ∂L/∂w", "", "\n"]
     assert wire.decode_column(wire.coded(col)) == col
