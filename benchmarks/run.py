@@ -13,7 +13,7 @@ import sys
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-SECTIONS = ["engine", "replay", "shapes", "layout", "torch_bridge", "torch_capture", "widget", "widget_refresh",
+SECTIONS = ["engine", "replay", "shapes", "layout", "drawing", "torch_bridge", "torch_capture", "widget", "widget_refresh", "frames",
             "playground"]
 
 
