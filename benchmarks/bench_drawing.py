@@ -26,8 +26,9 @@ TARGET_RATIO = 1.0
 
 
 def _models(torch):
-    import torch_models as tm
     from torch import nn
+
+    import torch_models as tm
     torch.manual_seed(0)
     out = []
     res = tm.ResNet18(classes=10)

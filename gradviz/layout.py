@@ -24,10 +24,10 @@ from .textsize import CHAR_WIDTH, FONT_SIZE, LABEL_MAX, box_fields, op_width, re
 __all__ = ["layout", "group_view", "Layout", "GroupView", "box_fields", "text_width", "short_label",
            "FONT_SIZE", "CHAR_WIDTH", "LABEL_MAX"]
 
-RECORD_H = 26.0      # px, height of a value record (in LR)
-OP_H = 26.0          # px, height of an op ellipse
-RANK_SEP = 28.0      # px between neighbouring ranks
-NODE_SEP = 12.0      # px between neighbouring nodes of a rank
+RECORD_H = 22.0      # px, height of a value record (12 px text and 5 px above and below)
+OP_H = 20.0          # px, height of an op ellipse
+RANK_SEP = 14.0      # px between neighbouring ranks (the first view fits more of the graph readable)
+NODE_SEP = 8.0       # px between neighbouring nodes of a rank
 DUMMY_SEP = 6.0      # px, room taken by an edge passing through a rank
 MARGIN = 8.0         # px around the drawing
 

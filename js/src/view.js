@@ -1,9 +1,9 @@
 // Where the drawing opens and how its overlays sit: pure functions of sizes, unit-tested in
 // js/test/view.test.js. The first view shows the whole graph only when its record text is
-// readable that way (>= 11 CSS px); otherwise it opens at a readable size on the output's end and
+// readable that way (>= 10 CSS px); otherwise it opens at a readable size on the output's end and
 // the overview (minimap) shows where that is.
 
-export const MIN_TEXT_PX = 11;  // smallest record text the first view accepts
+export const MIN_TEXT_PX = 10;  // smallest record text the first view accepts
 const PAD = 16;
 
 /** The zoom at which record text of `fontPx` px (the scene's, gradviz.theme.FONT_SIZE) is

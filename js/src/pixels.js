@@ -1,0 +1,137 @@
+// The far zoom levels of a big view, written straight into an RGBA pixel buffer: when records are
+// a few pixels tall, paths and text cost far more than they show. Every box is a rectangle of at
+// least one pixel; every edge a one- or two-pixel line in its gradient's colour (the sign) and
+// opacity (the size, on the same square-root scale as the stroke widths nearer in).
+
+import { gradStroke } from "./geometry.js";
+import { straightEnds } from "./scene.js";
+
+const PROBE = new Map();
+
+/** A CSS colour as [r, g, b] (0..255): hex and rgb()/rgba() parsed here, anything else (a named
+ *  colour, a color-mix()) through a 1x1 canvas when there is a document; grey if all fails. */
+export function rgbOf(colour) {
+  const c = String(colour || "").trim();
+  let m = /^#([0-9a-f]{3}|[0-9a-f]{6})$/i.exec(c);
+  if (m) {
+    const h = m[1].length === 3 ? [...m[1]].map((d) => d + d).join("") : m[1];
+    return [0, 2, 4].map((j) => parseInt(h.slice(j, j + 2), 16));
+  }
+  m = /^rgba?\(\s*([\d.]+)[\s,]+([\d.]+)[\s,]+([\d.]+)/i.exec(c);
+  if (m) return [1, 2, 3].map((j) => Math.round(+m[j]));
+  if (PROBE.has(c)) return PROBE.get(c);
+  let out = [136, 136, 136];
+  if (typeof document !== "undefined" && document.createElement) {
+    try {
+      const ctx = document.createElement("canvas").getContext("2d");
+      ctx.fillStyle = c; ctx.fillRect(0, 0, 1, 1);
+      const d = ctx.getImageData(0, 0, 1, 1).data;
+      out = [d[0], d[1], d[2]];
+    } catch { /* not a canvas that can be read: keep grey */ }
+  }
+  PROBE.set(c, out);
+  return out;
+}
+
+/** Blend colour `rgb` at opacity `a` into pixel `p` (index of its red byte). */
+function blend(px, p, rgb, a) {
+  px[p] += (rgb[0] - px[p]) * a;
+  px[p + 1] += (rgb[1] - px[p + 1]) * a;
+  px[p + 2] += (rgb[2] - px[p + 2]) * a;
+}
+
+/** A line from (x0, y0) to (x1, y1) in pixels, `thick` 1 or 2, clipped to the W x H buffer. */
+function line(px, W, H, x0, y0, x1, y1, rgb, a, thick) {
+  // Liang-Barsky clip to [0, W - 1] x [0, H - 1]
+  let t0 = 0, t1 = 1;
+  const dx = x1 - x0, dy = y1 - y0;
+  for (const [p, q] of [[-dx, x0], [dx, W - 1 - x0], [-dy, y0], [dy, H - 1 - y0]]) {
+    if (p === 0) { if (q < 0) return 0; continue; }
+    const r = q / p;
+    if (p < 0) { if (r > t1) return 0; if (r > t0) t0 = r; } else { if (r < t0) return 0; if (r < t1) t1 = r; }
+  }
+  const ax = x0 + t0 * dx, ay = y0 + t0 * dy, bx = x0 + t1 * dx, by = y0 + t1 * dy;
+  const n = Math.max(1, Math.ceil(Math.max(Math.abs(bx - ax), Math.abs(by - ay))));
+  const sx = (bx - ax) / n, sy = (by - ay) / n, flat = Math.abs(sx) >= Math.abs(sy);
+  for (let j = 0; j <= n; j++) {
+    const x = Math.round(ax + sx * j), y = Math.round(ay + sy * j);
+    blend(px, 4 * (y * W + x), rgb, a);
+    if (thick > 1) {
+      const x2 = flat ? x : x + 1, y2 = flat ? y + 1 : y;
+      if (x2 < W && y2 < H) blend(px, 4 * (y2 * W + x2), rgb, a);
+    }
+  }
+  return n + 1;
+}
+
+/** Paint scene `s` into the RGBA buffer `px` (W x H pixels) at world -> pixel map X = x k + ox,
+ *  Y = y k + oy; only what meets world rectangle `rect` = [x0, y0, x1, y1]. `st`: colours
+ *  ({bg, line, selRgb, sign: {pos, neg, zero, nan}, kindRgb: {kind: rgb}}), `kind(i)`, `grad(i)` (the
+ *  gradient of box i's node), `maxAbs`, `selected` (a box or -1), `lit(i)` (null without a
+ *  selection) and `matches` (a Set or null).
+ *  Returns {boxes, edges, lod: "pixels"}: how many of each were drawn. */
+export function paintPixels(px, W, H, s, { k, ox, oy, rect }, st) {
+  const [bgR, bgG, bgB] = st.bg;
+  new Uint32Array(px.buffer, px.byteOffset, W * H).fill(new Uint32Array(Uint8Array.of(bgR, bgG, bgB, 255).buffer)[0]);
+  const [rx0, ry0, rx1, ry1] = rect;
+  const ends = new Float64Array(4);
+  let edges = 0;
+  for (let e = 0; e < s.esrc.length; e++) {
+    const bent = s.ePtr.length > e + 1 && s.ePtr[e + 1] - s.ePtr[e] >= 4;
+    const p = bent ? s.ePts.subarray(s.ePtr[e], s.ePtr[e + 1]) : straightEnds(s, e, ends);
+    let inside = false;
+    for (let j = 0; j < p.length && !inside; j += 2) inside = p[j] >= rx0 && p[j] <= rx1 && p[j + 1] >= ry0 && p[j + 1] <= ry1;
+    if (!inside && !crosses(p, rect)) continue;
+    const a = s.esrc[e], g = gradStroke(st.grad(a), st.maxAbs);
+    const r = g.sign === "pos" || g.sign === "neg" ? (g.width - 0.75) / 4.25 : 0;
+    let alpha = g.sign === "zero" ? 0.5 : 0.35 + 0.65 * r;
+    if (st.lit && !(st.lit(a) && st.lit(s.edst[e]))) alpha *= 0.2;
+    const thick = g.width * k >= 1.5 ? 2 : 1;
+    for (let j = 2; j < p.length; j += 2) {
+      line(px, W, H, p[j - 2] * k + ox, p[j - 1] * k + oy, p[j] * k + ox, p[j + 1] * k + oy, st.sign[g.sign], alpha, thick);
+    }
+    edges++;
+  }
+  let boxes = 0;
+  for (let i = 0; i < s.n; i++) {
+    const hw = s.w[i] / 2, hh = s.h[i] / 2;
+    if (s.x[i] + hw < rx0 || s.x[i] - hw > rx1 || s.y[i] + hh < ry0 || s.y[i] - hh > ry1) continue;
+    const marked = i === st.selected || (st.matches && st.matches.has(i));
+    const grow = marked ? 1 : 0;
+    const x0 = Math.floor((s.x[i] - hw) * k + ox) - grow, y0 = Math.floor((s.y[i] - hh) * k + oy) - grow;
+    const x1 = Math.max(x0 + 1, Math.round((s.x[i] + hw) * k + ox) + grow), y1 = Math.max(y0 + 1, Math.round((s.y[i] + hh) * k + oy) + grow);
+    if (x1 <= 0 || y1 <= 0 || x0 >= W || y0 >= H) continue;
+    const X0 = Math.max(0, x0), Y0 = Math.max(0, y0), X1 = Math.min(W, x1), Y1 = Math.min(H, y1);
+    const fill = marked ? st.selRgb : st.kindRgb[st.kind(i)] || st.kindRgb[""];
+    const solid = X1 - X0 < 3 || Y1 - Y0 < 3;  // too small for an outline: the line colour shows it
+    const a = st.lit && !st.lit(i) ? 0.25 : 1;
+    for (let y = Y0; y < Y1; y++) {
+      for (let x = X0; x < X1; x++) {
+        const edge = x === X0 || x === X1 - 1 || y === Y0 || y === Y1 - 1;
+        blend(px, 4 * (y * W + x), !marked && (solid || edge) ? mix(fill, st.line) : fill, a);
+      }
+    }
+    boxes++;
+  }
+  return { boxes, edges, lod: "pixels" };
+}
+
+const MIXED = new WeakMap();
+/** Half `a`, half `b` (cached per pair of colour arrays). */
+function mix(a, b) {
+  let m = MIXED.get(a);
+  if (!m) MIXED.set(a, (m = new Map()));
+  let c = m.get(b);
+  if (!c) m.set(b, (c = [0, 1, 2].map((j) => (a[j] + b[j]) >> 1)));
+  return c;
+}
+
+/** Whether a polyline whose points are all outside `rect` still passes through it (its box
+ *  meets the rectangle: a cheap, conservative test; the line clip does the rest). */
+function crosses(p, [x0, y0, x1, y1]) {
+  let a = Infinity, b = Infinity, c = -Infinity, d = -Infinity;
+  for (let j = 0; j < p.length; j += 2) {
+    a = Math.min(a, p[j]); c = Math.max(c, p[j]); b = Math.min(b, p[j + 1]); d = Math.max(d, p[j + 1]);
+  }
+  return !(c < x0 || a > x1 || d < y0 || b > y1);
+}
