@@ -31,12 +31,12 @@ TARGETS = {"66k": 0.033, "300k": 0.050}
 
 _INSTALL = """() => {
   window.__moves = []; window.__zooms = [];
-  const time = (list) => () => {
+  const time = (name) => () => {
     const t0 = performance.now();
-    requestAnimationFrame(() => setTimeout(() => list.push(performance.now() - t0), 0));
+    requestAnimationFrame(() => setTimeout(() => window[name].push(performance.now() - t0), 0));
   };
-  window.addEventListener('pointermove', time(window.__moves), { capture: true });
-  window.addEventListener('keydown', time(window.__zooms), { capture: true });
+  window.addEventListener('pointermove', time('__moves'), { capture: true });
+  window.addEventListener('keydown', time('__zooms'), { capture: true });
 }"""
 
 

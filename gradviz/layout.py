@@ -21,7 +21,7 @@ import numpy as np
 from .grouping import GroupView, group_max, group_view
 from .textsize import CHAR_WIDTH, FONT_SIZE, LABEL_MAX, box_fields, op_width, record_widths, short_label, text_width
 
-__all__ = ["layout", "group_view", "Layout", "GroupView", "box_fields", "text_width", "short_label",
+__all__ = ["layout", "orientation", "group_view", "Layout", "GroupView", "box_fields", "text_width", "short_label",
            "FONT_SIZE", "CHAR_WIDTH", "LABEL_MAX"]
 
 RECORD_H = 22.0      # px, height of a value record (12 px text and 5 px above and below)
@@ -143,6 +143,37 @@ def layout(x, rankdir="LR", collapsed=None, show_grad=True, max_boxes=200):
     oph[has_op] = OP_H
     return Layout(view, rankdir, X[:m].copy(), Y[:m].copy(), w, h, op_x, op_y, opw, oph, rank,
                   pts, ptr, width, height, mode)
+
+
+# The output a first view is planned for: a notebook's output area (JupyterLab at a 1400 px window
+# gives ~958 px) and the tallest stage a top-to-bottom view takes; the smallest readable zoom
+# (10 px text, as the page's MIN_TEXT_PX).
+VIEW_BOX = (900.0, 640.0)
+READABLE = 10.0 / FONT_SIZE
+
+
+def orientation(lay, box=VIEW_BOX, readable=READABLE):
+    """``"LR"`` or ``"TB"`` for a view laid out left to right as ``lay``: left to right (the
+    lecture's way) when it fits ``box`` (width, height px) whole at a ``readable`` zoom, else
+    whichever shows the graph bigger; top to bottom is estimated from ``lay``'s ranks (each rank
+    as tall as its tallest node, as wide as its nodes side by side) without laying it out."""
+    if len(lay) == 0 or lay.rankdir not in ("LR", "RL"):
+        return "LR"
+    W, H = box
+    k_lr = min(W / lay.width, H / lay.height, 1.5)
+    if k_lr >= readable:
+        return "LR"
+    has_op = np.isfinite(lay.op_x)
+    rank = np.concatenate([lay.rank, lay.rank[has_op] - 1])
+    rank = rank - rank.min()
+    along = np.concatenate([lay.h, lay.op_h[has_op]])   # TB: heights go along the ranks
+    across = np.concatenate([lay.w, lay.op_w[has_op]])  # and widths side by side
+    R = int(rank.max()) + 1
+    used = np.bincount(rank, minlength=R) > 0
+    tall = float(group_max(rank, along, R)[used].sum() + RANK_SEP * (used.sum() - 1) + 2 * MARGIN)
+    wide = float((np.bincount(rank, weights=across + NODE_SEP, minlength=R) - NODE_SEP).max() + 2 * MARGIN)
+    k_tb = min(W / wide, H / tall, 1.5)
+    return "TB" if k_tb > 1.1 * k_lr else "LR"
 
 
 def _sizes(view, show_grad):

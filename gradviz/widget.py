@@ -47,13 +47,18 @@ _STALE = ("Python changed these Values after this picture was drawn: w.refresh()
           "here starts from Python's values")
 _STALE_OTHER = ("another widget changed these Values after this picture was drawn: w.refresh() redraws "
                 "it; a nudge here starts from Python's values")
+_RANKDIRS = ("LR", "TB", "RL", "BT")
 _NO_VALUES = "read-only: this graph has no live Values (it was loaded from JSON), so nothing can be re-run"
 
 
 class GraphWidget(anywidget.AnyWidget):
     """Draw ``x`` (a root Value, or a Graph) and let the user nudge its leaves.
 
-    ``height``: the most pixels the drawing takes (a short graph takes less). ``collapsed``: ``"auto"`` folds big graphs by module scope
+    ``height``: the most pixels the drawing takes (a short graph takes less; by default 420, or
+    640 for a graph drawn top to bottom). ``rankdir``: ``"LR"`` (left to right, the lecture's),
+    ``"TB"`` (top to bottom), or ``"auto"``: left to right when the whole graph fits a notebook's
+    output readable that way, else top to bottom if that shows it bigger (long chains: most
+    captured models); the page's toolbar switches it. ``collapsed``: ``"auto"`` folds big graphs by module scope
     (sample, layer, neuron) to a few hundred boxes; ``None`` draws every value; a list of scope
     prefixes folds exactly those. ``show_grads``: draw the grad cell of each record.
     ``local_replay``: on graphs of up to 2000 nodes the page also runs forward and backward itself
@@ -109,6 +114,10 @@ class GraphWidget(anywidget.AnyWidget):
     height = t.Int(420).tag(sync=True)
     """The most pixels the drawing takes (a short graph takes less)."""
 
+    rankdir = t.Unicode("LR").tag(sync=True)
+    """How the drawing runs, as Graphviz names it: "LR" (left to right) or "TB" (top to bottom);
+    "RL" and "BT" too. The page's orientation button sets it, and the view is laid out again."""
+
     local_replay = t.Bool(True).tag(sync=True)
     """On graphs of up to 2000 nodes the page also runs forward and backward itself and repaints
     a nudge before the kernel answers."""
@@ -124,11 +133,15 @@ class GraphWidget(anywidget.AnyWidget):
     reset): a state update from the page, which makes marimo re-run the cells that read the
     widget."""
 
-    def __init__(self, x: Root, height: int = 420, collapsed: Collapsed = "auto", show_grads: bool = True,
-                 local_replay: bool = True, recompute: bool = True, **kwargs: Any) -> None:
-        if isinstance(height, bool) or not isinstance(height, int) or height < 50:
-            raise ValueError(f"height must be an int of pixels >= 50, got {height!r}")
-        super().__init__(height=height, show_grads=bool(show_grads), local_replay=bool(local_replay), **kwargs)
+    def __init__(self, x: Root, height: int | None = None, collapsed: Collapsed = "auto", show_grads: bool = True,
+                 local_replay: bool = True, recompute: bool = True, rankdir: str = "auto", **kwargs: Any) -> None:
+        if height is not None and (isinstance(height, bool) or not isinstance(height, int) or height < 50):
+            raise ValueError(f"height must be an int of pixels >= 50 (or None: 420, 640 top to bottom), got {height!r}")
+        if rankdir not in ("auto", *_RANKDIRS):
+            raise ValueError(f"rankdir={rankdir!r}: use 'auto', 'LR' (left to right), 'TB' (top to bottom), 'RL' or 'BT'")
+        super().__init__(height=height or 420, show_grads=bool(show_grads), local_replay=bool(local_replay),
+                         rankdir="LR" if rankdir == "auto" else rankdir, **kwargs)
+        self._auto_rankdir = rankdir == "auto"  # the first view picks it (see layout.orientation)
         g = as_graph(x)
         self._tape = None
         self._readonly_reason = _READONLY if g.source == "torch" else _NO_VALUES
@@ -185,6 +198,9 @@ class GraphWidget(anywidget.AnyWidget):
             self._child_idx = idx.tobytes()
             self._publish()
             self._view = self._make_view()
+            if height is None and self.rankdir in ("TB", "BT"):
+                self.height = 640  # a column needs the room a row does not
+        self.observe(self._on_rankdir, names="rankdir")
         self._initial_collapsed = list(self._collapsed)
         self._self_id = self.model_id or ""
         self.on_msg(self._on_msg)
@@ -403,18 +419,33 @@ class GraphWidget(anywidget.AnyWidget):
     def _make_view(self):
         """The `_view` trait: boxes, op ellipses and edge routes of the current (collapsed) view,
         encoded by ``wire.encode_view`` (``drawing()`` decodes it back into plain lists)."""
-        from .layout import layout, short_label
-        lay = layout(self.graph, collapsed=self._collapsed)
+        from .layout import layout, orientation, short_label
+        lay = layout(self.graph, collapsed=self._collapsed, rankdir=self.rankdir)
+        if self._auto_rankdir:  # the first view: top to bottom if that shows the graph bigger
+            self._auto_rankdir = False
+            rankdir = orientation(lay)
+            if rankdir != lay.rankdir:
+                lay = layout(lay.view, rankdir=rankdir)
+            self.rankdir = rankdir
         v = lay.view
         self._collapsed = list(v.collapsed)  # "auto" resolved
         edges, ptr, pts = _slot_edges(self.graph, v, lay)
         bent = wire.bent_routes(lay, edges, ptr, pts)
-        place = _grid_tall_ranks(lay, np.asarray(v.is_group))
+        place = _grid_tall_ranks(lay, np.asarray(v.is_group)) if lay.rankdir == "LR" else None
         if place is None:
             place = (lay.x, lay.y, lay.op_x, lay.op_y, lay.width, lay.height)
         else:  # a tall column of groups laid out as a grid; edges drawn straight
             bent = wire.NO_ROUTES
         return wire.encode_view(self.graph, lay, place, edges, bent, sorted(self._expanded), short_label)
+
+    def _on_rankdir(self, change):
+        """The page (or Python) turned the drawing: lay it out again that way."""
+        if change["new"] not in _RANKDIRS:
+            self.error = (f"rankdir={change['new']!r}: use 'LR' (left to right), 'TB' (top to bottom), "
+                          f"'RL' or 'BT'")
+            self.rankdir = change["old"]
+            return
+        self._view = self._make_view()
 
     def drawing(self) -> dict[str, list]:
         """The drawn view as plain lists (what the page draws): ``box_x``, ``box_y``, ``box_w``,

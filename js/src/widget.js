@@ -25,7 +25,7 @@ import { applyConstants, readTheme, settleTheme } from "./theme.js";
 import { downloadPng, downloadSvg, svgFile } from "./export.js";
 import { PAGE, ValueTable } from "./table.js";
 import { LeafControls, MAX_CONTROLS } from "./controls.js";
-import { gradsButton, makeToolbar, stepRate } from "./toolbar.js";
+import { gradsButton, makeToolbar, orientButton, stepRate } from "./toolbar.js";
 import { legendEntries, OutputPanel, outputCells, renderInfo, renderLegend, selectionInfo, showError, statusOf } from "./panels.js";
 import { showTip, tipLines } from "./tooltip.js";
 import { Finder } from "./find.js";
@@ -41,7 +41,7 @@ function render({ model, el }) {
   const st = {
     structure: null, childPtr: null, childIdx: null, data: null, grad: null,
     scene: null, view: null, adj: null, grid: null, sel: -1, masks: null, matches: null,
-    selNode: -1, fitted: false, ready: false, nudges: 0,
+    selNode: -1, fitted: false, ready: false, nudges: 0, reorient: false,
     local: null, localNudge: null, localT0: new Set(), locals: 0, noAnswer: false, focusKey: null,
   };
 
@@ -196,6 +196,7 @@ function render({ model, el }) {
     const live = kernel.live;
     const { text, state } = statusOf(live, st.noAnswer, model.get("_stale"), ACK_MS / 1000);
     root.dataset.connection = live ? "live" : "saved";
+    syncOrientButton();
     root.dataset.status = state;
     if (status.textContent !== text) status.textContent = text;
     status.hidden = !text;
@@ -312,6 +313,18 @@ function render({ model, el }) {
   tb.zoomIn.onclick = () => cam.zoom(1.25);
   tb.zoomOut.onclick = () => cam.zoom(0.8);
   tb.grads.onclick = () => { model.set("show_grads", !model.get("show_grads")); model.save_changes(); };
+  tb.orient.onclick = () => {  // the kernel lays the view out again; its new _view opens afresh
+    if (!kernel.live) return updateStatus();
+    st.reorient = true;
+    model.set("rankdir", orientButton(model.get("rankdir")).next);
+    model.save_changes();
+  };
+  function syncOrientButton() {
+    const o = orientButton(model.get("rankdir"));
+    tb.orient.textContent = o.text;
+    tb.orient.setAttribute("aria-pressed", o.pressed);
+    tb.orient.disabled = !kernel.live;
+  }
   tb.reset.onclick = (ev) => {
     if (kernel.request({ type: "reset" }, ev.timeStamp)) return;
     loadValues();  // no kernel: back to the saved picture
@@ -348,9 +361,11 @@ function render({ model, el }) {
     "change:_stale": () => updateStatus(),
     comm_live_update: () => { kernel.revive(); if (!kernel.live) lostKernel(); else updateStatus(); },
     "change:show_grads": () => { syncGradsButton(); buildView(); },
+    "change:rankdir": () => syncOrientButton(),
     "change:_view": () => {
       buildView();
       updateInfo();
+      if (st.reorient) { st.reorient = false; cam.userMoved = false; firstView(); }
       if (st.focusKey) { const k = st.focusKey; st.focusKey = null; cam.showExpanded(st.scene, st.structure.scopes, k); }
     },
     "change:_structure": () => { loadStructure(); loadValues(); buildView(); table.build(st.structure, st.selNode, st.data, st.grad); buildControls(); cam.fit(st.scene); },
@@ -367,6 +382,7 @@ function render({ model, el }) {
   loadValues();
   applyTheme();
   syncGradsButton();
+  syncOrientButton();
   error(model.get("error"));
   buildView();
   table.build(st.structure, st.selNode, st.data, st.grad);

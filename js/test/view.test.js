@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { boxScale, expandedFocus, firstViewPlan, overviewBox, overviewRect, readableScale, tipPosition } from "../src/view.js";
+import { boxScale, expandedFocus, firstViewPlan, MIN_TEXT_PX, overviewBox, overviewRect, readableScale, tipPosition } from "../src/view.js";
 
 const READABLE = readableScale(12);  // record text of 12 px
 import { Viewport } from "../src/geometry.js";
@@ -78,4 +78,18 @@ test("readable means MIN_TEXT_PX on screen for the record font Python sent", () 
   assert.ok(big.scale >= 0.5);
   assert.equal(small.whole, true);
   assert.throws(() => readableScale(undefined), /font size/);
+});
+
+test("a top-to-bottom view too tall to show whole opens at its end, the output near the bottom", () => {
+  const out = { x: 300, y: 2900, w: 200, h: 22 };
+  const p = firstViewPlan(600, 3000, 900, 640, out, readableScale(12), 120, true);
+  assert.equal(p.whole, false);
+  assert.equal(p.stageH, 640);
+  assert.ok(p.scale * 12 >= MIN_TEXT_PX - 1e-9);
+  const bottom = (out.y + out.h / 2) * p.scale + p.ty;
+  assert.ok(bottom <= 640 && bottom >= 640 - 40, `output's bottom at ${bottom}`);
+  assert.ok(Math.abs(p.tx - (900 - 600 * p.scale) / 2) < 1e-9);  // the column centred across
+  // a column wider than the stage: the output centred across, the edges kept inside
+  const wide = firstViewPlan(3000, 3000, 900, 640, { x: 2800, y: 2900, w: 200, h: 22 }, readableScale(12), 120, true);
+  assert.ok(wide.tx <= 16 && wide.tx >= 900 - 16 - 3000 * wide.scale);
 });
