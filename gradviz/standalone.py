@@ -24,6 +24,7 @@ from .theme import FONT_UI, PALETTE
 __all__ = ["to_html", "MAX_PAGE_NODES"]
 
 MAX_PAGE_NODES = 200_000  # above this a page shows the picture only (the state alone is tens of MB)
+_TURN_MAX = 20_000  # values up to which a page carries its graph laid out both ways
 
 _CSP = ("default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; "
         "img-src data: blob:")
@@ -71,6 +72,9 @@ def to_html(x: Root | GraphWidget, path: PathLike | None = None, *, title: str |
                                  f"page replays (max_nodes={max_nodes:,}); nudge it in Python with GraphWidget")
     state["_structure"] = structure
     state["local_replay"] = False  # the page's engine answers at once; no second replay needed
+    # the other orientation, laid out now: the page's orientation switch has no Python to ask
+    turned = "LR" if w.rankdir in ("TB", "BT") else "TB"
+    state["_view_other"] = w._make_view(turned) if len(w.graph) <= _TURN_MAX else None
     payload = {"state": state, "init": w._init.astype("<f8").tobytes()}
     name = title if title is not None else _root_name(w)
     text = _page(name, _script_json(payload))

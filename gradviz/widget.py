@@ -416,12 +416,13 @@ class GraphWidget(anywidget.AnyWidget):
 
     # ---- the drawn view ------------------------------------------------------------------------
 
-    def _make_view(self):
+    def _make_view(self, rankdir=None):
         """The `_view` trait: boxes, op ellipses and edge routes of the current (collapsed) view,
-        encoded by ``wire.encode_view`` (``drawing()`` decodes it back into plain lists)."""
+        encoded by ``wire.encode_view`` (``drawing()`` decodes it back into plain lists); laid
+        out ``rankdir`` (default: the widget's)."""
         from .layout import layout, orientation, short_label
-        lay = layout(self.graph, collapsed=self._collapsed, rankdir=self.rankdir)
-        if self._auto_rankdir:  # the first view: top to bottom if that shows the graph bigger
+        lay = layout(self.graph, collapsed=self._collapsed, rankdir=rankdir or self.rankdir)
+        if self._auto_rankdir and rankdir is None:  # the first view: top to bottom if that shows the graph bigger
             self._auto_rankdir = False
             rankdir = orientation(lay)
             if rankdir != lay.rankdir:

@@ -313,17 +313,21 @@ function render({ model, el }) {
   tb.zoomIn.onclick = () => cam.zoom(1.25);
   tb.zoomOut.onclick = () => cam.zoom(0.8);
   tb.grads.onclick = () => { model.set("show_grads", !model.get("show_grads")); model.save_changes(); };
-  tb.orient.onclick = () => {  // the kernel lays the view out again; its new _view opens afresh
-    if (!kernel.live) return updateStatus();
+  // Orientation: the kernel lays the view out again and its new _view opens afresh; a saved page
+  // (gradviz.to_html) carries the other layout in _view_other (null: too big to carry both).
+  tb.orient.onclick = () => {
+    const next = orientButton(model.get("rankdir")).next, other = model.get("_view_other");
+    if (other === null || (other === undefined && !kernel.live)) return updateStatus();
     st.reorient = true;
-    model.set("rankdir", orientButton(model.get("rankdir")).next);
+    if (other) { model.set("_view_other", model.get("_view")); model.set("rankdir", next); model.set("_view", other); return; }
+    model.set("rankdir", next);
     model.save_changes();
   };
   function syncOrientButton() {
-    const o = orientButton(model.get("rankdir"));
+    const o = orientButton(model.get("rankdir")), other = model.get("_view_other");
     tb.orient.textContent = o.text;
     tb.orient.setAttribute("aria-pressed", o.pressed);
-    tb.orient.disabled = !kernel.live;
+    tb.orient.disabled = other === null || (other === undefined && !kernel.live);
   }
   tb.reset.onclick = (ev) => {
     if (kernel.request({ type: "reset" }, ev.timeStamp)) return;
