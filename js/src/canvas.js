@@ -8,12 +8,16 @@
 
 import { gradStroke, lodLevel, SpatialGrid } from "./geometry.js";
 import { boxTexts, cellEdges, edgePoints, edgeStroke, maxAbsGrad, opEdge, pointsBox, straightEnds } from "./scene.js";
-import { paintPixels, rgbOf } from "./pixels.js";
+import { edgeOrder, paintPixels, rgbOf } from "./pixels.js";
 
 /** Records shorter than this many screen px are drawn as pixels (see pixels.js). */
 export const PIXEL_BOX_PX = 5;
 /** The bitmap covers the view and this fraction of its size on every side. */
-const MARGIN = 0.5;
+const MARGIN = 0.25;
+/** A redraw slower than this (ms) makes zooming show the scaled bitmap first ... */
+const PREVIEW_MS = 25;
+/** ... and redraw it sharp this long (ms) after the last zoom step. */
+const PREVIEW_WAIT = 120;
 const RECORD_H = 26;  // a record's height when the scene has none to measure
 
 /** Bounding box of every edge's route, [x0, y0, x1, y1] per edge: computed once per scene, so
@@ -126,29 +130,49 @@ export class CanvasView {
     return [W, H, dpr];
   }
 
-  /** Repaint: copy the bitmap when it was drawn for this zoom and covers the view, else redraw it. */
+  /** Repaint: copy the bitmap when it was drawn for this zoom and covers the view, else redraw
+   *  it. A zoom on a view whose last redraw was slow shows the bitmap scaled at once and redraws
+   *  it sharp when the zooming pauses (PREVIEW_MS after the last step). */
   draw() {
     if (!this.vp) return;
     const [W, H, dpr] = this._resize();
-    const t = this.theme, vp = this.vp;
-    const key = [vp.scale, W, H, dpr, this.version, this.showGrads, ...Object.values(t)].join(",");
+    const vp = this.vp;
+    const base = [W, H, dpr, this.version, this.showGrads, ...Object.values(this.theme)].join(",");
+    const key = `${vp.scale},${base}`;
     let b = this.bitmap;
     const dx = b ? vp.tx - b.tx : 0, dy = b ? vp.ty - b.ty : 0;
     const covers = b && b.key === key && dx <= b.mx && dy <= b.my && dx >= -b.mx && dy >= -b.my;
-    if (!covers) b = this._render(W, H, dpr, key);
-    this.stats.cached = !!covers;
     const ctx = this.ctx;
+    clearTimeout(this.sharpen);
+    if (!covers && !this.sharp && b && b.base === base && this.stats.renderMs > PREVIEW_MS) {
+      this._preview(b, dpr);
+      this.sharpen = setTimeout(() => { this.sharp = true; this.draw(); this.sharp = false; }, PREVIEW_WAIT);
+      return;
+    }
+    if (!covers) b = this._render(W, H, dpr, key, base);
+    this.stats.cached = !!covers;
+    this.stats.preview = false;
     ctx.setTransform(1, 0, 0, 1, 0, 0);
     ctx.drawImage(b.canvas, Math.round((vp.tx - b.tx - b.mx) * dpr), Math.round((vp.ty - b.ty - b.my) * dpr));
   }
 
+  /** The bitmap `b`, drawn at another zoom or offset, mapped onto the current view. */
+  _preview(b, dpr) {
+    const vp = this.vp, ctx = this.ctx, f = vp.scale / b.scale;
+    ctx.setTransform(1, 0, 0, 1, 0, 0);
+    ctx.fillStyle = this.theme.bg;
+    ctx.fillRect(0, 0, this.canvas.width, this.canvas.height);
+    ctx.drawImage(b.canvas, (vp.tx - (b.tx + b.mx) * f) * dpr, (vp.ty - (b.ty + b.my) * f) * dpr, b.canvas.width * f, b.canvas.height * f);
+    this.stats.preview = true;
+  }
+
   /** Draw the view and a margin around it into the bitmap at the current zoom. */
-  _render(W, H, dpr, key) {
+  _render(W, H, dpr, key, base) {
     const t0 = performance.now();
     const vp = this.vp, s = this.s;
     const mx = Math.ceil(W * MARGIN), my = Math.ceil(H * MARGIN);
     const b = (this.bitmap ||= { canvas: document.createElement("canvas") });
-    Object.assign(b, { key, tx: vp.tx, ty: vp.ty, mx, my });
+    Object.assign(b, { key, base, scale: vp.scale, tx: vp.tx, ty: vp.ty, mx, my });
     const c = b.canvas;
     const cw = (W + 2 * mx) * dpr, ch = (H + 2 * my) * dpr;
     if (c.width !== cw || c.height !== ch) { c.width = cw; c.height = ch; }
@@ -182,8 +206,16 @@ export class CanvasView {
       bg: rgbOf(t.bg), line: rgbOf(t.line), selRgb: rgbOf(t.sel || t.line), selected: this.sel,
       sign: { pos: rgbOf(t.pos), neg: rgbOf(t.neg), zero: rgbOf(t.zero), nan: rgbOf(t.nan || t.zero) },
       kind: (i) => s.kinds[i], kindRgb: this._kindRgb(),
-      grad: (i) => this.grad[s.node[i]], maxAbs, lit, matches: this.matches,
+      grad: (i) => this.grad[s.node[i]], maxAbs, lit, matches: this.matches, order: this._edgeOrder(),
     };
+  }
+
+  /** Edges by gradient size (see pixels.js), kept while the values stay the same. */
+  _edgeOrder() {
+    if (this.order && this.order.grad === this.grad) return this.order.ids;
+    const s = this.s;
+    this.order = { grad: this.grad, ids: edgeOrder(s, (i) => this.grad[s.node[i]]) };
+    return this.order.ids;
   }
 
   _kindRgb() {
@@ -272,5 +304,5 @@ export class CanvasView {
     }
   }
 
-  destroy() { this.container.innerHTML = ""; }
+  destroy() { clearTimeout(this.sharpen); this.container.innerHTML = ""; }
 }

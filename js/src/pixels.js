@@ -7,6 +7,8 @@ import { gradStroke } from "./geometry.js";
 import { straightEnds } from "./scene.js";
 
 const PROBE = new Map();
+/** Line pixels a repaint draws at most: past it, edges with the smallest gradients are left out. */
+export const EDGE_BUDGET = 600_000;
 
 /** A CSS colour as [r, g, b] (0..255): hex and rgb()/rgba() parsed here, anything else (a named
  *  colour, a color-mix()) through a 1x1 canvas when there is a document; grey if all fails. */
@@ -40,17 +42,25 @@ function blend(px, p, rgb, a) {
   px[p + 2] += (rgb[2] - px[p + 2]) * a;
 }
 
-/** A line from (x0, y0) to (x1, y1) in pixels, `thick` 1 or 2, clipped to the W x H buffer. */
-function line(px, W, H, x0, y0, x1, y1, rgb, a, thick) {
-  // Liang-Barsky clip to [0, W - 1] x [0, H - 1]
+/** Clip the segment (x0, y0) -> (x1, y1) to [0, W - 1] x [0, H - 1] (Liang-Barsky): writes the
+ *  clipped ends into `out` and returns true, or false when nothing of it is inside. */
+function clip(x0, y0, x1, y1, W, H, out) {
   let t0 = 0, t1 = 1;
   const dx = x1 - x0, dy = y1 - y0;
-  for (const [p, q] of [[-dx, x0], [dx, W - 1 - x0], [-dy, y0], [dy, H - 1 - y0]]) {
-    if (p === 0) { if (q < 0) return 0; continue; }
+  for (let side = 0; side < 4; side++) {
+    const p = side === 0 ? -dx : side === 1 ? dx : side === 2 ? -dy : dy;
+    const q = side === 0 ? x0 : side === 1 ? W - 1 - x0 : side === 2 ? y0 : H - 1 - y0;
+    if (p === 0) { if (q < 0) return false; continue; }
     const r = q / p;
-    if (p < 0) { if (r > t1) return 0; if (r > t0) t0 = r; } else { if (r < t0) return 0; if (r < t1) t1 = r; }
+    if (p < 0) { if (r > t1) return false; if (r > t0) t0 = r; } else { if (r < t0) return false; if (r < t1) t1 = r; }
   }
-  const ax = x0 + t0 * dx, ay = y0 + t0 * dy, bx = x0 + t1 * dx, by = y0 + t1 * dy;
+  out[0] = x0 + t0 * dx; out[1] = y0 + t0 * dy; out[2] = x0 + t1 * dx; out[3] = y0 + t1 * dy;
+  return true;
+}
+
+/** A clipped line (see clip) `thick` 1 or 2 pixels wide. */
+function line(px, W, H, c, rgb, a, thick) {
+  const ax = c[0], ay = c[1], bx = c[2], by = c[3];
   const n = Math.max(1, Math.ceil(Math.max(Math.abs(bx - ax), Math.abs(by - ay))));
   const sx = (bx - ax) / n, sy = (by - ay) / n, flat = Math.abs(sx) >= Math.abs(sy);
   for (let j = 0; j <= n; j++) {
@@ -61,7 +71,33 @@ function line(px, W, H, x0, y0, x1, y1, rgb, a, thick) {
       if (x2 < W && y2 < H) blend(px, 4 * (y2 * W + x2), rgb, a);
     }
   }
-  return n + 1;
+}
+
+/** Edge ids ordered by the size of their gradient (`grad(source box)`), largest (and non-finite)
+ *  first: the order in which edges are kept when a repaint cannot draw them all. */
+export function edgeOrder(s, grad) {
+  const E = s.esrc.length, mag = new Float64Array(E);
+  for (let e = 0; e < E; e++) {
+    const g = Math.abs(grad(s.esrc[e]));
+    mag[e] = Number.isFinite(g) ? g : Infinity;
+  }
+  const order = new Int32Array(E);
+  for (let e = 0; e < E; e++) order[e] = e;
+  return order.sort((a, b) => mag[b] - mag[a] || a - b);
+}
+
+/** Calls `fn(x0, y0, x1, y1)` for each piece of edge e's route inside the W x H buffer (pixels);
+ *  returns how many pixels long they are together. */
+function eachSegment(s, e, k, ox, oy, W, H, ends, c, fn) {
+  const bent = s.ePtr.length > e + 1 && s.ePtr[e + 1] - s.ePtr[e] >= 4;
+  const p = bent ? s.ePts.subarray(s.ePtr[e], s.ePtr[e + 1]) : straightEnds(s, e, ends);
+  let pixels = 0;
+  for (let j = 2; j < p.length; j += 2) {
+    if (!clip(p[j - 2] * k + ox, p[j - 1] * k + oy, p[j] * k + ox, p[j + 1] * k + oy, W, H, c)) continue;
+    pixels += Math.max(Math.abs(c[2] - c[0]), Math.abs(c[3] - c[1])) + 1;
+    if (fn) fn(c);
+  }
+  return pixels;
 }
 
 /** Paint scene `s` into the RGBA buffer `px` (W x H pixels) at world -> pixel map X = x k + ox,
@@ -69,29 +105,32 @@ function line(px, W, H, x0, y0, x1, y1, rgb, a, thick) {
  *  ({bg, line, selRgb, sign: {pos, neg, zero, nan}, kindRgb: {kind: rgb}}), `kind(i)`, `grad(i)` (the
  *  gradient of box i's node), `maxAbs`, `selected` (a box or -1), `lit(i)` (null without a
  *  selection) and `matches` (a Set or null).
- *  Returns {boxes, edges, lod: "pixels"}: how many of each were drawn. */
+ *  `budget` (default EDGE_BUDGET): line pixels to draw at most, the largest gradients first, in
+ *  `order` (edgeOrder's, computed when not given). Returns {boxes, edges, thinned, lod: "pixels"}:
+ *  how many boxes and edges were drawn, and whether edges were left out. */
 export function paintPixels(px, W, H, s, { k, ox, oy, rect }, st) {
   const [bgR, bgG, bgB] = st.bg;
   new Uint32Array(px.buffer, px.byteOffset, W * H).fill(new Uint32Array(Uint8Array.of(bgR, bgG, bgB, 255).buffer)[0]);
   const [rx0, ry0, rx1, ry1] = rect;
-  const ends = new Float64Array(4);
-  let edges = 0;
-  for (let e = 0; e < s.esrc.length; e++) {
-    const bent = s.ePtr.length > e + 1 && s.ePtr[e + 1] - s.ePtr[e] >= 4;
-    const p = bent ? s.ePts.subarray(s.ePtr[e], s.ePtr[e + 1]) : straightEnds(s, e, ends);
-    let inside = false;
-    for (let j = 0; j < p.length && !inside; j += 2) inside = p[j] >= rx0 && p[j] <= rx1 && p[j + 1] >= ry0 && p[j + 1] <= ry1;
-    if (!inside && !crosses(p, rect)) continue;
-    const a = s.esrc[e], g = gradStroke(st.grad(a), st.maxAbs);
+  // edges: the largest gradients first until the budget is spent, then drawn smallest first, so
+  // that the largest lie on top
+  const order = st.order || edgeOrder(s, st.grad), budget = st.budget ?? EDGE_BUDGET;
+  const ends = new Float64Array(4), c = new Float64Array(4);
+  let cut = 0, spent = 0, edges = 0;
+  for (; cut < order.length && spent <= budget; cut++) {
+    const n = eachSegment(s, order[cut], k, ox, oy, W, H, ends, c, null);
+    spent += n;
+    if (n) edges++;
+  }
+  for (let j = cut - 1; j >= 0; j--) {
+    const e = order[j], a = s.esrc[e], g = gradStroke(st.grad(a), st.maxAbs);
     const r = g.sign === "pos" || g.sign === "neg" ? (g.width - 0.75) / 4.25 : 0;
     let alpha = g.sign === "zero" ? 0.5 : 0.35 + 0.65 * r;
     if (st.lit && !(st.lit(a) && st.lit(s.edst[e]))) alpha *= 0.2;
-    const thick = g.width * k >= 1.5 ? 2 : 1;
-    for (let j = 2; j < p.length; j += 2) {
-      line(px, W, H, p[j - 2] * k + ox, p[j - 1] * k + oy, p[j] * k + ox, p[j + 1] * k + oy, st.sign[g.sign], alpha, thick);
-    }
-    edges++;
+    const rgb = st.sign[g.sign], thick = g.width * k >= 1.5 ? 2 : 1;
+    eachSegment(s, e, k, ox, oy, W, H, ends, c, (seg) => line(px, W, H, seg, rgb, alpha, thick));
   }
+  const thinned = cut < order.length;
   let boxes = 0;
   for (let i = 0; i < s.n; i++) {
     const hw = s.w[i] / 2, hh = s.h[i] / 2;
@@ -113,7 +152,7 @@ export function paintPixels(px, W, H, s, { k, ox, oy, rect }, st) {
     }
     boxes++;
   }
-  return { boxes, edges, lod: "pixels" };
+  return { boxes, edges, thinned, lod: "pixels" };
 }
 
 const MIXED = new WeakMap();
@@ -126,12 +165,3 @@ function mix(a, b) {
   return c;
 }
 
-/** Whether a polyline whose points are all outside `rect` still passes through it (its box
- *  meets the rectangle: a cheap, conservative test; the line clip does the rest). */
-function crosses(p, [x0, y0, x1, y1]) {
-  let a = Infinity, b = Infinity, c = -Infinity, d = -Infinity;
-  for (let j = 0; j < p.length; j += 2) {
-    a = Math.min(a, p[j]); c = Math.max(c, p[j]); b = Math.min(b, p[j + 1]); d = Math.max(d, p[j + 1]);
-  }
-  return !(c < x0 || a > x1 || d < y0 || b > y1);
-}

@@ -105,14 +105,14 @@ test("a pan within the bitmap's margin copies it; a new zoom, values or a select
   v.setTransform(new Viewport(0.5, 0, 0));
   assert.equal(v.stats.renders, 1);
   const strokes = log.stroke;
-  for (const [tx, ty] of [[10, 0], [190, -140], [-199, 149]]) {  // the margin is half the view: 200 x 150
+  for (const [tx, ty] of [[10, 0], [90, -70], [-99, 74]]) {  // the margin is a quarter of the view: 100 x 75
     v.setTransform(new Viewport(0.5, tx, ty));
     assert.equal(v.stats.renders, 1, `pan to ${tx}, ${ty} drew again`);
     assert.ok(v.stats.cached);
   }
   assert.equal(log.stroke, strokes);
   assert.equal(log.drawImage, 4);  // one copy per repaint
-  v.setTransform(new Viewport(0.5, 260, 0));  // past the margin
+  v.setTransform(new Viewport(0.5, 130, 0));  // past the margin
   assert.equal(v.stats.renders, 2);
   v.setTransform(new Viewport(0.6, 260, 0));  // another zoom
   assert.equal(v.stats.renders, 3);
@@ -133,11 +133,31 @@ test("far out, the view is painted as pixels: no paths, no text", () => {
   ctx.putImageData = () => { put++; };
   globalThis.document = { createElement: () => ({ ...fakeCanvas(log), getContext: () => ctx }) };
   const v = new CanvasView(container, s, new Float64Array(s.n), Float64Array.from({ length: s.n }, (_, i) => i % 3 - 1), true, theme);
-  v.setTransform(new Viewport(0.02, 0, 0));  // 20 px records: 0.4 px on screen; all in view
+  v.setTransform(new Viewport(0.01, 0, 0));  // 20 px records: 0.2 px on screen; all in view
   assert.ok(v.stats.pixels && v.stats.boxes === s.n && v.stats.edges === s.esrc.length, JSON.stringify(v.stats));
   assert.equal(put, 1);
   assert.equal(log.bezierCurveTo || 0, 0);
   assert.equal(log.fillText || 0, 0);
+});
+
+test("after a slow redraw, a zoom shows the scaled bitmap at once and redraws it sharp when zooming pauses", async () => {
+  const log = {};
+  const { container, s, theme } = setup(300, log);
+  const v = new CanvasView(container, s, new Float64Array(s.n), new Float64Array(s.n), true, theme);
+  v.setTransform(new Viewport(0.5, 0, 0));
+  assert.equal(v.stats.renders, 1);
+  v.setTransform(new Viewport(0.6, 0, 0));  // a fast redraw: drawn sharp at once
+  assert.equal(v.stats.renders, 2);
+  v.stats.renderMs = 400;  // as if that redraw had been slow
+  for (const k of [0.7, 0.8, 0.9]) {
+    v.setTransform(new Viewport(k, 5, 0));
+    assert.ok(v.stats.preview);
+    assert.equal(v.stats.renders, 2);
+  }
+  await new Promise((r) => setTimeout(r, 300));
+  assert.equal(v.stats.renders, 3);  // once, after the last step
+  assert.ok(!v.stats.preview);
+  v.destroy();
 });
 
 test("a sparse view strokes by groups, not per edge", () => {

@@ -35,7 +35,7 @@ test("edges take their gradient's colour by sign and its size as opacity; boxes 
   const W = 40, H = 120, px = new Uint8ClampedArray(4 * W * H);
   const grad = [4, -0.25, 0];
   const out = paintPixels(px, W, H, scene(), { k: 0.5, ox: 20, oy: 10, rect: [-40, -20, 40, 220] }, { ...STYLE, grad: (i) => grad[i] });
-  assert.deepEqual(out, { boxes: 3, edges: 2, lod: "pixels" });
+  assert.deepEqual(out, { boxes: 3, edges: 2, thinned: false, lod: "pixels" });
   const [r1, g1, b1] = pixel(px, W, 20, 30);  // on edge 0 -> 1, between y = 10 and 40 world/2
   assert.ok(b1 > 200 && r1 < 40 && g1 < 40, `strong positive edge: ${[r1, g1, b1]}`);
   const [r2, g2, b2] = pixel(px, W, 20, 80);  // on edge 1 -> 2: negative, weaker, so paler
@@ -64,4 +64,14 @@ test("nothing outside the buffer is written, however far a line runs", () => {
   paintPixels(px, W, H, s, { k: 1, ox: 5, oy: 5, rect: [-1e7, -1e7, 1e7, 1e7] }, { ...STYLE, grad: () => 1 });
   assert.equal(px.length, 400);
   assert.ok(pixel(px, W, 5, 0)[2] > 200 && pixel(px, W, 5, 9)[2] > 200);
+});
+
+test("over the pixel budget, the edges with the smallest gradients are left out first", () => {
+  const W = 40, H = 120, px = new Uint8ClampedArray(4 * W * H);
+  const grad = [-0.1, 4, 0];  // edge 0 -> 1 carries 0's small gradient, 1 -> 2 the large one
+  const out = paintPixels(px, W, H, scene(), { k: 0.5, ox: 20, oy: 10, rect: [-40, -20, 40, 220] },
+    { ...STYLE, grad: (i) => grad[i], budget: 30 });
+  assert.deepEqual(out, { boxes: 3, edges: 1, thinned: true, lod: "pixels" });
+  assert.deepEqual(pixel(px, W, 20, 30), [255, 255, 255]);  // the small one: not drawn
+  assert.ok(pixel(px, W, 20, 80)[2] > 200);                 // the large one: drawn
 });
