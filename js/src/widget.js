@@ -11,9 +11,10 @@
 import "./widget.css";
 import { COMPUTED_HERE, viewDisconnected } from "./connection.js";
 import { Kernel, kernelLiveness } from "./kernel.js";
-import { fmtG, nodeName, nodeTitle } from "./format.js";
+import { nodeName, nodeTitle } from "./format.js";
 import { lodLevel, SpatialGrid } from "./geometry.js";
-import { decodeColumn, decodeExponents, lineage, toFloat64, toInt32, viewAdjacency } from "./graph.js";
+import { decodeColumn, decodeExponents, toFloat64, toInt32 } from "./decode.js";
+import { lineage, viewAdjacency } from "./lineage.js";
 import { makeScene } from "./scene.js";
 import { CanvasView } from "./canvas.js";
 import { SvgView } from "./svg.js";
@@ -31,7 +32,7 @@ import { showTip, tipLines } from "./tooltip.js";
 import { Finder } from "./find.js";
 import { afterPaint, oncePerTask, visibleWorld } from "./paint.js";
 import { attachPointer, localXY } from "./pointer.js";
-import { changeText, localTape, replayChange } from "./local.js";
+import { changeText, localTape, replayChange, stepChanges, stepText } from "./local.js";
 
 const SVG_MAX_BOXES = 1500;   // above this the view is drawn on a canvas
 const ACK_MS = 10000;         // a request unanswered this long stops blocking the next ones
@@ -328,9 +329,7 @@ function render({ model, el }) {
     const lr = r.lr;
     if (kernel.request({ type: "step", lr }, ev.timeStamp)) return;
     if (!st.local) return updateStatus();
-    const changes = {};
-    for (const id of st.structure.controls) changes[id] = st.data[id] - lr * st.grad[id];
-    onLocal(changes, ev.timeStamp, `step ${lr >= 0 ? "down" : "up"}, size ${fmtG(Math.abs(lr))}`);
+    onLocal(stepChanges(st.structure.controls, st.data, st.grad, lr), ev.timeStamp, stepText(lr));
   };
   const exportSvg = () => svgFile(st.scene, st.data, st.grad, model.get("show_grads"), theme());
   tb.svg.onclick = () => downloadSvg(exportSvg());
