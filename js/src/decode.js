@@ -80,3 +80,13 @@ export function exponentOf(e, i) {
 export function childrenOf(childPtr, childIdx, i) {
   return childIdx.subarray(childPtr[i], childPtr[i + 1]);
 }
+
+/** The graph the widget draws: the `_structure` trait with its coded columns decoded, and the
+ *  child lists (`_child_ptr`, `_child_idx`: int32 bytes). */
+export function decodeGraph(raw, childPtr, childIdx) {
+  const structure = {
+    ...raw, labels: decodeColumn(raw.labels), ops: decodeColumn(raw.ops), exponents: decodeExponents(raw.exponents),
+    kinds: decodeColumn(raw.kinds), scopes: decodeColumn(raw.scopes),
+  };
+  return { structure, childPtr: toInt32(childPtr), childIdx: toInt32(childIdx) };
+}

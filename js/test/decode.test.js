@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { decodeColumn, decodeExponents, exponentOf, toFloat64, toInt32 } from "../src/decode.js";
+import { decodeColumn, decodeExponents, decodeGraph, exponentOf, toFloat64, toInt32 } from "../src/decode.js";
 
 test("buffers decode to typed arrays, unaligned ones by copy", () => {
   const f = new Float64Array([2, -3, 6.5]);
@@ -20,4 +20,17 @@ test("the exponent column: decoded from the kernel's bytes, looked up by node id
   const none = decodeExponents(undefined);  // a state saved before the column: no node is a power
   assert.equal(none.ids.length, 0);
   assert.equal(exponentOf(none, 0), null);
+});
+
+test("the graph trait decodes with its coded columns and child lists", () => {
+  const raw = { n: 3, root: 2, source: "gradviz", labels: { table: ["", "a", "b"], index: [1, 2, 0] }, ops: ["", "", "*"],
+    kinds: { table: ["input", "output"], index: [0, 0, 1] }, scopes: ["", "", ""], exponents: undefined, controls: [0, 1] };
+  const g = decodeGraph(raw, new DataView(new Int32Array([0, 0, 0, 2]).buffer), [0, 1]);
+  assert.deepEqual(g.structure.labels, ["a", "b", ""]);
+  assert.deepEqual(g.structure.kinds, ["input", "input", "output"]);
+  assert.deepEqual(g.structure.controls, [0, 1]);
+  assert.equal(g.structure.exponents.ids.length, 0);
+  assert.deepEqual(Array.from(g.childPtr), [0, 0, 0, 2]);
+  assert.ok(g.childIdx instanceof Int32Array);
+  assert.equal(raw.labels.table.length, 3, "the trait is left as it was");
 });
