@@ -35,7 +35,8 @@ import { recordAnswer, recordLocal, recordReady } from "./probes.js";
 
 const ACK_MS = 10000;         // a request unanswered this long stops blocking the next ones
 
-/** One widget view: the named state and the elements, and the moves between them. */
+/** The explorer in one element (anywidget renders one per output): the named state, the
+ *  elements, and the moves between them. */
 class Explorer {
   constructor(model, el) {
     this.model = model;
@@ -349,7 +350,7 @@ function watchPage(x, tStart) {
     if (!ready) { ready = true; recordReady(root, tStart, x.session); }
   });
   ro.observe(stage);
-  const unwatchTable = x.table.watch();  // the table's scrolled view, tracked so painting never reads layout
+  const unwatchTable = x.table.watch();  // the table's scroll position, tracked so painting never reads layout
   const applyTheme = () => x.applyTheme();
   const mo = new MutationObserver(applyTheme);
   mo.observe(document.body, { attributes: true, attributeFilter: ["class", "data-jp-theme-light", "data-jp-theme-name"] });
