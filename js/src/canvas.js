@@ -87,7 +87,7 @@ function tracePath(ctx, s, k, straightBelow) {
   }
 }
 
-export class CanvasView {
+export class CanvasRenderer {
   constructor(container, scene, data, grad, showGrads, theme) {
     this.s = scene;
     this.container = container;

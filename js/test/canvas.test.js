@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { CanvasView, edgeBoxes, strokeGroups, visibleEdges } from "../src/canvas.js";
+import { CanvasRenderer, edgeBoxes, strokeGroups, visibleEdges } from "../src/canvas.js";
 import { Viewport } from "../src/geometry.js";
 import { edgePoints, edgeStroke, pointsBox } from "../src/scene.js";
 
@@ -76,7 +76,7 @@ test("with a selection, faint edges are grouped apart and drawn first", () => {
   for (const g of groups) for (const k of g.edges) assert.equal(g.dim, !lit(k));
 });
 
-// A canvas stand-in that counts the drawing calls a CanvasView makes.
+// A canvas stand-in that counts the drawing calls a CanvasRenderer makes.
 function fakeCanvas(log) {
   const ctx = {
     calls: log,
@@ -101,7 +101,7 @@ test("a pan within the bitmap's margin copies it; a new zoom, values or a select
   const log = {};
   const { container, s, theme } = setup(300, log);
   const grad = Float64Array.from({ length: s.n }, (_, i) => i % 3 - 1);
-  const v = new CanvasView(container, s, new Float64Array(s.n), grad, true, theme);
+  const v = new CanvasRenderer(container, s, new Float64Array(s.n), grad, true, theme);
   v.setTransform(new Viewport(0.5, 0, 0));
   assert.equal(v.stats.renders, 1);
   const strokes = log.stroke;
@@ -132,7 +132,7 @@ test("far out, the view is painted as pixels: no paths, no text", () => {
   ctx.createImageData = (w, h) => ({ data: new Uint8ClampedArray(4 * w * h), width: w, height: h });
   ctx.putImageData = () => { put++; };
   globalThis.document = { createElement: () => ({ ...fakeCanvas(log), getContext: () => ctx }) };
-  const v = new CanvasView(container, s, new Float64Array(s.n), Float64Array.from({ length: s.n }, (_, i) => i % 3 - 1), true, theme);
+  const v = new CanvasRenderer(container, s, new Float64Array(s.n), Float64Array.from({ length: s.n }, (_, i) => i % 3 - 1), true, theme);
   v.setTransform(new Viewport(0.01, 0, 0));  // 20 px records: 0.2 px on screen; all in view
   assert.ok(v.stats.pixels && v.stats.boxes === s.n && v.stats.edges === s.esrc.length, JSON.stringify(v.stats));
   assert.equal(put, 1);
@@ -143,7 +143,7 @@ test("far out, the view is painted as pixels: no paths, no text", () => {
 test("after a slow redraw, a zoom shows the scaled bitmap at once and redraws it sharp when zooming pauses", async () => {
   const log = {};
   const { container, s, theme } = setup(300, log);
-  const v = new CanvasView(container, s, new Float64Array(s.n), new Float64Array(s.n), true, theme);
+  const v = new CanvasRenderer(container, s, new Float64Array(s.n), new Float64Array(s.n), true, theme);
   v.setTransform(new Viewport(0.5, 0, 0));
   assert.equal(v.stats.renders, 1);
   v.setTransform(new Viewport(0.6, 0, 0));  // a fast redraw: drawn sharp at once
@@ -164,7 +164,7 @@ test("a sparse view strokes by groups, not per edge", () => {
   const log = {};
   const { container, s, theme } = setup(300, log);
   s.h.fill(1000);  // tall boxes: drawn as paths even this far out
-  const v = new CanvasView(container, s, new Float64Array(s.n), Float64Array.from({ length: s.n }, (_, i) => i % 3 - 1), true, theme);
+  const v = new CanvasRenderer(container, s, new Float64Array(s.n), Float64Array.from({ length: s.n }, (_, i) => i % 3 - 1), true, theme);
   v.setTransform(new Viewport(0.01, 0, 0));
   assert.ok(!v.stats.pixels && v.stats.edges > 100);
   assert.equal(log.bezierCurveTo || 0, 2);  // short routes are lines; the bent one's two segments are curves
