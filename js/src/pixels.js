@@ -117,13 +117,18 @@ export function paintPixels(px, W, H, s, { k, ox, oy, rect }, st) {
   const order = st.order || edgeOrder(s, st.grad), budget = st.budget ?? EDGE_BUDGET;
   const ends = new Float64Array(4), c = new Float64Array(4);
   let cut = 0, spent = 0, edges = 0;
+  const eb = st.edgeBoxes;  // [x0, y0, x1, y1] per edge (canvas.js edgeBoxes): most are culled here
   for (; cut < order.length && spent <= budget; cut++) {
-    const n = eachSegment(s, order[cut], k, ox, oy, W, H, ends, c, null);
+    const e = order[cut], j = 4 * e;
+    if (eb && (eb[j + 2] < rx0 || eb[j] > rx1 || eb[j + 3] < ry0 || eb[j + 1] > ry1)) continue;
+    const n = eachSegment(s, e, k, ox, oy, W, H, ends, c, null);
     spent += n;
     if (n) edges++;
   }
   for (let j = cut - 1; j >= 0; j--) {
-    const e = order[j], a = s.esrc[e], g = gradStroke(st.grad(a), st.maxAbs);
+    const e = order[j];
+    if (eb && (eb[4 * e + 2] < rx0 || eb[4 * e] > rx1 || eb[4 * e + 3] < ry0 || eb[4 * e + 1] > ry1)) continue;
+    const a = s.esrc[e], g = gradStroke(st.grad(a), st.maxAbs);
     const r = g.sign === "pos" || g.sign === "neg" ? (g.width - 0.75) / 4.25 : 0;
     let alpha = g.sign === "zero" ? 0.5 : 0.35 + 0.65 * r;
     if (st.lit && !(st.lit(a) && st.lit(s.edst[e]))) alpha *= 0.2;
