@@ -26,7 +26,7 @@ Domain errors: each op lists ``Err(when, key, who)``, checked in order before th
 named as the engine names a node), ``{x}`` (its value) and ``{k}`` (the exponent), numbers
 formatted as Python's ``repr``. The page gets the templates as data (the widget's ``constants.opErrors``).
 
-The case file (``python -m gradviz.ops cases > js/test/op_cases.json``): ``{"templates":
+The case file (``python -m gradviz.cases ops > js/test/op_cases.json``): ``{"templates":
 ERROR_TEMPLATES, "names": [[name, op, k], ...], "cases": [case, ...]}``. ``names``: op names and
 how ``split_op`` reads them. A case: ``{"op": table name, "name": the node's op name ("**2.0"),
 "k": repr or null, "labels": operand labels, "args": operand values, "g": the gradient arriving,
@@ -44,7 +44,6 @@ import functools
 import json
 import math
 import random
-import sys
 from collections.abc import Callable, Sequence
 from typing import Any, NamedTuple
 
@@ -464,12 +463,6 @@ def cases(seed=11, per_op=30):
     return {"templates": ERROR_TEMPLATES, "names": names, "cases": out}
 
 
-def _main(argv):
-    if argv[1:] != ["cases"]:
-        sys.exit("usage: python -m gradviz.ops cases > js/test/op_cases.json")
-    sys.stdout.write(case_file_text())
-
-
 def case_file_text():
     """The case file, one case a line (readable diffs)."""
     c = cases()
@@ -477,7 +470,3 @@ def case_file_text():
              '"cases": [']
     lines += [json.dumps(x) + ("," if i < len(c["cases"]) - 1 else "") for i, x in enumerate(c["cases"])]
     return "\n".join(lines) + "\n]}\n"
-
-
-if __name__ == "__main__":
-    _main(sys.argv)

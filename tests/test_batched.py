@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from gradviz import MLP, Value
-from gradviz.batched import Batched
+from gradviz.replay.batched import Batched
 
 
 def _engine(model, x):

@@ -1,9 +1,9 @@
-"""gradviz/bundle.py: the one place that finds the built front end for every widget."""
+"""gradviz/widget/bundle.py: the one place that finds the built front end for every widget."""
 from __future__ import annotations
 
 import pytest
 
-from gradviz import bundle
+from gradviz.widget import bundle
 
 
 def test_a_missing_build_names_the_command_that_makes_it(monkeypatch, tmp_path):
@@ -16,7 +16,7 @@ def test_a_missing_build_names_the_command_that_makes_it(monkeypatch, tmp_path):
 
 
 def test_the_widgets_load_the_committed_bundles():
-    from gradviz.playground import _View
+    from gradviz.playground.app import _View
     from gradviz.widget import GraphWidget
     for cls, name in ((GraphWidget, "widget"), (_View, "playground")):
         esm, css = bundle.bundle(name)

@@ -2,7 +2,7 @@
 import numpy as np
 import pytest
 
-from gradviz.datasets import DATASETS, make_dataset
+from gradviz.playground.datasets import DATASETS, make_dataset
 
 
 @pytest.mark.parametrize("name", sorted(DATASETS))

@@ -5,8 +5,8 @@ import random
 import pytest
 
 from gradviz import MLP, Value, mse_loss
+from gradviz.draw.grouping import collapse, expand, group_view, subscopes
 from gradviz.graph import trace
-from gradviz.grouping import collapse, expand, group_view, subscopes
 
 
 def mlp_graph(n_samples=3):
@@ -106,11 +106,11 @@ def test_the_widget_uses_these_rules():
 # ---- what selecting a box offers (the page applies these rules; js/test/group_cases.json) ---------
 
 def test_the_committed_group_case_file_is_this_modules():
-    """js/test/group_cases.json is what `python -m gradviz.grouping cases` writes now (regenerate it
+    """js/test/group_cases.json is what `python -m gradviz.cases groups` writes now (regenerate it
     after changing the rules); the page's copy is tested against it (js/test/groups.test.js)."""
     import pathlib
 
-    from gradviz import grouping
+    from gradviz.draw import grouping
     path = pathlib.Path(__file__).resolve().parents[1] / "js" / "test" / "group_cases.json"
     assert path.read_text(encoding="utf-8") == grouping.case_file_text()
 
@@ -119,7 +119,7 @@ def test_what_a_box_offers_opens_and_folds_what_it_says():
     """On a real folded view: every offered collapse folds a drawn value into that group, every
     offered expand (a group box, or a search hit folded away) opens a group that is folded, and
     hiding_group names the box group_view drew the value in."""
-    from gradviz.grouping import hiding_group, offers
+    from gradviz.draw.grouping import hiding_group, offers
     g = mlp_graph()
     for collapsed in (["MLP#2"], ["MLP#1/layers.0", "layers.1"], []):
         v = group_view(g, collapsed)
@@ -144,8 +144,8 @@ def test_what_a_box_offers_opens_and_folds_what_it_says():
 
 def test_edge_arrays_hold_each_child_parent_pair_once():
     """``a + a`` and ``a * a`` give one edge, a custom op's repeated operands too; nothing is lost."""
+    from gradviz.draw.grouping import _edge_arrays
     from gradviz.graph import Graph
-    from gradviz.grouping import _edge_arrays
     a, b = Value(2.0, label="a"), Value(3.0, label="b")
     c = a + a
     d = (c * b) * (b * a)

@@ -9,8 +9,8 @@ import pytest
 import testenv
 from benchmarks import workload
 from gradviz import MLP, Value, mse_loss
+from gradviz.draw.layout import GroupView, Layout, group_view, layout
 from gradviz.graph import trace
-from gradviz.layout import GroupView, Layout, group_view, layout
 
 
 def lecture_L():

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from gradviz import Playground
-from gradviz.trainer import Trainer
+from gradviz.playground.trainer import Trainer
 
 
 def test_moons_reaches_97_percent_within_300_steps_and_matches_eager_training():
@@ -188,7 +188,7 @@ def test_inspector_title_is_escaped():
     pg.select_sample(0)
     head = pg.inspector.children[0].value
     assert head.startswith("<b>Scalar graph of train point 0") and "<script" not in head
-    from gradviz.playground import html
+    from gradviz.playground.app import html
     assert html.escape("<x>") == "&lt;x&gt;"
 
 

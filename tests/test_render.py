@@ -8,8 +8,8 @@ import xml.etree.ElementTree as ET
 import pytest
 
 from gradviz import Value
+from gradviz.draw.render import STYLE, draw_dot, to_svg
 from gradviz.graph import trace
-from gradviz.render import STYLE, draw_dot, to_svg
 from test_layout import lecture_L, mlp_loss
 
 SVG = "{http://www.w3.org/2000/svg}"

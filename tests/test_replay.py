@@ -7,8 +7,9 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from benchmarks import workload
-from gradviz import MLP, Value, mse_loss, replay
+from gradviz import MLP, Value, mse_loss
 from gradviz.graph import Graph, trace
+from gradviz.replay import tape as replay
 
 ENGINE_ERRORS = (ValueError, ZeroDivisionError, OverflowError)
 MODE = {}

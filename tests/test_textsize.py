@@ -1,4 +1,4 @@
-"""Text sizing (gradviz.textsize): widths follow the text a box shows, the vectorised widths of a
+"""Text sizing (gradviz.draw.textsize): widths follow the text a box shows, the vectorised widths of a
 full view equal the widths of the formatted fields, and long labels are cut."""
 import math
 
@@ -7,9 +7,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from gradviz import Value, trace
-from gradviz.graph import Graph
-from gradviz.grouping import group_view
-from gradviz.textsize import (
+from gradviz.draw.grouping import group_view
+from gradviz.draw.textsize import (
     CHAR_WIDTH,
     FIELD_PAD,
     LABEL_MAX,
@@ -22,6 +21,7 @@ from gradviz.textsize import (
     short_label,
     text_width,
 )
+from gradviz.graph import Graph
 
 
 def test_short_label_cuts_at_the_limit_with_an_ellipsis():

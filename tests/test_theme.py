@@ -1,4 +1,4 @@
-"""gradviz/theme.py is the one place colours, fonts and the character width are defined: every
+"""gradviz/draw/theme.py is the one place colours, fonts and the character width are defined: every
 picture reads them from there, and the pages get them once, in their state."""
 import importlib
 import importlib.util
@@ -8,7 +8,8 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from gradviz import Value, render, theme, to_svg
+from gradviz import Value, to_svg
+from gradviz.draw import render, theme
 from gradviz.graph import trace
 from gradviz.ops import ERROR_TEMPLATES
 
@@ -34,9 +35,7 @@ def test_constants_are_json_and_a_fresh_copy_each_time():
 
 
 def test_the_layout_sizes_text_with_the_themes_character_width():
-    # text sizing lives in gradviz.textsize once layout.py is split, in gradviz.layout before
-    name = "gradviz.textsize" if importlib.util.find_spec("gradviz.textsize") else "gradviz.layout"
-    sizing = importlib.import_module(name)
+    sizing = importlib.import_module("gradviz.draw.textsize")
     assert sizing.CHAR_WIDTH is theme.CHAR_WIDTH and sizing.FONT_SIZE is theme.FONT_SIZE
     assert sizing.text_width("abcde") == 5 * theme.CHAR_WIDTH
 
@@ -79,7 +78,7 @@ def test_the_widget_sends_the_constants_once_in_its_structure():
 def test_the_standalone_page_and_the_playground_get_the_same_constants():
     pytest.importorskip("anywidget")
     import gradviz
-    from gradviz import standalone
+    from gradviz.widget import standalone
     a = Value(2.0, label="a")
     page = gradviz.to_html(a * 3.0)
     state = json.loads(re.search(r'id="gradviz-state">(.*?)</script>', page, re.S).group(1))
@@ -94,11 +93,12 @@ def test_the_standalone_page_and_the_playground_get_the_same_constants():
 def test_no_other_source_types_a_palette_colour():
     """The page's CSS and scripts hold no palette colour of their own (they read the constants)."""
     import pathlib
-    root = pathlib.Path(theme.__file__).resolve().parents[1]
+    root = pathlib.Path(theme.__file__).resolve().parents[2]
     colours = {v.lower() for p in theme.PALETTE.values() for v in p.values()}
     for path in [*(root / "js" / "src").rglob("*.js"), *(root / "js" / "src").rglob("*.css")]:
         found = {c.lower() for c in HEX.findall(path.read_text(encoding="utf-8"))} & colours
         assert not found, f"{path.relative_to(root)} types {sorted(found)}: read it from the constants"
-    for mod in ("render.py", "standalone.py", "playground.py", "widget.py", "layout.py"):
+    for mod in ("draw/render.py", "widget/standalone.py", "playground/app.py", "widget/graph_widget.py",
+                "draw/layout.py"):
         found = {c.lower() for c in HEX.findall((root / "gradviz" / mod).read_text(encoding="utf-8"))} & colours
-        assert not found, f"gradviz/{mod} types {sorted(found)}: use gradviz.theme"
+        assert not found, f"gradviz/{mod} types {sorted(found)}: use gradviz.draw.theme"

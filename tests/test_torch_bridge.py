@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 
 import gradviz
 from gradviz import MLP, Layer, Neuron, Value, engine, mse_loss, trace
-from gradviz.torch_bridge import INSTALL, TorchMismatchError
+from gradviz.pytorch.bridge import INSTALL, TorchMismatchError
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -513,7 +513,7 @@ def test_from_torch_unnamed_leaves_and_a_leaf_root(torch):
 
 
 def test_from_torch_hover_lines_say_what_is_known_of_each_value(torch):
-    from gradviz.summary import hover_lines
+    from gradviz.draw.tensor_text import hover_lines
     a = torch.tensor(2.0, requires_grad=True)
     m = torch.full((2, 3), 3.0, requires_grad=True)
     y = (a * m).sum()

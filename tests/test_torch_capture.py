@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 
 import gradviz
-from gradviz.summary import hover_lines, record_cells
+from gradviz.draw.tensor_text import hover_lines, record_cells
 
 
 def _models():
@@ -211,7 +211,7 @@ def test_resnet18(torch):
     adds = [i for i in range(len(g)) if g.labels[i] == "add"]
     assert len(adds) == 8 and g.scopes[adds[0]] == "ResNet18#1/layer1/0"
     # folding by module: the widget's view of it has a box per module, not per op
-    from gradviz.layout import group_view
+    from gradviz.draw.layout import group_view
     v = group_view(g, ["ResNet18#1/layer1", "ResNet18#1/layer2", "ResNet18#1/layer3", "ResNet18#1/layer4"])
     assert len(v) < len(g) / 3
     assert {k for k in v.keys if k} == {f"ResNet18#1/layer{i}" for i in range(1, 5)}
@@ -340,7 +340,7 @@ def test_records_read_op_shape_value_grad(torch):
         nn.functional.cross_entropy(m(x), torch.tensor([3, 7])).backward()
     g = cap.graph()
     conv = g.labels.index("conv2d")
-    from gradviz.layout import box_fields, group_view
+    from gradviz.draw.layout import box_fields, group_view
     v = group_view(g, None)
     fields = box_fields(v, conv)
     mean, std, norm = (g.meta[conv]["value"][k] for k in ("mean", "std", "norm"))
@@ -472,7 +472,7 @@ def test_module_groups_fold_by_depth(torch):
     assert gradviz.module_groups(g, 0) == ["SmallCNN#1"]
     assert gradviz.module_groups(g, 1) == ["SmallCNN#1/classifier", "SmallCNN#1/features"]
     assert "SmallCNN#1/features/0" in gradviz.module_groups(g, 2)
-    from gradviz.layout import group_view
+    from gradviz.draw.layout import group_view
     v = group_view(g, gradviz.module_groups(g, 1))
     # the two module boxes plus what is outside the model (the input-free loss ops) and flatten
     assert {k for k in v.keys if k} == {"SmallCNN#1/classifier", "SmallCNN#1/features"}

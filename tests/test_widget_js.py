@@ -403,7 +403,7 @@ def _rgb(hex_colour):
 def test_custom_ops_are_drawn_dashed_and_explained(open_widget, dark):
     """Issue 12: a custom op (its own _backward) and an op that passes no gradient are dashed, in
     the palette's colours from gradviz/theme.py; the legend and the tooltip say what that means."""
-    from gradviz.theme import OP_MARKS, PALETTE
+    from gradviz.draw.theme import OP_MARKS, PALETTE
     from gradviz.widget import GraphWidget
     pal = PALETTE["dark" if dark else "light"]
     wp = open_widget(GraphWidget(_custom_op_graph()), dark=dark)
@@ -436,7 +436,7 @@ def test_custom_ops_are_drawn_dashed_and_explained(open_widget, dark):
 def test_custom_ops_are_dashed_on_the_canvas_too(open_widget):
     """A graph too big for SVG draws marked ops dashed on the canvas: the pixels around the custom
     op's ellipse include the palette's custom colour, and the legend shows."""
-    from gradviz.theme import OP_MARKS, PALETTE
+    from gradviz.draw.theme import OP_MARKS, PALETTE
     from gradviz.widget import GraphWidget
     wp = open_widget(GraphWidget(_custom_op_graph(n_extra=1600), collapsed=None))
     pg = wp.page
@@ -484,8 +484,8 @@ def _node_replay(graphs):
         if IN_CI:
             pytest.fail("node is required in CI for the widget's JS tests")
         pytest.skip("node is not installed")
-    from gradviz import wire
     from gradviz.ops import ERROR_TEMPLATES
+    from gradviz.widget import wire
 
     def exponents(ops):
         col = wire.exponents(wire.coded(list(ops)))
@@ -544,7 +544,7 @@ def test_local_replay_agrees_with_the_engine():
 
     from gradviz import Value, trace
     from gradviz.replay import Tape
-    from gradviz.widget import _message
+    from gradviz.widget.graph_widget import _message
 
     rng = random.Random(7)
     cases, expected = [], []
@@ -950,7 +950,7 @@ def test_the_page_escapes_a_hostile_kind_even_if_one_got_through(open_widget):
     """Graph refuses unknown kinds; the page must not trust that: a kind forced into the synced
     structure (the issue's repro) draws as an intermediate value and runs nothing."""
     from gradviz import Value
-    from gradviz.widget import GraphWidget, _coded
+    from gradviz.widget.graph_widget import GraphWidget, _coded
     evil = 'input"><image href=x onerror="window.__pwned=1"/><g class="'
     a = Value(1.0, label="a")
     w = GraphWidget(-a)

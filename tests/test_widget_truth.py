@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 
 from gradviz import Value
-from gradviz import widget as widget_mod
 from gradviz.widget import GraphWidget
+from gradviz.widget import graph_widget as widget_mod
 from testenv import lecture_L
 
 

@@ -1,4 +1,4 @@
-"""gradviz.wire: what GraphWidget sends the page, encoded and decoded back; and the widget's table
+"""gradviz.widget.wire: what GraphWidget sends the page, encoded and decoded back; and the widget's table
 of page messages (each type's handler, the ack the page waits for)."""
 import math
 import types
@@ -6,9 +6,9 @@ import types
 import numpy as np
 import pytest
 
-from gradviz import MLP, Value, trace, wire
-from gradviz.layout import layout, short_label
-from gradviz.widget import GraphWidget
+from gradviz import MLP, Value, trace
+from gradviz.draw.layout import layout, short_label
+from gradviz.widget import GraphWidget, wire
 from testenv import lecture_L
 
 

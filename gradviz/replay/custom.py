@@ -13,7 +13,7 @@ the additions is the engine's, so results are the engine's. It has the scalar pl
 """
 from __future__ import annotations
 
-from . import engine, ops
+from .. import engine, ops
 
 _TABLE, _DERIVATIVES, _CLOSURE, _NONE = range(4)
 

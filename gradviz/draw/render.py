@@ -13,17 +13,17 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .graph import as_graph
+from ..graph.snapshot import as_graph
 from .grouping import group_view
 from .layout import layout
-from .summary import has_cells, hover_lines, record_cells, title
+from .tensor_text import has_cells, hover_lines, record_cells, title
 from .textsize import FONT_SIZE, box_fields, field_widths, short_label
 from .theme import FONT_SVG, KIND_STROKE, OP_MARKS, PALETTE, SVG_INK
 
 if TYPE_CHECKING:
     import graphviz
 
-    from ._types import Collapsed, PathLike, Rankdir, Root
+    from ..graph.types import Collapsed, PathLike, Rankdir, Root
     from .layout import GroupView
 
 __all__ = ["draw_dot", "to_svg", "STYLE"]

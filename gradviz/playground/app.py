@@ -24,19 +24,19 @@ import ipywidgets
 import numpy as np
 import traitlets as t
 
-from .bundle import bundle
-from .engine import Value
-from .theme import constants as theme_constants
+from ..draw.theme import constants as theme_constants
+from ..engine import Value
+from ..widget.bundle import bundle
 from .trainer import CONFIG_KEYS, Trainer
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
     from typing import Literal
 
+    from ..nn import MLP
+    from ..pytorch.bridge import Comparison
+    from ..widget.graph_widget import GraphWidget
     from .datasets import Dataset
-    from .nn import MLP
-    from .torch_bridge import Comparison
-    from .widget import GraphWidget
 
 __all__ = ["Playground"]
 
@@ -178,7 +178,7 @@ class Playground(ipywidgets.VBox):
     def compare(self) -> Comparison:
         """Check the current step against PyTorch (``compare_with_torch`` on the loss graph of the
         training batch, values and grads). Shows the summary in the page; returns the report."""
-        from .torch_bridge import compare_with_torch
+        from ..pytorch.bridge import compare_with_torch
         from .trainer import loss_graph
         tr = self._trainer
         d = tr.data
@@ -264,7 +264,7 @@ class Playground(ipywidgets.VBox):
 
     def _reopen(self):
         """(Re)build the selected graph's widget from the Values as they are now."""
-        from .widget import GraphWidget
+        from ..widget.graph_widget import GraphWidget
         sel = self.selected
         if sel is None or self._playing:
             self.graph_widget = None

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .summary import has_cells, record_cells
+from .tensor_text import has_cells, record_cells
 from .theme import CHAR_WIDTH, FONT_SIZE  # the monospace text size, defined once for Python and the page
 
 __all__ = ["FONT_SIZE", "CHAR_WIDTH", "FIELD_PAD", "LABEL_MAX", "OP_MIN_W", "short_label",

@@ -22,17 +22,19 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from . import custom_replay, engine, ops, scalar_replay
-from .engine import Value
-from .graph import as_graph
-from .names import node_name
+from .. import engine, ops
+from ..engine import Value
+from ..graph.snapshot import as_graph
+from ..names import node_name
+from . import custom as custom_replay
+from . import scalar as scalar_replay
 
 if TYPE_CHECKING:
     from typing import Literal
 
     from numpy.typing import ArrayLike
 
-    from ._types import Root
+    from ..graph.types import Root
 
 __all__ = ["Tape"]
 

@@ -15,9 +15,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import ops
-from .graph import as_graph
-from .names import resolve_leaf
+from .. import ops
+from ..graph.snapshot import as_graph
+from ..names import resolve_leaf
 
 __all__ = ["Batched"]
 

@@ -16,12 +16,12 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
 
-from . import ops as op_table
-from .engine import Value
-from .engine import gc_paused as _gc_paused
-from .graph import Graph, is_value_like, trace
-from .names import NodeLookupError, node_name, resolve_node
-from .nn import MLP, Layer, Neuron, mse_loss, svm_loss
+from .. import ops as op_table
+from ..engine import Value
+from ..engine import gc_paused as _gc_paused
+from ..graph.snapshot import Graph, is_value_like, trace
+from ..names import NodeLookupError, node_name, resolve_node
+from ..nn import MLP, Layer, Neuron, mse_loss, svm_loss
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
@@ -29,7 +29,7 @@ if TYPE_CHECKING:
 
     import torch
 
-    from ._types import Root
+    from ..graph.types import Root
 
 __all__ = ["to_torch", "compare_with_torch", "from_torch", "TorchMirror", "Comparison",
            "ComparisonRow", "TorchMismatchError"]

@@ -6,8 +6,8 @@ import os
 from collections.abc import Iterable
 from typing import Any, Literal, Protocol
 
-from .engine import Value
-from .graph import Graph
+from ..engine import Value
+from .snapshot import Graph
 
 
 class ValueLike(Protocol):

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from .engine import CONSTANT, Scope, Value
+from ..engine import CONSTANT, Scope, Value
 
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     import networkx
     from numpy.typing import ArrayLike
 
-    from ._types import Root
+    from .types import Root
 
 __all__ = ["Graph", "Node", "trace", "as_graph", "is_value_like", "to_networkx", "KINDS", "SCHEMA", "SCHEMA_VERSION"]
 
@@ -510,7 +510,7 @@ def _backward_marks(order, ops, leaf, tupled):
     (a lecture-style ``_backward`` closure) or ``"none"`` (an op gradviz does not know and no
     closure: it passes no gradient). None when every op is built in. ``tupled``: the ids of nodes
     whose children are a tuple, the only ones that can hold a closure (see ``Value._backward``)."""
-    from .ops import CUSTOM
+    from ..ops import CUSTOM
     known = set(engine_ops()) | {name for name, c in CUSTOM.items() if c.derivatives is not None}
     unknown = {op for op in set(ops) if op not in known and not _is_power_op(op)}
     marks = {i: "custom" for i in tupled if order[i]._backward is not None}
@@ -528,12 +528,12 @@ def _backward_marks(order, ops, leaf, tupled):
 
 def engine_ops():
     """The op names of gradviz's built-in ops (``**<number>`` aside)."""
-    from .engine import _ARITY
+    from ..engine import _ARITY
     return tuple(_ARITY)
 
 
 def _is_power_op(op):
-    from .ops import split_op
+    from ..ops import split_op
     return split_op(op)[1] is not None
 
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pathlib
 
-STATIC = pathlib.Path(__file__).parent / "static"
+STATIC = pathlib.Path(__file__).parent.parent / "static"  # gradviz/static, beside the subpackages
 
 
 def bundle(name: str) -> tuple[pathlib.Path, pathlib.Path]:

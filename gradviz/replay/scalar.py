@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections import Counter
 
-from . import engine, ops
+from .. import engine, ops
 
 
 def _rule(op):

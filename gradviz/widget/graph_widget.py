@@ -23,17 +23,18 @@ import anywidget
 import numpy as np
 import traitlets as t
 
-from . import grouping, wire
+from ..draw import grouping
+from ..draw.theme import constants as theme_constants
+from ..graph.snapshot import as_graph
+from ..names import node_name, resolve_leaf
+from ..ops import ERROR_TEMPLATES
+from . import wire
 from .bundle import bundle
-from .graph import as_graph
-from .names import node_name, resolve_leaf
-from .ops import ERROR_TEMPLATES
-from .theme import constants as theme_constants
 from .wire import coded as _coded
 from .wire import jnum as _jnum
 
 if TYPE_CHECKING:
-    from ._types import Collapsed, Leaf, PathLike, Root
+    from ..graph.types import Collapsed, Leaf, PathLike, Root
 
 __all__ = ["GraphWidget"]
 
@@ -133,7 +134,7 @@ class GraphWidget(anywidget.AnyWidget):
         self._tape = None
         self._readonly_reason = _READONLY if g.source == "torch" else _NO_VALUES
         if g.source != "torch" and g.values is not None:
-            from .replay import Tape
+            from ..replay.tape import Tape
             try:
                 self._tape = Tape(g)
             except ValueError as e:  # an op replay does not know (a custom op of another engine)
@@ -403,7 +404,7 @@ class GraphWidget(anywidget.AnyWidget):
     def _make_view(self):
         """The `_view` trait: boxes, op ellipses and edge routes of the current (collapsed) view,
         encoded by ``wire.encode_view`` (``drawing()`` decodes it back into plain lists)."""
-        from .layout import layout, short_label
+        from ..draw.layout import layout, short_label
         lay = layout(self.graph, collapsed=self._collapsed)
         v = lay.view
         self._collapsed = list(v.collapsed)  # "auto" resolved
@@ -503,7 +504,7 @@ _HANDLERS = {
 def _tensor_texts(g):
     """A PyTorch graph's record cells and hover lines (gradviz.summary), which the page shows as
     they are: ``cells[i]`` = [shape, value, grad], ``tips[i]`` = lines of text. Empty otherwise."""
-    from .summary import has_cells, hover_lines, record_cells
+    from ..draw.tensor_text import has_cells, hover_lines, record_cells
     if not has_cells(g):
         return {}
     return {"cells": [record_cells(g, i) for i in range(len(g))],

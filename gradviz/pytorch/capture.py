@@ -27,8 +27,8 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING
 
-from .graph import Graph
-from .torch_bridge import _next_fns, _op_name, _torch, _walk_grad_fns
+from ..graph.snapshot import Graph
+from .bridge import _next_fns, _op_name, _torch, _walk_grad_fns
 
 if TYPE_CHECKING:
     import torch

@@ -20,10 +20,10 @@ from numbers import Real
 
 import numpy as np
 
-from .batched import Batched
+from ..engine import Value
+from ..nn import ACTIVATIONS, MLP
+from ..replay.batched import Batched
 from .datasets import DATASETS, make_dataset
-from .engine import Value
-from .nn import ACTIVATIONS, MLP
 
 __all__ = ["Trainer", "loss_graph"]
 
@@ -148,7 +148,7 @@ class Trainer:
 
     def _compile(self):
         """The loss graph of one batch, with leaves for inputs, labels and L2, as a Tape."""
-        from .replay import Tape
+        from ..replay.tape import Tape
         B = self.batch_size
         xs = [[Value(0.0, label=f"x[{k}].0"), Value(0.0, label=f"x[{k}].1")] for k in range(B)]
         ys = [Value(0.0, label=f"y[{k}]") for k in range(B)]

@@ -15,11 +15,11 @@ import pathlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from ._types import PathLike, Root
-    from .widget import GraphWidget
+    from ..graph.types import PathLike, Root
+    from .graph_widget import GraphWidget
 
+from ..draw.theme import FONT_UI, PALETTE
 from .bundle import STATIC
-from .theme import FONT_UI, PALETTE
 
 __all__ = ["to_html", "MAX_PAGE_NODES"]
 
@@ -54,7 +54,7 @@ def to_html(x: Root | GraphWidget, path: PathLike | None = None, *, title: str |
     ``show_grads``) when ``x`` is not a widget already. Groups of a folded big graph stay as saved
     (opening one needs Python's layout): pass ``collapsed=None`` to draw every value.
     """
-    from .widget import GraphWidget
+    from .graph_widget import GraphWidget
     if isinstance(max_nodes, bool) or not isinstance(max_nodes, int) or max_nodes < 1:
         raise ValueError(f"max_nodes must be a positive int, got {max_nodes!r}")
     if isinstance(x, GraphWidget):

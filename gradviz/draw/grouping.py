@@ -19,7 +19,7 @@ import weakref
 
 import numpy as np
 
-from .graph import as_graph
+from ..graph.snapshot import as_graph
 
 __all__ = ["group_view", "GroupView", "describe_scope", "subscopes", "expand", "collapse", "scope_prefixes",
            "hiding_group", "offers"]
@@ -521,10 +521,3 @@ def case_file_text():
     lines = ['{"under": ' + json.dumps(c["under"]) + ",", '"cases": [']
     lines += [json.dumps(x) + ("," if i < len(c["cases"]) - 1 else "") for i, x in enumerate(c["cases"])]
     return "\n".join(lines) + "\n]}\n"
-
-
-if __name__ == "__main__":
-    import sys
-    if sys.argv[1:] != ["cases"]:
-        sys.exit("usage: python -m gradviz.grouping cases > js/test/group_cases.json")
-    sys.stdout.write(case_file_text())

@@ -61,7 +61,7 @@ def exponents(ops):
     one's ``k`` as ``gradviz.ops.split_op`` reads it (NaN and infinities included). Empty when no
     node is a constant power. The page's replay and tooltip take ``k`` from here, never from the
     name."""
-    from .ops import split_op
+    from ..ops import split_op
     ks = [split_op(s)[1] for s in ops["table"]]
     has = np.array([k is not None for k in ks], dtype=bool)
     if not has.any():
