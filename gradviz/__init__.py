@@ -9,7 +9,8 @@ from .ops import register_op, unregister_op
 if TYPE_CHECKING:  # what __getattr__ below loads on first use, spelled out for type checkers
     from .check import grad_check, numerical_grad, predict_vs_actual
     from .draw.render import draw_dot, to_svg
-    from .graph.snapshot import Graph, to_networkx, trace
+    from .graph.snapshot import Graph
+    from .graph.trace import to_networkx, trace
     from .playground.app import Playground
     from .pytorch.bridge import compare_with_torch, from_torch, to_torch
     from .pytorch.capture import TorchCapture, capture_torch, module_groups
@@ -22,7 +23,7 @@ __version__ = "0.1.0"
 
 # Heavier parts load on first use, so ``import gradviz`` stays light and torch stays optional.
 _LAZY = {
-    "trace": "graph.snapshot", "Graph": "graph.snapshot", "to_networkx": "graph.snapshot",
+    "trace": "graph.trace", "Graph": "graph.snapshot", "to_networkx": "graph.trace",
     "Tape": "replay.tape",
     "numerical_grad": "check", "grad_check": "check", "predict_vs_actual": "check",
     "draw_dot": "draw.render", "to_svg": "draw.render",

@@ -183,9 +183,18 @@ def unregister_op(name: str) -> None:
     _forget(name)
 
 
+_ON_CHANGE = []  # functions told the name of every op registered or unregistered
+
+
+def on_change(fn):
+    """Call ``fn(name)`` whenever ``register_op``/``unregister_op`` changes what op ``name`` means
+    (the engine installs one to forget the rule it remembered for that name)."""
+    _ON_CHANGE.append(fn)
+
+
 def _forget(name):
-    from . import engine  # the engine remembers the rule of each op name it has seen
-    engine._BY_NAME.pop(name, None)
+    for fn in _ON_CHANGE:
+        fn(name)
 
 
 def _name_of(label, op=""):
@@ -215,6 +224,20 @@ def cpow(x, k):
         return -math.inf if x < 0.0 and _odd(k) else math.inf
     except ZeroDivisionError:  # 0 to a negative power: inf, signed as the zero for an odd power
         return math.copysign(math.inf, x) if _odd(k) else math.inf
+
+
+def dpow(x, k):
+    """d(x**k)/dx = k * x**(k-1), as PyTorch computes it (0 for k == 0; infinite at 0 for k < 1)."""
+    if k == 0.0:
+        return 0.0
+    return k * cpow(x, k - 1.0)
+
+
+def pow_log(a, out):
+    """d(a**b)/db = a**b * ln(a); 0 for a zero base (as PyTorch), NaN for a negative base."""
+    if a > 0.0:
+        return out * math.log(a)
+    return 0.0 if a == 0.0 else math.nan
 
 
 def cexp(x):

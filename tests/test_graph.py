@@ -8,7 +8,8 @@ import pytest
 
 import gradviz
 from gradviz import MLP, Value
-from gradviz.graph.snapshot import KINDS, SCHEMA_VERSION, Graph, as_graph, to_networkx, trace
+from gradviz.graph.snapshot import KINDS, SCHEMA_VERSION, Graph
+from gradviz.graph.trace import as_graph, to_networkx, trace
 from testenv import lecture_L
 
 
@@ -270,7 +271,7 @@ def test_to_networkx_without_networkx(monkeypatch):
 
 def test_traced_scopes_are_each_values_scope_path():
     """trace builds each call's path on its parent's; every node's scope is still scope_path."""
-    from gradviz.graph.snapshot import scope_path
+    from gradviz.graph.trace import scope_path
     m = MLP(2, [3, 2, 1])
     loss = sum((m([0.1 * i, -0.2]) for i in range(4)), m([1.0, 1.0]))
     order = loss.topo()

@@ -19,7 +19,7 @@ import weakref
 
 import numpy as np
 
-from ..graph.snapshot import as_graph
+from ..graph.trace import as_graph
 
 __all__ = ["group_view", "GroupView", "describe_scope", "subscopes", "expand", "collapse", "scope_prefixes",
            "hiding_group", "offers"]

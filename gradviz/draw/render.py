@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ..graph.snapshot import as_graph
+from ..graph.trace import as_graph
 from .grouping import group_view
 from .layout import layout
 from .tensor_text import has_cells, hover_lines, record_cells, title

@@ -19,7 +19,9 @@ import numpy as np
 from .. import ops as op_table
 from ..engine import Value
 from ..engine import gc_paused as _gc_paused
-from ..graph.snapshot import Graph, is_value_like, trace
+from ..graph.foreign import is_value_like
+from ..graph.snapshot import Graph
+from ..graph.trace import trace
 from ..names import NodeLookupError, node_name, resolve_node
 from ..nn import MLP, Layer, Neuron, mse_loss, svm_loss
 

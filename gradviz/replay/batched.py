@@ -16,7 +16,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import ops
-from ..graph.snapshot import as_graph
+from ..graph.trace import as_graph
 from ..names import resolve_leaf
 
 __all__ = ["Batched"]

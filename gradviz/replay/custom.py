@@ -4,7 +4,7 @@ A graph holding an op registered with ``gradviz.register_op`` (any number of ope
 lecture-style node with a ``_backward`` closure whose op has a registered forward, runs here:
 built-in ops with the op table's float formulas (``gradviz.ops``), registered ops with their
 ``forward`` and ``derivatives``; a registered op without ``derivatives`` backpropagates with the
-node's closure, run as ``backward()`` runs it (see ``engine.closure_pushes``: it adds exactly this
+node's closure, run as ``backward()`` runs it (see ``closures.closure_pushes``: it adds exactly this
 pass's gradient) while the Values hold the replayed values. A closure that kept a number from when
 it was built (the lecture's ``t`` in ``tanh``) gives the gradient at that number: register
 ``derivatives`` for such an op. The order of the nodes and of
@@ -14,6 +14,7 @@ the additions is the engine's, so results are the engine's. It has the scalar pl
 from __future__ import annotations
 
 from .. import engine, ops
+from ..closures import closure_pushes
 
 _TABLE, _DERIVATIVES, _CLOSURE, _NONE = range(4)
 
@@ -107,7 +108,7 @@ class GenericProgram:
                         G[c] += x * g
                 elif how == _CLOSURE:
                     by_value = self._value_slots()
-                    for c, x in zip(*engine.closure_pushes(self.values[i], g)):
+                    for c, x in zip(*closure_pushes(self.values[i], g)):
                         G[by_value[id(c)]] += x
         finally:
             if saved is not None:

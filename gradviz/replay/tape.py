@@ -24,7 +24,7 @@ import numpy as np
 
 from .. import engine, ops
 from ..engine import Value
-from ..graph.snapshot import as_graph
+from ..graph.trace import as_graph
 from ..names import node_name
 from . import custom as custom_replay
 from . import scalar as scalar_replay

@@ -25,7 +25,7 @@ import traitlets as t
 
 from ..draw import grouping
 from ..draw.theme import constants as theme_constants
-from ..graph.snapshot import as_graph
+from ..graph.trace import as_graph
 from ..names import node_name, resolve_leaf
 from ..ops import ERROR_TEMPLATES
 from . import wire
