@@ -12,7 +12,8 @@ if TYPE_CHECKING:  # what __getattr__ below loads on first use, spelled out for 
     from .graph.snapshot import Graph
     from .graph.trace import to_networkx, trace
     from .playground.app import Playground
-    from .pytorch.bridge import compare_with_torch, from_torch, to_torch
+    from .pytorch.autograd import from_torch
+    from .pytorch.bridge import compare_with_torch, to_torch
     from .pytorch.capture import TorchCapture, capture_torch, module_groups
     from .pytorch.gradflow import GradientFlow, gradient_flow
     from .replay.tape import Tape
@@ -29,7 +30,7 @@ _LAZY = {
     "draw_dot": "draw.render", "to_svg": "draw.render",
     "GraphWidget": "widget.graph_widget", "to_html": "widget.standalone",
     "Playground": "playground.app",
-    "compare_with_torch": "pytorch.bridge", "to_torch": "pytorch.bridge", "from_torch": "pytorch.bridge",
+    "compare_with_torch": "pytorch.bridge", "to_torch": "pytorch.bridge", "from_torch": "pytorch.autograd",
     "capture_torch": "pytorch.capture", "TorchCapture": "pytorch.capture", "module_groups": "pytorch.capture",
     "gradient_flow": "pytorch.gradflow", "GradientFlow": "pytorch.gradflow",
 }

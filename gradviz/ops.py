@@ -19,7 +19,7 @@ The local derivative d out/d operand (the tooltip's) is the pushed gradient at `
 ``engine.py`` keeps its own fast in-place rules; ``tests/test_ops.py`` checks them against this
 table on every case below. An op name becomes (op, k) with ``split_op`` (``"**2.0"`` ->
 ``("**k", 2.0)``), the one place that reads an exponent out of a name; the page gets each
-``**k`` node's exponent from it as data (``gradviz.wire.exponents``).
+``**k`` node's exponent from it as data (``gradviz.widget.wire.exponents``).
 
 Domain errors: each op lists ``Err(when, key, who)``, checked in order before the forward;
 ``ERROR_TEMPLATES[key]`` is the message, ``"Type: text"`` with ``{name}`` (the operand ``who``,

@@ -2,15 +2,15 @@
 
 ``group_view(graph, collapsed)`` folds module calls (a sample, a layer, a neuron), parameter
 groups and unscoped loss trees into single boxes, so a big graph can be shown a few hundred boxes
-at a time; ``gradviz.layout.layout(x, collapsed=...)`` lays out that view. ``expand`` and
+at a time; ``draw.layout.layout(x, collapsed=...)`` lays out that view. ``expand`` and
 ``collapse`` are the rules for opening and folding one group of a view (the widget's buttons and
 ``GraphWidget.expand`` / ``collapse`` use them); ``offers`` says which of them selecting a box
 offers, and ``hiding_group`` which folded group draws a value of a given scope.
 
 The page applies ``offers``, ``hiding_group`` and ``scope_prefixes`` itself (js/src/graph.js, so a
 click or a search answers without the kernel); js/test/group_cases.json, written by ``python -m
-gradviz.grouping cases``, holds this module's answers on a set of cases, which js/test/groups.test.js
-checks the page's copy against (and tests/test_grouping.py checks the file is current).
+gradviz.cases groups``, holds this module's answers on a set of cases, which js/test/groups.test.js
+checks the page's copy against (and tests/draw/test_grouping.py checks the file is current).
 """
 from __future__ import annotations
 

@@ -3,8 +3,8 @@
 The drawing uses a monospace font of ``FONT_SIZE`` px, so a text's width is its length times
 ``CHAR_WIDTH``. A record is ``label | data | grad`` (``box_fields``); each field gets ``FIELD_PAD``
 on each side. Labels and ops longer than ``LABEL_MAX`` characters are cut (``short_label``), so one
-huge label cannot make the drawing huge. The layout (``gradviz.layout``) sizes boxes with these,
-and the SVG renderer (``gradviz.render``) splits records with the same widths, so text and boxes
+huge label cannot make the drawing huge. The layout (``draw.layout``) sizes boxes with these,
+and the SVG renderer (``draw.render``) splits records with the same widths, so text and boxes
 agree.
 """
 from __future__ import annotations
@@ -47,7 +47,7 @@ def box_fields(view, b, show_grad=True):
     i = int(view.node[b])
     if view.is_group[b] and view.n_outputs[b] != 1:
         return [short_label(view.labels[b]), f"{int(view.n_outputs[b])} outputs"]
-    if has_cells(g):  # a tensor: op | shape | value | grad (see gradviz.summary)
+    if has_cells(g):  # a tensor: op | shape | value | grad (see draw.tensor_text)
         return [short_label(view.labels[b] or g.ops[i]), *record_cells(g, i, show_grad)]
     fields = [short_label(view.labels[b]), "data " + _fmt(g.data[i])]
     if show_grad:

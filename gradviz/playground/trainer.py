@@ -1,7 +1,7 @@
 """``Trainer``: the playground's training state, stepped on ``Tape`` replay.
 
 The model is a gradviz ``MLP`` (2 inputs, the hidden layers, 1 linear output) trained with
-micrograd's demo loss: mean hinge ``relu(1 - y * score)`` plus ``l2 * sum(p * p)``, plain SGD.
+micrograd's demo loss (``nn.svm_loss``): mean hinge ``relu(1 + -y * score)`` plus ``l2 * sum(p * p)``, plain SGD.
 The loss graph of one batch is built once with the batch's inputs, labels and the L2 strength as
 leaf Values, compiled into a ``Tape``, and replayed every step with new leaf data, so a step costs
 a replay instead of a graph build. ``step(replay=False)`` takes the same step with the engine
@@ -21,7 +21,7 @@ from numbers import Real
 import numpy as np
 
 from ..engine import Value
-from ..nn import ACTIVATIONS, MLP
+from ..nn import ACTIVATIONS, MLP, svm_loss
 from ..replay.batched import Batched
 from .datasets import DATASETS, make_dataset
 
@@ -34,18 +34,11 @@ _MODEL_KEYS = ("hidden", "activation", "seed")
 
 
 def loss_graph(model, X, y, l2):
-    """The loss of ``model`` on points ``X`` (rows) with labels ``y`` (+-1): mean hinge + L2.
+    """The loss of ``model`` on points ``X`` (rows) with labels ``y`` (+-1): ``nn.svm_loss``, the
+    lecture's mean hinge ``relu(1 + -y * score)`` + ``l2`` * L2.
 
     Inputs, labels and ``l2`` may be numbers or Values; returns the loss Value."""
-    scores = [model(x) for x in X]
-    losses = [(1 - yi * si).relu() for yi, si in zip(y, scores)]
-    data_loss = sum(losses) * (1.0 / len(losses))
-    data_loss.label = "data loss"
-    penalty = l2 * sum(p * p for p in model.parameters())
-    penalty.label = "L2 penalty"
-    loss = data_loss + penalty
-    loss.label = "loss"
-    return loss
+    return svm_loss([model(x) for x in X], y, model.parameters(), alpha=l2)
 
 
 def _check(key, v):

@@ -1,7 +1,8 @@
 """The PyTorch bridge: rebuild a gradviz graph in torch and compare (bridge), read a torch autograd
 graph back (autograd), record a model's run (capture) and its gradient flow. torch is imported on
 first use, never by ``import gradviz``."""
-from .bridge import compare_with_torch, from_torch, to_torch
+from .autograd import from_torch
+from .bridge import compare_with_torch, to_torch
 from .capture import TorchCapture, capture_torch, module_groups
 from .gradflow import GradientFlow, gradient_flow
 

@@ -28,7 +28,8 @@ import math
 from typing import TYPE_CHECKING
 
 from ..graph.snapshot import Graph
-from .bridge import _next_fns, _op_name, _torch, _walk_grad_fns
+from .autograd import next_fns, op_name, walk_grad_fns
+from .autograd import require_torch as _torch
 
 if TYPE_CHECKING:
     import torch
@@ -203,7 +204,7 @@ class TorchCapture:
             fn = stack.pop()
             if fn in nexts:
                 continue
-            kids = nexts[fn] = _next_fns(fn)
+            kids = nexts[fn] = next_fns(fn)
             stack.extend(k for k in kids if k not in nexts)
             try:
                 self._hooks.append(fn.register_prehook(self._grad_hook(fn)))
@@ -257,13 +258,13 @@ class TorchCapture:
                 raise ValueError("nothing was recorded: run the forward pass (and backward()) "
                                  "inside `with capture_torch(model) as cap:`, on tensors that "
                                  "require grad (the model's parameters do)")
-        order, kids = _walk_grad_fns(top, self._children)
+        order, kids = walk_grad_fns(top, self._children)
         return self._build(order, kids)
 
     def _children(self, fn):
         kids = self._nexts.get(fn)
         if kids is None:
-            kids = self._nexts[fn] = _next_fns(fn)
+            kids = self._nexts[fn] = next_fns(fn)
         return kids
 
     def _param_scope(self, name):
@@ -316,7 +317,7 @@ class TorchCapture:
                     labels.append("")
                     scopes.append("")
                     inherit[i] = True
-                ops.append(_op_name(full))
+                ops.append(op_name(full))
                 kinds.append("output" if i == last else "intermediate")
             v = m.get("value")
             if g is not None:

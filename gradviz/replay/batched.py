@@ -18,6 +18,7 @@ import numpy as np
 from .. import ops
 from ..graph.trace import as_graph
 from ..names import resolve_leaf
+from .chains import plus_chains
 
 __all__ = ["Batched"]
 
@@ -52,7 +53,11 @@ class Batched:
         for i in range(n):
             if pl[i + 1] > pl[i]:
                 _kind(g.ops[i], pl[i + 1] - pl[i])  # every op is one this module evaluates
-        chains, inner = _plus_chains(g.ops, pl, kl)
+        ops_arr = np.asarray(g.ops, dtype=object)
+        a = np.where(arity >= 1, kids[np.minimum(ptr[:-1], len(kids) - 1)] if len(kids) else -1, -1)
+        b = np.where(arity == 2, kids[np.minimum(ptr[:-1] + 1, len(kids) - 1)] if len(kids) else -1, -1)
+        _, found, inner_mask = plus_chains((ops_arr == "+") & (arity == 2), a, b, np.bincount(kids, minlength=n))
+        chains, inner = found.by_top(), set(np.flatnonzero(inner_mask).tolist())
         lv = [0] * n
         units = {}  # (level, op, k) -> node ids, or (level, "chain", length) -> chains
         for i in range(n):  # ids are topological: operands come first
@@ -113,45 +118,6 @@ class Batched:
         if nodes is None:
             return V[n - 1].copy()
         return V[np.asarray(nodes, dtype=np.intp)]
-
-
-def _plus_chains(ops, pl, kl):
-    """Chains c1 = x0 + t1, c_j = c_(j-1) + t_j, where each c_(j-1) feeds only c_j (a neuron's
-    ``b + w0*x0 + ...``, a sum): {top: (nodes c1..cm, operands x0, t1..tm)} for m >= 2, and the
-    set of nodes inside a chain (all but its top). Each runs as a running sum, whose additions
-    are the engine's, in its order (a + b == b + a exactly, so the side a link sits on is free)."""
-    n = len(ops)
-    uses = [0] * n
-    for c in kl:
-        uses[c] += 1
-    plus = [ops[i] == "+" and pl[i + 1] - pl[i] == 2 for i in range(n)]
-    link = [-1] * n  # the c_(j-1) that node i continues
-    for i in range(n):
-        if plus[i]:
-            a, b = kl[pl[i]], kl[pl[i] + 1]
-            if plus[a] and uses[a] == 1:
-                link[i] = a
-            elif plus[b] and uses[b] == 1:
-                link[i] = b
-    continued = set(x for x in link if x >= 0)
-    chains, inner = {}, set()
-    for top in range(n):
-        if link[top] < 0 or top in continued:
-            continue
-        nodes, opnds = [], []
-        i = top
-        while link[i] >= 0:
-            a, b = kl[pl[i]], kl[pl[i] + 1]
-            nodes.append(i)
-            opnds.append(b if a == link[i] else a)
-            i = link[i]
-        nodes.append(i)  # c1: both operands are terms
-        opnds += [kl[pl[i] + 1], kl[pl[i]]]
-        nodes.reverse()
-        opnds.reverse()
-        chains[top] = (nodes, opnds)
-        inner.update(nodes[:-1])
-    return chains, inner
 
 
 def _apply(op, k, A, B):

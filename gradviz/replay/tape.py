@@ -28,6 +28,8 @@ from ..graph.trace import as_graph
 from ..names import node_name
 from . import custom as custom_replay
 from . import scalar as scalar_replay
+from .chains import plus_chains
+from .levels import levels
 
 if TYPE_CHECKING:
     from typing import Literal
@@ -113,136 +115,6 @@ def _reachable(ptr, kids, npar):
     return reach
 
 
-class _Chains:
-    """The ``+`` chains of a graph as flat arrays: chain k has nodes c1..cm
-    ``nodes[cut[k]:cut[k + 1]]`` (its top ``tops[k]`` = cm last) and operands x0, t1..tm
-    ``operands[cut[k] + k:cut[k + 1] + k + 1]``."""
-
-    __slots__ = ("tops", "nodes", "cut", "operands")
-
-    def __len__(self):
-        return len(self.tops)
-
-    def lengths(self):
-        return np.diff(self.cut)
-
-    def operand_ptr(self):
-        return self.cut + np.arange(len(self.cut))
-
-    def as_dict(self):
-        """{top: operand list} (the pass in id order reads them one chain at a time)."""
-        ops_l, ptr = self.operands.tolist(), self.operand_ptr().tolist()
-        return {t: ops_l[p0:p1] for t, p0, p1 in zip(self.tops.tolist(), ptr[:-1], ptr[1:])}
-
-
-def _plus_chains(plus, a, b, npar):
-    """Chains c_k = c_{k-1} + t_k where c_{k-1} is a '+' used by c_k alone. Returns each node's
-    link (the c_{k-1} it continues, or -1), the chains of two or more (``_Chains``), and a mask
-    of the nodes inside a chain (all but its top)."""
-    n = len(plus)
-    link = np.full(n, -1, dtype=np.intp)
-    la = plus & plus[a] & (npar[a] == 1)
-    lb = plus & ~la & plus[b] & (npar[b] == 1)
-    link[la] = a[la]
-    link[lb] = b[lb]
-    other = np.where(link == a, b, a)
-    nxt = np.full(n, -1, dtype=np.intp)
-    linked = np.flatnonzero(link >= 0)
-    nxt[link[linked]] = linked
-    # each linked node's chain head, by pointer jumping over the nodes not yet at their head;
-    # a chain's links have increasing ids, so sorting by (head, id) puts every chain in order
-    head = np.where(link >= 0, link, np.arange(n))
-    moving = np.flatnonzero(link >= 0)
-    while len(moving):
-        hop = head[head[moving]]
-        still = hop != head[moving]
-        head[moving] = hop
-        moving = moving[still]
-    members = np.flatnonzero((link >= 0) | (plus & (nxt >= 0)))
-    members = members[np.argsort(head[members] * n + members, kind="stable")]
-    cut = np.flatnonzero(np.r_[True, head[members][1:] != head[members][:-1], True]) if len(members) \
-        else np.zeros(1, dtype=np.intp)
-    chains = _Chains()
-    chains.nodes, chains.cut, chains.tops = members, cut, members[cut[1:] - 1]
-    k = np.arange(len(cut) - 1)
-    heads = members[cut[:-1]]
-    opers = np.empty(len(members) + len(k), dtype=np.intp)
-    opers[cut[:-1] + k] = a[heads]  # x0, t1: the head's operands
-    opers[cut[:-1] + k + 1] = b[heads]
-    rest = np.ones(len(members), dtype=bool)
-    rest[cut[:-1]] = False  # c2..cm: each one's operand that is not its link
-    opers[np.flatnonzero(rest) + np.repeat(k, np.diff(cut))[rest] + 1] = other[members[rest]]
-    chains.operands = opers
-    inner = np.zeros(n, dtype=bool)
-    inner[members] = True
-    inner[chains.tops] = False
-    return link, chains, inner
-
-
-def _levels(has, inner, chains, a, b):
-    """Leaves 0, an op one above its deepest operand, a whole chain one above all its operands
-    (its inner links then take the chain's level). Wide graphs (a few levels for many ops) are
-    levelled a level at a time in numpy (``_levels_by_rounds``); deep ones, where that would take
-    a numpy round per op, by one pass in id order over the ops and chain tops (a chain's operands
-    all have smaller ids than its top)."""
-    n = len(has)
-    ids = np.flatnonzero(has & ~inner)
-    level = _levels_by_rounds(n, ids, chains, a, b)
-    if level is None:
-        level = _levels_in_order(n, ids, chains.as_dict(), a, b)
-    if len(chains):
-        level[chains.nodes] = level[np.repeat(chains.tops, chains.lengths())]
-    return level
-
-
-def _levels_in_order(n, ids, chain_of, a, b):
-    """``_levels`` by one Python pass over the op nodes ``ids`` (ascending), inner links left 0;
-    ``chain_of``: {chain top: its operands}."""
-    lvl = [0] * (n + 1)  # lvl[-1], read for a missing operand b = -1, stays 0
-    get = lvl.__getitem__
-    tops = chain_of.get
-    for i, x, y in zip(ids.tolist(), a[ids].tolist(), b[ids].tolist()):
-        ch = tops(i)
-        if ch is None:
-            p = lvl[x]
-            q = lvl[y]
-            lvl[i] = (p if p > q else q) + 1
-        else:
-            lvl[i] = max(map(get, ch)) + 1
-    return np.array(lvl[:n], dtype=np.intp)
-
-
-def _levels_by_rounds(n, ids, chains, a, b):
-    """``_levels`` a level at a time (Kahn's algorithm, one numpy round per level): a node's level
-    is the round in which its last operand got one. Inner links, which only their chain reads,
-    stay 0 as in ``_levels_in_order``. Each round looks at the operand slots not yet levelled: None
-    once the graph proves too deep for rounds to pay (more than 64 + one per 2000 ops, or four
-    times the slots looked at in all), where the Python pass is cheaper."""
-    limit = 64 + len(ids) // 2000
-    is_top = np.zeros(n, dtype=bool)
-    is_top[chains.tops] = True
-    reg = ids[~is_top[ids]]
-    two = reg[b[reg] >= 0]
-    src = np.concatenate([a[reg], b[two], chains.operands])  # operand -> consumer, every operand slot
-    dst = np.concatenate([reg, two, np.repeat(chains.tops, chains.lengths() + 1)])
-    need = np.bincount(dst, minlength=n)  # operand slots still without a level
-    level = np.zeros(n, dtype=np.intp)
-    done = need == 0  # leaves (and inner links, read as 0)
-    lv, budget = 0, 4 * len(src)  # slots a round may look at, in all
-    while len(src):  # the slots whose operand has no level yet; each round drops the rest
-        budget -= len(src)
-        if lv == limit or budget < 0:
-            return None
-        now = done[src]
-        need -= np.bincount(dst[now], minlength=n)
-        src, dst = src[~now], dst[~now]
-        ready = np.flatnonzero((need == 0) & ~done)
-        lv += 1
-        level[ready] = lv
-        done[ready] = True
-    return level
-
-
 class _Group:
     """Nodes of one op within one level: ``out`` ids, operand ids ``a``/``b``, contribution slots."""
 
@@ -308,9 +180,9 @@ class Tape:
         if mode == "scalar":
             self._compile_scalar(names, codes, ks, has, a, b, reach)
             return
-        link, chains, inner = _plus_chains(codes == names.index("+") if "+" in names else
+        link, chains, inner = plus_chains(codes == names.index("+") if "+" in names else
                                              np.zeros(n, dtype=bool), a, b, npar)
-        level = _levels(has, inner, chains, a, b)
+        level = levels(has, inner, chains, a, b)
         self._nlevels = int(level.max()) + 1
         if mode == "auto" and _scalar_is_faster(n, has, inner, level, codes, len(names)):
             self._compile_scalar(names, codes, ks, has, a, b, reach)

@@ -14,12 +14,12 @@ import math
 import pathlib
 from typing import TYPE_CHECKING, Any
 
-if TYPE_CHECKING:
-    from ..graph.types import PathLike, Root
-    from .graph_widget import GraphWidget
-
 from ..draw.theme import FONT_UI, PALETTE
 from .bundle import STATIC
+from .state import Page, PageSource, page
+
+if TYPE_CHECKING:
+    from ..graph.types import PathLike, Root
 
 __all__ = ["to_html", "MAX_PAGE_NODES"]
 
@@ -42,7 +42,7 @@ main {{ max-width: 1200px; margin: 0 auto; padding: 12px; }}
 """
 
 
-def to_html(x: Root | GraphWidget, path: PathLike | None = None, *, title: str | None = None,
+def to_html(x: Root | PageSource, path: PathLike | None = None, *, title: str | None = None,
             max_nodes: int = MAX_PAGE_NODES, **widget_kwargs: Any) -> str:
     """The explorer of ``x`` as one self-contained HTML page; returns its text, and writes it to
     ``path`` when given.
@@ -54,40 +54,31 @@ def to_html(x: Root | GraphWidget, path: PathLike | None = None, *, title: str |
     ``show_grads``) when ``x`` is not a widget already. Groups of a folded big graph stay as saved
     (opening one needs Python's layout): pass ``collapsed=None`` to draw every value.
     """
-    from .graph_widget import GraphWidget
     if isinstance(max_nodes, bool) or not isinstance(max_nodes, int) or max_nodes < 1:
         raise ValueError(f"max_nodes must be a positive int, got {max_nodes!r}")
-    if isinstance(x, GraphWidget):
+    if callable(getattr(x, "page", None)):  # a GraphWidget: as it is now
         if widget_kwargs:
             raise TypeError(f"{', '.join(widget_kwargs)}: options of a new widget, but x is a GraphWidget "
                             f"already; set them on the widget, or pass a Value or a Graph")
-        w = x
+        p: Page = x.page()
     else:
-        w = GraphWidget(x, **widget_kwargs)
-    state = {k: w.get_state(k)[k] for k in _widget_keys(w)}
+        p = page(x, **widget_kwargs)
+    state = dict(p.traits)
     structure = dict(state["_structure"])
     if not structure.get("readonly") and structure["n"] > max_nodes:
         structure["readonly"] = (f"a picture only: this graph has {structure['n']:,} values, more than a "
                                  f"page replays (max_nodes={max_nodes:,}); nudge it in Python with GraphWidget")
     state["_structure"] = structure
     state["local_replay"] = False  # the page's engine answers at once; no second replay needed
-    payload = {"state": state, "init": w._init.astype("<f8").tobytes()}
-    name = title if title is not None else _root_name(w)
+    payload = {"state": state, "init": p.init.astype("<f8").tobytes()}
+    name = title if title is not None else _root_name(p.graph)
     text = _page(name, _script_json(payload))
     if path is not None:
         pathlib.Path(path).write_text(text, encoding="utf-8")
     return text
 
 
-def _widget_keys(w):
-    """GraphWidget's own synced traits (not ipywidgets' and anywidget's machinery, not the ESM)."""
-    import anywidget
-    base = set(anywidget.AnyWidget.class_trait_names(sync=True)) | {"_esm", "_css", "_anywidget_id"}
-    return sorted(k for k in w.trait_names(sync=True) if k not in base)
-
-
-def _root_name(w):
-    g = w.graph
+def _root_name(g):
     return g.labels[len(g) - 1] if len(g) and g.labels[len(g) - 1] else "graph"
 
 

@@ -25,11 +25,10 @@ import math
 
 import numpy as np
 
-__all__ = ["coded", "coded_codes", "decode_column", "exponents", "decode_exponents", "floats", "f32", "i32",
-           "sizes", "jnum", "bent_routes", "NO_ROUTES", "as_slots", "encode_view", "decode_view"]
+__all__ = ["coded", "coded_from_index", "decode_column", "exponents", "decode_exponents", "floats", "f32", "i32",
+           "sizes", "json_number", "as_slots", "encode_view", "decode_view"]
 
 VIEW_VERSION = 2
-NO_ROUTES = (np.zeros(0, np.int64), np.zeros(1, np.int64), np.zeros(0))  # every edge drawn straight
 
 
 def coded(column):
@@ -43,7 +42,7 @@ def coded(column):
             "index": np.fromiter(map(code.__getitem__, column), dtype=dt, count=len(column)).tobytes()}
 
 
-def coded_codes(table, code):
+def coded_from_index(table, code):
     """``coded`` of a column already given as its sorted distinct strings and each entry's index
     into them (e.g. ``grouping.scope_codes``)."""
     dt = index_dtype(len(table))
@@ -108,41 +107,13 @@ def sizes(a):
     return {"table": table.tolist(), "dtype": dt, "index": index.astype(dt).tobytes()}
 
 
-def jnum(x):
+def json_number(x):
     """A float for a JSON trait: NaN and infinities as the strings "NaN", "Infinity", "-Infinity"
     (JSON has no such numbers; the page reads them back with Number())."""
     x = float(x)
     if math.isfinite(x):
         return x
     return "NaN" if x != x else ("Infinity" if x > 0 else "-Infinity")
-
-
-def bent_routes(lay, edges, ptr, pts):
-    """The routes that are not the straight two-point route the page draws by default (the
-    child's record's right side to the parent's op ellipse, or its record): (edge ids, pointer
-    into the point array (in floats), flat points). ``ptr``/``pts``: every edge's route."""
-    E = len(edges)
-    if not E:
-        return NO_ROUTES
-    count = np.diff(ptr) // 2
-    a, b = edges[:, 0], edges[:, 1]
-    sx = lay.x[a] + lay.w[a] / 2
-    sy = lay.y[a]
-    has = np.isfinite(lay.op_x[b])
-    ex = np.where(has, lay.op_x[b] - lay.op_w[b] / 2, lay.x[b] - lay.w[b] / 2)
-    ey = np.where(has, lay.op_y[b], lay.y[b])
-    first = ptr[:-1]
-    two = np.flatnonzero(count == 2)
-    ok = np.zeros(E, dtype=bool)
-    ok[two] = ((np.abs(pts[first[two]] - sx[two]) < 0.01) & (np.abs(pts[first[two] + 1] - sy[two]) < 0.01)
-               & (np.abs(pts[first[two] + 2] - ex[two]) < 0.01) & (np.abs(pts[first[two] + 3] - ey[two]) < 0.01))
-    keep = np.flatnonzero(~ok)
-    if not len(keep):
-        return keep, np.zeros(1, np.int64), np.zeros(0)
-    lens = ptr[keep + 1] - ptr[keep]
-    out_ptr = np.concatenate([[0], np.cumsum(lens)])
-    idx = np.repeat(ptr[keep] - out_ptr[:-1], lens) + np.arange(out_ptr[-1])
-    return keep, out_ptr, pts[idx]
 
 
 def as_slots(g, edges):
@@ -168,7 +139,7 @@ def encode_view(g, lay, place, edges, bent, expanded, short_label):
 
     ``g``: the Graph; ``lay``: its layout (``lay.view`` the grouped view); ``place``: the boxes'
     final (x, y, op_x, op_y, width, height); ``edges``: (E, 2) box ids; ``bent``: the routes that
-    are not straight (see ``bent_routes``); ``expanded``: the group keys the user opened;
+    are not straight (see ``draw.placement.bent_routes``); ``expanded``: the group keys the user opened;
     ``short_label``: how a long title is cut for the drawing.
 
     A view of every value (box i is node i, ``identity``) sends no box ids, titles, op names or

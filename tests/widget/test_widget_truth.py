@@ -9,7 +9,7 @@ import pytest
 
 from gradviz import Value
 from gradviz.widget import GraphWidget
-from gradviz.widget import graph_widget as widget_mod
+from gradviz.widget import session as widget_mod
 from testenv import lecture_L
 
 

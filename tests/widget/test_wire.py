@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 from gradviz import MLP, Value, trace
+from gradviz.draw import placement
 from gradviz.draw.layout import layout, short_label
 from gradviz.widget import GraphWidget, wire
 from testenv import lecture_L
@@ -59,7 +60,7 @@ def test_sizes_as_a_table_until_too_many_distinct_values():
 
 
 def test_jnum_spells_out_what_json_lacks():
-    assert [wire.jnum(x) for x in (1.5, math.nan, math.inf, -math.inf, np.float64(-0.0))] == \
+    assert [wire.json_number(x) for x in (1.5, math.nan, math.inf, -math.inf, np.float64(-0.0))] == \
         [1.5, "NaN", "Infinity", "-Infinity", -0.0]
 
 
@@ -77,12 +78,12 @@ def test_bent_routes_keeps_only_the_routes_the_page_cannot_draw_itself():
     # edge 2: bends through a third point
     routes = [[10, 0, 75, 10], [110, 10, 190, 20], [10, 0, 100, 40, 190, 20]]
     ptr = np.concatenate([[0], np.cumsum([len(r) for r in routes])])
-    keep, rptr, pts = wire.bent_routes(lay, edges, ptr, np.array(sum(routes, []), float))
+    keep, rptr, pts = placement.bent_routes(lay, edges, ptr, np.array(sum(routes, []), float))
     assert keep.tolist() == [2] and rptr.tolist() == [0, 6] and pts.tolist() == routes[2]
     routes[0][3] = 12  # edge 0 now ends off its default point: sent too
-    keep, rptr, pts = wire.bent_routes(lay, edges, ptr, np.array(sum(routes, []), float))
+    keep, rptr, pts = placement.bent_routes(lay, edges, ptr, np.array(sum(routes, []), float))
     assert keep.tolist() == [0, 2] and rptr.tolist() == [0, 4, 10] and pts.tolist() == routes[0] + routes[2]
-    assert [len(x) for x in wire.bent_routes(lay, np.zeros((0, 2), int), np.zeros(1, int), np.zeros(0))] == [0, 1, 0]
+    assert [len(x) for x in placement.bent_routes(lay, np.zeros((0, 2), int), np.zeros(1, int), np.zeros(0))] == [0, 1, 0]
 
 
 def test_as_slots_maps_edges_to_operand_slots_or_says_they_differ():
@@ -131,7 +132,7 @@ def test_encode_view_round_trips_through_decode_view():
     edges = np.array(lay.edges, dtype=np.int64).reshape(-1, 2)
     ptr = np.asarray(lay.route_ptr, dtype=np.int64) * 2
     pts = np.asarray(lay.route_xy, dtype=np.float64).ravel()
-    bent = wire.bent_routes(lay, edges, ptr, pts)
+    bent = placement.bent_routes(lay, edges, ptr, pts)
     view = wire.encode_view(g, lay, (lay.x, lay.y, lay.op_x, lay.op_y, lay.width, lay.height), edges, bent,
                             [], short_label)
     assert view["identity"] and view["edges"] is None and view["op_box"] is None  # taken from the structure

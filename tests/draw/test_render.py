@@ -6,11 +6,11 @@ import sys
 import xml.etree.ElementTree as ET
 
 import pytest
+from test_layout import lecture_L, mlp_loss
 
 from gradviz import Value
 from gradviz.draw.render import STYLE, draw_dot, to_svg
 from gradviz.graph import trace
-from test_layout import lecture_L, mlp_loss
 
 SVG = "{http://www.w3.org/2000/svg}"
 

@@ -1,4 +1,4 @@
-"""The widget's JavaScript on its own (layer c of docs/browser-testing.md): `node --test` on the
+"""The widget's JavaScript on its own (layer c of the browser-testing notes, which the docs site will hold): `node --test` on the
 pure modules in js/test, then the built ESM in a plain page with a stand-in anywidget model whose
 messages are answered by a real GraphWidget in this process (no Jupyter, no kernel) in Chromium.
 Screenshots go to tests/artifacts/widget/."""
@@ -21,7 +21,7 @@ import pytest
 
 from testenv import IN_CI, lecture_L, need
 
-STATIC = pathlib.Path(__file__).resolve().parents[1] / "gradviz" / "static"
+STATIC = pathlib.Path(__file__).resolve().parents[2] / "gradviz" / "static"
 
 PAGE = """<!doctype html><html><head><meta charset="utf-8"><title>gradviz widget page</title>
 <link rel="stylesheet" href="widget.css"><style>body{margin:8px;font-family:sans-serif}</style></head>
@@ -126,7 +126,7 @@ class WidgetPage:
         self.page.evaluate("(p) => window.__update(p)", encode_state(self.w, keys))
 
 
-ROOT = pathlib.Path(__file__).resolve().parents[1]
+ROOT = pathlib.Path(__file__).resolve().parents[2]
 SHOTS = ROOT / "tests" / "artifacts" / "widget"
 
 
@@ -544,7 +544,7 @@ def test_local_replay_agrees_with_the_engine():
 
     from gradviz import Value, trace
     from gradviz.replay import Tape
-    from gradviz.widget.graph_widget import _message
+    from gradviz.widget.state import message as _message
 
     rng = random.Random(7)
     cases, expected = [], []
@@ -950,7 +950,8 @@ def test_the_page_escapes_a_hostile_kind_even_if_one_got_through(open_widget):
     """Graph refuses unknown kinds; the page must not trust that: a kind forced into the synced
     structure (the issue's repro) draws as an intermediate value and runs nothing."""
     from gradviz import Value
-    from gradviz.widget.graph_widget import GraphWidget, _coded
+    from gradviz.widget.graph_widget import GraphWidget
+    from gradviz.widget.wire import coded as _coded
     evil = 'input"><image href=x onerror="window.__pwned=1"/><g class="'
     a = Value(1.0, label="a")
     w = GraphWidget(-a)

@@ -19,7 +19,7 @@ import gradviz
 from gradviz import MLP, Layer, Neuron, Value, engine, mse_loss, trace
 from gradviz.pytorch.bridge import INSTALL, TorchMismatchError
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 
 def lecture_neuron():

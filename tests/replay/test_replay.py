@@ -9,7 +9,9 @@ from hypothesis import strategies as st
 from benchmarks import workload
 from gradviz import MLP, Value, mse_loss
 from gradviz.graph import Graph, trace
+from gradviz.replay import levels
 from gradviz.replay import tape as replay
+from gradviz.replay.chains import plus_chains
 
 ENGINE_ERRORS = (ValueError, ZeroDivisionError, OverflowError)
 MODE = {}
@@ -447,12 +449,12 @@ def test_levels_by_rounds_match_the_pass_in_id_order(build):
     b = np.full(n, -1, dtype=np.intp)
     a[has] = kids[ptr[:-1][has]]
     b[arity == 2] = kids[ptr[:-1][arity == 2] + 1]
-    _, chains, inner = replay._plus_chains(codes == names.index("+"), a, b, np.bincount(kids, minlength=n))
+    _, chains, inner = plus_chains(codes == names.index("+"), a, b, np.bincount(kids, minlength=n))
     assert len(chains) > 0
     ids = np.flatnonzero(has & ~inner)
-    by_rounds = replay._levels_by_rounds(n, ids, chains, a, b)
+    by_rounds = levels._levels_by_rounds(n, ids, chains, a, b)
     assert by_rounds is not None and by_rounds.max() > 2
-    assert np.array_equal(by_rounds, replay._levels_in_order(n, ids, chains.as_dict(), a, b))
+    assert np.array_equal(by_rounds, levels._levels_in_order(n, ids, chains.as_dict(), a, b))
 
 
 def test_a_deep_graph_is_levelled_by_the_python_pass():
@@ -465,5 +467,5 @@ def test_a_deep_graph_is_levelled_by_the_python_pass():
     a = np.where(arity > 0, kids[np.minimum(ptr[:-1], len(kids) - 1)], -1)
     b = np.where(arity == 2, kids[np.minimum(ptr[:-1] + 1, len(kids) - 1)], -1)
     ids = np.flatnonzero(arity > 0)
-    _, chains, _ = replay._plus_chains(np.zeros(n, dtype=bool), a, b, np.bincount(kids, minlength=n))
-    assert replay._levels_by_rounds(n, ids, chains, a, b) is None
+    _, chains, _ = plus_chains(np.zeros(n, dtype=bool), a, b, np.bincount(kids, minlength=n))
+    assert levels._levels_by_rounds(n, ids, chains, a, b) is None

@@ -13,7 +13,7 @@ import pytest
 
 from testenv import lecture_L
 
-ROOT = pathlib.Path(__file__).resolve().parents[1]
+ROOT = pathlib.Path(__file__).resolve().parents[2]
 SHOTS = ROOT / "tests" / "artifacts" / "standalone"
 EVIL = "</script><script>__pwned=1</script><!--"  # 39 characters: the table shows it whole
 

@@ -111,7 +111,7 @@ def test_the_committed_group_case_file_is_this_modules():
     import pathlib
 
     from gradviz.draw import grouping
-    path = pathlib.Path(__file__).resolve().parents[1] / "js" / "test" / "group_cases.json"
+    path = pathlib.Path(__file__).resolve().parents[2] / "js" / "test" / "group_cases.json"
     assert path.read_text(encoding="utf-8") == grouping.case_file_text()
 
 
