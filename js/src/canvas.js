@@ -195,6 +195,7 @@ export class CanvasRenderer {
     this.stats.renders++;
     this.stats.renderMs = performance.now() - t0;
     this.canvas.dataset.renderMs = this.stats.renderMs.toFixed(1);
+    this.canvas.dataset.drawn = `${this.stats.lod}: ${this.stats.boxes} boxes, ${this.stats.edges} edges${this.stats.thinned ? " (thinned)" : ""}`;
     return b;
   }
 

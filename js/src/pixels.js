@@ -8,7 +8,9 @@ import { straightEnds } from "./scene.js";
 
 const PROBE = new Map();
 /** Line pixels a repaint draws at most: past it, edges with the smallest gradients are left out. */
-export const EDGE_BUDGET = 600_000;
+export const EDGE_BUDGET = 2_500_000;
+/** Edges up to this many pixels long are always drawn: they show the graph's local structure. */
+const SHORT_PX = 48;
 
 /** A CSS colour as [r, g, b] (0..255): hex and rgb()/rgba() parsed here, anything else (a named
  *  colour, a color-mix()) through a 1x1 canvas when there is a document; grey if all fails. */
@@ -105,37 +107,39 @@ function eachSegment(s, e, k, ox, oy, W, H, ends, c, fn) {
  *  ({bg, line, selRgb, sign: {pos, neg, zero, nan}, kindRgb: {kind: rgb}}), `kind(i)`, `grad(i)` (the
  *  gradient of box i's node), `maxAbs`, `selected` (a box or -1), `lit(i)` (null without a
  *  selection) and `matches` (a Set or null).
- *  `budget` (default EDGE_BUDGET): line pixels to draw at most, the largest gradients first, in
- *  `order` (edgeOrder's, computed when not given). Returns {boxes, edges, thinned, lod: "pixels"}:
+ *  `budget` (default EDGE_BUDGET): line pixels past which long edges are left out, the smallest
+ *  gradients first, by `order` (edgeOrder's, computed when not given); short ones always show. Returns {boxes, edges, thinned, lod: "pixels"}:
  *  how many boxes and edges were drawn, and whether edges were left out. */
 export function paintPixels(px, W, H, s, { k, ox, oy, rect }, st) {
   const [bgR, bgG, bgB] = st.bg;
   new Uint32Array(px.buffer, px.byteOffset, W * H).fill(new Uint32Array(Uint8Array.of(bgR, bgG, bgB, 255).buffer)[0]);
   const [rx0, ry0, rx1, ry1] = rect;
-  // edges: the largest gradients first until the budget is spent, then drawn smallest first, so
-  // that the largest lie on top
+  // edges: every short one (local structure, a few pixels each), then long ones by gradient size
+  // until the budget is spent; drawn smallest gradient first, so that the largest lie on top
   const order = st.order || edgeOrder(s, st.grad), budget = st.budget ?? EDGE_BUDGET;
   const ends = new Float64Array(4), c = new Float64Array(4);
-  let cut = 0, spent = 0, edges = 0;
   const eb = st.edgeBoxes;  // [x0, y0, x1, y1] per edge (canvas.js edgeBoxes): most are culled here
-  for (; cut < order.length && spent <= budget; cut++) {
-    const e = order[cut], j = 4 * e;
+  const keep = new Uint8Array(order.length), long = [];
+  let spent = 0, edges = 0, inView = 0;
+  for (let i = 0; i < order.length; i++) {
+    const e = order[i], j = 4 * e;
     if (eb && (eb[j + 2] < rx0 || eb[j] > rx1 || eb[j + 3] < ry0 || eb[j + 1] > ry1)) continue;
     const n = eachSegment(s, e, k, ox, oy, W, H, ends, c, null);
-    spent += n;
-    if (n) edges++;
+    if (!n) continue;
+    inView++;
+    if (n <= SHORT_PX) { keep[i] = 1; spent += n; edges++; } else long.push(i, n);
   }
-  for (let j = cut - 1; j >= 0; j--) {
-    const e = order[j];
-    if (eb && (eb[4 * e + 2] < rx0 || eb[4 * e] > rx1 || eb[4 * e + 3] < ry0 || eb[4 * e + 1] > ry1)) continue;
-    const a = s.esrc[e], g = gradStroke(st.grad(a), st.maxAbs);
+  for (let q = 0; q < long.length && spent <= budget; q += 2) { keep[long[q]] = 1; spent += long[q + 1]; edges++; }
+  for (let i = order.length - 1; i >= 0; i--) {
+    if (!keep[i]) continue;
+    const e = order[i], a = s.esrc[e], g = gradStroke(st.grad(a), st.maxAbs);
     const r = g.sign === "pos" || g.sign === "neg" ? (g.width - 0.75) / 4.25 : 0;
     let alpha = g.sign === "zero" ? 0.5 : 0.35 + 0.65 * r;
     if (st.lit && !(st.lit(a) && st.lit(s.edst[e]))) alpha *= 0.2;
     const rgb = st.sign[g.sign], thick = g.width * k >= 1.5 ? 2 : 1;
     eachSegment(s, e, k, ox, oy, W, H, ends, c, (seg) => line(px, W, H, seg, rgb, alpha, thick));
   }
-  const thinned = cut < order.length;
+  const thinned = edges < inView;
   let boxes = 0;
   for (let i = 0; i < s.n; i++) {
     const hw = s.w[i] / 2, hh = s.h[i] / 2;

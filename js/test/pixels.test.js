@@ -66,12 +66,15 @@ test("nothing outside the buffer is written, however far a line runs", () => {
   assert.ok(pixel(px, W, 5, 0)[2] > 200 && pixel(px, W, 5, 9)[2] > 200);
 });
 
-test("over the pixel budget, the edges with the smallest gradients are left out first", () => {
-  const W = 40, H = 120, px = new Uint8ClampedArray(4 * W * H);
+test("over the pixel budget, long edges with the smallest gradients are left out first; short ones stay", () => {
+  const W = 40, H = 240, px = new Uint8ClampedArray(4 * W * H);
   const grad = [-0.1, 4, 0];  // edge 0 -> 1 carries 0's small gradient, 1 -> 2 the large one
-  const out = paintPixels(px, W, H, scene(), { k: 0.5, ox: 20, oy: 10, rect: [-40, -20, 40, 220] },
-    { ...STYLE, grad: (i) => grad[i], budget: 30 });
+  const at = { k: 1, ox: 20, oy: 10, rect: [-40, -20, 40, 240] };  // 80 px long edges
+  const out = paintPixels(px, W, H, scene(), at, { ...STYLE, grad: (i) => grad[i], budget: 30 });
   assert.deepEqual(out, { boxes: 3, edges: 1, thinned: true, lod: "pixels" });
-  assert.deepEqual(pixel(px, W, 20, 30), [255, 255, 255]);  // the small one: not drawn
-  assert.ok(pixel(px, W, 20, 80)[2] > 200);                 // the large one: drawn
+  assert.deepEqual(pixel(px, W, 20, 60), [255, 255, 255]);  // the small one: not drawn
+  assert.ok(pixel(px, W, 20, 160)[2] > 200);                // the large one: drawn
+  const short = paintPixels(new Uint8ClampedArray(4 * W * H), W, H, scene(), { ...at, k: 0.5 },
+    { ...STYLE, grad: (i) => grad[i], budget: 0 });
+  assert.equal(short.edges, 2);  // 40 px edges are short: drawn whatever the budget
 });
