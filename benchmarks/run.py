@@ -1,9 +1,10 @@
 """Run every benchmark: ``python benchmarks/run.py`` (or name some: ``python benchmarks/run.py engine replay``).
 
 Each section measures gradviz against its reference in the same run and prints the ratios to the
-targets in the product brief. Sections: engine, replay, shapes, layout, torch_bridge, torch_capture,
-widget, widget_refresh, playground (widget and playground need Chromium and JupyterLab; torch_capture's
-browser part too).
+targets in the product brief. Sections: engine, replay, shapes, layout, drawing, torch_bridge,
+torch_capture, widget, widget_refresh, frames, playground (widget and playground need Chromium and
+JupyterLab; frames needs Chromium; torch_capture's browser part too; drawing compares with torchviz
+and Graphviz's dot when they are installed).
 """
 from __future__ import annotations
 

@@ -152,6 +152,7 @@ export class CanvasRenderer {
     if (!covers) b = this._render(W, H, dpr, key, base);
     this.stats.cached = !!covers;
     this.stats.preview = false;
+    this.canvas.dataset.preview = "";
     ctx.setTransform(1, 0, 0, 1, 0, 0);
     ctx.drawImage(b.canvas, Math.round((vp.tx - b.tx - b.mx) * dpr), Math.round((vp.ty - b.ty - b.my) * dpr));
   }
@@ -164,6 +165,7 @@ export class CanvasRenderer {
     ctx.fillRect(0, 0, this.canvas.width, this.canvas.height);
     ctx.drawImage(b.canvas, (vp.tx - (b.tx + b.mx) * f) * dpr, (vp.ty - (b.ty + b.my) * f) * dpr, b.canvas.width * f, b.canvas.height * f);
     this.stats.preview = true;
+    this.canvas.dataset.preview = String(f);
   }
 
   /** Draw the view and a margin around it into the bitmap at the current zoom. */
