@@ -13,7 +13,7 @@ export function makeToolbar() {
     zoomIn: button("+", "zoom in", "Zoom in"),
     zoomOut: button("−", "zoom out", "Zoom out"),
     grads: button("Hide grads", "show or hide the grad cell of every record"),
-    orient: button("Top to bottom", "lay the graph out top to bottom, or left to right (needs Python: the kernel lays it out)", "Orientation"),
+    orient: button("TB ↓", "lay the graph out top to bottom (TB) or left to right (LR)", "Orientation"),
     reset: button("Reset", "back to the values at construction"),
     stepSize: h("input", { type: "number", "aria-label": "step size", value: "0.01", step: "any", class: "gv-num" }),
     direction: h("select", { "aria-label": "direction", title: "down: data −= size·grad; up: data += size·grad" },
@@ -37,11 +37,12 @@ export function stepRate(text, badInput, direction) {
   return { lr: direction === "down" ? r.value : -r.value };
 }
 
-/** The orientation switch for a view laid out `rankdir`: its text (what a press turns it to),
+/** The orientation switch for a view laid out `rankdir`: its text (what a press turns it to, in
+ *  Graphviz's words: the toolbar must fit a 900 px output on one line),
  *  pressed state (pressed: top to bottom) and the rankdir a press asks for. */
 export function orientButton(rankdir) {
   const vertical = rankdir === "TB" || rankdir === "BT";
-  return { text: vertical ? "Left to right" : "Top to bottom", pressed: vertical ? "true" : "false", next: vertical ? "LR" : "TB" };
+  return { text: vertical ? "LR →" : "TB ↓", pressed: vertical ? "true" : "false", next: vertical ? "LR" : "TB" };
 }
 
 /** The grads switch's text and pressed state. */

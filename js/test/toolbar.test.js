@@ -16,8 +16,8 @@ test("the toolbar holds its controls in order, each named for assistive technolo
 });
 
 test("the orientation switch says what a press turns the view to, and asks the kernel for it", () => {
-  assert.deepEqual(orientButton("LR"), { text: "Top to bottom", pressed: "false", next: "TB" });
-  assert.deepEqual(orientButton("TB"), { text: "Left to right", pressed: "true", next: "LR" });
+  assert.deepEqual(orientButton("LR"), { text: "TB ↓", pressed: "false", next: "TB" });
+  assert.deepEqual(orientButton("TB"), { text: "LR →", pressed: "true", next: "LR" });
   assert.deepEqual(orientButton("BT").next, "LR");
 });
 
