@@ -129,7 +129,9 @@ def hover_lines(graph, i):
     lines.append(_number_line("grad", "grad", m, float(graph.grad[i]),
                               "no backward reached it while recording"))
     if m.get("module"):
-        lines.append(f"module {m['module']}")
+        lines.append(f"module {m['module']}" + (f" ({m['module_type']})" if m.get("module_type") else ""))
+    if m.get("source"):  # the user's line that made it (torch.export's stack_trace)
+        lines.append(f"at {m['source']}")
     if m.get("saved"):
         lines.append("saved " + ", ".join(f"{k}={v}" for k, v in m["saved"].items()))
     return lines
