@@ -5,10 +5,10 @@ user's model and program are left untouched, and bad input gets a clear error.""
 import copy
 
 import pytest
-from test_torch_capture import assert_stats, reference_run
 
 import gradviz
 from gradviz.summary import hover_lines, record_cells
+from test_torch_capture import assert_stats, reference_run
 
 
 def _tm():

@@ -16,7 +16,6 @@ exactly as they were (no ``.grad`` set, no running statistics updated).
 from __future__ import annotations
 
 import copy
-import math
 import os
 import re
 from typing import TYPE_CHECKING, Any
