@@ -1,5 +1,5 @@
 """gradviz: see and check backpropagation. A scalar autograd engine, a notebook explorer widget,
-and bridges to PyTorch, networkx, Graphviz and JSON."""
+and bridges to PyTorch, JAX, Model Explorer, networkx, Graphviz and JSON."""
 from typing import TYPE_CHECKING
 
 from .engine import Value
@@ -10,6 +10,9 @@ if TYPE_CHECKING:  # what __getattr__ below loads on first use, spelled out for 
     from .check import grad_check, numerical_grad, predict_vs_actual
     from .gradflow import GradientFlow, gradient_flow
     from .graph import Graph, to_networkx, trace
+    from .jax.capture import capture_jax
+    from .jax.compare import compare_with_jax
+    from .model_explorer.write import to_model_explorer
     from .playground import Playground
     from .render import draw_dot, to_svg
     from .replay import Tape
@@ -31,6 +34,8 @@ _LAZY = {
     "compare_with_torch": "torch_bridge", "to_torch": "torch_bridge", "from_torch": "torch_bridge",
     "capture_torch": "torch_capture", "TorchCapture": "torch_capture", "module_groups": "torch_capture",
     "gradient_flow": "gradflow", "GradientFlow": "gradflow",
+    "capture_jax": "jax.capture", "compare_with_jax": "jax.compare",
+    "to_model_explorer": "model_explorer.write",
 }
 
 __all__ = ["Value", "Module", "Neuron", "Layer", "MLP", "mse_loss", "svm_loss", "register_op", "unregister_op",

@@ -38,7 +38,7 @@ if TYPE_CHECKING:
 __all__ = ["GraphWidget"]
 
 NUDGEABLE = ("input", "parameter")  # leaf kinds that get a slider and a number box in the page
-_READONLY = "read-only: this graph comes from PyTorch, so it cannot be re-run here"
+_READONLY = "read-only: this graph comes from {}, so it cannot be re-run here"
 REFRESH_INTERVAL = 0.05  # s: refresh() sends at most ~20 pictures a second; the last call always goes
 FOLLOW_DELAY = 0.1  # s: widgets sharing Values repaint this long after a change made through another
 FOLLOW_MAX = 20_000  # nodes: a bigger widget sharing Values says it is stale instead of repainting
@@ -131,8 +131,9 @@ class GraphWidget(anywidget.AnyWidget):
         super().__init__(height=height, show_grads=bool(show_grads), local_replay=bool(local_replay), **kwargs)
         g = as_graph(x)
         self._tape = None
-        self._readonly_reason = _READONLY if g.source == "torch" else _NO_VALUES
-        if g.source != "torch" and g.values is not None:
+        self._readonly_reason = (_READONLY.format("JAX" if g.source == "jax" else "PyTorch")
+                                 if g.source != "gradviz" else _NO_VALUES)
+        if g.source == "gradviz" and g.values is not None:
             from .replay import Tape
             try:
                 self._tape = Tape(g)
