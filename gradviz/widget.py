@@ -42,6 +42,9 @@ _READONLY = "read-only: this graph comes from {}, so it cannot be re-run here"
 REFRESH_INTERVAL = 0.05  # s: refresh() sends at most ~20 pictures a second; the last call always goes
 FOLLOW_DELAY = 0.1  # s: widgets sharing Values repaint this long after a change made through another
 FOLLOW_MAX = 20_000  # nodes: a bigger widget sharing Values says it is stale instead of repainting
+# nodes: past this (standalone.MAX_PAGE_NODES, where a saved page keeps only the picture) the page
+# names the hand-off to Model Explorer
+HANDOFF_NODES = 200_000
 _LIVE = weakref.WeakSet()  # open widgets over gradviz Values: they follow each other's changes
 _STALE = ("Python changed these Values after this picture was drawn: w.refresh() redraws it; a nudge "
           "here starts from Python's values")
@@ -181,6 +184,7 @@ class GraphWidget(anywidget.AnyWidget):
                 "constants": {**theme_constants(), "opErrors": ERROR_TEMPLATES},
                 "backward": _backward_marks(g),
                 **_tensor_texts(g),
+                "notice": handoff_notice(n),
             }
             self._child_ptr = ptr.tobytes()
             self._child_idx = idx.tobytes()
@@ -499,6 +503,15 @@ _HANDLERS = {
     "reset_view": lambda w, m: w._set_collapsed(w._initial_collapsed, expanded=set()),
     "hello": lambda w, m: None,  # the page asks whether a kernel is behind it: the ack says yes
 }
+
+
+def handoff_notice(n):
+    """The page's notice for a graph past HANDOFF_NODES: Model Explorer draws such graphs lazily."""
+    if n <= HANDOFF_NODES:
+        return ""
+    return (f"{n:,} nodes: past what a notebook page holds well. gradviz.to_model_explorer(x, "
+            f"\"graph.json\") writes it (with values and grads) for Google's Model Explorer, which "
+            f"lays out graphs this big lazily.")
 
 
 def _tensor_texts(g):

@@ -154,7 +154,6 @@ class _Server:
 
 @pytest.fixture(scope="module")
 def me_browser():
-    need("model_explorer", "the Model Explorer browser test (pip install ai-edge-model-explorer)")
     path = chromium_path()
     try:
         from playwright.sync_api import sync_playwright
@@ -171,6 +170,7 @@ def me_browser():
 
 
 def _open(browser, files, shot):
+    need("model_explorer", "the Model Explorer browser tests (pip install ai-edge-model-explorer)")
     server = _Server(files)
     page = browser.new_page(viewport={"width": 1400, "height": 900})
     errors = []
@@ -263,3 +263,35 @@ def test_model_explorer_folds_an_exported_cnn_by_module(me_browser, tmp_path, to
         page.close()
         server.stop()
 
+
+
+def test_the_widget_names_the_hand_off_past_its_size(monkeypatch):
+    from gradviz import widget
+    L, _ = lecture_L()
+    assert gradviz.GraphWidget(L)._structure["notice"] == ""
+    monkeypatch.setattr(widget, "HANDOFF_NODES", 5)
+    note = gradviz.GraphWidget(L)._structure["notice"]
+    assert note.startswith("7 nodes:") and 'gradviz.to_model_explorer(x, "graph.json")' in note
+
+
+@pytest.mark.browser
+def test_the_page_shows_the_hand_off_notice(me_browser, tmp_path, monkeypatch):
+    from gradviz import widget
+    monkeypatch.setattr(widget, "HANDOFF_NODES", 5)
+    L, _ = lecture_L()
+    L.backward()
+    page_file = tmp_path / "page.html"
+    gradviz.to_html(L, str(page_file))
+    page = me_browser.new_page(viewport={"width": 1100, "height": 700})
+    errors = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    try:
+        page.goto(page_file.as_uri())
+        note = page.get_by_text("gradviz.to_model_explorer(x,")
+        note.wait_for(timeout=30_000)
+        assert note.inner_text().startswith("7 nodes:")
+        assert page.get_by_role("spinbutton", name="a").is_visible()  # the controls are still there
+        page.screenshot(path=str(ARTIFACTS / "model_explorer-notice.png"))
+        assert not errors, errors
+    finally:
+        page.close()
