@@ -123,7 +123,7 @@ def hover_lines(graph, i):
     elif fn:
         lines.append(f"autograd {fn}")
     elif m.get("primitive"):
-        lines.append(f"jax {m['primitive']}" + (f" with {m['literals']}" if m.get("literals") else ""))
+        lines.append(f"jax {m['primitive']}")
     shape = m.get("shape")
     if shape is not None:
         lines.append(f"shape {shape_text(shape)}" + (f" {m['dtype']}" if m.get("dtype") else ""))

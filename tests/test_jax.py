@@ -130,6 +130,11 @@ def test_scan_iterations_are_scopes(jax):
     assert_summary(g.meta[t1]["grad"], jax.grad(rest)(hs[1]), "grad of h1")
     stack = _only(g, "stack")
     assert g.meta[stack]["shape"] == [3]
+    # literals (the 0.0 the initial carry is broadcast from) are constant leaves, as in x * 2.0:
+    # every op node has operands, and the widget lays the graph out unfolded
+    assert all(g.children[i] for i in range(len(g)) if g.ops[i])
+    assert "0.0" in [g.labels[i] for i in range(len(g)) if g.kinds[i] == "constant"]
+    gradviz.GraphWidget(g, collapsed=None)
 
 
 def test_custom_jvp_rule_makes_the_gradient(jax):
@@ -151,7 +156,8 @@ def test_custom_jvp_rule_makes_the_gradient(jax):
     assert_summary(g.meta[_leaf(g, "x")]["grad"], want, "grad of x")
     call = g.labels.index("clip_ste")
     assert g.ops[call] == "custom_jvp_call" and g.scopes[call] == "f#1/clip_ste#1"
-    inner = [i for i in range(len(g)) if g.scopes[i].startswith("f#1/clip_ste#1") and i != call]
+    inner = [i for i in range(len(g)) if g.scopes[i].startswith("f#1/clip_ste#1") and i != call
+             and g.kinds[i] != "constant"]  # the clip's bounds are constants
     assert inner and all("grad" not in g.meta[i] and "grad_note" in g.meta[i] for i in inner)
     assert_summary(g.meta[call]["value"], [0.5, 1.0, -1.0], "clip")
 

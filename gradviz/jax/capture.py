@@ -113,15 +113,6 @@ def _source(eqn):
         return ""
 
 
-def _literals(eqn, jax_core):
-    out = []
-    for v in eqn.invars:
-        if isinstance(v, jax_core.Literal):
-            val = np.asarray(v.val)
-            out.append(val.item() if val.size == 1 else f"array{list(val.shape)}")
-    return out
-
-
 class _Flattener:
     """The jaxpr as a flat list of _Nodes, calls inlined as scopes. Iterative over nesting: each
     body is a work item that resumes its parent when done."""
@@ -138,8 +129,14 @@ class _Flattener:
         self.nodes.append(node)
         return len(self.nodes) - 1
 
-    def atom(self, env, v):
-        return ("lit", v.val) if isinstance(v, self.core.Literal) else env[v]
+    def atom(self, env, v, scope=""):
+        """A variable's node; a literal (``mul x 0.5``) becomes a constant leaf, as gradviz draws
+        ``x * 0.5``."""
+        if isinstance(v, self.core.Literal):
+            val = np.asarray(v.val)
+            label = repr(val.item()) if val.size == 1 else f"const{list(val.shape)}"
+            return self.add(_Node(("const", v.val), [], label, "", scope, v.aval, kind="constant"))
+        return env[v]
 
     def scope_of(self, parent, name):
         k = self.calls.setdefault(parent, {})
@@ -161,7 +158,7 @@ class _Flattener:
             jp, env, scope, no_grad, pos, done = fr
             if pos == len(jp.eqns):
                 frames.pop()
-                outs = [self.atom(env, v) for v in jp.outvars]
+                outs = [self.atom(env, v, scope) for v in jp.outvars]
                 if done is None:
                     result = outs
                 else:
@@ -170,7 +167,7 @@ class _Flattener:
             fr[4] = pos + 1
             eqn = jp.eqns[pos]
             name = eqn.primitive.name
-            ins = [self.atom(env, v) for v in eqn.invars]
+            ins = [self.atom(env, v, scope) for v in eqn.invars]
             if name in CALLS or name in CUSTOM:
                 frames.append(self._call(eqn, env, ins, scope, no_grad))
             elif name == "scan" and eqn.params.get("length", 0) <= SCAN_UNROLL_MAX:
@@ -187,9 +184,8 @@ class _Flattener:
                 continue
             n = _Node(("eqn", eqn, inst, k), ins, "", name, scope, v.aval, no_grad=no_grad, extra=extra)
             n.meta["primitive"] = name
-            lits = _literals(eqn, self.core)
-            if lits:
-                n.meta["literals"] = lits
+            if not n.kids:  # made from nothing (iota, a random key): a constant, drawn as a leaf
+                n.label, n.op, n.kind = name, "", "constant"
             src = _source(eqn)
             if src:
                 n.meta["source"] = src
@@ -389,7 +385,7 @@ def _finish(jax, nodes, root, flat, few):
     order = _kept(nodes, root)
     diff = [j for j, a in enumerate(flat) if jnp.issubdtype(jnp.result_type(a), jnp.inexact)]
     perts = {i: jnp.zeros(nodes[i].aval.shape, nodes[i].aval.dtype) for i in order
-             if nodes[i].spec[0] not in ("leaf", "const") and not nodes[i].no_grad
+             if nodes[i].spec[0] not in ("leaf", "const") and nodes[i].kind != "constant" and not nodes[i].no_grad
              and _floating(jnp, nodes[i].aval)}
 
     def f(dvals, perts):

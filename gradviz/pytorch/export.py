@@ -292,6 +292,8 @@ def from_fx(x: Any, inputs: Sequence[Any] | None = None, loss: Callable[..., tor
     for old in keep:
         n = nodes[old]
         label, op, kind, scope, m = _describe(torch, n, gm, kinds, root_scope)
+        if op and not kids[old]:  # made from no tensor (arange, zeros): a constant, drawn as a leaf
+            op, kind = "", "constant"
         v, g = values.get(n.name), grads.get(n.name)
         r = results.get(n.name)
         if "shape" not in m and r is not None:  # no meta["val"] (symbolic_trace): the run's tensor
