@@ -55,7 +55,8 @@ def _gradviz_graph(x, what):
     if isinstance(x, Graph):
         if x.source != "gradviz":
             raise ValueError(f"{what} mirrors gradviz graphs, but this Graph came from "
-                             f"{x.source!r} (a tensor graph); pass the gradviz Value or its trace()")
+                             f"{x.source!r} ({'capture_jax' if x.source == 'jax' else 'from_torch'}); pass the gradviz "
+                             f"Value or its trace()")
         return x
     if isinstance(x, Value) or is_value_like(x):
         return trace(x)
