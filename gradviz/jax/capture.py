@@ -352,7 +352,7 @@ def capture_jax(fn: Callable[..., Any], *args: Any, few: int = FEW) -> Graph:
                          f"capture_jax(lambda *a: fn(*a).sum(), ...)")
     flat = jax.tree_util.tree_leaves(args)
     labels = _arg_labels(jax, fn, args)
-    if not any(_floating(jnp, jax.core.get_aval(a) if hasattr(jax.core, "get_aval") else a) for a in flat):
+    if not any(jnp.issubdtype(jnp.result_type(a), jnp.inexact) for a in flat):
         raise ValueError("capture_jax needs at least one floating-point input to differentiate "
                          "with respect to; all of fn's inputs are integers or booleans")
     name = getattr(fn, "__name__", "") or "fn"
