@@ -104,7 +104,8 @@ def _program_parts(torch, x, inputs):
                 src = x.state_dict.get(spec.target)
                 if src is None:
                     src = x.constants[spec.target]
-                lifted.append((src, k == "PARAMETER"))  # buffers take no grad (BatchNorm updates them)
+                # buffers take no grad (BatchNorm updates them), nor do frozen parameters
+                lifted.append((src, k == "PARAMETER" and getattr(src, "requires_grad", True)))
             else:  # CONSTANT_TENSOR, CUSTOM_OBJ, TOKEN
                 kinds[name] = ("constant", spec.target or name, k.lower())
                 lifted.append((x.constants.get(spec.target) if spec.target else None, False))
