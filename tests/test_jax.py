@@ -9,8 +9,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 
 import gradviz
-from gradviz.summary import hover_lines, record_cells
-from test_torch_bridge import expressions, lecture_neuron
+from gradviz.draw.tensor_text import hover_lines, record_cells
+from pytorch.test_torch_bridge import expressions, lecture_neuron
 from testenv import lecture_L, need
 
 

@@ -266,18 +266,18 @@ def test_model_explorer_folds_an_exported_cnn_by_module(me_browser, tmp_path, to
 
 
 def test_the_widget_names_the_hand_off_past_its_size(monkeypatch):
-    from gradviz import widget
+    from gradviz.widget import state
     L, _ = lecture_L()
     assert gradviz.GraphWidget(L)._structure["notice"] == ""
-    monkeypatch.setattr(widget, "HANDOFF_NODES", 5)
+    monkeypatch.setattr(state, "HANDOFF_NODES", 5)
     note = gradviz.GraphWidget(L)._structure["notice"]
     assert note.startswith("7 nodes:") and 'gradviz.to_model_explorer(x, "graph.json")' in note
 
 
 @pytest.mark.browser
 def test_the_page_shows_the_hand_off_notice(me_browser, tmp_path, monkeypatch):
-    from gradviz import widget
-    monkeypatch.setattr(widget, "HANDOFF_NODES", 5)
+    from gradviz.widget import state
+    monkeypatch.setattr(state, "HANDOFF_NODES", 5)
     L, _ = lecture_L()
     L.backward()
     page_file = tmp_path / "page.html"

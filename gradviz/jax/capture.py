@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from ..graph import Graph
+from ..graph.snapshot import Graph
 
 if TYPE_CHECKING:
     from collections.abc import Callable

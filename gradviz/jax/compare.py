@@ -13,11 +13,11 @@ from typing import TYPE_CHECKING
 
 from .. import ops as op_table
 from ..engine import gc_paused
-from ..torch_bridge import Comparison, _columns, _grad_hints, _prepared_graph
+from ..pytorch.bridge import Comparison, _columns, _grad_hints, _prepared_graph
 from .capture import _jax
 
 if TYPE_CHECKING:
-    from .._types import Root
+    from ..graph.types import Root
 
 __all__ = ["compare_with_jax"]
 

@@ -25,12 +25,13 @@ import re
 import shlex
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from ..graph import Graph, as_graph
+from ..graph.snapshot import Graph
+from ..graph.trace import as_graph
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
 
-    from .._types import PathLike
+    from ..graph.types import PathLike
 
 __all__ = ["to_model_explorer", "ModelExplorerFiles", "overlay_names"]
 
@@ -146,7 +147,7 @@ def _as_graph(x, inputs, loss):
     if type(x).__name__ == "TorchCapture":
         return x.graph()
     if mod.startswith("torch"):
-        from ..torch_bridge import from_torch
+        from ..pytorch.autograd import from_torch
         if type(x).__name__ == "Tensor":
             return from_torch(x)
         return from_torch(x, inputs=inputs, loss=loss)

@@ -20,8 +20,8 @@ import os
 import re
 from typing import TYPE_CHECKING, Any
 
-from ..graph import Graph
-from ..torch_capture import FEW, _one, _stats
+from ..graph.snapshot import Graph
+from .stats import FEW, _one, _stats
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
