@@ -8,6 +8,7 @@ from .ops import register_op, unregister_op
 
 if TYPE_CHECKING:  # what __getattr__ below loads on first use, spelled out for type checkers
     from .check import grad_check, numerical_grad, predict_vs_actual
+    from .diagnose import GraphDiff, HealthReport, NonFinite, diff, first_nonfinite, health
     from .gradflow import GradientFlow, gradient_flow
     from .graph import Graph, to_networkx, trace
     from .playground import Playground
@@ -31,6 +32,8 @@ _LAZY = {
     "compare_with_torch": "torch_bridge", "to_torch": "torch_bridge", "from_torch": "torch_bridge",
     "capture_torch": "torch_capture", "TorchCapture": "torch_capture", "module_groups": "torch_capture",
     "gradient_flow": "gradflow", "GradientFlow": "gradflow",
+    "health": "diagnose", "first_nonfinite": "diagnose", "diff": "diagnose",
+    "HealthReport": "diagnose", "NonFinite": "diagnose", "GraphDiff": "diagnose",
 }
 
 __all__ = ["Value", "Module", "Neuron", "Layer", "MLP", "mse_loss", "svm_loss", "register_op", "unregister_op",
