@@ -11,7 +11,9 @@ Checks, each with a module constant that sets it (the README has the same table)
 - **dead ReLU**: a unit (neuron) whose relu output is 0 for every sample of the graph, so it passes
   no gradient back; in a capture, a relu output whose every element is 0;
 - **saturated**: a tanh unit with ``|out| > SATURATION`` (a sigmoid within ``1 - SATURATION`` of 0
-  or 1) for more than ``SATURATED_FRACTION`` of its elements, where the slope is nearly 0.
+  or 1) for more than ``SATURATED_FRACTION`` of its elements, where the slope is nearly 0. A
+  capture's summary has no such count: the fraction is estimated from the mean square (the
+  saturated elements near +-1, the others spread evenly over the rest of the range).
 
 Layers and units are those of ``gradviz.diagnose.layers``. RMS rather than norm, so that layers of
 different widths (or batches of different sizes) compare.
@@ -196,16 +198,19 @@ def _saturated_fraction(nums, i, kind):
     n, sq, mean = nums.v_count[i], nums.v_sq[i], nums.v_mean[i]
     if not (n > 0 and math.isfinite(sq) and math.isfinite(mean)):
         return math.nan
-    # tanh lies in [-1, 1]: E[y^2] <= f + (1 - f) * s^2 bounds the saturated fraction f from below
+    # a summary has no count of saturated elements: estimate it from the mean square, taking the
+    # saturated ones as |y| ~ 1 and the rest as spread evenly over (-s, s) (mean square s^2 / 3)
     y2 = sq / n if kind == "tanh" else 4 * sq / n - 4 * mean + 1  # sigmoid as y = 2s - 1
-    s2 = SATURATION ** 2 if kind == "tanh" else (2 * SATURATION - 1) ** 2
-    return max(0.0, (y2 - s2) / (1 - s2))
+    rest = (SATURATION if kind == "tanh" else 2 * SATURATION - 1) ** 2 / 3
+    return min(1.0, max(0.0, (y2 - rest) / (1 - rest)))
 
 
 def _units(g, nums, lay, kinds):
     """{unit: [node ids]} of the activation nodes of ``kinds``, and each unit's kind."""
     units, kind_of = {}, {}
-    for i, a in enumerate(lay.activation):
+    act = lay.activation
+    for i in [i for i, a in enumerate(act) if a]:
+        a = act[i]
         if a in kinds:
             key = (lay.unit[i] or f"node {i}", a)
             units.setdefault(key, []).append(i)

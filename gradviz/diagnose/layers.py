@@ -47,14 +47,27 @@ def activation_of(g: Graph, i: int) -> str:
     return hit or ""
 
 
+def _activations(g):
+    """``activation_of`` of every node, looked up once per distinct (op, label)."""
+    cache = {}
+    labels = g.labels if g.source != "gradviz" else ("",) * len(g)
+    out = []
+    for op, label in zip(g.ops, labels):
+        hit = cache.get((op, label))
+        if hit is None:
+            hit = cache[(op, label)] = (ACTIVATION_OPS.get(op.lower()) or (
+                ACTIVATION_OPS.get(label.lower()) if label and g.source != "gradviz" else None) or "") if op else ""
+        out.append(hit)
+    return out
+
+
 class Layers:
     """``layer[i]`` and ``unit[i]`` of every node (``""``: none), ``names`` in forward order
     (by each layer's first op), ``how`` ("scopes", "modules" or "depth")."""
 
     def __init__(self, g: Graph) -> None:
         self.graph = g
-        n = len(g)
-        self.activation = [activation_of(g, i) for i in range(n)] if n else []
+        self.activation = _activations(g)
         if any(g.scopes):
             if g.source == "gradviz":
                 self._from_gradviz_scopes(g)
@@ -62,15 +75,22 @@ class Layers:
                 self._from_module_scopes(g)
         else:
             self._from_depth(g)
-        # forward order: by each layer's first op (leaves, e.g. a later layer's weights, come early)
-        first, leaf = {}, np.diff(g.child_ptr) == 0
+        self.names = self._forward_order(g)
+
+    def _forward_order(self, g):
+        """Layer names by each layer's first op; a layer of leaves only (``from_torch``'s
+        parameters) by the first op that uses one (a later layer's weights are traced early)."""
+        n = len(g)
+        counts = np.diff(g.child_ptr)
+        user = np.full(n, n, np.int64)
+        if len(g.child_ids):
+            np.minimum.at(user, g.child_ids, np.repeat(np.arange(n), counts))
+        key = np.where(counts > 0, np.arange(n), user).tolist()
+        first = {}
         for i, name in enumerate(self.layer):
-            if name and name not in first and not leaf[i]:
-                first[name] = i
-        for i, name in enumerate(self.layer):
-            if name and name not in first:
-                first[name] = len(g) + i
-        self.names = sorted(first, key=first.__getitem__)
+            if name and key[i] < first.get(name, n + 1):
+                first[name] = key[i]
+        return sorted(first, key=first.__getitem__)
 
     def _from_gradviz_scopes(self, g):
         self.how = "scopes"
@@ -106,6 +126,9 @@ class Layers:
     def _from_depth(self, g):
         self.how = "depth"
         n = len(g)
+        if not any(self.activation):  # no nonlinearity: no layers to tell apart
+            self.layer = self.unit = [""] * n
+            return
         ptr, ids = g.child_ptr.tolist(), g.child_ids.tolist()
         act = [bool(a) for a in self.activation]
         depth = [0] * n
@@ -143,4 +166,5 @@ class Layers:
     def codes(self) -> tuple[np.ndarray, list[str]]:
         """Each node's layer as an index into ``names`` (-1: none), and ``names``."""
         index = {name: k for k, name in enumerate(self.names)}
-        return np.array([index.get(x, -1) for x in self.layer], dtype=np.int64), self.names
+        index[""] = -1
+        return np.fromiter(map(index.__getitem__, self.layer), dtype=np.int64, count=len(self.layer)), self.names
