@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from .draw.overlay import NONE, make_overlay
 from .graph import as_graph
 from .grouping import group_view
 from .layout import layout
@@ -21,6 +22,8 @@ from .textsize import FONT_SIZE, box_fields, field_widths, short_label
 from .theme import FONT_SVG, KIND_STROKE, OP_MARKS, PALETTE, SVG_INK
 
 if TYPE_CHECKING:
+    from typing import Literal
+
     import graphviz
 
     from ._types import Collapsed, PathLike, Rankdir, Root
@@ -123,24 +126,33 @@ def _curve(pts, horizontal):
 
 
 def to_svg(x: Root | GroupView, path: PathLike | None = None, show_grad: bool = True, rankdir: Rankdir = "LR",
-           collapsed: Collapsed = None) -> str:
+           collapsed: Collapsed = None, *, overlay: Literal["health", "diff"] | None = None,
+           compare: Root | None = None) -> str:
     """Standalone SVG text of ``x`` (a Value, Graph or GroupView), drawn without any Graphviz.
 
     Records ``label | data | grad`` (leaves coloured by kind: inputs blue, parameters amber,
     constants grey and dashed, the output green, collapsed groups violet), op ellipses, arrows.
-    ``collapsed`` groups nodes as in ``gradviz.grouping.group_view``. With ``path``, also writes
-    the file (UTF-8), atomically: a temporary file beside it, renamed over ``path`` once complete,
-    so a failure leaves an existing file as it was.
+    ``collapsed`` groups nodes as in ``gradviz.grouping.group_view``. ``overlay="health"`` outlines
+    the nodes ``gradviz.health`` flags and their layers; ``compare=b`` colours each node by its
+    relative change from ``x`` to ``b`` (``gradviz.diff``); either adds a legend below the graph.
+    With ``path``, also writes the file (UTF-8), atomically: a temporary file beside it, renamed
+    over ``path`` once complete, so a failure leaves an existing file as it was.
     """
     _check_rankdir(rankdir)
     if collapsed is not None and not hasattr(x, "box_of"):
         x = group_view(x, collapsed)
+    ov = make_overlay(x.graph if hasattr(x, "box_of") else x, overlay, compare)
     lay = layout(x, rankdir=rankdir, show_grad=show_grad)
     view = lay.view
     g = view.graph
     horizontal = rankdir in ("LR", "RL")
     sign = -1.0 if rankdir in ("RL", "BT") else 1.0
     W, H = max(lay.width, 1.0), max(lay.height, 1.0)
+    legend = _legend_rows(ov, W) if ov is not None else []
+    drawn_h = H
+    if legend:
+        H += 8 + _LEGEND_ROW * len(legend)
+        W = max(W, 16 + 7 * len(legend[0][0][1]))  # the summary line
     out = [
         '<?xml version="1.0" encoding="UTF-8"?>',
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{_f(W)}" height="{_f(H)}" '
@@ -183,6 +195,9 @@ def to_svg(x: Root | GroupView, path: PathLike | None = None, show_grad: bool = 
             tip += ["data %r" % float(g.data[i]), "grad %r" % float(g.grad[i])]
         if g.scopes[i]:
             tip.append(f"scope {g.scopes[i]}")
+        mark = ov.style(i) if ov is not None else None
+        if mark is not None:
+            tip.append(ov.tip(i))
         cx, cy, w, h = lay.x[b], lay.y[b], lay.w[b], lay.h[b]
         x0, y0 = cx - w / 2, cy - h / 2
         dash_attr = f' stroke-dasharray="{dash}"' if dash else ""
@@ -200,6 +215,11 @@ def to_svg(x: Root | GroupView, path: PathLike | None = None, show_grad: bool = 
             weight = ' font-weight="bold"' if j == 0 and t else ""
             out.append(f'<text x="{_f(fx + fw / 2)}" y="{_f(cy)}"{weight}>{_xml(t)}</text>')
             fx += fw
+        if mark is not None:
+            dash_ov = f' stroke-dasharray="{mark["dash"]}"' if mark["dash"] else ""
+            out.append(f'<rect class="overlay" x="{_f(x0 - 2)}" y="{_f(y0 - 2)}" width="{_f(w + 4)}" '
+                       f'height="{_f(h + 4)}" rx="3" fill="none" stroke="{mark["colour"]}" '
+                       f'stroke-width="3"{dash_ov}/>')
         out.append("</g>")
         if has_op[b]:
             of, os_, osw = _OP_STYLE
@@ -212,11 +232,54 @@ def to_svg(x: Root | GroupView, path: PathLike | None = None, show_grad: bool = 
                        f'stroke="{_LIGHT["nograd"] if how == "none" else os_}" stroke-width="{osw:g}"{op_dash}/>'
                        f'<text x="{_f(lay.op_x[b])}" y="{_f(lay.op_y[b])}">{_xml(short_label(g.ops[i]))}</text></g>')
     out.append("</g>")
+    if legend:
+        out.append(_legend_svg(ov, legend, drawn_h))
     out.append("</svg>")
     svg = "\n".join(out) + "\n"
     if path is not None:
         _write_atomically(os.fspath(path), svg.encode("utf-8"))
     return svg
+
+
+_LEGEND_ROW = 18
+
+
+def _legend_rows(ov, width):
+    """The legend's lines: the overlay's summary, then its entries (those some node uses), as many
+    to a line as fit in ``width``."""
+    used = sorted(set(ov.mark.tolist()) - {NONE})
+    rows, row, x = [[("summary", ov.kind + ": " + ov.summary)]], [], 0.0
+    for k in used:
+        e = ov.legend[k]
+        need = 30 + 7 * len(e["text"])
+        if row and x + need > width:
+            rows.append(row)
+            row, x = [], 0.0
+        row.append((k, e["text"]))
+        x += need
+    if row:
+        rows.append(row)
+    return rows
+
+
+def _legend_svg(ov, rows, top):
+    out = [f'<g class="legend" font-size="11" text-anchor="start" dominant-baseline="central" '
+           f'fill="{SVG_INK["text"]}">']
+    y = top + 8 + _LEGEND_ROW / 2
+    for row in rows:
+        x = 8.0
+        for k, text in row:
+            if k != "summary":
+                e = ov.legend[k]
+                dash = f' stroke-dasharray="{e["dash"]}"' if e["dash"] else ""
+                out.append(f'<rect x="{_f(x)}" y="{_f(y - 6)}" width="18" height="12" rx="2" fill="none" '
+                           f'stroke="{e["colour"]}" stroke-width="3"{dash}/>')
+                x += 24
+            out.append(f'<text x="{_f(x)}" y="{_f(y)}">{_xml(text)}</text>')
+            x += 7 * len(text) + 6
+        y += _LEGEND_ROW
+    out.append("</g>")
+    return "\n".join(out)
 
 
 def _write_atomically(path, payload):

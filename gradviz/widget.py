@@ -119,19 +119,37 @@ class GraphWidget(anywidget.AnyWidget):
     _self_id = t.Unicode("").tag(sync=True)
     """The model id: lets the page ask the widget manager whether its comm is live."""
 
+    overlay = t.Unicode("").tag(sync=True)
+    """The overlay the page shows: "" (none), "health" (``gradviz.health``'s flags) or "diff" (the
+    relative change against ``compare``). The page's Health and Diff buttons set it."""
+
+    _overlay = t.Dict().tag(sync=True)
+    """The overlays' data by kind, ``{"health": ..., "diff": ...}`` (``gradviz.draw.overlay.
+    wire_overlay``): per node a mark (legend index) and layer, the legend, a summary; what a saved
+    notebook or a standalone page shows with no kernel."""
+
+    _focus = t.Dict().tag(sync=True)
+    """``{"node": id, "req": k}``: the node ``select()`` asked the page to select and show."""
+
     nudges = t.Int(0).tag(sync=True)
     """Raised by the page each time it gets the answer to a change made there (nudge, step,
     reset): a state update from the page, which makes marimo re-run the cells that read the
     widget."""
 
     def __init__(self, x: Root, height: int = 420, collapsed: Collapsed = "auto", show_grads: bool = True,
-                 local_replay: bool = True, recompute: bool = True, **kwargs: Any) -> None:
+                 local_replay: bool = True, recompute: bool = True, *, overlay: str | None = None,
+                 compare: Root | None = None, **kwargs: Any) -> None:
         if isinstance(height, bool) or not isinstance(height, int) or height < 50:
             raise ValueError(f"height must be an int of pixels >= 50, got {height!r}")
+        _check_overlay(overlay, compare)
+        overlay = overlay or ("diff" if compare is not None else None)
         super().__init__(height=height, show_grads=bool(show_grads), local_replay=bool(local_replay), **kwargs)
         g = as_graph(x)
         self._tape = None
         self._readonly_reason = _READONLY if g.source == "torch" else _NO_VALUES
+        if compare is not None and g.values is not None and x is g:  # a snapshot: show its numbers
+            g = _snapshot(g)
+            self._readonly_reason = _SNAPSHOT
         if g.source != "torch" and g.values is not None:
             from .replay import Tape
             try:
@@ -187,6 +205,14 @@ class GraphWidget(anywidget.AnyWidget):
             self._view = self._make_view()
         self._initial_collapsed = list(self._collapsed)
         self._self_id = self.model_id or ""
+        self._overlay_of = {}  # kind -> the values (self._cur) its data was computed from
+        self._overlays = {}    # kind -> Overlay (gradviz.draw.overlay)
+        if compare is not None and overlay != "diff":
+            self._set_overlay("diff", compare)
+        if overlay is not None:
+            self._set_overlay(overlay, compare)
+            self.overlay = overlay
+        self.observe(self._on_overlay, names="overlay")
         self.on_msg(self._on_msg)
         if not self.readonly:
             _LIVE.add(self)
@@ -398,6 +424,61 @@ class GraphWidget(anywidget.AnyWidget):
         from .standalone import to_html
         return to_html(self, path, title=title)
 
+    # ---- overlays ------------------------------------------------------------------------------
+
+    def _shown(self):
+        """The graph with the values this widget shows now (what an overlay describes)."""
+        g = self.graph
+        from .graph import Graph
+        return Graph._from_csr(g.labels, self._cur[0], self._cur[1], g.ops, g.kinds, g.scopes, g.child_ptr,
+                               g.child_ids, meta=g.meta, values=None, source=g.source)
+
+    def _set_overlay(self, kind, compare=None):
+        """Compute overlay ``kind`` from the values shown (diff: against ``compare``) and send it."""
+        from .draw.overlay import diff_overlay, health_overlay, wire_overlay
+        if kind == "health":
+            ov = health_overlay(self._shown())
+        elif compare is not None:
+            ov = diff_overlay(self._shown(), compare)
+        else:
+            return
+        self._overlays[kind] = ov
+        self._overlay_of[kind] = self._cur
+        self._overlay = {**self._overlay, kind: wire_overlay(ov)}
+
+    def _on_overlay(self, change):
+        """The page (or Python) turned an overlay on: health is recomputed if the values moved."""
+        kind = change["new"]
+        if kind == "health" and self._overlay_of.get("health") is not self._cur:
+            try:
+                self._set_overlay("health")
+            except Exception as e:  # shown in the page
+                self.error = _message(e)
+                self.overlay = ""
+        elif kind == "diff" and "diff" not in self._overlays:
+            self.error = "no graph to compare with: make the widget with GraphWidget(a, compare=b)"
+            self.overlay = ""
+        elif kind not in ("", "health", "diff"):
+            self.error = f"unknown overlay {kind!r}: use 'health', 'diff' or ''"
+            self.overlay = ""
+
+    def overlay_report(self, kind: str | None = None) -> Any:
+        """The report behind an overlay (``"health"``: a HealthReport, ``"diff"``: a GraphDiff);
+        the active one by default."""
+        kind = kind or self.overlay
+        if kind not in self._overlays:
+            raise ValueError(f"no {kind or 'active'} overlay: turn one on with w.overlay = 'health' "
+                             f"(or make the widget with compare=b for 'diff')")
+        return self._overlays[kind].report
+
+    def select(self, node: Any) -> None:
+        """Select a node in the page and bring it into view: a Value, its label, its id, or what
+        ``gradviz.first_nonfinite`` returned (a folded node shows the group holding it)."""
+        self._check_open()
+        from .names import resolve_node
+        i = node.node if hasattr(node, "node") and hasattr(node, "phase") else resolve_node(self.graph, node)
+        self._focus = {"node": int(i), "req": int(self._focus.get("req", 0)) + 1}
+
     # ---- the drawn view ------------------------------------------------------------------------
 
     def _make_view(self):
@@ -473,6 +554,24 @@ class GraphWidget(anywidget.AnyWidget):
                 self._ack = req
         if resend:
             self.send_state("_ack")
+
+
+_SNAPSHOT = ("read-only: a snapshot (a traced Graph) compared with another graph; its numbers are "
+             "the snapshot's. Pass the root Value to nudge it")
+
+
+def _check_overlay(overlay, compare):
+    if overlay not in (None, "", "health", "diff"):
+        raise ValueError(f"overlay={overlay!r}: use 'health', 'diff' (with compare=b) or None")
+    if overlay == "diff" and compare is None:
+        raise ValueError('overlay="diff" needs the graph to compare with: GraphWidget(a, compare=b)')
+
+
+def _snapshot(g):
+    """``g`` without its Values: drawn from its own columns, as it was when traced."""
+    from .graph import Graph
+    return Graph._from_csr(g.labels, g.data, g.grad, g.ops, g.kinds, g.scopes, g.child_ptr, g.child_ids,
+                           meta=g.meta, values=None, source=g.source)
 
 
 def _msg_set(w, content):
