@@ -118,7 +118,7 @@ export function legendItems(ov, used = null) {
 
 function legendItem(e) {
   const swatch = h("span", { class: "gv-ov-swatch", "aria-hidden": "true" });
-  swatch.style.borderColor = e.colour;
-  swatch.style.borderStyle = e.dash ? "dashed" : "solid";
+  swatch.style.setProperty("border-color", e.colour);
+  swatch.style.setProperty("border-style", e.dash ? "dashed" : "solid");
   return h("li", {}, swatch, h("span", { text: e.text }));
 }
