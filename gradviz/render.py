@@ -126,33 +126,25 @@ def _curve(pts, horizontal):
 
 
 def to_svg(x: Root | GroupView, path: PathLike | None = None, show_grad: bool = True, rankdir: Rankdir = "LR",
-           collapsed: Collapsed = None, *, overlay: Literal["health", "diff"] | None = None,
-           compare: Root | None = None) -> str:
+           collapsed: Collapsed = None, *, overlay: Literal["health"] | None = None, compare: Root | None = None) -> str:
     """Standalone SVG text of ``x`` (a Value, Graph or GroupView), drawn without any Graphviz.
 
     Records ``label | data | grad`` (leaves coloured by kind: inputs blue, parameters amber,
     constants grey and dashed, the output green, collapsed groups violet), op ellipses, arrows.
-    ``collapsed`` groups nodes as in ``gradviz.grouping.group_view``. ``overlay="health"`` outlines
-    the nodes ``gradviz.health`` flags and their layers; ``compare=b`` colours each node by its
-    relative change from ``x`` to ``b`` (``gradviz.diff``); either adds a legend below the graph.
+    ``collapsed`` groups nodes as in ``gradviz.grouping.group_view``. ``overlay="health"`` and
+    ``compare=b`` draw an overlay with its legend below (see ``gradviz.draw.overlay``).
     With ``path``, also writes the file (UTF-8), atomically: a temporary file beside it, renamed
     over ``path`` once complete, so a failure leaves an existing file as it was.
     """
     _check_rankdir(rankdir)
     if collapsed is not None and not hasattr(x, "box_of"):
         x = group_view(x, collapsed)
-    ov = make_overlay(x.graph if hasattr(x, "box_of") else x, overlay, compare)
     lay = layout(x, rankdir=rankdir, show_grad=show_grad)
     view = lay.view
     g = view.graph
     horizontal = rankdir in ("LR", "RL")
     sign = -1.0 if rankdir in ("RL", "BT") else 1.0
-    W, H = max(lay.width, 1.0), max(lay.height, 1.0)
-    legend = _legend_rows(ov, W) if ov is not None else []
-    drawn_h = H
-    if legend:
-        H += 8 + _LEGEND_ROW * len(legend)
-        W = max(W, 16 + 7 * len(legend[0][0][1]))  # the summary line
+    ov, W, H, legend = _with_overlay(g, overlay, compare, max(lay.width, 1.0), max(lay.height, 1.0))
     out = [
         '<?xml version="1.0" encoding="UTF-8"?>',
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{_f(W)}" height="{_f(H)}" '
@@ -195,9 +187,7 @@ def to_svg(x: Root | GroupView, path: PathLike | None = None, show_grad: bool = 
             tip += ["data %r" % float(g.data[i]), "grad %r" % float(g.grad[i])]
         if g.scopes[i]:
             tip.append(f"scope {g.scopes[i]}")
-        mark = ov.style(i) if ov is not None else None
-        if mark is not None:
-            tip.append(ov.tip(i))
+        mark = _overlay_mark(ov, i, tip)
         cx, cy, w, h = lay.x[b], lay.y[b], lay.w[b], lay.h[b]
         x0, y0 = cx - w / 2, cy - h / 2
         dash_attr = f' stroke-dasharray="{dash}"' if dash else ""
@@ -215,11 +205,7 @@ def to_svg(x: Root | GroupView, path: PathLike | None = None, show_grad: bool = 
             weight = ' font-weight="bold"' if j == 0 and t else ""
             out.append(f'<text x="{_f(fx + fw / 2)}" y="{_f(cy)}"{weight}>{_xml(t)}</text>')
             fx += fw
-        if mark is not None:
-            dash_ov = f' stroke-dasharray="{mark["dash"]}"' if mark["dash"] else ""
-            out.append(f'<rect class="overlay" x="{_f(x0 - 2)}" y="{_f(y0 - 2)}" width="{_f(w + 4)}" '
-                       f'height="{_f(h + 4)}" rx="3" fill="none" stroke="{mark["colour"]}" '
-                       f'stroke-width="3"{dash_ov}/>')
+        out.extend(_outline(mark, x0, y0, w, h))
         out.append("</g>")
         if has_op[b]:
             of, os_, osw = _OP_STYLE
@@ -232,8 +218,7 @@ def to_svg(x: Root | GroupView, path: PathLike | None = None, show_grad: bool = 
                        f'stroke="{_LIGHT["nograd"] if how == "none" else os_}" stroke-width="{osw:g}"{op_dash}/>'
                        f'<text x="{_f(lay.op_x[b])}" y="{_f(lay.op_y[b])}">{_xml(short_label(g.ops[i]))}</text></g>')
     out.append("</g>")
-    if legend:
-        out.append(_legend_svg(ov, legend, drawn_h))
+    out.extend(_legend_svg(ov, legend))
     out.append("</svg>")
     svg = "\n".join(out) + "\n"
     if path is not None:
@@ -242,6 +227,32 @@ def to_svg(x: Root | GroupView, path: PathLike | None = None, show_grad: bool = 
 
 
 _LEGEND_ROW = 18
+
+
+def _with_overlay(g, overlay, compare, W, H):
+    """The overlay asked for (or None), the picture's size with room for its legend below, and
+    the legend's rows (with the drawing's height, where they start)."""
+    ov = make_overlay(g, overlay, compare)
+    if ov is None:
+        return None, W, H, []
+    rows = _legend_rows(ov, W)
+    return ov, max(W, 16 + 7 * len(rows[0][0][1])), H + 8 + _LEGEND_ROW * len(rows), [H, *rows]
+
+
+def _overlay_mark(ov, i, tip):
+    """Node ``i``'s overlay style (None when unmarked); its hover line goes into ``tip``."""
+    mark = ov.style(i) if ov is not None else None
+    if mark is not None:
+        tip.append(ov.tip(i))
+    return mark
+
+
+def _outline(mark, x0, y0, w, h):
+    if mark is None:
+        return []
+    dash = f' stroke-dasharray="{mark["dash"]}"' if mark["dash"] else ""
+    return [f'<rect class="overlay" x="{_f(x0 - 2)}" y="{_f(y0 - 2)}" width="{_f(w + 4)}" height="{_f(h + 4)}" '
+            f'rx="3" fill="none" stroke="{mark["colour"]}" stroke-width="3"{dash}/>']
 
 
 def _legend_rows(ov, width):
@@ -262,7 +273,10 @@ def _legend_rows(ov, width):
     return rows
 
 
-def _legend_svg(ov, rows, top):
+def _legend_svg(ov, legend):
+    if not legend:
+        return []
+    top, rows = legend[0], legend[1:]
     out = [f'<g class="legend" font-size="11" text-anchor="start" dominant-baseline="central" '
            f'fill="{SVG_INK["text"]}">']
     y = top + 8 + _LEGEND_ROW / 2
@@ -279,7 +293,7 @@ def _legend_svg(ov, rows, top):
             x += 7 * len(text) + 6
         y += _LEGEND_ROW
     out.append("</g>")
-    return "\n".join(out)
+    return out
 
 
 def _write_atomically(path, payload):

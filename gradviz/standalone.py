@@ -71,6 +71,8 @@ def to_html(x: Root | GraphWidget, path: PathLike | None = None, *, title: str |
                                  f"page replays (max_nodes={max_nodes:,}); nudge it in Python with GraphWidget")
     state["_structure"] = structure
     state["local_replay"] = False  # the page's engine answers at once; no second replay needed
+    # no kernel computes an overlay there: the page offers the ones it was saved with
+    state["_overlay"] = {k: v for k, v in state.get("_overlay", {}).items() if k != "compute"}
     payload = {"state": state, "init": w._init.astype("<f8").tobytes()}
     name = title if title is not None else _root_name(w)
     text = _page(name, _script_json(payload))

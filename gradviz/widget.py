@@ -61,6 +61,9 @@ class GraphWidget(anywidget.AnyWidget):
     repaints again where it differs. ``False`` shows only the kernel's values.
     ``recompute``: construction runs forward and backward once, so every grad is d(root)/d(node);
     ``False`` shows the Values exactly as they are (e.g. grads filled in by hand).
+    ``overlay="health"`` outlines what ``gradviz.health`` flags; ``compare=b`` colours each node by
+    its relative change against ``b`` (``gradviz.diff``; a traced Graph ``x`` is then shown as it
+    was traced, read-only). The page's Health and Diff buttons turn them on and off.
     """
 
     _esm, _css = bundle("widget")  # the built page; a missing build fails the import
@@ -123,10 +126,11 @@ class GraphWidget(anywidget.AnyWidget):
     """The overlay the page shows: "" (none), "health" (``gradviz.health``'s flags) or "diff" (the
     relative change against ``compare``). The page's Health and Diff buttons set it."""
 
-    _overlay = t.Dict().tag(sync=True)
+    _overlay = t.Dict({"compute": ["health"]}).tag(sync=True)
     """The overlays' data by kind, ``{"health": ..., "diff": ...}`` (``gradviz.draw.overlay.
     wire_overlay``): per node a mark (legend index) and layer, the legend, a summary; what a saved
-    notebook or a standalone page shows with no kernel."""
+    notebook or a standalone page shows with no kernel. ``compute``: the kinds the kernel computes
+    when the page turns them on (a standalone page has none)."""
 
     _focus = t.Dict().tag(sync=True)
     """``{"node": id, "req": k}``: the node ``select()`` asked the page to select and show."""

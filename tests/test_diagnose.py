@@ -177,6 +177,25 @@ def test_diff_matches_a_set_of_children_and_a_torch_mirror():
     ref.backward()
     d = diff(o, ref)
     assert d.changed() == [] and d.change(d.root, "data").a == pytest.approx(0.7071, abs=5e-5)
+    # operands listed the other way round at every + and * (as a set may list them)
+    class Reversed:
+        def __init__(self, data, _children=(), _op="", label=""):
+            self.data, self.grad, self._op, self.label = data, 0.0, _op, label
+            self._prev = tuple(reversed(_children))
+
+        def __add__(self, o):
+            return Reversed(self.data + o.data, (self, o), "+")
+
+        def __mul__(self, o):
+            return Reversed(self.data * o.data, (self, o), "*")
+
+        def tanh(self):
+            return Reversed(math.tanh(self.data), (self,), "tanh")
+    r, _ = lecture_neuron(Reversed)
+    d = diff(r, ref)  # the same sums added the other way round: equal to the last bit or two
+    assert all(d.change(i, "data").rel < 1e-15 for i in range(len(d.a)))
+    assert [d.a.labels[i] for i in range(len(d.a))] != list(d.b.labels)  # matched, not by position
+    assert all(d.a.labels[i] == d.b.labels[j] for i, j in enumerate(d.to_b))
     need("torch", "diff against a to_torch mirror")
     root, mirror = gradviz.to_torch(ref)
     root.backward()

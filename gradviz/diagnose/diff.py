@@ -72,22 +72,50 @@ def _describe(g, i):
     return f"{node_name(g, i)} (node {i}, {what})"
 
 
-def _same(ga, gb, i, j):
-    ka, kb = ga.child_ptr[i + 1] - ga.child_ptr[i], gb.child_ptr[j + 1] - gb.child_ptr[j]
-    return ka == kb and ga.ops[i] == gb.ops[j] and (
-        not ga.labels[i] or not gb.labels[j] or ga.labels[i] == gb.labels[j])
+def _signatures(g, with_labels):
+    """A hash per node of the graph below it (op, arity, operands' hashes; ``+`` and ``*`` in
+    either order; with its label if ``with_labels``): equal for nodes that match. Iterative."""
+    ptr, ids, ops, labels = g.child_ptr.tolist(), g.child_ids.tolist(), g.ops, g.labels
+    sig = [0] * len(g)
+    for i in range(len(g)):  # ids are topological: operands first
+        kids = [sig[c] for c in ids[ptr[i]:ptr[i + 1]]]
+        if ops[i] in _COMMUTATIVE:
+            kids.sort()
+        sig[i] = hash((ops[i], labels[i] if with_labels else "", tuple(kids)))
+    return sig
+
+
+class _Matcher:
+    """Which operands of a node of ``a`` go with which of ``b``: in order, or swapped for ``+``
+    and ``*`` when the swapped pairs match better (labels first, then structure)."""
+
+    def __init__(self, ga, gb):
+        self.ga, self.gb = ga, gb
+        self.lab = (_signatures(ga, True), _signatures(gb, True))
+        self.struct = (_signatures(ga, False), _signatures(gb, False))
+
+    def pairs(self, op, ca, cb):
+        if len(ca) == 2 and op in _COMMUTATIVE:
+            for sig in (self.lab, self.struct):
+                if sig[0][ca[0]] == sig[1][cb[0]] and sig[0][ca[1]] == sig[1][cb[1]]:
+                    break
+                if sig[0][ca[0]] == sig[1][cb[1]] and sig[0][ca[1]] == sig[1][cb[0]]:
+                    cb = cb[::-1]
+                    break
+        return zip(ca, cb)
 
 
 def _align(ga, gb):
     """b's node id for each node of a, walking both from the roots. Iterative."""
     na, nb = len(ga), len(gb)
-    if na == nb and ga.ops == gb.ops and np.array_equal(ga.child_ptr, gb.child_ptr) \
+    if na == nb and ga.ops == gb.ops and ga.labels == gb.labels and np.array_equal(ga.child_ptr, gb.child_ptr) \
             and np.array_equal(ga.child_ids, gb.child_ids):
         return np.arange(na)
     if not na or not nb:
         raise StructureMismatchError(f"diff: one graph is empty (a has {na} nodes, b has {nb})")
     to_b, to_a = np.full(na, -1), np.full(nb, -1)
     pa, ia, pb, ib = ga.child_ptr, ga.child_ids, gb.child_ptr, gb.child_ids
+    match = _Matcher(ga, gb)
 
     def refuse(i, j, why):
         raise StructureMismatchError(
@@ -102,14 +130,12 @@ def _align(ga, gb):
             continue
         if to_b[i] != -1 or to_a[j] != -1:
             refuse(i, j, "a node is shared in one graph and not in the other")
-        if not _same(ga, gb, i, j):
+        ka, kb = pa[i + 1] - pa[i], pb[j + 1] - pb[j]
+        if ka != kb or ga.ops[i] != gb.ops[j] or (ga.labels[i] and gb.labels[j] and ga.labels[i] != gb.labels[j]):
             refuse(i, j, "different ops, operand counts or labels")
         to_b[i], to_a[j] = j, i
-        ca, cb = ia[pa[i]:pa[i + 1]].tolist(), ib[pb[j]:pb[j + 1]].tolist()
-        if len(ca) == 2 and ga.ops[i] in _COMMUTATIVE and not _same(ga, gb, ca[0], cb[0]) \
-                and _same(ga, gb, ca[0], cb[1]) and _same(ga, gb, ca[1], cb[0]):
-            cb = cb[::-1]
-        stack.extend(zip(reversed(ca), reversed(cb)))
+        pairs = list(match.pairs(ga.ops[i], ia[pa[i]:pa[i + 1]].tolist(), ib[pb[j]:pb[j + 1]].tolist()))
+        stack.extend(reversed(pairs))
     if na != nb or (to_b < 0).any():
         i = int(np.flatnonzero(to_b < 0)[0]) if (to_b < 0).any() else na - 1
         refuse(i, int(to_b[i]) if to_b[i] >= 0 else nb - 1, "one graph has nodes the other lacks")
@@ -187,6 +213,9 @@ class GraphDiff:
         if len(finite) and finite.max() > 0:
             k = int(np.argmax(finite))
             line += f"; largest relative change {num(finite[k], 3)} at {node_name(self.a, k)}"
+        from_zero = int(np.isinf(self.rel).sum())
+        if from_zero:
+            line += f"; {from_zero} node(s) changed from 0 (relative change infinite)"
         return line
 
     def _rows(self, limit=40):

@@ -71,7 +71,7 @@ function fmtRel(x) {
 }
 
 /** The overlay bar: a toggle per overlay, the jump to the first NaN, the summary and legend.
- *  `on(kind or "")` turns one on; `jump(node)` shows a node. Returns {el, update(overlays, active)}. */
+ *  `on(kind or "")` turns one on; `jump(node)` shows a node. Returns {el, update, buttons, first}. */
 export function makeOverlayBar(on, jump) {
   const buttons = {
     health: button("Health", "mark vanishing, exploding, dead, saturated and non-finite nodes (gradviz.health)", "Health overlay"),
@@ -82,14 +82,15 @@ export function makeOverlayBar(on, jump) {
   const legend = h("ul", { class: "gv-ov-legend", "aria-label": "overlay legend" });
   const el = h("div", { class: "gv-ov-bar", role: "group", "aria-label": "overlays" },
     buttons.health, buttons.diff, first, summary, legend);
-  let state = { overlays: {}, active: "", kernel: false };
+  let state = { overlays: {}, active: "", compute: [] };
   for (const [kind, b] of Object.entries(buttons)) b.addEventListener("click", () => on(state.active === kind ? "" : kind));
   first.addEventListener("click", () => { const ov = state.overlays.health; if (ov && ov.first >= 0) jump(ov.first); });
-  function update(overlays, active, kernel = false) {
-    state = { overlays, active, kernel };
+  /** `compute`: the kinds a live kernel computes when turned on (a page without one has only
+   *  the overlays it was saved with). */
+  function update(overlays, active, compute = []) {
+    state = { overlays, active, compute };
     for (const [kind, b] of Object.entries(buttons)) {
-      // a kernel can compute health on demand; a diff needs the compared graph, a page needs data
-      const can = !!overlays[kind] || (kind === "health" && kernel);
+      const can = !!overlays[kind] || compute.includes(kind);
       b.hidden = !can;
       b.setAttribute("aria-pressed", String(active === kind));
     }
@@ -121,4 +122,41 @@ function legendItem(e) {
   swatch.style.setProperty("border-color", e.colour);
   swatch.style.setProperty("border-style", e.dash ? "dashed" : "solid");
   return h("li", {}, swatch, h("span", { text: e.text }));
+}
+
+/** Outline a box on a canvas in its overlay style: at least 2 screen pixels wide at any zoom. */
+export function outlineBox(ctx, style, x0, y0, w, h, scale) {
+  const lw = Math.max(3, 2 / scale), pad = lw;
+  ctx.save();
+  ctx.globalAlpha = 1;
+  ctx.strokeStyle = style.colour;
+  ctx.lineWidth = lw;
+  ctx.setLineDash(style.dash ? style.dash.split(",").map((x) => Number(x) * lw / 2) : []);
+  ctx.strokeRect(x0 - pad, y0 - pad, w + 2 * pad, h + 2 * pad);
+  ctx.restore();
+}
+
+const SVG_NS = "http://www.w3.org/2000/svg";
+
+/** Outline the SVG renderer's boxes (`boxes`: their <g> elements) in their overlay style: one
+ *  <rect class="gv-ov"> around each marked box, removed from the others. */
+export function outlineSvgBoxes(boxes, s, styles) {
+  for (let i = 0; i < boxes.length; i++) {
+    const g = boxes[i];
+    let r = g.querySelector(".gv-ov");
+    const st = styles ? styles[i] : null;
+    if (!st) { if (r) r.remove(); continue; }
+    if (!r) {
+      r = document.createElementNS(SVG_NS, "rect");
+      r.setAttribute("class", "gv-ov");
+      r.setAttribute("x", (s.x[i] - s.w[i] / 2 - 3).toFixed(1));
+      r.setAttribute("y", (s.y[i] - s.h[i] / 2 - 3).toFixed(1));
+      r.setAttribute("width", (s.w[i] + 6).toFixed(1));
+      r.setAttribute("height", (s.h[i] + 6).toFixed(1));
+      r.setAttribute("rx", "4");
+      g.appendChild(r);
+    }
+    // inline style: the page's CSS strokes every box rect, and CSS wins over attributes
+    r.setAttribute("style", `stroke:${st.colour};stroke-dasharray:${st.dash || "none"}`);
+  }
 }

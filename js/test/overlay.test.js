@@ -68,13 +68,13 @@ test("the overlay bar toggles overlays, jumps to the first NaN, and shows the le
   const turned = [], jumped = [];
   const bar = makeOverlayBar((k) => turned.push(k), (i) => jumped.push(i));
   const overlays = { health: decodeOverlay(healthTrait(), 4) };
-  bar.update(overlays, "", false);
+  bar.update(overlays, "", []);
   assert.equal(bar.buttons.health.hidden, false);
   assert.equal(bar.buttons.diff.hidden, true, "no compared graph: no Diff button");
   assert.equal(bar.buttons.health.getAttribute("aria-pressed"), "false");
   bar.buttons.health.click();
   assert.deepEqual(turned, ["health"]);
-  bar.update(overlays, "health", false);
+  bar.update(overlays, "health", []);
   assert.equal(bar.buttons.health.getAttribute("aria-pressed"), "true");
   bar.buttons.health.click();
   assert.deepEqual(turned, ["health", ""], "pressed again: off");
@@ -83,9 +83,10 @@ test("the overlay bar toggles overlays, jumps to the first NaN, and shows the le
   assert.equal(bar.first.hidden, false);
   bar.first.click();
   assert.deepEqual(jumped, [1]);
-  bar.update({}, "", false);
+  bar.update({}, "", []);
   assert.equal(bar.el.hidden, true, "a page with no overlay data shows no bar");
-  bar.update({}, "", true);
+  bar.update({}, "", ["health"]);
   assert.equal(bar.buttons.health.hidden, false, "a kernel computes health on demand");
+  assert.equal(bar.buttons.diff.hidden, true);
   assert.equal(bar.first.hidden, true);
 });
