@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
 
-from ..graph import Graph
+from ..graph.snapshot import Graph
 from ..names import node_name
 from .numbers import Numbers, graph_of, is_scalar_graph
 from .tables import html_table, num, text_table

@@ -18,7 +18,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ..graph import Graph, as_graph
+from ..graph.snapshot import Graph
+from ..graph.trace import as_graph
 
 if TYPE_CHECKING:
     from .._types import Root
