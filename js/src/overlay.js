@@ -78,7 +78,7 @@ export function makeOverlayBar(on, jump) {
     diff: button("Diff", "colour each node by its relative change against the compared graph (gradviz.diff)", "Diff overlay"),
   };
   const first = button("First NaN", "select the first node whose value (or gradient) became NaN or inf", "Jump to first NaN");
-  const summary = h("span", { class: "gv-ov-summary", role: "status" });
+  const summary = h("span", { class: "gv-ov-summary" });
   const legend = h("ul", { class: "gv-ov-legend", "aria-label": "overlay legend" });
   const el = h("div", { class: "gv-ov-bar", role: "group", "aria-label": "overlays" },
     buttons.health, buttons.diff, first, summary, legend);
