@@ -33,6 +33,7 @@ if TYPE_CHECKING:
     from collections.abc import Sequence
     from typing import Literal
 
+    from ._types import PathLike
     from .datasets import Dataset
     from .nn import MLP
     from .torch_bridge import Comparison
@@ -211,6 +212,16 @@ class Playground(ipywidgets.VBox):
         if isinstance(index, bool) or not isinstance(index, (int, np.integer)) or not 0 <= index < sizes[layer]:
             raise IndexError(f"layer {layer} has neurons 0..{sizes[layer] - 1}, got {index!r}")
         return self._select(("neuron", int(layer), int(index)))
+
+    def save_html(self, path: PathLike, *, title: str | None = None) -> str:
+        """Save this playground, as it is now, as one self-contained HTML page where readers train
+        it on in their browser, with no Python (see ``gradviz.to_html``). Returns the page's text."""
+        from .standalone import to_html
+        return to_html(self, path, title=title)
+
+    def _standalone_page(self):
+        from .playground_page import standalone_page
+        return standalone_page(self)
 
     # ---- settings as properties -----------------------------------------------------------------
 

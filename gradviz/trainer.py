@@ -120,14 +120,24 @@ class Trainer:
         self.grid_points = np.c_[gx.ravel(), gy.ravel()]
         self._tape = None
 
-    def _make_model(self):
+    def _seeded_model(self):
+        """The model the settings start from: ``MLP`` drawn from ``random`` seeded with ``seed``
+        (the caller's random state is kept)."""
         c = self.config
         state = random.getstate()
         random.seed(c["seed"])
         try:
-            self.model = MLP(2, c["hidden"] + [1], activation=c["activation"], linear_output=True)
+            return MLP(2, c["hidden"] + [1], activation=c["activation"], linear_output=True)
         finally:
             random.setstate(state)
+
+    def initial_param_data(self):
+        """The parameters a reset returns to (the seeded start), in ``parameters()`` order."""
+        return np.array([p.data for p in self._seeded_model().parameters()], dtype=np.float64)
+
+    def _make_model(self):
+        c = self.config
+        self.model = self._seeded_model()
         self.params = self.model.parameters()
         self._rng = np.random.default_rng(c["seed"])
         self.steps = 0
