@@ -61,15 +61,25 @@ export function parseHidden(s) {
   return parts.map(Number);
 }
 
-const ACT = {
-  relu: (a) => (a <= 0 ? 0 : a),
-  tanh: Math.tanh,
-  sigmoid: (a) => {
-    if (a >= 0) return 1 / (1 + Math.exp(-a));
-    const e = Math.exp(a);
-    return e / (1 + e);
-  },
-};
+/** out = activation(pre), elementwise, with the engine's formulas (relu(NaN) is NaN; sigmoid
+ *  in the form that cannot overflow). */
+function activate(activation, pre, out, size) {
+  if (activation === "relu") {
+    for (let k = 0; k < size; k++) out[k] = pre[k] <= 0 ? 0 : pre[k];
+  } else if (activation === "tanh") {
+    for (let k = 0; k < size; k++) out[k] = Math.tanh(pre[k]);
+  } else {
+    for (let k = 0; k < size; k++) {
+      const a = pre[k];
+      if (a >= 0) {
+        out[k] = 1 / (1 + Math.exp(-a));
+      } else {
+        const e = Math.exp(a);
+        out[k] = e / (1 + e);
+      }
+    }
+  }
+}
 
 /** Offsets of each layer's parameters in the flat array; the total count. */
 export function paramLayout(sizes) {
@@ -205,7 +215,7 @@ export class LocalTrainer {
   /** Forward of B points (rows `idx` of the flat X, or all of X when idx is null): per layer the
    *  pre-activations and outputs, B x size each (the output layer is linear). */
   forward(X, idx, B, tag = "b") {
-    const sizes = this.sizes, L = sizes.length - 1, P = this.P, act = ACT[this.config.activation];
+    const sizes = this.sizes, L = sizes.length - 1, P = this.P, activation = this.config.activation;
     let inp = this._buf(`${tag}in`, B * 2);
     for (let k = 0; k < B; k++) {
       const r = idx ? idx[k] : k;
@@ -217,14 +227,15 @@ export class LocalTrainer {
       const nin = sizes[l], nout = sizes[l + 1], off = this.offs[l], last = l === L - 1;
       const pre = this._buf(`${tag}pre${l}`, B * nout), out = last ? pre : this._buf(`${tag}out${l}`, B * nout);
       for (let k = 0; k < B; k++) {
+        const row = k * nin;
         for (let j = 0; j < nout; j++) {
           const base = off + j * (nin + 1);
           let a = P[base + nin];
-          for (let i = 0; i < nin; i++) a += P[base + i] * inp[k * nin + i];
+          for (let i = 0; i < nin; i++) a += P[base + i] * inp[row + i];
           pre[k * nout + j] = a;
-          if (!last) out[k * nout + j] = act(a);
         }
       }
+      if (!last) activate(activation, pre, out, B * nout);
       pres.push(pre);
       outs.push(out);
       inp = out;
@@ -251,13 +262,12 @@ export class LocalTrainer {
       if (l < L - 1) activationGrad(activation, d, pres[l + 1], outs[l + 1], B * nout);
       const din = l > 0 ? this._buf(`d${l}in`, B * nin).fill(0) : null;
       for (let k = 0; k < B; k++) {
+        const row = k * nin;
         for (let j = 0; j < nout; j++) {
           const g = d[k * nout + j], base = off + j * (nin + 1);
           G[base + nin] += g;
-          for (let i = 0; i < nin; i++) {
-            G[base + i] += inp[k * nin + i] * g;
-            if (din) din[k * nin + i] += P[base + i] * g;
-          }
+          for (let i = 0; i < nin; i++) G[base + i] += inp[row + i] * g;
+          if (din) for (let i = 0; i < nin; i++) din[row + i] += P[base + i] * g;
         }
       }
       d = din;
