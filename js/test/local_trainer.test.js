@@ -4,27 +4,8 @@
 // agree to 1e-12, and the heatmap bytes are the same.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
 import { LocalTrainer, quantize } from "../src/playground/local_trainer.js";
-
-const CASES = JSON.parse(readFileSync(new URL("./playground_cases.json", import.meta.url), "utf8"));
-
-const f8 = (b64) => {
-  const buf = Buffer.from(b64, "base64");
-  return new Float64Array(buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength));
-};
-
-/** The case's start as the page's trainer takes it (trainerState in local_model.js does the same
- *  for the page's decoded bytes). */
-export function savedOf(c) {
-  const s = c.start;
-  return {
-    config: s.config, grid: s.grid, steps: s.steps,
-    data: { Xtrain: f8(s.X_train), ytrain: f8(s.y_train), Xtest: f8(s.X_test), ytest: f8(s.y_test), extent: s.extent },
-    params: f8(s.params), init: f8(s.init),
-    history: { step: c.history0.step, train: c.history0.train, test: c.history0.test.map((v) => v ?? NaN) },
-  };
-}
+import { CASES, f8, savedOf } from "./pgcases.js";
 
 function close(actual, expected, what, tol = 1e-12) {
   assert.equal(actual.length, expected.length, `${what}: length`);
