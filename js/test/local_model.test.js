@@ -72,12 +72,13 @@ test("settings are checked as Python checks them", () => {
 const fresh = () => new LocalPlayground(savedOf(CASES[0]));
 
 test("the page's kernel: ticks train and send every trait, step and reset as Python's", () => {
-  const pg = fresh(), t = pg.traits(), grid = t._points.grid;
+  const pg = fresh(), t = pg.traits(), grid = t._points.grid, maps0 = Array.from(t._maps());
   assert.equal(t._status.step, 0);
   assert.deepEqual(t._net.sizes, [2, 16, 16, 1]);
-  assert.equal(t._maps.length, (1 + 16 + 16 + 1) * grid * grid);
+  assert.equal(t._maps().length, (1 + 16 + 16 + 1) * grid * grid);
   assert.equal(t._points.train.length, 3 * 24);
   const p = pg.handle({ type: "tick", tick: 1 });
+  assert.notDeepEqual(Array.from(p._maps()), maps0, "the heatmaps follow the weights");
   assert.ok(p._status.step >= 1 && p._status.step <= STEPS_PER_TICK && p._status.playing && p._status.tick === 1);
   assert.equal(p._curve.step.length, p._status.step + 1);
   assert.equal(p.error, "");
@@ -89,7 +90,7 @@ test("the page's kernel: ticks train and send every trait, step and reset as Pyt
   const r = pg.handle({ type: "reset" });
   assert.equal(r._status.step, 0);
   assert.deepEqual(r._net, t._net);
-  assert.deepEqual(Array.from(r._maps), Array.from(t._maps));
+  assert.deepEqual(Array.from(r._maps()), maps0);
 });
 
 test("the page's kernel: settings; the saved settings give back the saved points and weights", () => {
@@ -106,7 +107,7 @@ test("the page's kernel: settings; the saved settings give back the saved points
   assert.deepEqual(back._net, t._net);
   const h = pg.handle({ type: "config", key: "hidden", value: "4; 3" });
   assert.deepEqual(h._net.sizes, [2, 4, 3, 1]);
-  assert.equal(h._maps.length, (1 + 4 + 3 + 1) * t._points.grid ** 2);
+  assert.equal(h._maps().length, (1 + 4 + 3 + 1) * t._points.grid ** 2);
   const bad = pg.handle({ type: "config", key: "noise", value: 5 });
   assert.match(bad.error, /^ValueError: noise must be a number between 0 and 2, got 5$/);
   assert.equal(bad.config.noise, t.config.noise, "the settings are sent back as they are");

@@ -9,7 +9,7 @@ import { toFloat64 } from "../decode.js";
 import { PageModel } from "../page.js";
 import { CONFIG_KEYS, LocalTrainer, parseHidden, quantize } from "./local_trainer.js";
 
-export const TICK_MS = 15;          // training time per frame while playing
+export const TICK_MS = 10;          // training time per frame while playing
 export const STEPS_PER_TICK = 20;   // and at most this many steps, so the curve can be watched
 export const NEEDS_PYTHON = "needs Python: this page has no kernel";
 
@@ -36,13 +36,22 @@ function flat(X, y) {
 export class LocalPlayground {
   /** `saved`: trainerState(...) of the Python playground. */
   constructor(saved) {
-    this.trainer = new LocalTrainer(saved);
+    const tr = (this.trainer = new LocalTrainer(saved));
     this.playing = false;
     this.tick = 0;
     this.selected = null;
+    // The heatmaps are the costly part of a frame: made when the page paints (LocalModel.get),
+    // once per model state, so frames trained between two paints cost none.
+    this.cached = { key: null, bytes: null };
+    this.maps = () => {
+      const key = `${tr.steps}|${tr.version}`;
+      if (this.cached.key !== key) this.cached = { key, bytes: quantize(tr.heatmaps()) };
+      return this.cached.bytes;
+    };
   }
 
-  /** Every trait, as Playground._publish(data=True) sends them. */
+  /** Every trait, as Playground._publish(data=True) sends them (`_maps` as a function that
+   *  makes them: LocalModel.get calls it). */
   traits() {
     return { ...this.publish(true), _report: {}, error: "" };
   }
@@ -54,7 +63,7 @@ export class LocalPlayground {
       patch._points = { extent: d.extent.slice(), grid: tr.grid, train: flat(d.Xtrain, d.ytrain), test: flat(d.Xtest, d.ytest) };
     }
     patch._net = tr.net();
-    patch._maps = quantize(tr.heatmaps());
+    patch._maps = this.maps;
     patch._curve = tr.curve();
     patch._status = this.status();
     return patch;
@@ -148,6 +157,12 @@ export class LocalPlayground {
 /** The anywidget model of the page: traits in an object, messages answered by a LocalPlayground
  *  after the current task (a frame's training in a task of its own, so the page paints between). */
 export class LocalModel extends PageModel {
+  /** A trait; one sent as a function (the heatmaps) is made now. */
+  get(key) {
+    const v = this.state[key];
+    return typeof v === "function" ? v() : v;
+  }
+
   send(msg) {
     if (msg.type === "tick") setTimeout(() => this.update(this.engine.handle(msg)), 0);
     else super.send(msg);

@@ -134,6 +134,7 @@ export class LocalTrainer {
     this.P = Float64Array.from(init);
     this.G = new Float64Array(this.count);
     this.steps = 0;
+    this.version = (this.version || 0) + 1;  // a new model: the same step count means other weights
     this.history = { step: [], train: [], test: [] };
     this.rng = new Rng(this.config.seed + 1);
     this.record();
