@@ -1,5 +1,5 @@
 // The page's trainer (local_trainer.js) against Python's Trainer: js/test/playground_cases.json,
-// written by `python -m gradviz.playground_page cases` (tests/test_playground_page.py checks the
+// written by `python -m gradviz.cases playground` (tests/playground/test_playground_page.py checks the
 // file is current). From the same weights and points, each SGD step's loss, grads and new weights
 // agree to 1e-12, and the heatmap bytes are the same.
 import { test } from "node:test";

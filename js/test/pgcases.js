@@ -1,5 +1,5 @@
-// The page trainer's cases (playground_cases.json, written by `python -m gradviz.playground_page
-// cases`) and their starts as the page's trainer takes them.
+// The page trainer's cases (playground_cases.json, written by `python -m gradviz.cases
+// playground`) and their starts as the page's trainer takes them.
 import { readFileSync } from "node:fs";
 
 export const CASES = JSON.parse(readFileSync(new URL("./playground_cases.json", import.meta.url), "utf8"));

@@ -34,10 +34,10 @@ def _f8(v):
 
 def _map_hash(pg):
     """The page's checksum of the decision map (heatmap.js mapHash) for Python's heatmap bytes."""
-    from gradviz.playground import _quantize
+    from gradviz.playground.trainer import quantize
     g = pg._trainer.grid
     h = 0
-    for b in _quantize(pg._trainer.heatmaps())[:g * g]:
+    for b in quantize(pg._trainer.heatmaps())[:g * g]:
         h = (h * 31 + b) & 0xFFFFFFFF
     return h
 
@@ -45,11 +45,11 @@ def _map_hash(pg):
 # ---- the file ------------------------------------------------------------------------------------
 
 def test_case_file_is_current():
-    """js/test/playground_cases.json is what `python -m gradviz.playground_page cases` writes now
-    (regenerate it after changing the trainer, the datasets or the quantization)."""
-    from gradviz import playground_page
+    """js/test/playground_cases.json is what `python -m gradviz.cases playground` writes now
+    (regenerate it after changing the trainer or the quantization)."""
+    from gradviz.cases import case_file_text
     path = ROOT / "js" / "test" / "playground_cases.json"
-    assert path.read_text(encoding="utf-8") == playground_page.case_file_text()
+    assert path.read_text(encoding="utf-8") == case_file_text("playground")
 
 
 def test_page_is_self_contained_and_starts_from_the_playground_as_it_is(tmp_path):

@@ -1,5 +1,5 @@
 // The playground's toy datasets, made in the page (the standalone playground page, where no
-// kernel makes them): moons, circles, xor, spiral and gaussians, drawn as gradviz/datasets.py
+// kernel makes them): moons, circles, xor, spiral and gaussians, drawn as gradviz/playground/datasets.py
 // draws them, from a seeded generator of the page's own. The same seed gives the same points in
 // every browser, but not numpy's points: a page starts from the points Python saved, and only a
 // dataset changed in the page is made here.
@@ -168,7 +168,7 @@ export function makeDataset(name, n, noise, testFraction, seed) {
   return { name, Xtrain, ytrain, Xtest, ytest, extent: extentOf(X) };
 }
 
-/** The heatmap's plane points, row 0 at the top: grid*grid (x, y) pairs, as trainer.py makes them. */
+/** The heatmap's plane points, row 0 at the top: grid*grid (x, y) pairs, as playground/trainer.py makes them. */
 export function gridPoints(extent, grid) {
   const [x0, x1, y0, y1] = extent, xs = linspace(x0, x1, grid), ys = linspace(y1, y0, grid);
   const P = new Float64Array(grid * grid * 2);

@@ -1,11 +1,11 @@
 // The playground's training, done in the page (the standalone playground page, which has no
-// kernel): gradviz/trainer.py's Trainer in JS. The model is MLP(2, hidden + [1]) with a linear
+// kernel): gradviz/playground/trainer.py's Trainer in JS. The model is MLP(2, hidden + [1]) with a linear
 // output, its parameters one Float64Array in Python's parameters() order (layer by layer, neuron
 // by neuron: w.0, w.1, ..., b); the loss is micrograd's mean hinge relu(1 - y * score) plus
 // l2 * sum(p * p), trained by plain SGD on the full batch or a minibatch. Forward and backward
 // use the engine's formulas in the engine's order (a neuron is b + w0*x0 + w1*x1 + ...), so a
 // step from the same weights and points gives Python's numbers (js/test/playground_cases.json,
-// written by Python, checks it to 1e-12). Heatmaps are quantized as playground.py's _quantize.
+// written by Python, checks it to 1e-12). Heatmaps are quantized as playground/trainer.py's quantize.
 
 import { DATASETS, gridPoints, linspace, makeDataset, Rng, roundHalfEven } from "./local_data.js";
 
@@ -16,7 +16,7 @@ export const CURVE_POINTS = 400;
 
 const isInt = (v) => typeof v === "number" && Number.isInteger(v);
 
-/** `v` checked for setting `key` (as trainer.py's _check); throws "ValueError: ..." otherwise. */
+/** `v` checked for setting `key` (as playground/trainer.py's _check); throws "ValueError: ..." otherwise. */
 export function checkSetting(key, v) {
   const bad = (what) => new Error(`ValueError: ${key} must be ${what}, got ${JSON.stringify(v)}`);
   const number = (lo, hi) => {
@@ -52,7 +52,7 @@ export function checkSetting(key, v) {
   }
 }
 
-/** "16, 16" (the page's text field) as [16, 16], as playground.py's _parse_hidden. */
+/** "16, 16" (the page's text field) as [16, 16], as playground/app.py's _parse_hidden. */
 export function parseHidden(s) {
   const parts = String(s).replace(/;/g, ",").split(",").map((p) => p.trim()).filter((p) => p);
   if (parts.some((p) => !/^[+-]?\d+$/.test(p))) {
@@ -336,7 +336,7 @@ export class LocalTrainer {
     return rows;
   }
 
-  /** Per layer: weights flat [out][in] and biases, as playground.py's `_net`. */
+  /** Per layer: weights flat [out][in] and biases, as playground/app.py's `_net`. */
   net() {
     const sizes = this.sizes, w = [], b = [];
     for (let l = 0; l + 1 < sizes.length; l++) {
@@ -352,7 +352,7 @@ export class LocalTrainer {
     return { sizes, w, b };
   }
 
-  /** The loss curve decimated to about CURVE_POINTS points, as playground.py picks them. */
+  /** The loss curve decimated to about CURVE_POINTS points, as playground/app.py picks them. */
   curve() {
     const h = this.history, n = h.step.length, keep = [];
     for (const v of linspace(0, n - 1, Math.min(n, CURVE_POINTS))) {
@@ -376,7 +376,7 @@ function activationGrad(activation, d, pre, out, size) {
   }
 }
 
-/** Heatmap rows as bytes 0..255 (127.5 is zero), as playground.py's _quantize: the score clipped
+/** Heatmap rows as bytes 0..255 (127.5 is zero), as playground/trainer.py's quantize: the score clipped
  *  to [-1, 1], each neuron scaled by its largest magnitude over the plane, NaN as zero. */
 export function quantize(rows) {
   const size = rows.length ? rows[0].length : 0, out = new Uint8Array(rows.length * size);
