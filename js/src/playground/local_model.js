@@ -9,8 +9,11 @@ import { toFloat64 } from "../decode.js";
 import { PageModel } from "../page.js";
 import { CONFIG_KEYS, LocalTrainer, parseHidden, quantize } from "./local_trainer.js";
 
-export const TICK_MS = 10;          // training time per frame while playing
-export const STEPS_PER_TICK = 20;   // and at most this many steps, so the curve can be watched
+// A frame asked for while playing trains for at most TICK_MS or STEPS_PER_TICK steps, in a task of
+// its own (LocalModel.send), so the browser paints between frames; the heatmaps are made when it
+// paints. Frames follow each other as fast as the machine allows (two in flight, as with a kernel).
+export const TICK_MS = 10;
+export const STEPS_PER_TICK = 20;
 export const NEEDS_PYTHON = "needs Python: this page has no kernel";
 
 const finite = (v) => (Number.isFinite(v) ? v : null);
