@@ -8,6 +8,7 @@ from .ops import register_op, unregister_op
 
 if TYPE_CHECKING:  # what __getattr__ below loads on first use, spelled out for type checkers
     from .check import grad_check, numerical_grad, predict_vs_actual
+    from .diagnose import GraphDiff, HealthReport, NonFinite, diff, first_nonfinite, health
     from .draw.render import draw_dot, to_svg
     from .graph.snapshot import Graph
     from .graph.trace import to_networkx, trace
@@ -38,6 +39,8 @@ _LAZY = {
     "gradient_flow": "pytorch.gradflow", "GradientFlow": "pytorch.gradflow",
     "capture_jax": "jax.capture", "compare_with_jax": "jax.compare",
     "to_model_explorer": "model_explorer.write",
+    "health": "diagnose", "first_nonfinite": "diagnose", "diff": "diagnose",
+    "HealthReport": "diagnose", "NonFinite": "diagnose", "GraphDiff": "diagnose",
 }
 
 __all__ = ["Value", "Module", "Neuron", "Layer", "MLP", "mse_loss", "svm_loss", "register_op", "unregister_op",
