@@ -2,9 +2,9 @@
 
 Each section measures gradviz against its reference in the same run and prints the ratios to the
 targets in the product brief. Sections: engine, replay, shapes, layout, drawing, torch_bridge,
-torch_capture, widget, widget_refresh, frames, playground (widget and playground need Chromium and
-JupyterLab; frames needs Chromium; torch_capture's browser part too; drawing compares with torchviz
-and Graphviz's dot when they are installed).
+torch_capture, widget, widget_refresh, frames, playground, frameworks (widget and playground need
+Chromium and JupyterLab; frames needs Chromium; torch_capture's browser part too; drawing compares
+with torchviz and Graphviz's dot when they are installed).
 """
 from __future__ import annotations
 
@@ -14,8 +14,8 @@ import sys
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-SECTIONS = ["engine", "replay", "shapes", "layout", "drawing", "torch_bridge", "torch_capture", "widget", "widget_refresh", "frames",
-            "playground"]
+SECTIONS = ["engine", "replay", "shapes", "layout", "drawing", "torch_bridge", "torch_capture", "widget", "widget_refresh",
+            "frames", "playground", "frameworks"]
 
 
 def main(argv):

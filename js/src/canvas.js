@@ -6,6 +6,7 @@
 //   weighted by its size; closer in, only what is in view is drawn, edges stroked in groups of one
 //   colour and width, text where it is readable.
 
+import { outlineBox } from "./overlay.js";
 import { gradStroke, lodLevel, SpatialGrid } from "./geometry.js";
 import { boxTexts, cellEdges, edgePoints, edgeStroke, maxAbsGrad, opEdge, pointsBox, straightEnds } from "./scene.js";
 import { edgeOrder, paintPixels, rgbOf } from "./pixels.js";
@@ -118,6 +119,8 @@ export class CanvasRenderer {
     this.sel = sel; this.masks = masks; this.matches = matches; this.version++;
     this.draw();
   }
+  /** An overlay's style per box (overlay.js boxStyles), or null: outlines the marked boxes. */
+  setOverlay(styles) { this.overlay = styles; this.version++; this.draw(); }
 
   _resize() {
     const r = this.container.getBoundingClientRect();
@@ -292,6 +295,7 @@ export class CanvasRenderer {
       ctx.globalAlpha = dim && !lit(i) ? 0.25 : 1;
       ctx.fillStyle = this._boxColour(i);
       ctx.fillRect(x0, y0, s.w[i], s.h[i]);
+      if (this.overlay && this.overlay[i]) outlineBox(ctx, this.overlay[i], x0, y0, s.w[i], s.h[i], this.vp.scale);
       if (lod === "dots") continue;
       ctx.strokeStyle = i === this.sel ? t.sel : (this.matches && this.matches.has(i) ? t.sel : t.line);
       ctx.lineWidth = i === this.sel ? 3 : (s.kinds[i] === "group" ? 2 : 1);
