@@ -212,7 +212,7 @@ export class CanvasRenderer {
       bg: rgbOf(t.bg), line: rgbOf(t.line), selRgb: rgbOf(t.sel || t.line), selected: this.sel,
       sign: { pos: rgbOf(t.pos), neg: rgbOf(t.neg), zero: rgbOf(t.zero), nan: rgbOf(t.nan || t.zero) },
       kind: (i) => s.kinds[i], kindRgb: this._kindRgb(),
-      grad: (i) => this.grad[s.node[i]], maxAbs, lit, matches: this.matches, order: this._edgeOrder(), edgeBoxes: this.edgeBoxes,
+      grad: (i) => this.grad[s.node[i]], maxAbs, lit, matches: this.matches, order: this._edgeOrder(), edgeBoxes: this.edgeBoxes, overlay: this.overlay || null,
     };
   }
 

@@ -161,6 +161,7 @@ export function paintPixels(px, W, H, s, { k, ox, oy, rect }, st) {
     }
     boxes++;
   }
+  if (st.overlay) outlines(px, W, H, s, k, ox, oy, st.overlay);
   return { boxes, edges, thinned, lod: "pixels" };
 }
 
@@ -174,3 +175,21 @@ function mix(a, b) {
   return c;
 }
 
+
+/** Overlay outlines (overlay.js boxStyles: {colour, ...} per box, or none): a 2 px ring in the
+ *  style's colour, 2 px out from each marked box, so a tiny box still shows its mark. */
+function outlines(px, W, H, s, k, ox, oy, styles) {
+  for (let i = 0; i < s.n; i++) {
+    const st = styles[i];
+    if (!st) continue;
+    const rgb = rgbOf(st.colour);
+    const x0 = Math.floor((s.x[i] - s.w[i] / 2) * k + ox) - 3, y0 = Math.floor((s.y[i] - s.h[i] / 2) * k + oy) - 3;
+    const x1 = Math.ceil((s.x[i] + s.w[i] / 2) * k + ox) + 3, y1 = Math.ceil((s.y[i] + s.h[i] / 2) * k + oy) + 3;
+    if (x1 < 0 || y1 < 0 || x0 >= W || y0 >= H) continue;
+    for (let y = Math.max(0, y0); y < Math.min(H, y1); y++) {
+      for (let x = Math.max(0, x0); x < Math.min(W, x1); x++) {
+        if (x - x0 < 2 || x1 - 1 - x < 2 || y - y0 < 2 || y1 - 1 - y < 2) blend(px, 4 * (y * W + x), rgb, 1);
+      }
+    }
+  }
+}
