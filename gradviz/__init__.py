@@ -7,6 +7,7 @@ from .nn import MLP, Layer, Module, Neuron, mse_loss, svm_loss
 from .ops import register_op, unregister_op
 
 if TYPE_CHECKING:  # what __getattr__ below loads on first use, spelled out for type checkers
+    from .backprop import backprop_steps, chain_paths
     from .check import grad_check, numerical_grad, predict_vs_actual
     from .gradflow import GradientFlow, gradient_flow
     from .graph import Graph, to_networkx, trace
@@ -24,6 +25,7 @@ __version__ = "0.1.0"
 _LAZY = {
     "trace": "graph", "Graph": "graph", "to_networkx": "graph",
     "Tape": "replay",
+    "backprop_steps": "backprop", "chain_paths": "backprop",
     "numerical_grad": "check", "grad_check": "check", "predict_vs_actual": "check",
     "draw_dot": "render", "to_svg": "render",
     "GraphWidget": "widget", "to_html": "standalone",

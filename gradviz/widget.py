@@ -23,7 +23,7 @@ import anywidget
 import numpy as np
 import traitlets as t
 
-from . import grouping, wire
+from . import grouping, widget_steps, wire
 from .bundle import bundle
 from .graph import as_graph
 from .names import node_name, resolve_leaf
@@ -119,6 +119,18 @@ class GraphWidget(anywidget.AnyWidget):
     _self_id = t.Unicode("").tag(sync=True)
     """The model id: lets the page ask the widget manager whether its comm is live."""
 
+    _steps = t.Dict().tag(sync=True)
+    """Backward's steps for the page's Backprop mode (``gradviz.widget_steps``): sent with every
+    picture on graphs of up to ``EAGER_STEPS`` nodes, on bigger ones once asked for (the page's
+    Backprop button, ``backprop()``, ``paths()``, ``save_html``); ``{}`` until then."""
+
+    backprop_step = t.Int(-1).tag(sync=True)
+    """The Backprop mode's position: the picture after this many of backward's steps; -1 when
+    the page shows the full picture. Set by ``backprop()`` and by the page's buttons."""
+
+    paths_leaf = t.Int(-1).tag(sync=True)
+    """The node whose chain-rule paths from the output the page highlights (``paths()``), or -1."""
+
     nudges = t.Int(0).tag(sync=True)
     """Raised by the page each time it gets the answer to a change made there (nudge, step,
     reset): a state update from the page, which makes marimo re-run the cells that read the
@@ -142,6 +154,7 @@ class GraphWidget(anywidget.AnyWidget):
                 g = self._tape.graph
         self.graph = g
         self.readonly = self._tape is None
+        self._steps_on = len(g) <= widget_steps.EAGER_STEPS and g.values is not None
         n = len(g)
         self._leaf = np.diff(np.asarray(g.child_ptr)) == 0
         self._controls = [i for i in np.flatnonzero(self._leaf).tolist() if g.kinds[i] in NUDGEABLE]
@@ -222,6 +235,8 @@ class GraphWidget(anywidget.AnyWidget):
     def _publish(self):
         self._data = wire.floats(self._cur[0])
         self._grad = wire.floats(self._cur[1])
+        if getattr(self, "_steps_on", False):
+            self._steps = widget_steps.steps_of(self.graph)
         self._stale = ""
         self._pending = False
         self._sent_at = time.perf_counter()
@@ -392,6 +407,48 @@ class GraphWidget(anywidget.AnyWidget):
         leaves = np.flatnonzero(self._leaf)
         self._apply({int(i): float(self._init[i]) for i in leaves}, ("reset", "reset"))
 
+    # ---- the Backprop mode ---------------------------------------------------------------------
+
+    def _want_steps(self):
+        """Send backward's steps from now on (with every picture); raise if there are none."""
+        if not self._steps_on or not self._steps:
+            self._steps_on = True
+            self._steps = widget_steps.steps_of(self.graph)
+        if "error" in self._steps:
+            raise RuntimeError(self._steps["error"])
+        return self._steps
+
+    def backprop(self, k: int | None) -> None:
+        """Show backward after its first ``k`` steps (0: only the output's grad, 1, is known), as
+        the page's Backprop mode does; ``None`` leaves the mode and shows the full picture again.
+        Changes no Value (see ``gradviz.backprop_steps``)."""
+        self._check_open()
+        if k is None:
+            self.backprop_step = -1
+            return
+        if isinstance(k, bool) or not isinstance(k, (int, np.integer)):
+            raise TypeError(f"k must be an int (a number of steps) or None, got {type(k).__name__!r}")
+        m = self._want_steps()["k"]
+        if not 0 <= k <= m:
+            raise ValueError(f"k must be between 0 and {m} (backward has {m} steps here), got {k}")
+        self.backprop_step = int(k)
+
+    def paths(self, leaf: Leaf | None) -> Any:
+        """Highlight every path from the output down to ``leaf`` (a Value, its label or its id), each
+        with the product of its local derivatives, and their sum, the leaf's grad (the chain rule as
+        a sum over paths). Returns ``gradviz.chain_paths`` of them; ``None`` clears the view."""
+        self._check_open()
+        if leaf is None:
+            self.paths_leaf = -1
+            return None
+        from .backprop import chain_paths
+        from .names import resolve_node
+        i = resolve_node(self.graph, leaf)
+        self._want_steps()
+        found = chain_paths(self.graph, self.graph.values[i])
+        self.paths_leaf = int(i)
+        return found
+
     def save_html(self, path: PathLike, *, title: str | None = None) -> str:
         """Save this widget, as it is now, as one self-contained HTML page that readers can nudge
         in their browser without Python (see ``gradviz.to_html``). Returns the page's text."""
@@ -497,6 +554,7 @@ _HANDLERS = {
     "collapse": lambda w, m: w.collapse(str(m["key"])),
     "reset_view": lambda w, m: w._set_collapsed(w._initial_collapsed, expanded=set()),
     "hello": lambda w, m: None,  # the page asks whether a kernel is behind it: the ack says yes
+    "backprop": lambda w, m: w.backprop(int(m.get("k", 0))),  # the page's Backprop button
 }
 
 

@@ -1,0 +1,97 @@
+"""The widget's Backprop mode, Python side: backward's steps as columns for the page.
+
+``GraphWidget`` sends ``backprop_steps`` of its Values as the ``_steps`` trait, so the page (and a
+standalone page, with no kernel) walks them by itself. Columns, one entry per step or per push:
+
+- ``node`` (int32): the node id of each step, in ``backward()``'s order; ``grad`` (float64): its
+  gradient when reached; ``closure`` (uint8): 1 where the node's own ``_backward`` gave the pushes;
+- ``ptr`` (int32, steps + 1): step s pushes ``ptr[s]:ptr[s + 1]``; per push ``child`` (int32),
+  ``slot`` (int32: the operand slot, the first one of that child for a closure), ``local`` and
+  ``amount`` (float64);
+- ``notes``: ``[[step, text], ...]`` where a closure disagrees with its op's chain rule;
+- ``templates``: each op's local derivatives as formulas (``{a}``, ``{b}``, ``{out}``, ``{k}``,
+  ``{km1}`` stand for the names), which the page fills with its node names;
+- ``data`` (float64): every node's data the steps were computed at (the page shows these in the
+  mode, so the picture and the steps always agree).
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from . import wire
+from .backprop import _RULE_TEXT, backprop_steps
+from .engine import Value
+
+__all__ = ["encode_steps", "steps_of", "EAGER_STEPS"]
+
+EAGER_STEPS = 2000  # nodes: graphs up to this size send their steps with every picture
+
+
+def steps_of(g):
+    """``_steps`` for Graph ``g`` (its live Values, as they are now), or ``{"error": why}``."""
+    if g.values is None or g.source == "torch":
+        return {"error": "Backprop needs the graph's Values: this graph comes from PyTorch or JSON; "
+                         "build the widget from a root Value"}
+    try:
+        steps = backprop_steps(g.values[g.root])
+    except Exception as e:  # noqa: BLE001  shown in the page (a learner's closure may raise)
+        return {"error": f"Backprop: {type(e).__name__}: {e}"}
+    return encode_steps(g, steps)
+
+
+def encode_steps(g, steps):
+    """The ``_steps`` columns of ``steps`` (``backprop_steps`` of ``g``'s root) over ``g``'s ids."""
+    index = {id(v): i for i, v in enumerate(g.values)}
+    cptr, cidx = g.child_ptr.tolist(), g.child_ids.tolist()
+    m = len(steps)
+    node = np.empty(m, np.int64)
+    grad = np.empty(m, np.float64)
+    closure = np.zeros(m, np.uint8)
+    ptr = np.zeros(m + 1, np.int64)
+    child, slot, local, amount, notes = [], [], [], [], []
+    for s, st in enumerate(steps):
+        v = st.node
+        i = index[id(v)]
+        node[s] = i
+        grad[s] = st.grad
+        kids = cidx[cptr[i]:cptr[i + 1]]
+        own = not isinstance(v, Value) or v._backward is not None
+        closure[s] = own
+        for j, (c, loc, x) in enumerate(st.pushes):
+            k = index[id(c)]
+            child.append(k)
+            slot.append(kids.index(k) if own else j)
+            local.append(loc)
+            amount.append(x)
+        ptr[s + 1] = len(child)
+        if st.note:
+            notes.append([s, st.note])
+    return {
+        "version": 1, "k": m, "node": wire.i32(node), "grad": wire.floats(grad), "closure": closure.tobytes(),
+        "ptr": wire.i32(ptr), "child": wire.i32(np.asarray(child, np.int64)),
+        "slot": wire.i32(np.asarray(slot, np.int64)), "local": wire.floats(np.asarray(local, np.float64)),
+        "amount": wire.floats(np.asarray(amount, np.float64)), "notes": notes,
+        "templates": {op: list(t) for op, t in _RULE_TEXT.items()},
+        "data": wire.floats(np.fromiter((float(v.data) for v in g.values), np.float64, count=len(g))),
+    }
+
+
+def decode_steps(d):
+    """``encode_steps``' columns as plain lists (tests, ``GraphWidget.backprop``)."""
+    f = lambda key, dt: np.frombuffer(d[key], dtype=dt).tolist()  # noqa: E731
+    return {"k": d["k"], "node": f("node", "<i4"), "grad": f("grad", "<f8"), "closure": f("closure", "u1"),
+            "ptr": f("ptr", "<i4"), "child": f("child", "<i4"), "slot": f("slot", "<i4"),
+            "local": f("local", "<f8"), "amount": f("amount", "<f8"), "notes": d["notes"],
+            "data": f("data", "<f8")}
+
+
+def grads_after(d, n, k):
+    """Each node's gradient after the first ``k`` steps of decoded steps ``d`` (None where the
+    pass has not reached it yet): what the page shows at step ``k``."""
+    out = [None] * n
+    out[n - 1] = 1.0  # the root (a widget's last node), seeded with 1
+    for s in range(k):
+        for p in range(d["ptr"][s], d["ptr"][s + 1]):
+            c = d["child"][p]
+            out[c] = (out[c] or 0.0) + d["amount"][p]
+    return out
