@@ -87,3 +87,50 @@ def test_standalone_page_carries_the_steps():
     text = to_html(L)
     state = json.loads(re.search(r'<script type="application/json" id="gradviz-state">(.*?)</script>', text, re.S).group(1))
     assert state["state"]["_steps"]["k"] == 3
+
+
+# ---- the page's copy (js/src/backprop.js) is checked on cases this module writes ------------------
+
+CASES = __import__("pathlib").Path(__file__).resolve().parents[1] / "js" / "test" / "steps_cases.json"
+
+
+def _case(name, root, leaf):
+    from gradviz.widget_steps import steps_of
+    w = GraphWidget(root)
+    g = w.graph
+    d = decode_steps(steps_of(g))
+    n = len(g)
+    leaf_id = g.labels.index(leaf)
+    from gradviz.backprop import chain_paths
+    paths = chain_paths(g, g.values[leaf_id])
+    index = {id(v): i for i, v in enumerate(g.values)}
+    from gradviz.backprop import backprop_steps, rule_texts
+    rules = [list(rule_texts(s, lambda v: g.labels[index[id(v)]] or f"#{index[id(v)]}")) for s in backprop_steps(root)]
+    return {
+        "name": name, "labels": list(g.labels), "ops": list(g.ops), "root": n - 1,
+        "childPtr": g.child_ptr.tolist(), "childIdx": g.child_ids.tolist(),
+        "steps": {**{k: d[k] for k in ("k", "node", "grad", "closure", "ptr", "child", "slot", "local", "amount")},
+                  "notes": d["notes"], "templates": w._steps["templates"], "data": d["data"]},
+        "grads": [grads_after(d, n, k) for k in range(d["k"] + 1)],
+        "rules": rules, "leaf": leaf_id,
+        "paths": [{"nodes": [index[id(v)] for v in p.nodes], "locals": list(p.locals), "product": p.product} for p in paths],
+        "total": paths.total, "grad": paths.grad,
+    }
+
+
+def cases():
+    from tests.test_backprop import tanh_from_exp
+    L, _ = lecture_graph()
+    o, _ = neuron()
+    t, _ = tanh_from_exp()
+    a = Value(3.0, label="a")
+    b = a + a; b.label = "b"
+    c = (b * a) ** 2; c.label = "c"
+    return [_case("lecture", L, "a"), _case("neuron", o, "x1"), _case("tanh from exp", t, "x1"), _case("a + a", c, "a")]
+
+
+def test_js_cases_are_current():
+    text = json.dumps(cases(), indent=1, ensure_ascii=False) + "\n"
+    if __import__("os").environ.get("GRADVIZ_WRITE_CASES"):
+        CASES.write_text(text, encoding="utf-8")
+    assert CASES.read_text(encoding="utf-8") == text, "regenerate: GRADVIZ_WRITE_CASES=1 pytest tests/test_widget_steps.py"

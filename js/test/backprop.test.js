@@ -1,0 +1,126 @@
+// The Backprop mode's logic, on the cases tests/test_widget_steps.py writes from Python's
+// backprop_steps (js/test/steps_cases.json): grads after each step bit for bit, the step texts,
+// the rules, the chain-rule paths; and the bar's buttons.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { installFakeDom } from "./fakedom.js";
+import { BackpropBar, chainPaths, decodeSteps, gradsAt, pathText, ruleText, stepLabels, stepView } from "../src/backprop.js";
+
+installFakeDom();
+
+const CASES = JSON.parse(readFileSync(new URL("./steps_cases.json", import.meta.url), "utf8"));
+const byName = Object.fromEntries(CASES.map((c) => [c.name, c]));
+
+function ctxOf(c) {
+  return {
+    labels: c.labels, ops: c.ops, root: c.root, exponents: new Map(),
+    kids: (i) => c.childIdx.slice(c.childPtr[i], c.childPtr[i + 1]),
+  };
+}
+
+test("grads after every step are Python's, bit for bit, blank where not reached", () => {
+  for (const c of CASES) {
+    const steps = decodeSteps(c.steps);
+    const n = c.labels.length;
+    c.grads.forEach((want, k) => {
+      const { grad, blank } = gradsAt(steps, n, c.root, k);
+      for (let i = 0; i < n; i++) {
+        if (want[i] === null) assert.equal(blank[i], 1, `${c.name} step ${k} node ${i} is blank`);
+        else {
+          assert.equal(blank[i], 0);
+          assert.ok(Object.is(grad[i], want[i]), `${c.name} step ${k} node ${i}: ${grad[i]} vs ${want[i]}`);
+        }
+      }
+    });
+  }
+});
+
+test("the lecture graph's steps read as the lecture says them", () => {
+  const c = byName.lecture;
+  const steps = decodeSteps(c.steps);
+  const ctx = ctxOf(c);
+  const v0 = stepView(steps, 0, ctx);
+  assert.equal(v0.node, c.root);
+  assert.match(v0.title, /^step 0 of 3: L\.grad = 1/);
+  const v1 = stepView(steps, 1, ctx);
+  assert.equal(c.labels[v1.node], "L");
+  assert.deepEqual(v1.edges.map((e) => e.text), ["∂L/∂d = f = -2.0000", "∂L/∂f = d = 4.0000"]);
+  assert.deepEqual(v1.adds.map((a) => a.text), ["d.grad += -2 × 1 = -2", "f.grad += 4 × 1 = 4"]);
+  const v3 = stepView(steps, 3, ctx);
+  assert.deepEqual(v3.adds.map((a) => a.text), ["a.grad += -3 × -2 = 6", "b.grad += 2 × -2 = -4"]);
+  assert.match(v3.title, /^step 3 of 3: e \(grad -2\) pushes to a, b/);
+});
+
+test("each push's formula is Python's rule_texts", () => {
+  for (const c of CASES) {
+    const steps = decodeSteps(c.steps);
+    const ctx = ctxOf(c);
+    ctx.exponents = new Map(c.ops.map((op, i) => [i, /^\*\*[-\d.]/.test(op) ? Number(op.slice(2)) : undefined]).filter(([, k]) => k !== undefined));
+    for (let s = 0; s < steps.k; s++) {
+      const got = [];
+      for (let p = steps.ptr[s]; p < steps.ptr[s + 1]; p++) got.push(ruleText(steps, s, p, ctx));
+      assert.deepEqual(got, c.rules[s], `${c.name} step ${s}`);
+    }
+  }
+});
+
+test("chain-rule paths: Python's paths, products and sum", () => {
+  for (const c of CASES) {
+    const steps = decodeSteps(c.steps);
+    const r = chainPaths(steps, c.labels.length, c.root, c.leaf);
+    assert.deepEqual(r.paths.map((p) => p.nodes), c.paths.map((p) => p.nodes), c.name);
+    assert.deepEqual(r.paths.map((p) => p.product), c.paths.map((p) => p.product), c.name);
+    assert.ok(Math.abs(r.total - c.total) <= 1e-12 * Math.abs(c.total), c.name);
+    assert.equal(r.grad, c.grad);
+  }
+  const n = byName.neuron;
+  const r = chainPaths(decodeSteps(n.steps), n.labels.length, n.root, n.leaf);
+  assert.equal(pathText(r.paths[0], n.labels), "-3 × 1 × 1 × 0.5 = -1.5   (x1 → x1*w1 → x1*w1 + x2*w2 → n → o)");
+  const two = byName["a + a"];
+  const r2 = chainPaths(decodeSteps(two.steps), two.labels.length, two.root, two.leaf);
+  assert.equal(r2.paths.length, 3, "a reaches c through b twice (a + a) and once directly");
+  const few = chainPaths(decodeSteps(two.steps), two.labels.length, two.root, two.leaf, 2);
+  assert.match(few.error, /3 paths lead from the output to that node, more than 2/);
+});
+
+test("labels sit on the current node's incoming edges and under its children", () => {
+  const c = byName.lecture;
+  const steps = decodeSteps(c.steps);
+  const n = c.labels.length;
+  const s = { n, x: Float64Array.from({ length: n }, (_, i) => 100 * i), y: new Float64Array(n), w: new Float64Array(n).fill(40), h: new Float64Array(n).fill(20),
+    esrc: Int32Array.from(c.childIdx), edst: Int32Array.from(c.childIdx.map((_, k) => c.childPtr.findIndex((p, i) => p <= k && k < c.childPtr[i + 1]))),
+    boxOfNode: new Map(Array.from({ length: n }, (_, i) => [i, i])) };
+  const pts = (sc, e) => Float64Array.of(sc.x[sc.esrc[e]], 0, sc.x[sc.edst[e]], 10);
+  const labels = stepLabels(s, stepView(steps, 1, ctxOf(c)), pts);
+  const d = c.labels.indexOf("d"), L = c.labels.indexOf("L");
+  assert.deepEqual(labels.filter((l) => l.cls === "gv-ol-edge").map((l) => [l.x, l.y, l.text])[0], [(100 * d + 100 * L) / 2, 5, "∂L/∂d = f = -2.0000"]);
+  assert.deepEqual(labels.filter((l) => l.cls === "gv-ol-add").map((l) => l.text), ["d.grad += -2 × 1 = -2", "f.grad += 4 × 1 = 4"]);
+  s.boxOfNode.delete(d);  // d hidden in a folded group: no label for it
+  assert.equal(stepLabels(s, stepView(steps, 1, ctxOf(c)), pts).filter((l) => l.text.includes("∂L/∂d")).length, 0);
+});
+
+test("the bar: Next, Previous and the scrubber ask for a position; Play walks to the end", async () => {
+  const asked = [];
+  const bar = new BackpropBar((k) => { asked.push(k); bar.show(k, 3, { title: `at ${k}`, note: "" }); });
+  bar.show(0, 3, { title: "at 0", note: "" });
+  assert.equal(bar.prev.disabled, true);
+  bar.next.click();
+  bar.next.click();
+  bar.prev.click();
+  bar.scrub.value = "3";
+  bar.scrub.dispatch("input");
+  assert.deepEqual(asked, [1, 2, 1, 3]);
+  assert.equal(bar.next.disabled, true);
+  assert.equal(bar.text.textContent, "at 3");
+  bar.show(1, 3, { title: "note", note: "its _backward gives d/da = 1, the chain rule for + gives 2" });
+  assert.match(bar.note.textContent, /chain rule for \+ gives 2/);
+  bar.hide();
+  assert.equal(bar.el.hidden, true);
+});
+
+test("no steps, or Python's error, decode as such", () => {
+  assert.equal(decodeSteps({}), null);
+  assert.equal(decodeSteps(null), null);
+  assert.deepEqual(decodeSteps({ error: "no Values" }), { error: "no Values" });
+});
