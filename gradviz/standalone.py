@@ -70,7 +70,7 @@ def to_html(x: Root | GraphWidget, path: PathLike | None = None, *, title: str |
         structure["readonly"] = (f"a picture only: this graph has {structure['n']:,} values, more than a "
                                  f"page replays (max_nodes={max_nodes:,}); nudge it in Python with GraphWidget")
     state["_structure"] = structure
-    if not state.get("_steps") and not structure.get("readonly"):  # the Backprop mode needs no kernel
+    if not state.get("_steps"):  # the Backprop mode needs no kernel (nor a replayable graph)
         from .widget_steps import steps_of
         state["_steps"] = steps_of(w.graph)
     state["local_replay"] = False  # the page's engine answers at once; no second replay needed
