@@ -185,16 +185,13 @@ def _gradviz_pass(root):
 
 
 def _closure_step(node, g):
-    """A closure's step: what it adds for ``g`` (its amount) and for 1 (its local derivative), on
-    scratch gradients; the pass-gradients get the amounts, as ``backward()`` adds them."""
+    """A gradviz node's closure: what it adds for ``g`` (its amount) and for 1 (its local
+    derivative), on scratch gradients; the pass-gradients get the amounts, as ``backward()`` adds
+    them (see ``engine.closure_pushes``)."""
     kids, added = closure_pushes(node, g)
-    if g == 1.0:
-        unit = added
-    else:
-        unit = closure_pushes(node, 1.0)[1]
-    if isinstance(node, Value):
-        for c, x in zip(kids, added):
-            c._g += x
+    unit = added if g == 1.0 else closure_pushes(node, 1.0)[1]
+    for c, x in zip(kids, added):
+        c._g += x
     pushes = tuple(zip(kids, unit, added))
     return Step(node, g, pushes, _closure_note(node, kids, unit))
 
@@ -242,8 +239,10 @@ class _Scratch:
 
 
 def _foreign_steps(root):
-    """The steps of Values of another class: the order of micrograd's recursive ``build_topo``
-    (children in ``_prev`` order, post-order), each node's closure run on scratch gradients."""
+    """The steps of Values of another class, as their own ``backward()`` takes them: the order of
+    micrograd's recursive ``build_topo`` (children in ``_prev`` order, post-order), each node's
+    closure run on scratch gradients that accumulate as the ``.grad`` of their pass would (from 0),
+    so a closure that sets a gradient instead of adding to it shows, and is noted, where it does."""
     order, seen, stack = [], {id(root)}, [(root, iter(root._prev))]
     while stack:
         v, it = stack[-1]
@@ -261,16 +260,48 @@ def _foreign_steps(root):
     node = root
     try:
         for node in reversed(order):
-            if not node._prev or getattr(node, "_backward", None) is None:
-                continue
-            g = grads[id(node)]
-            step = _closure_step(node, g)
-            for c, _loc, x in step.pushes:
-                grads[id(c)] += x
-            steps.append(step)
+            if node._prev and getattr(node, "_backward", None) is not None:
+                steps.append(_foreign_step(node, grads))
     except Exception as e:
         raise _step_error(node, e) from e
     return steps
+
+
+def _foreign_step(node, grads):
+    """One node of another class: what its closure adds for its gradient from zero, for 1 (its
+    local derivative), and on the gradients accumulated so far (what its ``backward()`` does)."""
+    g = grads[id(node)]
+    kids, added = closure_pushes(node, g)
+    unit = added if g == 1.0 else closure_pushes(node, 1.0)[1]
+    now = _run_on(node, g, kids, [grads[id(c)] for c in kids])
+    pushes, overwrote = [], []
+    for c, loc, x, new in zip(kids, unit, added, now):
+        old = grads[id(c)]
+        if not (old + x == new or (new != new and old + x != old + x)):  # it set, not added
+            overwrote.append(f"its _backward set {_name(c)}.grad to {_num(new)} instead of adding "
+                             f"{_num(x)} to {_num(old)}")
+            x = new - old
+        grads[id(c)] = new
+        pushes.append((c, loc, x))
+    note = "; ".join(filter(None, [_closure_note(node, kids, unit), *overwrote]))
+    return Step(node, g, tuple(pushes), note)
+
+
+def _run_on(out, g, kids, start):
+    """The children's ``.grad`` after ``out``'s closure runs with ``out.grad = g`` and theirs at
+    ``start``; every ``.grad`` is left as it was, even if the closure raises."""
+    saved = [c.grad for c in kids]
+    total = out.grad
+    try:
+        for c, x in zip(kids, start):
+            c.grad = x
+        out.grad = g
+        out._backward()
+        return [c.grad for c in kids]
+    finally:
+        for c, x in zip(kids, saved):
+            c.grad = x
+        out.grad = total
 
 
 def _step_error(node, e):

@@ -165,6 +165,7 @@ def test_graph_input_and_bad_input():
         backprop_steps(3.0)
 
 
+@pytest.mark.slow
 def test_million_deep_chain():
     x = Value(0.5, label="x")
     y = x
@@ -307,3 +308,34 @@ def test_a_raising_closure_on_gradviz_values_changes_nothing():
     with pytest.raises(ZeroDivisionError, match="node t"):
         backprop_steps(u)
     assert a.grad == 0.5 and t.grad == 0.0 and all(v._g is None for v in u.topo())
+
+
+def test_learner_eq_bug_across_two_paths_shows_where_it_overwrites():
+    """The lecture's second example of the bug: a and b each feed two nodes; with '=' the second
+    closure overwrites what the first gave. The steps add up to what the learner's backward gives."""
+    class Eq(LValue):  # '=' in * too, as the lecture's class had it
+        def __mul__(self, other):
+            out = Eq(self.data * other.data, (self, other), "*")
+
+            def _backward():
+                self.grad = other.data * out.grad
+                other.grad = self.data * out.grad
+            out._backward = _backward
+            return out
+
+        def __add__(self, other):
+            out = LValue.__add__(self, other)
+            out.__class__ = Eq
+            return out
+
+    a, b = Eq(-2.0, label="a"), Eq(3.0, label="b")
+    d = a * b; d.label = "d"
+    e = a + b; e.label = "e"
+    f = d * e; f.label = "f"
+    steps = backprop_steps(f)
+    grads = replay_steps(steps, f)
+    f.backward()
+    assert (a.grad, b.grad) != (-3.0, -8.0)  # the bug
+    assert (grads[id(a)], grads[id(b)]) == (a.grad, b.grad)
+    noted = " ".join(s.note for s in steps)
+    assert "instead of adding" in noted
