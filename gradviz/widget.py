@@ -555,6 +555,7 @@ _HANDLERS = {
     "reset_view": lambda w, m: w._set_collapsed(w._initial_collapsed, expanded=set()),
     "hello": lambda w, m: None,  # the page asks whether a kernel is behind it: the ack says yes
     "backprop": lambda w, m: w.backprop(int(m.get("k", 0))),  # the page's Backprop button
+    "paths": lambda w, m: w.paths(int(m["leaf"])),  # the output, then a node, selected in the page
 }
 
 

@@ -206,10 +206,11 @@ export class BackpropBar {
     if (r.error) { this.paths.replaceChildren(h("p", { text: r.error })); return; }
     const items = r.paths.slice(0, 50).map((p) => h("li", { text: pathText(p, labels) }));
     const more = r.paths.length > 50 ? h("p", { text: `… and ${r.paths.length - 50} more paths` }) : null;
-    this.paths.replaceChildren(
+    this.paths.replaceChildren(...[
       h("h4", { text: `${r.paths.length} path${r.paths.length === 1 ? "" : "s"} from the output to ${leafName}` }),
       h("ol", {}, ...items), more,
-      h("p", { class: "gv-bp-sum", text: `sum of the products = ${fmtG(r.total)} = ${leafName}.grad (${fmtG(r.grad)})` }));
+      h("p", { class: "gv-bp-sum", text: `sum of the products = ${fmtG(r.total)} = ${leafName}.grad (${fmtG(r.grad)})` }),
+    ].filter(Boolean));
   }
 
   hidePaths() {
@@ -236,7 +237,7 @@ export class Overlay {
 
   place(vp) {
     if (!vp) return;
-    const kids = this.el.children;
+    const kids = this.el.childNodes;
     for (let j = 0; j < this.items.length; j++) {
       const l = this.items[j];
       kids[j].style.transform = `translate(${(l.x * vp.scale + vp.tx).toFixed(1)}px, ${(l.y * vp.scale + vp.ty).toFixed(1)}px)`;
@@ -271,4 +272,154 @@ export function stepLabels(s, view, edgePoints) {
     out.push({ x: s.x[b] - s.w[b] / 2, y: s.y[b] + s.h[b] / 2, text: a.text, cls: "gv-ol-add" });
   }
   return out;
+}
+
+/** The labels of a path view: each path edge's local derivative (`×-3`) at the middle of its route. */
+export function pathLabels(s, r, edgePoints) {
+  const out = [], seen = new Set();
+  const edgeOf = new Map();
+  for (let e = 0; e < s.esrc.length; e++) edgeOf.set(`${s.esrc[e]},${s.edst[e]}`, e);
+  for (const p of r.paths || []) {
+    for (let j = 1; j < p.nodes.length; j++) {
+      const cb = s.boxOfNode.get(p.nodes[j]), pb = s.boxOfNode.get(p.nodes[j - 1]);
+      const e = cb === undefined || pb === undefined ? undefined : edgeOf.get(`${cb},${pb}`);
+      if (e === undefined || seen.has(e)) continue;
+      seen.add(e);
+      const q = edgePoints(s, e);
+      const m = (q.length >> 2) << 1;
+      out.push({ x: q.length > 4 ? q[m] : (q[0] + q[2]) / 2, y: q.length > 4 ? q[m + 1] : (q[1] + q[3]) / 2, text: `× ${fmtG(p.locals[j - 1])}`, cls: "gv-ol-edge" });
+    }
+  }
+  return out;
+}
+
+/** The Backprop mode and the path view over a widget. The widget (the host) gives:
+ *  model (get/set/on/save_changes), root (the widget's root element), structure(), scene(),
+ *  kids(i), vp(), paint(data, grad) (repaint drawing and table with these values; grad.blank
+ *  marks the nodes to draw blank), restore() (the full picture again), highlight(box, boxes),
+ *  select(node), request(msg) (false without a kernel), error(msg), hidingBox(scope),
+ *  edgePoints(s, e), afterPaint(fn). State lives in the model (`backprop_step`, `paths_leaf`),
+ *  so Python's w.backprop(k) and the page's buttons drive the same picture. */
+export class BackpropMode {
+  constructor(host) {
+    this.host = host;
+    this.steps = null; this.k = -1; this.t0 = null; this.leaf = -1;
+    this.bar = new BackpropBar((k) => this.want(k));
+    this.overlay = null;
+  }
+
+  /** The steps as the model has them now (decoded once per change). */
+  load() {
+    this.steps = decodeSteps(this.host.model.get("_steps"));
+  }
+
+  /** The toolbar's "Backprop" button: enter the mode (asking the kernel for the steps of a big
+   *  graph), or leave it. */
+  toggle() {
+    if (this.k >= 0) return this.want(-1);
+    if (!this.steps && !this.host.request({ type: "backprop", k: 0 })) {
+      return this.host.error("Backprop needs the steps of backward, which Python computes: run the cell again with a kernel, or save the page with w.save_html(...) (it carries them)");
+    }
+    if (this.steps && this.steps.error) return this.host.error(this.steps.error);
+    if (this.steps) this.want(0);
+  }
+
+  /** Ask for position `k` (-1: leave): through the model, so Python sees it. */
+  want(k) {
+    this.t0 = performance.now();
+    const m = this.host.model;
+    m.set("backprop_step", k);
+    m.save_changes();
+  }
+
+  /** The model's position changed (the page's buttons, or Python's w.backprop). */
+  onStep() {
+    const k = Number(this.host.model.get("backprop_step"));
+    if (k < 0 || !this.steps || this.steps.error) return this.leave();
+    this.show(Math.min(k, this.steps.k));
+  }
+
+  /** New steps (the values changed): the mode shows them at the same position. */
+  onSteps() {
+    this.load();
+    if (this.k >= 0) this.onStep();
+    if (this.leaf >= 0) this.onPaths();
+  }
+
+  show(k) {
+    const h = this.host, st = h.structure(), s = h.scene(), steps = this.steps;
+    const t0 = this.t0 ?? performance.now();
+    this.t0 = null;
+    this.k = k;
+    const { grad, blank } = gradsAt(steps, st.n, st.root, k);
+    grad.blank = blank;
+    h.paint(steps.data, grad);
+    const ctx = { labels: st.labels, ops: st.ops, exponents: st.exponents, root: st.root, kids: h.kids };
+    const view = stepView(steps, k, ctx);
+    const box = boxShowing(s, view.node, st.scopes, h.hidingBox);
+    const kids = new Set();
+    for (const a of view.adds) { const b = boxShowing(s, a.child, st.scopes, h.hidingBox); if (b >= 0) kids.add(b); }
+    h.highlight(box, kids);
+    this.labels(stepLabels(s, view, h.edgePoints));
+    this.bar.show(k, steps.k, view);
+    h.root.dataset.backprop = "on";
+    h.root.dataset.bpStep = String(k);
+    h.afterPaint(() => { h.root.dataset.bpMs = (performance.now() - t0).toFixed(2); });
+  }
+
+  labels(list) {
+    if (!this.overlay) this.overlay = new Overlay(this.host.stageWrap);
+    this.overlay.set(list, this.host.vp());
+  }
+
+  /** The viewport moved: the labels follow. */
+  place() {
+    if (this.overlay) this.overlay.place(this.host.vp());
+  }
+
+  leave() {
+    if (this.k < 0) return;
+    this.k = -1;
+    this.bar.hide();
+    if (this.overlay) this.overlay.clear();
+    delete this.host.root.dataset.bpStep;
+    this.host.root.dataset.backprop = "off";
+    this.host.restore();
+    if (this.leaf >= 0) this.onPaths();
+  }
+
+  /** A box was selected: the output, then another node, shows the paths between them. */
+  onSelect(prevNode, node) {
+    const root = this.host.structure().root;
+    if (prevNode === root && node >= 0 && node !== root) this.wantPaths(node);
+    else if (this.leaf >= 0 && node !== this.leaf) this.wantPaths(-1);
+  }
+
+  wantPaths(leaf) {
+    const m = this.host.model;
+    if (leaf >= 0 && !this.steps && !this.host.request({ type: "paths", leaf })) {
+      return this.host.error("the path view needs the steps of backward, which Python computes: run the cell with a kernel, or save the page with w.save_html(...)");
+    }
+    m.set("paths_leaf", leaf);
+    m.save_changes();
+  }
+
+  /** The model's path leaf changed (a selection here, or Python's w.paths). */
+  onPaths() {
+    const h = this.host, leaf = Number(h.model.get("paths_leaf"));
+    this.leaf = leaf;
+    if (leaf < 0 || !this.steps || this.steps.error) {
+      this.bar.hidePaths();
+      if (this.k < 0 && this.overlay) this.overlay.clear();
+      return;
+    }
+    const st = h.structure();
+    const r = chainPaths(this.steps, st.n, st.root, leaf);
+    this.bar.showPaths(r, shortName(st.labels, leaf), st.labels);
+    if (this.k < 0) {
+      h.select(leaf);
+      this.labels(pathLabels(h.scene(), r, h.edgePoints));
+    }
+    h.root.dataset.paths = String(r.paths ? r.paths.length : 0);
+  }
 }

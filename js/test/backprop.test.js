@@ -5,7 +5,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { installFakeDom } from "./fakedom.js";
-import { BackpropBar, chainPaths, decodeSteps, gradsAt, pathText, ruleText, stepLabels, stepView } from "../src/backprop.js";
+import { BackpropBar, BackpropMode, chainPaths, decodeSteps, gradsAt, pathText, ruleText, stepLabels, stepView } from "../src/backprop.js";
 
 installFakeDom();
 
@@ -123,4 +123,82 @@ test("no steps, or Python's error, decode as such", () => {
   assert.equal(decodeSteps({}), null);
   assert.equal(decodeSteps(null), null);
   assert.deepEqual(decodeSteps({ error: "no Values" }), { error: "no Values" });
+});
+
+/** A host for BackpropMode over a case: a model that fires change events, and records of what the
+ *  mode asked the widget to do. */
+function fakeHost(c, { steps = true } = {}) {
+  const handlers = {};
+  const state = { _steps: steps ? c.steps : {}, backprop_step: -1, paths_leaf: -1 };
+  const model = {
+    get: (k) => state[k],
+    set: (k, v) => { state[k] = v; (handlers[`change:${k}`] || []).forEach((f) => f()); },
+    on: (ev, f) => { (handlers[ev] = handlers[ev] || []).push(f); },
+    save_changes() {},
+  };
+  const n = c.labels.length;
+  const scene = { n, x: new Float64Array(n), y: new Float64Array(n), w: new Float64Array(n).fill(10), h: new Float64Array(n).fill(10),
+    esrc: new Int32Array(0), edst: new Int32Array(0), boxOfNode: new Map(Array.from({ length: n }, (_, i) => [i, i])) };
+  const log = { paints: [], restores: 0, highlights: [], selected: [], errors: [], requests: [] };
+  const host = {
+    model, root: { dataset: {} }, stageWrap: document.createElement("div"),
+    structure: () => ({ n, root: c.root, labels: c.labels, ops: c.ops, exponents: new Map(), scopes: new Array(n).fill("") }),
+    scene: () => scene, kids: (i) => c.childIdx.slice(c.childPtr[i], c.childPtr[i + 1]), vp: () => ({ scale: 1, tx: 0, ty: 0 }),
+    paint: (data, grad) => log.paints.push({ data, grad }), restore: () => { log.restores += 1; },
+    highlight: (b, set) => log.highlights.push([b, [...set]]), select: (i) => log.selected.push(i),
+    request: (m) => { log.requests.push(m); return false; }, error: (m) => log.errors.push(m),
+    hidingBox: () => -1, edgePoints: () => Float64Array.of(0, 0, 10, 10), afterPaint: (f) => f(),
+  };
+  const mode = new BackpropMode(host);
+  model.on("change:backprop_step", () => mode.onStep());
+  model.on("change:paths_leaf", () => mode.onPaths());
+  model.on("change:_steps", () => mode.onSteps());
+  mode.load();
+  return { mode, log, state, host };
+}
+
+test("the mode: Backprop enters at step 0, Next walks, leaving restores the full picture", () => {
+  const c = byName.lecture;
+  const { mode, log, state, host } = fakeHost(c);
+  mode.toggle();
+  assert.equal(state.backprop_step, 0);
+  const first = log.paints.at(-1);
+  assert.equal(first.grad[c.root], 1);
+  assert.equal(first.grad.blank[c.labels.indexOf("a")], 1, "a is blank at step 0");
+  assert.deepEqual(log.highlights.at(-1), [c.root, []]);
+  mode.bar.next.click();
+  assert.equal(state.backprop_step, 1);
+  assert.deepEqual(log.highlights.at(-1), [c.root, [c.labels.indexOf("d"), c.labels.indexOf("f")]]);
+  assert.equal(log.paints.at(-1).grad[c.labels.indexOf("f")], 4);
+  assert.equal(host.root.dataset.bpStep, "1");
+  assert.ok(Number(host.root.dataset.bpMs) >= 0);
+  mode.toggle();
+  assert.equal(state.backprop_step, -1);
+  assert.equal(log.restores, 1);
+  assert.equal(mode.bar.el.hidden, true);
+  assert.equal(host.root.dataset.backprop, "off");
+});
+
+test("the path view: the output, then a leaf; the sum is the leaf's grad", () => {
+  const c = byName.neuron;
+  const { mode, log, state } = fakeHost(c);
+  mode.onSelect(-1, c.root);
+  assert.equal(state.paths_leaf, -1);
+  mode.onSelect(c.root, c.leaf);
+  assert.equal(state.paths_leaf, c.leaf);
+  assert.deepEqual(log.selected, [c.leaf]);
+  assert.match(mode.bar.paths.textContent, /1 path from the output to x1/);
+  assert.match(mode.bar.paths.textContent, /-3 × 1 × 1 × 0\.5 = -1\.5/);
+  assert.match(mode.bar.paths.textContent, /sum of the products = -1\.5 = x1\.grad \(-1\.5\)/);
+  mode.onSelect(c.leaf, 0);
+  assert.equal(state.paths_leaf, -1);
+  assert.equal(mode.bar.paths.hidden, true);
+});
+
+test("without steps and without a kernel the mode says what to do", () => {
+  const { mode, log, state } = fakeHost(byName.lecture, { steps: false });
+  mode.toggle();
+  assert.equal(state.backprop_step, -1);
+  assert.deepEqual(log.requests, [{ type: "backprop", k: 0 }]);
+  assert.match(log.errors[0], /Backprop needs the steps of backward/);
 });
