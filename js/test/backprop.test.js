@@ -5,6 +5,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { installFakeDom } from "./fakedom.js";
+import { h } from "../src/dom.js";
 import { BackpropBar, BackpropMode, chainPaths, decodeSteps, gradsAt, pathText, ruleText, stepLabels, stepView } from "../src/backprop.js";
 
 installFakeDom();
@@ -141,7 +142,7 @@ function fakeHost(c, { steps = true } = {}) {
     esrc: new Int32Array(0), edst: new Int32Array(0), boxOfNode: new Map(Array.from({ length: n }, (_, i) => [i, i])) };
   const log = { paints: [], restores: 0, highlights: [], selected: [], errors: [], requests: [] };
   const host = {
-    model, root: { dataset: {} }, stageWrap: document.createElement("div"),
+    model, root: { dataset: {} }, stageWrap: h("div"),
     structure: () => ({ n, root: c.root, labels: c.labels, ops: c.ops, exponents: new Map(), scopes: new Array(n).fill("") }),
     scene: () => scene, kids: (i) => c.childIdx.slice(c.childPtr[i], c.childPtr[i + 1]), vp: () => ({ scale: 1, tx: 0, ty: 0 }),
     paint: (data, grad) => log.paints.push({ data, grad }), restore: () => { log.restores += 1; },
@@ -190,7 +191,7 @@ test("the path view: the output, then a leaf; the sum is the leaf's grad", () =>
   assert.match(mode.bar.paths.textContent, /1 path from the output to x1/);
   assert.match(mode.bar.paths.textContent, /-3 × 1 × 1 × 0\.5 = -1\.5/);
   assert.match(mode.bar.paths.textContent, /sum of the products = -1\.5 = x1\.grad \(-1\.5\)/);
-  mode.onSelect(c.leaf, 0);
+  mode.onSelect(c.leaf, c.labels.indexOf("w2"));
   assert.equal(state.paths_leaf, -1);
   assert.equal(mode.bar.paths.hidden, true);
 });
