@@ -61,7 +61,9 @@ class Step(tuple):
 
     def __repr__(self) -> str:
         name = _name(self.node)
-        parts = [f"{_name(c)} += {_num(loc)} × {_num(self.grad)} = {_num(x)}" for c, loc, x in self.pushes]
+        g = self.grad
+        parts = [f"{_name(c)} += {_num(loc)} × {_num(g)} = {_num(x)}" if _agrees(x, loc * g)
+                 else f"{_name(c)} += {_num(x)} (not {_num(loc)} × {_num(g)})" for c, loc, x in self.pushes]
         body = "; ".join(parts) if parts else "passes no gradient"
         return f"{name}: grad {_num(self.grad)} → {body}" + (f"  ({self.note})" if self.note else "")
 
@@ -93,6 +95,10 @@ class ChainPaths(list):
                  f"= {_num(self.total)}:"]
         lines += [f"  {p!r}" for p in self]
         return "\n".join(lines)
+
+
+def _agrees(x, y):
+    return x == y or math.isclose(x, y, rel_tol=1e-9, abs_tol=1e-300) or (x != x and y != y)
 
 
 def _num(x):
