@@ -5,7 +5,7 @@
 
 import { button, h } from "./dom.js";
 import { fmt4, fmtG, shortLabel } from "./format.js";
-import { typed } from "./graph.js";
+import { typed } from "./decode.js";
 
 export const MAX_PATHS = 10000;  // as gradviz.backprop.MAX_PATHS
 export const PLAY_MS = 700;      // Play: one step every PLAY_MS
@@ -397,6 +397,7 @@ export class BackpropMode {
 
   wantPaths(leaf) {
     const m = this.host.model;
+    if (Number(m.get("paths_leaf")) === leaf) return;
     if (leaf >= 0 && !this.steps && !this.host.request({ type: "paths", leaf })) {
       return this.host.error("the path view needs the steps of backward, which Python computes: run the cell with a kernel, or save the page with w.save_html(...)");
     }

@@ -1,0 +1,202 @@
+"""The Backprop mode end to end (issue 23), in Debian's Chromium: in JupyterLab with a real kernel,
+and in a standalone page with no kernel. Each step's values table is checked against the grads
+Python's backprop_steps gives after that many steps (blank where the pass has not arrived yet)."""
+from __future__ import annotations
+
+import os
+import pathlib
+import shutil
+import sys
+
+import pytest
+
+from widget_page import LECTURE_CELL, fmt4, values_table, wait_rendered
+
+pytestmark = pytest.mark.browser
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+README_SHOT = ROOT / "examples" / "screenshots" / "backprop_mode.png"
+
+
+def expected_tables(root_value):
+    """{k: {label: grad text}} after each k steps, from Python (the widget's own steps)."""
+    from gradviz import GraphWidget
+    from gradviz.widget_steps import decode_steps, grads_after
+    w = GraphWidget(root_value)
+    d = decode_steps(w._steps)
+    labels = w.graph.labels
+    out = {}
+    for k in range(d["k"] + 1):
+        g = grads_after(d, len(labels), k)
+        out[k] = {lab or f"#{i}": ("" if g[i] is None else fmt4(g[i])) for i, lab in enumerate(labels)}
+    return out, d
+
+
+def grads_shown(root):
+    return {label: row["grad"] for label, row in values_table(root).items()}
+
+
+def wait_step(root, k, timeout=10_000):
+    root.page.wait_for_function(
+        "([el, k]) => el.dataset.backprop === 'on' && el.dataset.bpStep === String(k)",
+        arg=[root.element_handle(), k], timeout=timeout)
+
+
+def walk(root, expected, d):
+    """Backprop, then Next through every step: the table after each one is Python's."""
+    root.get_by_role("button", name="Backprop", exact=True).click()
+    wait_step(root, 0)
+    assert grads_shown(root) == expected[0]
+    for k in range(1, d["k"] + 1):
+        root.get_by_role("button", name="Next step").click()
+        wait_step(root, k)
+        assert grads_shown(root) == expected[k], f"after step {k}"
+    assert root.get_by_role("button", name="Next step").is_disabled()
+    scrub = root.get_by_role("slider", name="backprop step")
+    scrub.fill("1")
+    wait_step(root, 1)
+    assert grads_shown(root) == expected[1]
+
+
+def lecture():
+    from tests.test_backprop import lecture_graph
+    return lecture_graph()[0]
+
+
+def test_backprop_mode_in_jupyterlab(e2e):
+    expected, d = expected_tables(lecture())
+    nb = e2e.open([LECTURE_CELL + "w = GraphWidget(L)\nw",
+                   'print(f"grads a={a.grad} b={b.grad} c={c.grad} f={f.grad} d={d.grad} L={L.grad} data a={a.data}")',
+                   'if globals().get("later"):\n    w.backprop(2)',
+                   'if globals().get("later"):\n    w.backprop(None)\n    print(w.paths("a"))',
+                   "later = True"])
+    nb.run_all()
+    root = wait_rendered(nb, 0)
+    nb.wait_executed(4)
+    before = nb.output_text(1)
+    full = grads_shown(root)
+    assert full["a"] == "6.0000" and full["f"] == "4.0000"
+    walk(root, expected, d)
+
+    # after step 1: the edges into L are labelled, d and f show the additions
+    text = root.locator(".gv-overlay").inner_text()
+    assert "∂L/∂d = f = -2.0000" in text and "∂L/∂f = d = 4.0000" in text
+    assert "d.grad += -2 × 1 = -2" in text and "f.grad += 4 × 1 = 4" in text
+    assert "step 1 of 3: L (grad 1) pushes to d, f" in root.get_by_role("group", name="backprop steps").inner_text()
+    e2e.shot("step1")
+
+    # Python drives the same picture
+    nb.run_cell(2)
+    wait_step(root, 2)
+    assert grads_shown(root) == expected[2]
+    text = root.locator(".gv-overlay").inner_text()
+    assert "∂d/∂e = 1 = 1.0000" in text and "e.grad += 1 × -2 = -2" in text
+    e2e.shot("step2")
+
+    # leaving restores the full picture; nothing in Python changed
+    root.get_by_role("button", name="Backprop", exact=True).click()
+    root.page.wait_for_function("el => el.dataset.backprop === 'off'", arg=root.element_handle())
+    assert grads_shown(root) == full
+    assert root.locator(".gv-overlay").inner_text().strip() == ""
+    nb.run_cell(1)
+    assert nb.output_text(1) == before
+
+    # the path view from Python: L down to a, one path, its product the grad
+    assert "-3 × 1 × -2 = 6" in nb.run_cell(3)
+    root.page.wait_for_function("el => el.dataset.paths === '1'", arg=root.element_handle())
+    region = root.get_by_role("region", name="chain rule paths").inner_text()
+    assert "-3 × 1 × -2 = 6" in region and "sum of the products = 6 = a.grad (6)" in region
+
+
+@pytest.fixture
+def page(browser):
+    ctx = browser.new_context(viewport={"width": 1200, "height": 900})
+    pg = ctx.new_page()
+    errors = []
+    pg.on("pageerror", lambda e: errors.append(str(e)))
+    yield pg
+    ctx.close()
+    assert not errors, errors
+
+
+SHOTS = ROOT / "tests" / "artifacts" / "backprop"
+
+
+def open_page(page, tmp_path, root_value, name):
+    import gradviz
+    path = tmp_path / f"{name}.html"
+    gradviz.to_html(root_value, path)
+    page.goto(path.resolve().as_uri())
+    page.wait_for_selector(".gradviz-root[data-gradviz-ready='1']", timeout=60_000)
+    return page.locator(".gradviz-root")
+
+
+def test_backprop_mode_in_a_standalone_page(page, tmp_path):
+    from tests.test_backprop import neuron
+    o, v = neuron()
+    expected, d = expected_tables(o)
+    root = open_page(page, tmp_path, o, "neuron")
+    walk(root, expected, d)
+    root.get_by_role("button", name="Next step").click()
+    wait_step(root, 2)
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / "neuron-step2.png"), full_page=True)
+    root.get_by_role("button", name="Backprop", exact=True).click()
+    page.wait_for_function("() => document.querySelector('.gradviz-root').dataset.backprop === 'off'")
+    assert grads_shown(root)["x1"] == "-1.5000"
+
+    # the path view: select the output, then x1
+    labels = list(expected[0])
+    root.locator(f".gv-box[data-b='{labels.index('o')}']").click()
+    root.locator(f".gv-box[data-b='{labels.index('x1')}']").click()
+    page.wait_for_function("() => document.querySelector('.gradviz-root').dataset.paths === '1'")
+    region = root.get_by_role("region", name="chain rule paths").inner_text()
+    assert "-3 × 1 × 1 × 0.5 = -1.5" in region
+    assert "sum of the products = -1.5 = x1.grad (-1.5)" in region
+    page.screenshot(path=str(SHOTS / "neuron-paths.png"), full_page=True)
+
+
+def test_the_lecture_page_and_the_readme_picture(page, tmp_path):
+    expected, d = expected_tables(lecture())
+    root = open_page(page, tmp_path, lecture(), "lecture")
+    walk(root, expected, d)
+    root.get_by_role("button", name="Next step").click()
+    wait_step(root, 2)
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    shot = SHOTS / "lecture-step2.png"
+    root.screenshot(path=str(shot))
+    if os.environ.get("GRADVIZ_UPDATE_SCREENSHOTS"):
+        shutil.copyfile(shot, README_SHOT)
+
+
+def test_a_learners_bug_shows_in_the_page(page, tmp_path):
+    from tests.test_backprop import LValue
+    a = LValue(3.0, label="a")
+    b = a + a; b.label = "b"
+    root = open_page(page, tmp_path, b, "learner")
+    root.get_by_role("button", name="Backprop", exact=True).click()
+    root.get_by_role("button", name="Next step").click()
+    wait_step(root, 1)
+    bar = root.get_by_role("group", name="backprop steps").inner_text()
+    assert "the chain rule for + gives 2" in bar
+    assert grads_shown(root)["a"] == "1.0000"  # the closure's 1, not 2
+    assert (a.grad, b.grad) == (0.0, 0.0)
+    page.screenshot(path=str(SHOTS / "learner-bug.png"), full_page=True)
+
+
+def test_a_folded_graph_steps_over_its_open_view(page, tmp_path):
+    from benchmarks.workload import gradviz_loss, gradviz_model, moons
+    X, y = moons(n=8)
+    loss = gradviz_loss(gradviz_model(), X, y)
+    loss.label = "loss"
+    root = open_page(page, tmp_path, loss, "folded")
+    assert int(root.get_attribute("data-boxes")) < 200  # folded
+    root.get_by_role("button", name="Backprop", exact=True).click()
+    wait_step(root, 0, timeout=30_000)
+    shown = grads_shown(root)
+    assert shown["loss"] == "1.0000" and sum(1 for g in shown.values() if g == "") >= len(shown) - 1
+    root.get_by_role("slider", name="backprop step").fill("40")
+    wait_step(root, 40, timeout=30_000)
+    assert root.locator(".gv-box.gv-sel").count() == 1  # the current node's record, or its group
+    page.screenshot(path=str(SHOTS / "folded-step40.png"), full_page=True)
