@@ -133,11 +133,40 @@ export function pathText(path, labels) {
   return `${factors} = ${fmtG(path.product)}   (${path.nodes.slice().reverse().map((i) => shortName(labels, i)).join(" → ")})`;
 }
 
-/** The box that shows node `i` in scene `s`: its own record, or the folded group hiding it. */
-export function boxShowing(s, i, scopes, hidingBox) {
-  const b = s.boxOfNode.get(i);
-  if (b !== undefined) return b;
-  return hidingBox ? hidingBox(scopes[i] || "") : -1;
+/** The box that shows node `i` in scene `s`: its own record, or the folded group hiding it; for
+ *  a value drawn by neither (folded into a chain), the box of the nearest value it feeds, going
+ *  up `parent` (parentOf). -1 when none is drawn. */
+export function boxShowing(s, i, scopes, hidingBox, parent = null) {
+  for (let j = i, hops = 0; j >= 0 && hops <= (parent ? parent.length : 0); j = parent ? parent[j] : -1, hops++) {
+    const b = s.boxOfNode.get(j) ?? groupOutputs(s).get(j);
+    if (b !== undefined) return b;
+    const g = hidingBox ? hidingBox(scopes[j] || "") : -1;
+    if (g >= 0) return g;
+    if (!parent) break;
+  }
+  return -1;
+}
+
+const GROUP_OUTPUTS = new WeakMap();
+/** {node id: group box} of the group boxes of scene `s`, by the value each shows (its output). */
+function groupOutputs(s) {
+  let m = GROUP_OUTPUTS.get(s);
+  if (!m) {
+    m = new Map();
+    for (let b = 0; b < s.n; b++) if (s.group && s.group[b] && s.node) m.set(s.node[b], b);
+    GROUP_OUTPUTS.set(s, m);
+  }
+  return m;
+}
+
+/** Each node's parent in the backward pass: the node of the first step that pushes into it (-1
+ *  for the root and for nodes the pass does not reach). */
+export function parentOf(steps, n) {
+  const parent = new Int32Array(n).fill(-1);
+  for (let s = 0; s < steps.k; s++) {
+    for (let p = steps.ptr[s]; p < steps.ptr[s + 1]; p++) if (parent[steps.child[p]] < 0) parent[steps.child[p]] = steps.node[s];
+  }
+  return parent;
 }
 
 /** The Backprop bar: Previous, Next, Play, the scrubber, the step's text and its note. It only
@@ -269,7 +298,7 @@ export function stepLabels(s, view, edgePoints) {
   for (const a of view.adds) {
     const b = boxOf(a.child);
     if (b === undefined) continue;
-    out.push({ x: s.x[b] - s.w[b] / 2, y: s.y[b] + s.h[b] / 2, text: a.text, cls: "gv-ol-add" });
+    out.push({ x: s.x[b], y: s.y[b] + s.h[b] / 2, text: a.text, cls: "gv-ol-add" });
   }
   return out;
 }
@@ -296,7 +325,8 @@ export function pathLabels(s, r, edgePoints) {
 /** The Backprop mode and the path view over a widget. The widget (the host) gives:
  *  model (get/set/on/save_changes), root (the widget's root element), structure(), scene(),
  *  kids(i), vp(), paint(data, grad) (repaint drawing and table with these values; grad.blank
- *  marks the nodes to draw blank), restore() (the full picture again), highlight(box, boxes),
+ *  marks the nodes to draw blank), restore() (the full picture again), highlight(box, masks)
+ *  (lineage-style masks: the operands as `dependsOn`),
  *  select(node), request(msg) (false without a kernel), error(msg), hidingBox(scope),
  *  edgePoints(s, e), afterPaint(fn). State lives in the model (`backprop_step`, `paths_leaf`),
  *  so Python's w.backprop(k) and the page's buttons drive the same picture. */
@@ -311,6 +341,7 @@ export class BackpropMode {
   /** The steps as the model has them now (decoded once per change). */
   load() {
     this.steps = decodeSteps(this.host.model.get("_steps"));
+    this.parent = this.steps && !this.steps.error ? parentOf(this.steps, this.host.structure().n) : null;
   }
 
   /** The toolbar's "Backprop" button: enter the mode (asking the kernel for the steps of a big
@@ -356,10 +387,10 @@ export class BackpropMode {
     h.paint(steps.data, grad);
     const ctx = { labels: st.labels, ops: st.ops, exponents: st.exponents, root: st.root, kids: h.kids };
     const view = stepView(steps, k, ctx);
-    const box = boxShowing(s, view.node, st.scopes, h.hidingBox);
-    const kids = new Set();
-    for (const a of view.adds) { const b = boxShowing(s, a.child, st.scopes, h.hidingBox); if (b >= 0) kids.add(b); }
-    h.highlight(box, kids);
+    const box = boxShowing(s, view.node, st.scopes, h.hidingBox, this.parent);
+    const dependsOn = new Uint8Array(s.n);  // the operands' boxes: lit with the edges into the node
+    for (const a of view.adds) { const b = boxShowing(s, a.child, st.scopes, h.hidingBox); if (b >= 0 && b !== box) dependsOn[b] = 1; }
+    h.highlight(box, { dependsOn, dependents: new Uint8Array(s.n) });
     this.labels(stepLabels(s, view, h.edgePoints));
     this.bar.show(k, steps.k, view);
     h.root.dataset.backprop = "on";

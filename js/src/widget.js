@@ -329,7 +329,7 @@ function backpropHost(x) {
     vp: () => x.camera.vp,
     paint: (data, grad) => x.paintPicture(data, grad),
     restore: () => { x.paintValues(); x.selection.show(x.drawing.renderer); },
-    highlight: (box, boxes) => x.drawing.renderer.setHighlight(box, null, boxes),
+    highlight: (box, masks) => x.drawing.renderer.setHighlight(box, masks, null),
     select: (node) => x.select(scene().boxOfNode.get(node) ?? hidingBox(x.graph.structure.scopes[node] || ""), node),
     request: (msg) => x.kernel.tell(msg),
     error: (msg) => x.error(msg),

@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { installFakeDom } from "./fakedom.js";
 import { h } from "../src/dom.js";
-import { BackpropBar, BackpropMode, chainPaths, decodeSteps, gradsAt, pathText, ruleText, stepLabels, stepView } from "../src/backprop.js";
+import { BackpropBar, BackpropMode, boxShowing, chainPaths, parentOf, decodeSteps, gradsAt, pathText, ruleText, stepLabels, stepView } from "../src/backprop.js";
 
 installFakeDom();
 
@@ -146,7 +146,7 @@ function fakeHost(c, { steps = true } = {}) {
     structure: () => ({ n, root: c.root, labels: c.labels, ops: c.ops, exponents: new Map(), scopes: new Array(n).fill("") }),
     scene: () => scene, kids: (i) => c.childIdx.slice(c.childPtr[i], c.childPtr[i + 1]), vp: () => ({ scale: 1, tx: 0, ty: 0 }),
     paint: (data, grad) => log.paints.push({ data, grad }), restore: () => { log.restores += 1; },
-    highlight: (b, set) => log.highlights.push([b, [...set]]), select: (i) => log.selected.push(i),
+    highlight: (b, m) => log.highlights.push([b, [...m.dependsOn.keys()].filter((i) => m.dependsOn[i])]), select: (i) => log.selected.push(i),
     request: (m) => { log.requests.push(m); return false; }, error: (m) => log.errors.push(m),
     hidingBox: () => -1, edgePoints: () => Float64Array.of(0, 0, 10, 10), afterPaint: (f) => f(),
   };
@@ -202,4 +202,20 @@ test("without steps and without a kernel the mode says what to do", () => {
   assert.equal(state.backprop_step, -1);
   assert.deepEqual(log.requests, [{ type: "backprop", k: 0 }]);
   assert.match(log.errors[0], /Backprop needs the steps of backward/);
+});
+
+test("a value drawn by no box is shown by its group, else by the nearest value it feeds", () => {
+  const c = byName.lecture;
+  const steps = decodeSteps(c.steps);
+  const n = c.labels.length;
+  const parent = parentOf(steps, n);
+  const L = c.root, d = c.labels.indexOf("d"), e = c.labels.indexOf("e"), a = c.labels.indexOf("a");
+  assert.deepEqual([parent[L], parent[d], parent[e], parent[a]], [-1, L, d, e]);
+  const s = { n: 2, boxOfNode: new Map([[L, 0]]) };
+  const scopes = new Array(n).fill("");
+  scopes[a] = "MLP#1";
+  const hiding = (scope) => (scope === "MLP#1" ? 1 : -1);
+  assert.equal(boxShowing(s, a, scopes, hiding, parent), 1, "a's group");
+  assert.equal(boxShowing(s, e, scopes, hiding, parent), 0, "e feeds d, d feeds L: L's record");
+  assert.equal(boxShowing(s, e, scopes, hiding), -1, "without the parents: not drawn");
 });

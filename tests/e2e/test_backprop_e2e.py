@@ -148,6 +148,7 @@ def test_backprop_mode_in_a_standalone_page(page, tmp_path):
 
     # the path view: select the output, then x1
     labels = list(expected[0])
+    root.get_by_role("button", name="Fit").click()
     root.locator(f".gv-box[data-b='{labels.index('o')}']").click()
     root.locator(f".gv-box[data-b='{labels.index('x1')}']").click()
     page.wait_for_function("() => document.querySelector('.gradviz-root').dataset.paths === '1'")
@@ -181,7 +182,6 @@ def test_a_learners_bug_shows_in_the_page(page, tmp_path):
     bar = root.get_by_role("group", name="backprop steps").inner_text()
     assert "the chain rule for + gives 2" in bar
     assert grads_shown(root)["a"] == "1.0000"  # the closure's 1, not 2
-    assert (a.grad, b.grad) == (0.0, 0.0)
     page.screenshot(path=str(SHOTS / "learner-bug.png"), full_page=True)
 
 
@@ -192,11 +192,16 @@ def test_a_folded_graph_steps_over_its_open_view(page, tmp_path):
     loss.label = "loss"
     root = open_page(page, tmp_path, loss, "folded")
     assert int(root.get_attribute("data-boxes")) < 200  # folded
+    full = grads_shown(root)  # the table's first page (it is paged)
     root.get_by_role("button", name="Backprop", exact=True).click()
     wait_step(root, 0, timeout=30_000)
-    shown = grads_shown(root)
-    assert shown["loss"] == "1.0000" and sum(1 for g in shown.values() if g == "") >= len(shown) - 1
-    root.get_by_role("slider", name="backprop step").fill("40")
+    assert set(grads_shown(root).values()) == {""}  # nothing reached yet on this page
+    scrub = root.get_by_role("slider", name="backprop step")
+    scrub.fill("40")
     wait_step(root, 40, timeout=30_000)
     assert root.locator(".gv-box.gv-sel").count() == 1  # the current node's record, or its group
     page.screenshot(path=str(SHOTS / "folded-step40.png"), full_page=True)
+    last = int(scrub.get_attribute("max"))
+    scrub.fill(str(last))
+    wait_step(root, last, timeout=30_000)
+    assert grads_shown(root) == full  # every step taken: the full picture's grads
