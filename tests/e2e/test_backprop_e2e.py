@@ -91,7 +91,7 @@ def test_backprop_mode_in_jupyterlab(e2e):
     wait_step(root, 2)
     assert grads_shown(root) == expected[2]
     text = root.locator(".gv-overlay").inner_text()
-    assert "∂d/∂e = 1 = 1.0000" in text and "e.grad += 1 × -2 = -2" in text
+    assert "∂d/∂e = 1.0000" in text and "e.grad += 1 × -2 = -2" in text
     e2e.shot("step2")
 
     # leaving restores the full picture; nothing in Python changed
