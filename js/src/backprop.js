@@ -278,27 +278,20 @@ export class Overlay {
   }
 }
 
-/** The overlay labels of a step view over scene `s`: each incoming edge's derivative at the
- *  middle of its route, each child's addition above its record. Nodes hidden in a folded group
- *  get none (the group box is highlighted instead). */
-export function stepLabels(s, view, edgePoints) {
+/** The overlay labels of a step view over scene `s`: one block beside each operand's record,
+ *  right of it where its edge into the node starts, with the edge's derivative and the addition
+ *  to its grad (a + a: both of each). Operands hidden in a folded group get none (the group box is
+ *  marked instead); neither does the node's own record. */
+export function stepLabels(s, view) {
+  const lines = new Map();
+  const add = (c, t) => { if (!lines.has(c)) lines.set(c, []); lines.get(c).push(t); };
+  for (const ed of view.edges) add(ed.child, ed.text);
+  for (const a of view.adds) add(a.child, a.text);
   const out = [];
-  const boxOf = (i) => s.boxOfNode.get(i);
-  const pb = boxOf(view.node);
-  const edgeOf = new Map();
-  if (pb !== undefined) for (let e = 0; e < s.esrc.length; e++) if (s.edst[e] === pb) edgeOf.set(s.esrc[e], e);
-  for (const ed of view.edges) {
-    const cb = boxOf(ed.child);
-    const e = cb === undefined ? undefined : edgeOf.get(cb);
-    if (e === undefined) continue;
-    const p = edgePoints(s, e);
-    const m = (p.length >> 2) << 1;  // the middle point of the route
-    out.push({ x: p.length > 4 ? p[m] : (p[0] + p[2]) / 2, y: p.length > 4 ? p[m + 1] : (p[1] + p[3]) / 2, text: ed.text, cls: "gv-ol-edge" });
-  }
-  for (const a of view.adds) {
-    const b = boxOf(a.child);
+  for (const [c, texts] of lines) {
+    const b = s.boxOfNode.get(c);
     if (b === undefined) continue;
-    out.push({ x: s.x[b], y: s.y[b] + s.h[b] / 2, text: a.text, cls: "gv-ol-add" });
+    out.push({ x: s.x[b] + s.w[b] / 2 + 4, y: s.y[b], text: texts.join("\n"), cls: "gv-ol-step" });
   }
   return out;
 }
@@ -391,7 +384,7 @@ export class BackpropMode {
     const dependsOn = new Uint8Array(s.n);  // the operands' boxes: lit with the edges into the node
     for (const a of view.adds) { const b = boxShowing(s, a.child, st.scopes, h.hidingBox); if (b >= 0 && b !== box) dependsOn[b] = 1; }
     h.highlight(box, { dependsOn, dependents: new Uint8Array(s.n) });
-    this.labels(stepLabels(s, view, h.edgePoints));
+    this.labels(stepLabels(s, view));
     this.bar.show(k, steps.k, view);
     h.root.dataset.backprop = "on";
     h.root.dataset.bpStep = String(k);

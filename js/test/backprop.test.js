@@ -85,20 +85,27 @@ test("chain-rule paths: Python's paths, products and sum", () => {
   assert.match(few.error, /3 paths lead from the output to that node, more than 2/);
 });
 
-test("labels sit on the current node's incoming edges and under its children", () => {
+test("labels sit beside each operand: its edge's derivative and the addition to its grad", () => {
   const c = byName.lecture;
   const steps = decodeSteps(c.steps);
   const n = c.labels.length;
-  const s = { n, x: Float64Array.from({ length: n }, (_, i) => 100 * i), y: new Float64Array(n), w: new Float64Array(n).fill(40), h: new Float64Array(n).fill(20),
-    esrc: Int32Array.from(c.childIdx), edst: Int32Array.from(c.childIdx.map((_, k) => c.childPtr.findIndex((p, i) => p <= k && k < c.childPtr[i + 1]))),
-    boxOfNode: new Map(Array.from({ length: n }, (_, i) => [i, i])) };
-  const pts = (sc, e) => Float64Array.of(sc.x[sc.esrc[e]], 0, sc.x[sc.edst[e]], 10);
-  const labels = stepLabels(s, stepView(steps, 1, ctxOf(c)), pts);
-  const d = c.labels.indexOf("d"), L = c.labels.indexOf("L");
-  assert.deepEqual(labels.filter((l) => l.cls === "gv-ol-edge").map((l) => [l.x, l.y, l.text])[0], [(100 * d + 100 * L) / 2, 5, "∂L/∂d = f = -2.0000"]);
-  assert.deepEqual(labels.filter((l) => l.cls === "gv-ol-add").map((l) => l.text), ["d.grad += -2 × 1 = -2", "f.grad += 4 × 1 = 4"]);
+  const s = { n, x: Float64Array.from({ length: n }, (_, i) => 100 * i), y: Float64Array.from({ length: n }, (_, i) => 10 * i),
+    w: new Float64Array(n).fill(40), h: new Float64Array(n).fill(20), boxOfNode: new Map(Array.from({ length: n }, (_, i) => [i, i])) };
+  const d = c.labels.indexOf("d"), f = c.labels.indexOf("f");
+  const labels = stepLabels(s, stepView(steps, 1, ctxOf(c)));
+  assert.deepEqual(labels, [
+    { x: 100 * d + 24, y: 10 * d, text: "∂L/∂d = f = -2.0000\nd.grad += -2 × 1 = -2", cls: "gv-ol-step" },
+    { x: 100 * f + 24, y: 10 * f, text: "∂L/∂f = d = 4.0000\nf.grad += 4 × 1 = 4", cls: "gv-ol-step" },
+  ]);
   s.boxOfNode.delete(d);  // d hidden in a folded group: no label for it
-  assert.equal(stepLabels(s, stepView(steps, 1, ctxOf(c)), pts).filter((l) => l.text.includes("∂L/∂d")).length, 0);
+  assert.deepEqual(stepLabels(s, stepView(steps, 1, ctxOf(c))).map((l) => l.text.split("\n")[0]), ["∂L/∂f = d = 4.0000"]);
+  const two = byName["a + a"];
+  const st2 = decodeSteps(two.steps);
+  const b = two.labels.indexOf("b"), a = two.labels.indexOf("a");
+  const v = stepView(st2, st2.k, ctxOf(two));
+  assert.equal(two.labels[v.node], "b");
+  const s2 = { ...s, boxOfNode: new Map([[a, a], [b, b]]) };
+  assert.equal(stepLabels(s2, v)[0].text, "∂b/∂a = 1.0000, ∂b/∂a = 1.0000\na.grad += 1 × 108 = 108\na.grad += 1 × 108 = 108");
 });
 
 test("the bar: Next, Previous and the scrubber ask for a position; Play walks to the end", async () => {
