@@ -72,9 +72,8 @@ CLICK_JS = """async () => {
 
 
 def page_part(name, root):
-    from testenv import CHROMIUM_ARGS, chromium_path
-
     import gradviz
+    from testenv import CHROMIUM_ARGS, chromium_path
     path = chromium_path()
     try:
         from playwright.sync_api import sync_playwright
@@ -96,13 +95,21 @@ def page_part(name, root):
             pg.get_by_role("button", name="Backprop").click()
             pg.wait_for_selector(".gradviz-root[data-backprop='on']", timeout=60_000)
             own, seen = [], []
-            for _ in range(CLICKS):
+            for _ in range(CLICKS):  # the first steps
+                here, theirs = pg.evaluate(CLICK_JS)
+                seen.append(here)
+                own.append(theirs)
+            scrub = pg.get_by_role("slider", name="backprop step")
+            last = int(scrub.get_attribute("max"))
+            scrub.fill(str(max(0, last - CLICKS)))  # and the last ones (each repaint adds up every push so far)
+            pg.wait_for_selector(f".gradviz-root[data-bp-step='{max(0, last - CLICKS)}']")
+            for _ in range(min(CLICKS, last)):
                 here, theirs = pg.evaluate(CLICK_JS)
                 seen.append(here)
                 own.append(theirs)
             b.close()
     m_own, m_seen = statistics.median(own), statistics.median(seen)
-    print(f"  {name}: page built in {built:.1f} s; a step's repaint (median of {CLICKS}) "
+    print(f"  {name}: page built in {built:.1f} s; a step's repaint (median of {len(own)}: first and last steps) "
           f"{m_own:6.2f} ms (page's own), {m_seen:6.2f} ms (click to next frame); "
           f"ratio {m_own / TARGET_REPAINT_MS:4.2f} (target <= {TARGET_REPAINT_MS:g} ms) "
           f"{'OK' if m_own <= TARGET_REPAINT_MS else 'MISSED'}   {load()}")
