@@ -16,6 +16,9 @@ standalone page, with no kernel) walks them by itself. Columns, one entry per st
 """
 from __future__ import annotations
 
+from itertools import chain
+from operator import itemgetter
+
 import numpy as np
 
 from . import wire
@@ -40,37 +43,33 @@ def steps_of(g):
 
 
 def encode_steps(g, steps):
-    """The ``_steps`` columns of ``steps`` (``backprop_steps`` of ``g``'s root) over ``g``'s ids."""
+    """The ``_steps`` columns of ``steps`` (``backprop_steps`` of ``g``'s root) over ``g``'s ids.
+    Column-wise over the steps' flat layout (see ``backprop.Step``): a 66k-node graph in ~0.1 s."""
     index = {id(v): i for i, v in enumerate(g.values)}
-    cptr, cidx = g.child_ptr.tolist(), g.child_ids.tolist()
+    look = index.__getitem__
     m = len(steps)
-    node = np.empty(m, np.int64)
-    grad = np.empty(m, np.float64)
-    closure = np.zeros(m, np.uint8)
+    node = np.fromiter(map(look, map(id, map(itemgetter(0), steps))), np.int64, count=m)
+    grad = np.fromiter(map(itemgetter(1), steps), np.float64, count=m)
+    counts = np.fromiter(map(len, steps), np.int64, count=m) // 3 - 1
     ptr = np.zeros(m + 1, np.int64)
-    child, slot, local, amount, notes = [], [], [], [], []
+    np.cumsum(counts, out=ptr[1:])
+    child = np.fromiter(map(look, map(id, chain.from_iterable(s[3::3] for s in steps))), np.int64, count=int(ptr[-1]))
+    local = np.fromiter(chain.from_iterable(s[4::3] for s in steps), np.float64, count=int(ptr[-1]))
+    amount = np.fromiter(chain.from_iterable(s[5::3] for s in steps), np.float64, count=int(ptr[-1]))
+    slot = np.arange(int(ptr[-1]), dtype=np.int64) - np.repeat(ptr[:-1], counts)  # a built-in op: operand order
+    closure = np.zeros(m, np.uint8)
+    cptr, cidx = g.child_ptr, g.child_ids
     for s, st in enumerate(steps):
-        v = st.node
-        i = index[id(v)]
-        node[s] = i
-        grad[s] = st.grad
-        kids = cidx[cptr[i]:cptr[i + 1]]
-        own = not isinstance(v, Value) or v._backward is not None
-        closure[s] = own
-        for j, (c, loc, x) in enumerate(st.pushes):
-            k = index[id(c)]
-            child.append(k)
-            slot.append(kids.index(k) if own else j)
-            local.append(loc)
-            amount.append(x)
-        ptr[s + 1] = len(child)
-        if st.note:
-            notes.append([s, st.note])
+        v = st[0]
+        if not isinstance(v, Value) or v._backward is not None:  # a closure: one push per distinct child
+            closure[s] = 1
+            kids = cidx[cptr[node[s]]:cptr[node[s] + 1]].tolist()
+            slot[ptr[s]:ptr[s + 1]] = [kids.index(k) for k in child[ptr[s]:ptr[s + 1]].tolist()]
+    notes = [[s, st.note] for s, st in enumerate(steps) if st[2]]
     return {
         "version": 1, "k": m, "node": wire.i32(node), "grad": wire.floats(grad), "closure": closure.tobytes(),
-        "ptr": wire.i32(ptr), "child": wire.i32(np.asarray(child, np.int64)),
-        "slot": wire.i32(np.asarray(slot, np.int64)), "local": wire.floats(np.asarray(local, np.float64)),
-        "amount": wire.floats(np.asarray(amount, np.float64)), "notes": notes,
+        "ptr": wire.i32(ptr), "child": wire.i32(child), "slot": wire.i32(slot), "local": wire.floats(local),
+        "amount": wire.floats(amount), "notes": notes,
         "templates": {op: list(t) for op, t in _RULE_TEXT.items()},
         "data": wire.floats(np.fromiter((float(v.data) for v in g.values), np.float64, count=len(g))),
     }
