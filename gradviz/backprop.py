@@ -6,7 +6,7 @@ applies them: the node, its gradient when reached, and what it pushes into each 
 gradient of 1 gives ``backward()``'s gradients: bit for bit for gradviz Values, because each
 amount is computed with the engine's own float operations and the additions come in its order.
 For a node with a lecture-style ``_backward`` closure (micrograd's Values, a learner's own class,
-a custom op) the closure itself is run on scratch gradients (``engine.closure_pushes``), so what
+a custom op) the closure itself is run on scratch gradients (``closures.closure_pushes``), so what
 a step shows is what that closure adds, bugs included; every Value is left as it was.
 
 ``chain_paths(root, leaf)`` lists every path from the root down to ``leaf`` with the product of
@@ -19,11 +19,12 @@ from operator import itemgetter
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from . import engine
-from .engine import Value, closure_pushes
-from .ops import CUSTOM, split_op
+from .closures import closure_pushes
+from .engine import Value
+from .ops import CUSTOM, dpow, pow_log, split_op
 
 if TYPE_CHECKING:
-    from ._types import Root
+    from .graph.types import Root
 
 __all__ = ["Step", "Path", "ChainPaths", "backprop_steps", "chain_paths", "replay_steps", "MAX_PATHS"]
 
@@ -126,7 +127,7 @@ def backprop_steps(root: Root) -> list[Step]:
     ``root``: a Value (gradviz's, micrograd's, a learner's own class), or a Graph holding its
     Values (``trace(root)``). Iterative; raises what a ``_backward`` closure raises, naming the
     node, and leaves every Value's data and grad as they were."""
-    from .graph import Graph
+    from .graph.snapshot import Graph
     if isinstance(root, Graph):
         if root.values is None or not len(root):
             raise TypeError(f"backprop_steps needs the graph's live Values; this {root.source!r} graph "
@@ -134,7 +135,8 @@ def backprop_steps(root: Root) -> list[Step]:
         root = root.values[root.root]
     if isinstance(root, Value):
         return _gradviz_steps(root)
-    from .graph import _not_a_graph, is_value_like
+    from .graph.foreign import is_value_like
+    from .graph.trace import _not_a_graph
     if is_value_like(root):
         return _foreign_steps(root)
     raise TypeError(_not_a_graph("backprop_steps expected a root Value or a Graph of Values", root))
@@ -193,7 +195,7 @@ def _gradviz_pass(root):
 def _closure_step(node, g):
     """A gradviz node's closure: what it adds for ``g`` (its amount) and for 1 (its local
     derivative), on scratch gradients; the pass-gradients get the amounts, as ``backward()`` adds
-    them (see ``engine.closure_pushes``)."""
+    them (see ``closures.closure_pushes``)."""
     kids, added = closure_pushes(node, g)
     unit = added if g == 1.0 else closure_pushes(node, 1.0)[1]
     for c, x in zip(kids, added):
@@ -205,7 +207,7 @@ def _closure_step(node, g):
 def _closure_note(node, kids, unit):
     """Where a closure's local derivatives differ from the chain rule of its op (a gradviz op, by
     name), e.g. the lecture's ``self.grad = ...`` in ``a + a``: the closure gives 1, the rule 2."""
-    from .graph import FOREIGN_OPS
+    from .graph.foreign import FOREIGN_OPS
     op = getattr(node, "_op", "")
     if not isinstance(op, str):
         return ""
@@ -397,14 +399,14 @@ def _powk(out, g):
     a, k = out._a, split_op(out._op)[1]
     if k == 0.0:
         return (_P(a, 0.0, 0.0),)
-    loc = engine._dpow(a.data, k)
+    loc = dpow(a.data, k)
     return (_P(a, loc, loc * g),)
 
 
 def _pow(out, g):
     a, b = out._a, out._b
-    la = 0.0 if b.data == 0.0 else engine._dpow(a.data, b.data)
-    lb = engine._pow_log(a.data, out.data)
+    la = 0.0 if b.data == 0.0 else dpow(a.data, b.data)
+    lb = pow_log(a.data, out.data)
     return (_P(a, la, 0.0 if b.data == 0.0 else la * g), _P(b, lb, lb * g))
 
 
@@ -474,7 +476,7 @@ def chain_paths(root: Root, leaf: Any, steps: list[Step] | None = None, limit: i
 
 
 def _chain_paths(root, leaf, steps, limit):
-    from .graph import Graph
+    from .graph.snapshot import Graph
     top = root.values[root.root] if isinstance(root, Graph) else root
     target = id(leaf)
     counts = _path_counts(steps, target)

@@ -1,5 +1,5 @@
 // The Backprop mode: backward's steps (computed in Python, gradviz.backprop_steps, sent as the
-// `_steps` columns of gradviz/widget_steps.py) walked node by node, and the chain rule as a sum
+// `_steps` columns of gradviz/widget/steps.py) walked node by node, and the chain rule as a sum
 // over paths. Pure functions decide what each step shows; BackpropBar (the buttons and the
 // scrubber) and Overlay (labels over the drawing) write it into the page; widget.js wires them.
 

@@ -1,4 +1,4 @@
-// The Backprop mode's logic, on the cases tests/test_widget_steps.py writes from Python's
+// The Backprop mode's logic, on the cases tests/widget/test_backprop_widget.py writes from Python's
 // backprop_steps (js/test/steps_cases.json): grads after each step bit for bit, the step texts,
 // the rules, the chain-rule paths; and the bar's buttons.
 import { test } from "node:test";

@@ -22,7 +22,7 @@ README_SHOT = ROOT / "examples" / "screenshots" / "backprop_mode.png"
 def expected_tables(root_value):
     """{k: {label: grad text}} after each k steps, from Python (the widget's own steps)."""
     from gradviz import GraphWidget
-    from gradviz.widget_steps import decode_steps, grads_after
+    from gradviz.widget.steps import decode_steps, grads_after
     w = GraphWidget(root_value)
     d = decode_steps(w._steps)
     labels = w.graph.labels
