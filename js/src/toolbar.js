@@ -24,8 +24,8 @@ export function makeToolbar() {
   };
   t.backprop.setAttribute("aria-pressed", "false");
   t.el = h("div", { class: "gv-toolbar", role: "toolbar", "aria-label": "gradviz tools" },
-    t.search, t.fit, t.zoomIn, t.zoomOut, t.grads, h("span", { class: "gv-sep" }), t.stepSize, t.direction, t.step, t.reset,
-    h("span", { class: "gv-sep" }), t.backprop, h("span", { class: "gv-sep" }), h("span", { class: "gv-dim", text: "download" }), t.svg, t.png);
+    t.search, t.fit, t.zoomIn, t.zoomOut, t.grads, h("span", { class: "gv-sep" }), t.stepSize, t.direction, t.step, t.reset, t.backprop,
+    h("span", { class: "gv-sep" }), t.svg, t.png);
   return t;
 }
 
