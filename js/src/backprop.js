@@ -252,14 +252,14 @@ export class BackpropBar {
  *  coordinates and moved with the view: HTML over both renderers (SVG and canvas). */
 export class Overlay {
   constructor(container) {
-    this.el = h("div", { class: "gv-overlay", "aria-hidden": "true" });
+    this.el = h("div", { class: "gv-bp-labels", "aria-hidden": "true" });
     container.append(this.el);
     this.items = [];
   }
 
   /** `labels`: [{x, y, text, cls}] in world units. */
   set(labels, vp) {
-    this.el.replaceChildren(...labels.map((l) => h("span", { class: `gv-ol ${l.cls || ""}`, text: l.text })));
+    this.el.replaceChildren(...labels.map((l) => h("span", { class: `gv-bp-label ${l.cls || ""}`, text: l.text })));
     this.items = labels;
     this.place(vp);
   }
@@ -291,7 +291,7 @@ export function stepLabels(s, view) {
   for (const [c, texts] of lines) {
     const b = s.boxOfNode.get(c);
     if (b === undefined) continue;
-    out.push({ x: s.x[b] + s.w[b] / 2 + 4, y: s.y[b], text: texts.join("\n"), cls: "gv-ol-step" });
+    out.push({ x: s.x[b] + s.w[b] / 2 + 4, y: s.y[b], text: texts.join("\n"), cls: "gv-bp-label-step" });
   }
   return out;
 }
@@ -309,7 +309,7 @@ export function pathLabels(s, r, edgePoints) {
       seen.add(e);
       const q = edgePoints(s, e);
       const m = (q.length >> 2) << 1;
-      out.push({ x: q.length > 4 ? q[m] : (q[0] + q[2]) / 2, y: q.length > 4 ? q[m + 1] : (q[1] + q[3]) / 2, text: `× ${fmtG(p.locals[j - 1])}`, cls: "gv-ol-edge" });
+      out.push({ x: q.length > 4 ? q[m] : (q[0] + q[2]) / 2, y: q.length > 4 ? q[m + 1] : (q[1] + q[3]) / 2, text: `× ${fmtG(p.locals[j - 1])}`, cls: "gv-bp-label-edge" });
     }
   }
   return out;

@@ -12,7 +12,7 @@
 import "./widget.css";
 import { isDisconnected } from "./connection.js";
 import { Kernel, kernelLiveness } from "./kernel.js";
-import { nodeName, nodeTitle } from "./format.js";
+import { escapeXml, nodeName, nodeTitle } from "./format.js";
 import { lodLevel } from "./geometry.js";
 import { decodeGraph, toFloat64 } from "./decode.js";
 import { Drawing } from "./drawing.js";
@@ -34,9 +34,10 @@ import { attachPointer, localXY } from "./pointer.js";
 import { recordAnswer, recordLocal, recordReady } from "./probes.js";
 import { BackpropMode } from "./backprop.js";
 import { childrenOf } from "./decode.js";
-import { groupHiding } from "./groups.js";
 import { edgePoints } from "./scene.js";
 import { afterPaint } from "./paint.js";
+import { boxStyles, decodeOverlays, makeOverlayBar, overlayTip } from "./overlay.js";
+import { groupHiding } from "./groups.js";
 
 const ACK_MS = 10000;         // a request unanswered this long stops blocking the next ones
 
@@ -71,6 +72,9 @@ class Explorer {
     this.finder = new Finder();
     this.backprop = new BackpropMode(backpropHost(this));  // the Backprop mode and the path view
     ui.bpSlot.append(this.backprop.bar.el, this.backprop.bar.paths);
+    this.overlays = {};    // overlay.js decodeOverlays of the _overlay trait, by kind
+    this.overlayBar = makeOverlayBar((kind) => { model.set("overlay", kind); model.save_changes(); }, (node) => this.jumpTo(node));
+    ui.overlays.append(this.overlayBar.el);
     this.stepOk = ui.tb.stepSize.value;  // the last step size that was read: a bad one is put back to it
   }
 
@@ -112,8 +116,33 @@ class Explorer {
     renderLegend(ui.legend, legendEntries(s.opHow, graph.structure.constants.opMarks));
     selection.rebind(drawing);
     selection.show(drawing.renderer);
+    this.showOverlay();
     this.frame();
     if (this.backprop.k >= 0) this.backprop.show(this.backprop.k);
+  }
+
+  // ---- overlays (overlay.js): health and diff as outlines, kept as data in the _overlay trait ----
+  loadOverlays() {
+    this.overlays = decodeOverlays(this.model.get("_overlay"), this.graph.structure.n);
+  }
+
+  showOverlay() {
+    const active = this.model.get("overlay") || "", ov = this.overlays[active] || null, ui = this.ui;
+    const compute = this.kernel.live ? (this.model.get("_overlay") || {}).compute || [] : [];
+    this.overlayBar.update(this.overlays, active, compute);
+    if (this.drawing.renderer) this.drawing.renderer.setOverlay(boxStyles(ov, this.drawing.scene));
+    ui.root.dataset.overlay = ov ? active : "";
+  }
+
+  /** Select node `node` and bring it into view (its box, or the folded group holding it). */
+  jumpTo(node) {
+    const s = this.drawing.scene;
+    if (!s || !(node >= 0)) return;
+    let b = s.boxOfNode.get(node);
+    if (b === undefined) b = groupHiding(s, this.graph.structure.scopes[node]);
+    if (b < 0) return;
+    this.camera.showBox(s, b);
+    this.select(b, s.group[b] ? undefined : node);
   }
 
   // ---- the camera ---------------------------------------------------------------------------------
@@ -146,6 +175,7 @@ class Explorer {
         if (b < 0) { ui.tip.hidden = true; return; }
         const [px, py] = localXY(ui.stage, ev);
         const lines = tipLines({ scene: drawing.scene, ...this.graph, ...this.session.values }, b, this.graph.structure.constants.opMarks);
+        lines.push(...overlayTip(this.overlays[this.model.get("overlay")], drawing.scene.node[b]).map(escapeXml));
         showTip(ui.tip, lines, px, py, cam.size[0], cam.size[1]);
       },
       leave: () => { ui.tip.hidden = true; },
@@ -367,8 +397,11 @@ function traitHandlers(x) {
       x.showSelection();
       if (x.focusKey) { const k = x.focusKey; x.focusKey = null; x.camera.showExpanded(x.drawing.scene, x.graph.structure.scopes, k); }
     },
-    "change:_structure": () => { x.loadGraph(); x.loadValues(); x.buildDrawing(); x.buildTable(); x.buildControls(); x.camera.fit(x.drawing.scene); },
+    "change:_structure": () => { x.loadGraph(); x.loadOverlays(); x.loadValues(); x.buildDrawing(); x.buildTable(); x.buildControls(); x.camera.fit(x.drawing.scene); },
     "change:local_replay": () => x.setupReplay(),
+    "change:_overlay": () => { x.loadOverlays(); x.showOverlay(); },
+    "change:overlay": () => x.showOverlay(),
+    "change:_focus": () => x.jumpTo((model.get("_focus") || {}).node),
     "change:height": () => { x.ui.stageWrap.style.height = `${model.get("height")}px`; },
     "change:_steps": () => x.backprop.onSteps(),
     "change:backprop_step": () => {
@@ -417,6 +450,7 @@ function render({ model, el }) {
   // ---- first render -----------------------------------------------------------------------------
   x.ui.stageWrap.style.height = `${model.get("height")}px`;
   x.loadGraph();
+  x.loadOverlays();
   x.loadValues();
   x.applyTheme();
   x.syncGradsButton();
@@ -429,6 +463,7 @@ function render({ model, el }) {
   x.backprop.load();
   if (Number(model.get("backprop_step")) >= 0) handlers["change:backprop_step"]();  // a view opened in the mode
   if (Number(model.get("paths_leaf")) >= 0) x.backprop.onPaths();
+  if (model.get("_focus") && model.get("_focus").node >= 0) x.jumpTo(model.get("_focus").node);
   const unwatch = watchPage(x, tStart);
 
   return () => {

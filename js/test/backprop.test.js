@@ -94,8 +94,8 @@ test("labels sit beside each operand: its edge's derivative and the addition to 
   const d = c.labels.indexOf("d"), f = c.labels.indexOf("f");
   const labels = stepLabels(s, stepView(steps, 1, ctxOf(c)));
   assert.deepEqual(labels, [
-    { x: 100 * d + 24, y: 10 * d, text: "∂L/∂d = f = -2.0000\nd.grad += -2 × 1 = -2", cls: "gv-ol-step" },
-    { x: 100 * f + 24, y: 10 * f, text: "∂L/∂f = d = 4.0000\nf.grad += 4 × 1 = 4", cls: "gv-ol-step" },
+    { x: 100 * d + 24, y: 10 * d, text: "∂L/∂d = f = -2.0000\nd.grad += -2 × 1 = -2", cls: "gv-bp-label-step" },
+    { x: 100 * f + 24, y: 10 * f, text: "∂L/∂f = d = 4.0000\nf.grad += 4 × 1 = 4", cls: "gv-bp-label-step" },
   ]);
   s.boxOfNode.delete(d);  // d hidden in a folded group: no label for it
   assert.deepEqual(stepLabels(s, stepView(steps, 1, ctxOf(c))).map((l) => l.text.split("\n")[0]), ["∂L/∂f = d = 4.0000"]);

@@ -79,7 +79,7 @@ def test_backprop_mode_in_jupyterlab(e2e):
     walk(root, expected, d)
 
     # after step 1: the edges into L are labelled, d and f show the additions
-    text = root.locator(".gv-overlay").inner_text()
+    text = root.locator(".gv-bp-labels").inner_text()
     assert "∂L/∂d = f = -2.0000" in text and "∂L/∂f = d = 4.0000" in text
     assert "d.grad += -2 × 1 = -2" in text and "f.grad += 4 × 1 = 4" in text
     assert "step 1 of 3: L (grad 1) pushes to d, f" in root.get_by_role("group", name="backprop steps").inner_text()
@@ -89,7 +89,7 @@ def test_backprop_mode_in_jupyterlab(e2e):
     nb.run_cell(2)
     wait_step(root, 2)
     assert grads_shown(root) == expected[2]
-    text = root.locator(".gv-overlay").inner_text()
+    text = root.locator(".gv-bp-labels").inner_text()
     assert "∂d/∂e = 1.0000" in text and "e.grad += 1 × -2 = -2" in text
     e2e.shot("step2")
 
@@ -97,7 +97,7 @@ def test_backprop_mode_in_jupyterlab(e2e):
     root.get_by_role("button", name="Backprop", exact=True).click()
     root.page.wait_for_function("el => el.dataset.backprop === 'off'", arg=root.element_handle())
     assert grads_shown(root) == full
-    assert root.locator(".gv-overlay").inner_text().strip() == ""
+    assert root.locator(".gv-bp-labels").inner_text().strip() == ""
     nb.run_cell(1)
     assert nb.output_text(1) == before
 
