@@ -2,9 +2,9 @@
 
 Each section measures gradviz against its reference in the same run and prints the ratios to the
 targets in the product brief. Sections: engine, replay, shapes, layout, drawing, torch_bridge,
-torch_capture, widget, widget_refresh, frames, playground, frameworks (widget and playground need
-Chromium and JupyterLab; frames needs Chromium; torch_capture's browser part too; drawing compares
-with torchviz and Graphviz's dot when they are installed).
+torch_capture, widget, widget_refresh, frames, playground, frameworks, backprop (widget, playground and
+backprop's page part need Chromium, widget and playground JupyterLab too; frames needs Chromium;
+torch_capture's browser part too; drawing compares with torchviz and Graphviz's dot when installed).
 """
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 SECTIONS = ["engine", "replay", "shapes", "layout", "drawing", "torch_bridge", "torch_capture", "widget", "widget_refresh",
-            "frames", "playground", "frameworks"]
+            "frames", "playground", "frameworks", "backprop"]
 
 
 def main(argv):

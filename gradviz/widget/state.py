@@ -22,6 +22,7 @@ from ..ops import ERROR_TEMPLATES
 from ..replay.tape import Tape
 from . import wire
 from .overlays import COMPUTE, Overlays, check_overlay, source
+from .steps import eager, steps_of
 
 if TYPE_CHECKING:
     from ..graph.snapshot import Graph
@@ -40,6 +41,7 @@ RANKDIRS = ("LR", "TB", "RL", "BT")  # as Graphviz names them; "auto" picks LR o
 HEIGHTS = {"LR": 420, "RL": 420, "TB": 640, "BT": 640}  # the default most pixels a drawing takes: a column needs more
 TURN_MAX = 20_000  # values up to which a saved page carries its view laid out the other way too
 TRAIT_DEFAULTS = {"_ack": 0, "error": "", "last_nudge": {}, "_stale": "", "_self_id": "", "nudges": 0,
+                  "_steps": {}, "backprop_step": -1, "paths_leaf": -1,
                   "overlay": "", "_overlay": {"compute": list(COMPUTE)}, "_focus": {}}
 
 
@@ -183,9 +185,10 @@ class ExplorerState:
         None is taken by orientation)."""
         data, grad = self.values()
         ptr, idx = self.children()
+        steps = {"_steps": steps_of(self.graph)} if eager(self.graph) else {}  # as GraphWidget sends them
         view = self.view()
         settings["height"] = settings.get("height") or HEIGHTS[self.rankdir]
-        return {**TRAIT_DEFAULTS, "error": self.error, "_structure": self.structure(), "_child_ptr": ptr,
+        return {**TRAIT_DEFAULTS, **steps, "error": self.error, "_structure": self.structure(), "_child_ptr": ptr,
                 "_child_idx": idx, "_data": data, "_grad": grad, "_view": view, "rankdir": self.rankdir,
                 **settings}
 
