@@ -139,10 +139,11 @@ def _closure(v):
 
 
 def _call(f, args, what, many=False):
-    """``f(*args)`` as a float (a list of floats if ``many``), or its error, saying where."""
+    """``f(*args)`` as a float (a list of one float per operand if ``many``), or its error, saying
+    where; a result that is no real number, or the wrong count of derivatives, is an error too."""
     try:
         out = f(*args)
-        return [float(x) for x in out] if many else float(out)
+        return ops.real_derivatives(out, len(args) - 1, "it") if many else ops.real_result(out, "it")
     except Exception as e:
         try:
             err = type(e)(f"{what} failed: {e}")

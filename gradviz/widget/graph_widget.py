@@ -159,7 +159,7 @@ class GraphWidget(Session, BackpropView, anywidget.AnyWidget):
             self._structure = self._s.structure()
             self._child_ptr, self._child_idx = self._s.children()
             self.error = self._s.error
-            self._publish()
+            self._publish(self._s.inside_stale)
             self._view = self._s.view()
             self.overlay, self._overlay = self._ov.traits().values()
             self.rankdir = self._s.rankdir  # "auto" resolved by the first view
@@ -197,11 +197,15 @@ class GraphWidget(Session, BackpropView, anywidget.AnyWidget):
     @property
     def data(self) -> np.ndarray:
         """Current data of every node (a copy), indexed by node id."""
+        self._check_open()
+        self._flush()
         return self._s.cur[0].copy()
 
     @property
     def grad(self) -> np.ndarray:
         """Current grad of every node (a copy), indexed by node id."""
+        self._check_open()
+        self._flush()
         return self._s.cur[1].copy()
 
     def _resolve(self, leaf):
@@ -231,6 +235,9 @@ class GraphWidget(Session, BackpropView, anywidget.AnyWidget):
         moves up."""
         self._check_open()
         lr = _finite(lr, "lr")
+        if lr == 0.0:
+            raise ValueError("lr=0 moves no value: give a step size, e.g. w.step(0.01) (a negative "
+                             "one moves up the gradient)")
         if self.readonly:
             raise RuntimeError(f"this widget is {self._s.readonly_reason}")
         _, g = self._take_leaves()
@@ -252,11 +259,14 @@ class GraphWidget(Session, BackpropView, anywidget.AnyWidget):
         """Save this widget, as it is now, as one self-contained HTML page that readers can nudge
         in their browser without Python (see ``gradviz.to_html``). Returns the page's text."""
         from .standalone import to_html  # (standalone imports no widget: it reads ``page()``)
+        self._check_open()
         return to_html(self, path, title=title)
 
     def page(self) -> Page:
         """This widget as a page starts from: its synced traits now, the leaves a reset returns to,
-        the graph (what ``to_html`` inlines)."""
+        the graph (what ``to_html`` inlines). A refresh() waiting for its turn is part of it."""
+        self._check_open()
+        self._flush()
         keys = sorted(k for k in self.trait_names(sync=True) if k not in _MACHINERY)
         return Page({k: self.get_state(k)[k] for k in keys}, self._s.init.copy(), self._s.graph, self._s.turned())
 
@@ -297,6 +307,7 @@ class GraphWidget(Session, BackpropView, anywidget.AnyWidget):
         """The drawn view as plain lists (what the page draws): ``box_x``, ``box_y``, ``box_w``,
         ``box_h``, ``box_node``, ``box_group``, ``box_title``, ``box_size``, ``op_box``, ``op_x``,
         ..., ``edge_src``, ``edge_dst``, ``edge_pts`` (one list of points per edge)."""
+        self._check_open()
         return wire.decode_view(self._view, self.graph)
 
     def expand(self, key: str) -> None:
@@ -323,6 +334,7 @@ class GraphWidget(Session, BackpropView, anywidget.AnyWidget):
     @property
     def collapsed(self) -> list[str]:
         """The group keys currently folded (see ``gradviz.draw.grouping.GroupView``)."""
+        self._check_open()
         return list(self._s.collapsed)
 
     # ---- messages from the page ------------------------------------------------------------------
@@ -331,11 +343,17 @@ class GraphWidget(Session, BackpropView, anywidget.AnyWidget):
         """A message from the page: its ``type`` picks the handler in ``_HANDLERS``. The answer
         (values, error, and ``_ack`` = the message's ``req``, which the page waits for) reaches
         the page as one state update; an ack equal to the last one (so no change for ipywidgets to
-        send) is sent on its own, right after."""
-        try:
-            req = None if content.get("req") is None else int(content["req"])
-        except (TypeError, ValueError):
-            req = None
+        send) is sent on its own, right after. A malformed message (not an object, a ``req`` that
+        is not a counter) is an error shown in the page and changes nothing."""
+        if not isinstance(content, dict):
+            self.error = (f"ValueError: a message from the page must be an object with a type, got "
+                          f"{type(content).__name__} {_short(content)}")
+            return
+        req = content.get("req")
+        if req is not None and (type(req) is not int or req < 0):
+            self.error = (f"ValueError: a page message's req must be a counter (an integer >= 0), got "
+                          f"{_short(req)}; the message was not run")
+            return
         resend = req is not None and req == self._ack
         with self.hold_sync():
             try:
@@ -354,9 +372,16 @@ class GraphWidget(Session, BackpropView, anywidget.AnyWidget):
 
 def _msg_set(w, content):
     """The page set leaves: {"values": {id: value}}."""
-    changes = {int(k): _finite(v, "value") for k, v in content.get("values", {}).items()}
+    values = content.get("values", {})
+    if not isinstance(values, dict):
+        raise ValueError(f"a set message's values must be an object {{id: value}}, got {_short(values)}")
+    changes = {int(k): _finite(v, "value") for k, v in values.items()}
+    controls = set(w._s.controls)
     for i in changes:
         w._resolve(i)
+        if i not in controls:
+            raise ValueError(f"{node_name(w.graph, i)} (node {i}) is a {w.graph.kinds[i]}: it has no "
+                             f"control in the page, so the page cannot set it")
     if len(changes) == 1:
         (i, v), = changes.items()
         what = f"{node_name(w.graph, i)} = {v:g}"
@@ -370,13 +395,33 @@ _HANDLERS = {
     "set": _msg_set,
     "step": lambda w, m: w.step(m.get("lr", 0.01)),
     "reset": lambda w, m: w.reset(),
-    "expand": lambda w, m: w.expand(str(m["key"])),
-    "collapse": lambda w, m: w.collapse(str(m["key"])),
-    "reset_view": lambda w, m: w._set_collapsed(w._initial_collapsed, expanded=set()),
+    "expand": lambda w, m: w.expand(_page_key(m)),
+    "collapse": lambda w, m: w.collapse(_page_key(m)),
+    "reset_view": lambda w, m: w._set_collapsed(w._s.initial_collapsed, expanded=set()),
     "hello": lambda w, m: None,  # the page asks whether a kernel is behind it: the ack says yes
     "backprop": lambda w, m: w.backprop(int(m.get("k", 0))),  # the page's Backprop button
     "paths": lambda w, m: w.paths(int(m["leaf"])),  # the output, then a node, selected in the page
 }
+
+
+MAX_KEY = 10_000  # characters: a group key from the page longer than this is refused, not echoed
+
+
+def _page_key(m):
+    """The group key of an expand or collapse message: a str of at most MAX_KEY characters."""
+    key = m.get("key")
+    if not isinstance(key, str):
+        raise ValueError(f"the group key must be a string, got {_short(key)}")
+    if len(key) > MAX_KEY:
+        raise ValueError(f"the group key has {len(key):,} characters; group keys are scope paths such "
+                         f"as 'MLP#7/layers.0' (at most {MAX_KEY:,} characters)")
+    return key
+
+
+def _short(x, limit=60):
+    """``repr(x)``, cut short: messages name a bad value without copying all of it."""
+    r = repr(x)
+    return r if len(r) <= limit else r[:limit - 3] + "..."
 
 
 def _finite(x, what):

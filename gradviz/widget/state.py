@@ -33,6 +33,11 @@ __all__ = ["ExplorerState", "Page", "PageSource", "page", "NUDGEABLE", "RANKDIRS
 NUDGEABLE = ("input", "parameter")  # leaf kinds that get a slider and a number box in the page
 READONLY_TENSORS = "read-only: this graph comes from {}, so it cannot be re-run here"  # PyTorch or JAX
 NO_VALUES = "read-only: this graph has no live Values (it was loaded from JSON), so nothing can be re-run"
+STALE_INSIDE = ("the leaves changed without a forward pass: the values inside are stale (shown as Python "
+                "holds them); refresh(recompute=True) on this widget recomputes them, and a nudge here "
+                "starts from the leaves")
+MAX_ERROR = 600  # characters of an error shown in the page
+
 # nodes: past this (standalone.MAX_PAGE_NODES, where a saved page keeps only the picture) the page
 # names the hand-off to Model Explorer
 HANDOFF_NODES = 200_000
@@ -76,8 +81,10 @@ def check_rankdir(rankdir: object) -> str:
 
 
 def message(e: BaseException) -> str:
-    """An exception as the page shows it: ``ValueError: math domain error``."""
-    return f"{type(e).__name__}: {e}" if str(e) else type(e).__name__
+    """An exception as the page shows it: ``ValueError: math domain error``, cut at MAX_ERROR
+    characters (an error can quote what the page sent)."""
+    text = f"{type(e).__name__}: {e}" if str(e) else type(e).__name__
+    return text if len(text) <= MAX_ERROR else text[:MAX_ERROR - 1] + "…"
 
 
 class ExplorerState:
@@ -102,6 +109,7 @@ class ExplorerState:
         self.leaf = np.diff(np.asarray(g.child_ptr)) == 0
         self.controls = [i for i in np.flatnonzero(self.leaf).tolist() if g.kinds[i] in NUDGEABLE]
         self.error = ""
+        self.inside_stale = False  # the values show intermediates that are not what the leaves give
         if self.readonly:
             self.cur = (np.array(g.data, dtype=np.float64), np.array(g.grad, dtype=np.float64))
         else:
@@ -111,8 +119,9 @@ class ExplorerState:
                     self.cur = self.run(None)
                 except Exception as e:  # the graph's current values cannot be replayed: show as they are
                     self.error = message(e)
-            if self.cur is None:
+            if self.cur is None:  # shown as Python holds them: say if the inside is stale
                 self.cur = self.read()
+                self.inside_stale = self.stale_inside(self.cur[0])
         self.init = self.cur[0].copy()  # the leaves as last taken from Python: what reset() restores
         self.collapsed = collapsed
         self.expanded = set()
@@ -121,6 +130,18 @@ class ExplorerState:
         """Forward and backward from leaf ``data`` (None: the Values' own), written into the Values."""
         d, g = self.tape.run(write_back=True, data=data)
         return np.array(d, dtype=np.float64), np.array(g, dtype=np.float64)
+
+    def stale_inside(self, d):
+        """Whether the intermediates in ``d`` are not what its leaves give (a forward pass from
+        them, written nowhere). False where nothing can re-run the graph."""
+        if self.tape is None:
+            return False
+        try:
+            fresh = self.tape.forward(d)
+        except Exception:  # the leaves cannot be replayed (a domain error): nothing to compare with
+            return False
+        fresh = np.asarray(fresh, dtype=np.float64)
+        return not ((fresh == d) | (np.isnan(fresh) & np.isnan(d))).all()
 
     def read(self):
         """data and grad of every node, exactly as the Values hold them now."""
@@ -188,7 +209,8 @@ class ExplorerState:
         steps = {"_steps": steps_of(self.graph)} if eager(self.graph) else {}  # as GraphWidget sends them
         view = self.view()
         settings["height"] = settings.get("height") or HEIGHTS[self.rankdir]
-        return {**TRAIT_DEFAULTS, **steps, "error": self.error, "_structure": self.structure(), "_child_ptr": ptr,
+        return {**TRAIT_DEFAULTS, **steps, "error": self.error,
+                "_stale": STALE_INSIDE if self.inside_stale else "", "_structure": self.structure(), "_child_ptr": ptr,
                 "_child_idx": idx, "_data": data, "_grad": grad, "_view": view, "rankdir": self.rankdir,
                 **settings}
 

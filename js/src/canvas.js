@@ -122,10 +122,17 @@ export class CanvasRenderer {
   /** An overlay's style per box (overlay.js boxStyles), or null: outlines the marked boxes. */
   setOverlay(styles) { this.overlay = styles; this.version++; this.draw(); }
 
+  /** The stage's size [W, H, dpr], the canvas sized to it; null while the stage is not laid out
+   *  (0 x 0: a host swapping its theme's style sheets, a hidden tab), when the canvas is kept as it
+   *  is and drawn again on the next frame, so it never shrinks to 1 x 1 and stays blank. */
   _resize() {
     const r = this.container.getBoundingClientRect();
+    if (!(r.width >= 1 && r.height >= 1)) {
+      this.retry ||= requestAnimationFrame(() => { this.retry = 0; this.draw(); });
+      return null;
+    }
     const dpr = window.devicePixelRatio || 1;
-    const W = Math.max(1, Math.round(r.width)), H = Math.max(1, Math.round(r.height));
+    const W = Math.round(r.width), H = Math.round(r.height);
     if (this.canvas.width !== W * dpr || this.canvas.height !== H * dpr) {
       this.canvas.width = W * dpr; this.canvas.height = H * dpr;
       this.canvas.style.width = W + "px"; this.canvas.style.height = H + "px";
@@ -138,7 +145,9 @@ export class CanvasRenderer {
    *  it sharp when the zooming pauses (PREVIEW_MS after the last step). */
   draw() {
     if (!this.vp) return;
-    const [W, H, dpr] = this._resize();
+    const size = this._resize();
+    if (!size) return;
+    const [W, H, dpr] = size;
     const vp = this.vp;
     const base = [W, H, dpr, this.version, this.showGrads, ...Object.values(this.theme)].join(",");
     const key = `${vp.scale},${base}`;
@@ -311,5 +320,9 @@ export class CanvasRenderer {
     }
   }
 
-  destroy() { clearTimeout(this.sharpen); this.container.innerHTML = ""; }
+  destroy() {
+    clearTimeout(this.sharpen);
+    if (this.retry) cancelAnimationFrame(this.retry);
+    this.container.innerHTML = "";
+  }
 }

@@ -2,7 +2,7 @@
 // builds the elements; widget.js wires them.
 
 import { button, h } from "./dom.js";
-import { parseNumber } from "./format.js";
+import { parseNumber, watchDropped } from "./format.js";
 
 /** The toolbar's elements: {el, search, fit, zoomIn, zoomOut, grads, reset, stepSize, direction,
  *  step, svg, png, backprop}. */
@@ -24,6 +24,7 @@ export function makeToolbar() {
     backprop: button("Backprop", "step through backward, node by node (again: the full picture)"),
   };
   t.backprop.setAttribute("aria-pressed", "false");
+  t.stepDropped = watchDropped(t.stepSize);
   t.el = h("div", { class: "gv-toolbar", role: "toolbar", "aria-label": "gradviz tools" },
     t.search, t.fit, t.zoomIn, t.zoomOut, t.grads, t.orient, h("span", { class: "gv-sep" }), t.stepSize, t.direction, t.step, t.reset, t.backprop,
     h("span", { class: "gv-sep" }), t.svg, t.png);
@@ -32,8 +33,8 @@ export function makeToolbar() {
 
 /** The learning rate of a Step: `text` in the step-size box (`badInput`: the browser could not read
  *  it), `direction` "down" (data −= size·grad) or "up". Returns {lr} or {error} (a message). */
-export function stepRate(text, badInput, direction) {
-  const r = parseNumber(text, badInput);
+export function stepRate(text, badInput, direction, dropped = "") {
+  const r = parseNumber(text, badInput, dropped);
   const why = r.error || (r.value === 0 ? "zero does not move anything" : "");
   if (why) return { error: `step size: ${why}; type a finite non-zero number, e.g. 0.01` };
   return { lr: direction === "down" ? r.value : -r.value };

@@ -20,7 +20,7 @@ import { Selection } from "./selection.js";
 import { Session } from "./session.js";
 import { Camera } from "./camera.js";
 import { Minimap } from "./minimap.js";
-import { makeShell } from "./shell.js";
+import { makeShell, markEmpty } from "./shell.js";
 import { applyConstants, readTheme, settleTheme } from "./theme.js";
 import { downloadPng, downloadSvg, svgFile } from "./export.js";
 import { PAGE, ValueTable } from "./table.js";
@@ -204,7 +204,8 @@ class Explorer {
 
   step(ev) {
     const tb = this.ui.tb;
-    const r = stepRate(tb.stepSize.value, tb.stepSize.validity.badInput, tb.direction.value);
+    const r = stepRate(tb.stepSize.value, tb.stepSize.validity.badInput, tb.direction.value, tb.stepDropped());
+    tb.stepDropped.clear();
     if (r.error) { tb.stepSize.value = this.stepOk; return this.error(r.error); }
     this.stepOk = tb.stepSize.value;
     const S = this.graph.structure;
@@ -487,6 +488,7 @@ function render({ model, el }) {
   x.backprop.load();
   if (Number(model.get("backprop_step")) >= 0) handlers["change:backprop_step"]();  // a view opened in the mode
   if (Number(model.get("paths_leaf")) >= 0) x.backprop.onPaths();
+  if (!x.graph.structure.n) markEmpty(x.ui);
   if (model.get("_focus") && model.get("_focus").node >= 0) x.jumpTo(model.get("_focus").node);
   const unwatch = watchPage(x, tStart);
 

@@ -232,6 +232,19 @@ def test_expand_and_collapse_groups(moons_widget):
     assert "no-such-scope" in w.error and len(w.drawing()["box_x"]) == before
 
 
+def test_the_pages_reset_view_folds_back_to_the_first_view(moons_widget):
+    w, model, loss = moons_widget
+    opened = GraphWidget(loss)
+    first = list(opened.drawing()["box_group"])
+    key = next(k for k in first if k.startswith("MLP#"))
+    msg(opened, type="expand", key=key)
+    assert list(opened.drawing()["box_group"]) != first
+    msg(opened, type="reset_view")
+    assert opened.error == ""
+    assert list(opened.drawing()["box_group"]) == first
+    opened.close()
+
+
 def test_big_graph_nudge_by_parameter_label(moons_widget):
     w, model, loss = moons_widget
     p = dict(model.named_parameters())["layers.0.neurons.3.w.1"]
