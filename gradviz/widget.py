@@ -59,8 +59,14 @@ class GraphWidget(anywidget.AnyWidget):
     ``local_replay``: on graphs of up to 2000 nodes the page also runs forward and backward itself
     (the engine's formulas) and repaints a nudge at once; the kernel's answer, authoritative,
     repaints again where it differs. ``False`` shows only the kernel's values.
-    ``recompute``: construction runs forward and backward once, so every grad is d(root)/d(node);
-    ``False`` shows the Values exactly as they are (e.g. grads filled in by hand).
+    ``recompute``: by default the widget shows the Values exactly as they are (grads 0 before
+    ``backward()``, grads set by hand as set): building a view changes no Value. ``True`` runs
+    forward and backward once at construction, as ``w.recompute()`` does later.
+
+    Values of another class with ``_backward`` closures (micrograd's, a learner's own): a nudge,
+    Step and Recompute run *their* closures (``Tape(rules="own")``), and gradviz's reference
+    gradient (its op table) is shown beside theirs: nodes whose grad differs, or whose data
+    disagrees with the op's forward, are marked in the drawing and the table.
     """
 
     _esm, _css = bundle("widget")  # the built page; a missing build fails the import
@@ -119,18 +125,27 @@ class GraphWidget(anywidget.AnyWidget):
     _self_id = t.Unicode("").tag(sync=True)
     """The model id: lets the page ask the widget manager whether its comm is live."""
 
+    _ref_grad = t.Bytes(b"").tag(sync=True)
+    """gradviz's reference grad of every node (float64 bytes by id) when the Values' own closures
+    are the backward rule (another class's Values); empty otherwise."""
+
+    _marks = t.Dict().tag(sync=True)
+    """Where the Values disagree with gradviz's reference: ``grad`` (ids whose grad differs),
+    ``forward`` ([[id, "your forward gives X, `op` gives Y"], ...])."""
+
     nudges = t.Int(0).tag(sync=True)
     """Raised by the page each time it gets the answer to a change made there (nudge, step,
     reset): a state update from the page, which makes marimo re-run the cells that read the
     widget."""
 
     def __init__(self, x: Root, height: int = 420, collapsed: Collapsed = "auto", show_grads: bool = True,
-                 local_replay: bool = True, recompute: bool = True, **kwargs: Any) -> None:
+                 local_replay: bool = True, recompute: bool = False, **kwargs: Any) -> None:
         if isinstance(height, bool) or not isinstance(height, int) or height < 50:
             raise ValueError(f"height must be an int of pixels >= 50, got {height!r}")
         super().__init__(height=height, show_grads=bool(show_grads), local_replay=bool(local_replay), **kwargs)
         g = as_graph(x)
-        self._tape = None
+        self._tape = self._ref_tape = None
+        self.reference = None  # a check.ReferenceCheck, for Values whose own closures are the rule
         self._readonly_reason = _READONLY if g.source == "torch" else _NO_VALUES
         if g.source != "torch" and g.values is not None:
             from .replay import Tape
@@ -140,6 +155,8 @@ class GraphWidget(anywidget.AnyWidget):
                 self._readonly_reason = f"read-only: {e}"
             else:
                 g = self._tape.graph
+                if self._tape.own_closures:  # their closures are the rule; gradviz's is the reference
+                    self._ref_tape = Tape(g, rules="reference")
         self.graph = g
         self.readonly = self._tape is None
         n = len(g)
@@ -179,6 +196,9 @@ class GraphWidget(anywidget.AnyWidget):
                 # which the page's replay words as the kernel does (gradviz.ops)
                 "constants": {**theme_constants(), "opErrors": ERROR_TEMPLATES},
                 "backward": _backward_marks(g),
+                # "own": the Values' own closures are the backward rule, so the page's replay
+                # (gradviz's formulas) steps aside and the kernel answers every change
+                "rules": "own" if self._ref_tape is not None else "",
                 **_tensor_texts(g),
             }
             self._child_ptr = ptr.tobytes()
@@ -222,6 +242,12 @@ class GraphWidget(anywidget.AnyWidget):
     def _publish(self):
         self._data = wire.floats(self._cur[0])
         self._grad = wire.floats(self._cur[1])
+        if self._ref_tape is not None:
+            from .check import reference_check
+            ref = reference_check(self.graph, self._cur[0], self._cur[1], self._ref_tape)
+            self.reference = ref
+            self._ref_grad = wire.floats(ref.grad)
+            self._marks = {"grad": ref.differs, "forward": [[i, why] for i, why in sorted(ref.forward.items())]}
         self._stale = ""
         self._pending = False
         self._sent_at = time.perf_counter()
@@ -351,6 +377,15 @@ class GraphWidget(anywidget.AnyWidget):
     def _resolve(self, leaf):
         """Node id of a leaf given as a Value, a label, or an id (``gradviz.names.resolve_leaf``)."""
         return resolve_leaf(self.graph, leaf)
+
+    def recompute(self) -> None:
+        """Run forward and backward from the leaves as Python holds them now and write every
+        ``.data`` and ``.grad`` (for another class's Values, with their own ``_backward``
+        closures): the action that turns hand-set or stale grads into d(output)/d(node)."""
+        self._check_open()
+        if self.readonly:
+            raise RuntimeError(f"this widget is {self._readonly_reason}")
+        self._apply({}, ("recompute", "recomputed forward and backward"))
 
     def nudge(self, leaf: Leaf, delta: float) -> None:
         """Add ``delta`` to a leaf's data (a Value, its label, or its id), then re-run forward and
@@ -493,6 +528,7 @@ _HANDLERS = {
     "set": _msg_set,
     "step": lambda w, m: w.step(m.get("lr", 0.01)),
     "reset": lambda w, m: w.reset(),
+    "recompute": lambda w, m: w.recompute(),
     "expand": lambda w, m: w.expand(str(m["key"])),
     "collapse": lambda w, m: w.collapse(str(m["key"])),
     "reset_view": lambda w, m: w._set_collapsed(w._initial_collapsed, expanded=set()),
