@@ -96,6 +96,8 @@ export class CanvasView {
   }
 
   setValues(data, grad) { this.data = data; this.grad = grad; this.draw(); }
+  /** Boxes whose node disagrees with gradviz's reference ("grad" / "forward", reference.js). */
+  setMarks(marks) { this.marks = marks; this.draw(); }
 
   /** Nothing is left to draw later: the canvas is drawn whole (and culled) on each setValues. */
   flush() {}
@@ -177,9 +179,12 @@ export class CanvasView {
       ctx.fillStyle = this._boxColour(i);
       ctx.fillRect(x0, y0, s.w[i], s.h[i]);
       if (lod === "dots") continue;
-      ctx.strokeStyle = i === this.sel ? t.sel : (this.matches && this.matches.has(i) ? t.sel : t.line);
-      ctx.lineWidth = i === this.sel ? 3 : (s.kinds[i] === "group" ? 2 : 1);
+      const mark = this.marks ? this.marks[i] : "";  // disagrees with gradviz's reference: red, dashed
+      ctx.strokeStyle = i === this.sel ? t.sel : (this.matches && this.matches.has(i) ? t.sel : mark ? t.nograd : t.line);
+      ctx.lineWidth = i === this.sel || mark ? 3 : (s.kinds[i] === "group" ? 2 : 1);
+      ctx.setLineDash(mark ? [5, 3] : []);
       ctx.strokeRect(x0, y0, s.w[i], s.h[i]);
+      ctx.setLineDash([]);
       if (lod !== "text") continue;
       const texts = boxTexts(s, i, this.data, this.grad, this.showGrads);
       const xs = cellEdges(s, i, texts);

@@ -68,6 +68,8 @@ export class PageEngine {
         const changes = {};
         for (const i of this.controls) changes[i] = this.data[i] - lr * this.grad[i];
         this.apply(changes, "step", `step ${lr >= 0 ? "down" : "up"}, size ${fmtG(Math.abs(lr))}`, patch);
+      } else if (msg.type === "recompute") {
+        this.apply({}, "recompute", "recomputed forward and backward", patch);
       } else if (msg.type === "reset") {
         const changes = {};
         for (let i = 0; i < this.n; i++) if (this.leaf[i]) changes[i] = this.init[i];

@@ -5,7 +5,7 @@ import { button, h } from "./dom.js";
 import { parseNumber } from "./format.js";
 
 /** The toolbar's elements: {el, search, fit, zoomIn, zoomOut, grads, reset, stepSize, direction,
- *  step, svg, png}. */
+ *  step, recompute, svg, png}. */
 export function makeToolbar() {
   const t = {
     search: h("input", { type: "search", "aria-label": "search", placeholder: "search…", class: "gv-search" }),
@@ -14,6 +14,7 @@ export function makeToolbar() {
     zoomOut: button("−", "zoom out", "Zoom out"),
     grads: button("Hide grads", "show or hide the grad cell of every record"),
     reset: button("Reset", "back to the values at construction"),
+    recompute: button("Recompute", "run forward and backward from the leaves now and write every data and grad (the widget never does it by itself)"),
     stepSize: h("input", { type: "number", "aria-label": "step size", value: "0.01", step: "any", class: "gv-num" }),
     direction: h("select", { "aria-label": "direction", title: "down: data −= size·grad; up: data += size·grad" },
       h("option", { value: "down", text: "down" }), h("option", { value: "up", text: "up" })),
@@ -22,7 +23,7 @@ export function makeToolbar() {
     png: button("PNG", "download the whole current view as PNG", "Download PNG"),
   };
   t.el = h("div", { class: "gv-toolbar", role: "toolbar", "aria-label": "gradviz tools" },
-    t.search, t.fit, t.zoomIn, t.zoomOut, t.grads, h("span", { class: "gv-sep" }), t.stepSize, t.direction, t.step, t.reset,
+    t.search, t.fit, t.zoomIn, t.zoomOut, t.grads, h("span", { class: "gv-sep" }), t.stepSize, t.direction, t.step, t.reset, t.recompute,
     h("span", { class: "gv-sep" }), h("span", { class: "gv-dim", text: "download" }), t.svg, t.png);
   return t;
 }

@@ -32,6 +32,7 @@ import { Finder } from "./find.js";
 import { afterPaint, oncePerTask, visibleWorld } from "./paint.js";
 import { attachPointer, localXY } from "./pointer.js";
 import { changeText, localTape, replayChange } from "./local.js";
+import { boxMarks, readReference } from "./reference.js";
 
 const SVG_MAX_BOXES = 1500;   // above this the view is drawn on a canvas
 const ACK_MS = 10000;         // a request unanswered this long stops blocking the next ones
@@ -43,6 +44,7 @@ function render({ model, el }) {
     scene: null, view: null, adj: null, grid: null, sel: -1, masks: null, matches: null,
     selNode: -1, fitted: false, ready: false, nudges: 0,
     local: null, localNudge: null, localT0: new Set(), locals: 0, noAnswer: false, focusKey: null,
+    ref: null,  // gradviz's reference beside another class's own grads (reference.js), or null
   };
 
   // ---- DOM ------------------------------------------------------------------------------------
@@ -97,6 +99,12 @@ function render({ model, el }) {
   function loadValues() {
     st.data = toFloat64(model.get("_data"));
     st.grad = toFloat64(model.get("_grad"));
+    st.ref = readReference(model.get("_ref_grad"), model.get("_marks"), toFloat64);
+    table.ref = st.ref;
+    root.dataset.mismatches = st.ref ? String(st.ref.grad.size + st.ref.forward.size) : "";
+  }
+  function paintMarks() {
+    if (st.view && st.view.setMarks) st.view.setMarks(boxMarks(st.scene, st.ref));
   }
   function applyTheme() {
     settleTheme(root);
@@ -117,6 +125,7 @@ function render({ model, el }) {
     minimap.setScene(s, theme());
     root.dataset.boxes = String(s.n);
     renderLegend(legend, legendEntries(s.opHow, st.structure.constants.opMarks));
+    paintMarks();
     const b = st.selNode >= 0 ? s.boxOfNode.get(st.selNode) : undefined;
     st.sel = b ?? -1;
     st.masks = st.sel >= 0 ? lineage(st.adj, st.sel) : null;
@@ -202,6 +211,7 @@ function render({ model, el }) {
     const noCompute = !live && !st.local;
     for (const b of [tb.step, tb.stepSize, tb.direction]) b.disabled = !!st.structure.readonly || noCompute;
     tb.reset.disabled = !!st.structure.readonly;
+    tb.recompute.disabled = !!st.structure.readonly || noCompute;
     tb.reset.title = live ? "back to the values last taken from Python" : "back to the saved picture (in this page)";
   }
   function updateInfo() {
@@ -213,7 +223,7 @@ function render({ model, el }) {
   }
   function buildControls() {
     controls.build(st.structure, st.data, st.selNode);
-    if (st.structure.readonly) for (const b of [tb.reset, tb.step, tb.stepSize, tb.direction]) b.disabled = true;
+    if (st.structure.readonly) for (const b of [tb.reset, tb.step, tb.stepSize, tb.direction, tb.recompute]) b.disabled = true;
   }
   function select(box, node) {
     st.sel = box;
@@ -230,6 +240,7 @@ function render({ model, el }) {
   /** Repaint the values: what can be seen now, the rest in flushDeferred() after the frame. */
   function paintValues() {
     st.view.setValues(st.data, st.grad, visibleWorld(cam.size[0], cam.size[1], cam.vp));
+    paintMarks();
     table.update(st.data, st.grad, true);
     controls.update(st.data);
     updateOutput();
@@ -320,6 +331,11 @@ function render({ model, el }) {
     paintValues();
     updateStatus();
   };
+  tb.recompute.onclick = (ev) => {
+    if (kernel.request({ type: "recompute" }, ev.timeStamp)) return;
+    if (!st.local) return updateStatus();
+    onLocal({}, ev.timeStamp, "recomputed forward and backward");  // no kernel: the page's replay
+  };
   let stepOk = tb.stepSize.value;
   tb.step.onclick = (ev) => {
     const r = stepRate(tb.stepSize.value, tb.stepSize.validity.badInput, tb.direction.value);
@@ -358,6 +374,7 @@ function render({ model, el }) {
     "change:height": () => { stageWrap.style.height = `${model.get("height")}px`; },
     "change:_ack": onValuesOnce,
     "change:_data": onValuesOnce,
+    "change:_marks": onValuesOnce,
   };
   for (const [ev, fn] of Object.entries(handlers)) model.on(ev, fn);
 
