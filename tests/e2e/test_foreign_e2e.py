@@ -124,8 +124,9 @@ def test_learners_bug_is_shown_beside_gradviz_reference_never_fixed(e2e):
     nb = e2e.open([BUGGY, GOOD, CHECK_BUG], "lab")
     nb.run_all()
     bug = wait_rendered(nb, 0)
-    good = wait_rendered(nb, 1)
     nb.wait_executed(2)
+    good = widget_root(nb, 1)
+    good.and_(good.locator("xpath=self::*[@data-gradviz-ready='1']")).wait_for(timeout=30_000)
     # the learner's a.grad (1, the bug) and gradviz's rule (2) side by side; a is marked
     rows = values_table(bug)
     assert rows["a"]["grad"] == fmt4(1.0) and rows["a"]["gradviz grad"] == "≠ " + fmt4(2.0), rows
