@@ -7,7 +7,7 @@ from .nn import MLP, Layer, Module, Neuron, mse_loss, svm_loss
 from .ops import register_op, unregister_op
 
 if TYPE_CHECKING:  # what __getattr__ below loads on first use, spelled out for type checkers
-    from .check import grad_check, numerical_grad, predict_vs_actual
+    from .check import grad_check, numerical_grad, predict_vs_actual, reference_check
     from .gradflow import GradientFlow, gradient_flow
     from .graph import Graph, to_networkx, trace
     from .playground import Playground
@@ -25,6 +25,7 @@ _LAZY = {
     "trace": "graph", "Graph": "graph", "to_networkx": "graph",
     "Tape": "replay",
     "numerical_grad": "check", "grad_check": "check", "predict_vs_actual": "check",
+    "reference_check": "check",
     "draw_dot": "render", "to_svg": "render",
     "GraphWidget": "widget", "to_html": "standalone",
     "Playground": "playground",

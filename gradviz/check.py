@@ -23,6 +23,8 @@ if TYPE_CHECKING:
     from collections.abc import Iterable
     from typing import Literal
 
+    from numpy.typing import ArrayLike
+
     from ._types import Leaf, Root
 
 __all__ = ["numerical_grad", "grad_check", "predict_vs_actual", "reference_check", "GradCheckReport",
@@ -102,7 +104,8 @@ class ReferenceCheck:
         return self.differs[-1] if self.differs else None
 
 
-def reference_check(x, data=None, grad=None, reference=None) -> ReferenceCheck:
+def reference_check(x: Root, data: ArrayLike | None = None, grad: ArrayLike | None = None,
+                    reference: Tape | None = None) -> ReferenceCheck:
     """Compare the Values of ``x`` (a root or a Graph; their ``data`` and ``grad``, or the given
     arrays by node id) with gradviz's reference: the op table's forward at each node, and its
     backward from the same leaves (``reference``: a ``Tape(x, rules="reference")`` to reuse)."""
