@@ -184,6 +184,19 @@ class GradCheckReport:
         where = self.where()
         return text + ("\n" + where if where else "")
 
+    @property
+    def verdict(self) -> str:
+        """``"OK"``, or ``"WRONG: ..."`` naming the node: where the grads first differ from gradviz's
+        reference, else the leaves whose backprop disagrees with finite differences."""
+        if self.ok:
+            return "OK"
+        where = self.where()
+        if where:
+            return "WRONG: " + where
+        bad = "; ".join(f"{r.label or '#' + str(r.id)}: grad {r.analytic:.6g}, finite differences "
+                        f"{r.numerical:.6g}" for r in self.failures[:3])
+        return f"WRONG at {bad}"
+
     def where(self) -> str:
         """Where the Values' grads first differ from gradviz's reference (op table), walking back
         from the output, and whose ``_backward`` wrote it; empty when they agree."""

@@ -127,6 +127,9 @@ def test_grad_check_names_the_node_and_shows_the_reference():
     text = str(r)
     assert "node 'a' has grad 1" in text and "gradviz's rule gives 2" in text and "'b' (op '+')" in text
     assert "gradviz" in r._repr_html_()
+    assert r.verdict.startswith("WRONG: first wrong grad from the output back: node 'a'")
+    a.grad = 2.0
+    assert gradviz.grad_check(b).verdict == "OK"
 
 
 def test_micrograd_shows_no_mismatch(tmp_path):

@@ -1,0 +1,49 @@
+# Worked solutions to the exercises of the example notebooks, one per exercise cell.
+#
+# Each section is the whole cell, as it reads with the solution filled in; its header names the
+# exercise (the cell's metadata "exercise") and the notebook. Try the exercise first: the check
+# cell after it tells you OK or WRONG, and which node is off. The tests run every notebook with
+# these filled in (tests/test_notebooks.py).
+
+# %% [mul-backward] 04: the _backward of *
+%%writefile -a {ENGINE}
+
+    def __mul__(self, other):
+        out = Value(self.data * other.data, (self, other), "*")
+        def _backward():
+            self.grad = other.data * out.grad
+            other.grad = self.data * out.grad
+        out._backward = _backward
+        return out
+
+# %% [tanh-backward] 04: the _backward of tanh
+%%writefile -a {ENGINE}
+
+    def tanh(self):
+        x = self.data
+        t = (math.exp(2*x) - 1) / (math.exp(2*x) + 1)
+        out = Value(t, (self,), "tanh")
+        def _backward():
+            self.grad = (1 - t**2) * out.grad
+        out._backward = _backward
+        return out
+
+# %% [build-topo] 04: the topological order, inside backward()
+%%writefile -a {ENGINE}
+
+    def backward(self):
+        topo = []
+        visited = set()
+        def build_topo(v):
+            if v not in visited:
+                visited.add(v)
+                for child in v._prev:
+                    build_topo(child)
+                topo.append(v)
+        build_topo(self)
+        self.grad = 1.0
+        for node in reversed(topo):
+            node._backward()
+
+# %% [predict-a-plus-a] 04: predict a.grad for b = a + a
+predicted_a_grad = 2.0   # d(a + a)/da = 1 + 1
