@@ -47,3 +47,29 @@
 
 # %% [predict-a-plus-a] 04: predict a.grad for b = a + a
 predicted_a_grad = 2.0   # d(a + a)/da = 1 + 1
+
+# %% [pow-backward] 05: the _backward of ** (a number power)
+%%writefile -a {ENGINE}
+
+    def __pow__(self, other):
+        assert isinstance(other, (int, float)), "only supporting int/float powers for now"
+        out = Value(self.data**other, (self,), f"**{other}")
+        def _backward():
+            self.grad += other * self.data**(other - 1) * out.grad
+        out._backward = _backward
+        return out
+
+# %% [exp-backward] 05: the _backward of exp
+%%writefile -a {ENGINE}
+
+    def exp(self):
+        x = self.data
+        out = Value(math.exp(x), (self,), "exp")
+        def _backward():
+            self.grad += out.data * out.grad
+        out._backward = _backward
+        return out
+
+# %% [predict-x2-w2] 03: predict x2.grad and w2.grad
+predicted_x2_grad = 0.5   # w2 * (1 - o**2) = 1 * 0.5
+predicted_w2_grad = 0.0   # x2 * (1 - o**2) = 0 * 0.5: x2 is 0, so w2 has no influence
