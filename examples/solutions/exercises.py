@@ -73,3 +73,6 @@ predicted_a_grad = 2.0   # d(a + a)/da = 1 + 1
 # %% [predict-x2-w2] 03: predict x2.grad and w2.grad
 predicted_x2_grad = 0.5   # w2 * (1 - o**2) = 1 * 0.5
 predicted_w2_grad = 0.0   # x2 * (1 - o**2) = 0 * 0.5: x2 is 0, so w2 has no influence
+
+# %% [predict-loss-direction] 07: which way will the loss move?
+predicted_direction = "down"   # every parameter moves against its gradient
