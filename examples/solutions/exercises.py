@@ -76,3 +76,21 @@ predicted_w2_grad = 0.0   # x2 * (1 - o**2) = 0 * 0.5: x2 is 0, so w2 has no inf
 
 # %% [predict-loss-direction] 07: which way will the loss move?
 predicted_direction = "down"   # every parameter moves against its gradient
+
+# %% [relu-backward] 08: the _backward of relu
+def relu(self):
+    out = Value(0.0 if self.data < 0 else self.data, (self,), "ReLU")
+    def _backward():
+        self.grad += (out.data > 0) * out.grad
+    out._backward = _backward
+    return out
+
+Value.relu = relu   # a new method of your Value class
+
+# %% [svm-loss] 08: the SVM loss with L2
+def svm_loss_l2(scores, ys, params, alpha=1e-4):
+    """The mean over samples of relu(1 - y * score), plus alpha * sum(p * p) over params."""
+    losses = [(1 + -yi * si).relu() for yi, si in zip(ys, scores)]
+    data_loss = sum(losses) * (1.0 / len(losses))
+    reg_loss = alpha * sum(p * p for p in params)
+    return data_loss + reg_loss
