@@ -7,7 +7,7 @@ at a time; ``gradviz.layout.layout(x, collapsed=...)`` lays out that view. ``exp
 ``GraphWidget.expand`` / ``collapse`` use them); ``offers`` says which of them selecting a box
 offers, and ``hiding_group`` which folded group draws a value of a given scope.
 
-The page applies ``offers``, ``hiding_group`` and ``scope_prefixes`` itself (js/src/graph.js, so a
+The page applies ``offers``, ``hiding_group`` and ``scope_prefixes`` itself (js/src/groups.js, so a
 click or a search answers without the kernel); js/test/group_cases.json, written by ``python -m
 gradviz.grouping cases``, holds this module's answers on a set of cases, which js/test/groups.test.js
 checks the page's copy against (and tests/test_grouping.py checks the file is current).

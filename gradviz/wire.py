@@ -16,7 +16,7 @@ The page gets each big column as one binary buffer rather than a JSON list, beca
   JSON lacks.
 
 ``encode_view`` turns a laid-out view into the ``_view`` trait; ``decode_view`` reads it back as
-plain lists (``GraphWidget.drawing()``, tests). The page's decoders are in ``js/src/graph.js``
+plain lists (``GraphWidget.drawing()``, tests). The page's decoders are in ``js/src/decode.js``
 (``decodeColumn``, ``decodeNumbers``) and ``js/src/scene.js`` (``makeScene``).
 """
 from __future__ import annotations

@@ -136,6 +136,25 @@ def test_reset_and_step():
     assert L.data > -8.0
 
 
+def test_the_committed_change_case_file_is_the_widgets_answers():
+    """js/test/change_cases.json is what `python -m gradviz.widget cases` writes now (regenerate it
+    after changing how a step, set or reset moves leaves or is named); the page's copy of those
+    rules (js/src/local.js) and its standalone engine are checked against it (js/test/local.test.js)."""
+    import json
+    import pathlib
+
+    from gradviz import widget
+    path = pathlib.Path(__file__).resolve().parents[1] / "js" / "test" / "change_cases.json"
+    assert path.read_text(encoding="utf-8") == widget.case_file_text()
+    c = json.loads(path.read_text(encoding="utf-8"))
+    whats = [x["what"] for x in c["changes"]]
+    assert "step down, size 0.01" in whats and "step up, size 2.5e-05" in whats and "step down, size 1.23457e+06" in whats
+    assert "'a' = 2.5" in whats and "2 leaves set" in whats and "reset" in whats
+    assert any(w.startswith("unlabelled leaf node #") for w in whats)
+    g = c["graph"]
+    assert len(g["controls"]) < sum(a == b for a, b in zip(g["ptr"], g["ptr"][1:])), "a constant leaf has no control"
+
+
 def test_show_grads_and_state_is_plain_traits():
     L, _ = lecture_L()
     w = GraphWidget(L, show_grads=False, height=300)

@@ -2,7 +2,7 @@
 // turned into typed arrays, plus the text of each record.
 
 import { fmt4, shortLabel } from "./format.js";
-import { decodeColumn, decodeNumbers, typed } from "./graph.js";
+import { decodeColumn, decodeNumbers, typed } from "./decode.js";
 import { gradStroke } from "./geometry.js";
 
 /** Build the scene from the `_view` trait (see gradviz/widget.py, _make_view): geometry as

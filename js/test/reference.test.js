@@ -2,7 +2,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { installFakeDom, Element } from "./fakedom.js";
 import { boxMarks, markOf, readReference, referenceCell, referenceLines } from "../src/reference.js";
-import { toFloat64 } from "../src/graph.js";
+import { toFloat64 } from "../src/decode.js";
 import { ValueTable } from "../src/table.js";
 import { fmt4 } from "../src/format.js";
 import { tipLines } from "../src/tooltip.js";

@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { boxScale, expandedFocus, firstViewPlan, overviewBox, overviewRect, readableScale, tipPosition } from "../src/view.js";
+import { boxScale, expandedFocus, firstViewPlan, overviewBox, overviewRect, readableScale, tipPosition } from "../src/framing.js";
 
 const READABLE = readableScale(12);  // record text of 12 px
 import { Viewport } from "../src/geometry.js";

@@ -1,7 +1,8 @@
-// Where the drawing opens and how its overlays sit: pure functions of sizes, unit-tested in
-// js/test/view.test.js. The first view shows the whole graph only when its record text is
-// readable that way (>= 11 CSS px); otherwise it opens at a readable size on the output's end and
-// the overview (minimap) shows where that is.
+// Framing: how the drawing sits in its stage (where the camera opens, where it looks after a group
+// opens) and where its overlays go: pure functions of sizes, unit-tested in js/test/framing.test.js.
+// The first frame shows the whole graph only when its record text is readable that way (>= 11 CSS
+// px); otherwise it opens at a readable size on the output's end and the overview (minimap) shows
+// where that is.
 
 export const MIN_TEXT_PX = 11;  // smallest record text the first view accepts
 const PAD = 16;
