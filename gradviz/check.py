@@ -17,7 +17,7 @@ import numpy as np
 from . import ops
 from .engine import Value
 from .names import node_name, resolve_leaf
-from .replay import Tape
+from .replay.tape import Tape
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -25,7 +25,7 @@ if TYPE_CHECKING:
 
     from numpy.typing import ArrayLike
 
-    from ._types import Leaf, Root
+    from .graph.types import Leaf, Root
 
 __all__ = ["numerical_grad", "grad_check", "predict_vs_actual", "reference_check", "GradCheckReport",
            "Prediction", "ReferenceCheck"]

@@ -1,4 +1,4 @@
-// Decoding the kernel's wire format (gradviz/wire.py): binary buffers to typed arrays, coded
+// Decoding the kernel's wire format (gradviz/widget/wire.py): binary buffers to typed arrays, coded
 // string and number columns, the constant-power exponents, and the child lists (CSR).
 
 /** Float64Array from a DataView / ArrayBuffer / typed array / plain array (copied if unaligned). */

@@ -1,7 +1,7 @@
 // The page's own changes (set, step, reset): which leaves each moves where, how each is named, and
 // the replay that computes their effect. One copy of the rules, used by the widget's local replay
 // (session.js) and by the standalone page's engine (page.js); GraphWidget keeps Python's, and
-// js/test/change_cases.json (`python -m gradviz.widget cases`) holds its answers, which
+// js/test/change_cases.json (`python -m gradviz.cases changes`) holds its answers, which
 // js/test/local.test.js checks these against.
 // Local replay: for graphs of gradviz ops up to LOCAL_MAX nodes the page runs forward and backward
 // itself (replay.js) and repaints at once, without waiting for the kernel's round trip; the

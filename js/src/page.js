@@ -2,7 +2,7 @@
 // a stand-in anywidget model over the saved state, and an engine that answers the widget's
 // messages (set, step, reset) with the page's replay (replay.js: the engine's formulas) and the
 // page's change rules (local.js), the way GraphWidget's message handlers (_HANDLERS in
-// gradviz/widget.py) do in Python. No Python, no kernel, no network.
+// gradviz/widget/graph_widget.py) do in Python. No Python, no kernel, no network.
 import { decodeColumn, decodeExponents, toFloat64, toInt32 } from "./decode.js";
 import { nodeName } from "./format.js";
 import { compileReplay, ReplayError } from "./replay.js";

@@ -24,7 +24,7 @@ export function makeToolbar() {
   };
   t.el = h("div", { class: "gv-toolbar", role: "toolbar", "aria-label": "gradviz tools" },
     t.search, t.fit, t.zoomIn, t.zoomOut, t.grads, h("span", { class: "gv-sep" }), t.stepSize, t.direction, t.step, t.reset, t.recompute,
-    h("span", { class: "gv-sep" }), h("span", { class: "gv-dim", text: "download" }), t.svg, t.png);
+    h("span", { class: "gv-sep" }), t.svg, t.png);
   return t;
 }
 

@@ -1,5 +1,5 @@
 // gradviz explorer widget (anywidget front end): the wiring of the modules that do the work.
-// The kernel owns the graph and its values (GraphWidget in gradviz/widget.py); the page draws them,
+// The kernel owns the graph and its values (GraphWidget in gradviz/widget/graph_widget.py); the page draws them,
 // lets the user nudge leaves, and times every answer. Traits read here:
 //   _structure (labels, ops, kinds, scopes, controls, constants, ...), _child_ptr/_child_idx (int32
 //   bytes), _data/_grad (float64 bytes), _view (the drawn view: the layout of the boxes), error,

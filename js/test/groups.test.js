@@ -1,6 +1,6 @@
 // The page's grouping rules (groups.js) and node names (format.js) against the kernel's: the
 // answers gradviz.grouping and gradviz.names wrote into group_cases.json and name_cases.json
-// (`python -m gradviz.grouping cases`, `python -m gradviz.names cases`; tests/test_grouping.py and
+// (`python -m gradviz.cases groups`, `python -m gradviz.cases names`; tests/draw/test_grouping.py and
 // tests/test_names.py check the files are current).
 import { test } from "node:test";
 import assert from "node:assert/strict";

@@ -57,7 +57,7 @@ test("how a change is named: the leaf's label, or its id, or a count", () => {
   assert.equal(changeText({ 0: 1, 1: 2 }, ["a", "b"]), "2 leaves set");
 });
 
-// ---- one set of change rules: GraphWidget's answers (change_cases.json, `python -m gradviz.widget cases`) ----
+// ---- one set of change rules: GraphWidget's answers (change_cases.json, `python -m gradviz.cases changes`) ----
 const CHANGES = JSON.parse(readFileSync(new URL("./change_cases.json", import.meta.url), "utf8"));
 
 test("a step moves the same leaves by the same amounts, and is named, as GraphWidget's", () => {

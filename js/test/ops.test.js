@@ -1,5 +1,5 @@
 // The page's op table (replay.js) and the tooltip's derivatives (localDerivatives) against the kernel's:
-// every case of op_cases.json (written by `python -m gradviz.ops cases`), in full. A constant
+// every case of op_cases.json (written by `python -m gradviz.cases ops`), in full. A constant
 // power's exponent comes as data (the case's "k", as the widget's `exponents` column), never read
 // out of the op's name by the page.
 import { test } from "node:test";
