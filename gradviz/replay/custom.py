@@ -136,6 +136,7 @@ class GenericProgram:
         saved = [(v.data, getattr(v, "grad", 0.0)) for v in values]
         kept = {i: [c.cell_contents for c in cells] for i, cells in self._kept.items()}
         by_id = {st[5]: st[6] for st in self.steps}
+        done = False
         try:
             for v, s in zip(values, order):
                 v.data = d[s]
@@ -154,11 +155,12 @@ class GenericProgram:
             G = [0.0] * self.n
             for j, (v, s) in enumerate(zip(values, order)):
                 G[s] = _float(v.grad, lambda j=j: f"the .grad the closures left in node {j} ({self.name_of(j)})")
+            done = True
         finally:
             for v, (x, gx) in zip(values, saved):
                 v.data = x
                 v.grad = gx
-            if not write:
+            if not (write and done):
                 for i, cells in self._kept.items():
                     for c, x in zip(cells, kept[i]):
                         c.cell_contents = x

@@ -488,7 +488,8 @@ class Tape:
             leaf, exact = self._leaf_input(data)  # exact: the leaves' Values hold these floats
             prog, fused = self._scalar, write_back and self._scalar.infallible
             d = prog.forward(leaf if type(leaf) is list else leaf.tolist(), fused)
-            grad = prog.backward(d, self._scalar_root, fused)
+            # the Values' own closures keep their outputs' new values when the Values get them
+            grad = prog.backward(d, self._scalar_root, write_back if self.own_closures else fused)
             if write_back:
                 if exact:
                     for v, gx in zip(self._leaf_values, grad):

@@ -199,3 +199,22 @@ def test_building_views_of_every_class_changes_no_value():
         gradviz.to_html(out)
         gradviz.trace(out)
         assert [(n.data, n.grad) for n in gradviz.trace(out).values] == snap, V
+
+
+def test_a_closure_keeps_the_replayed_t_once_the_values_hold_it():
+    # after a nudge the Values hold the new numbers; the lecture's tanh closure keeps the new t too,
+    # so the learner's own backward() on the nudged graph agrees with gradviz's reference
+    o, v = lecture_neuron(LectureValue)
+    o.backward()
+    w = GraphWidget(o)
+    w.nudge("x1", 0.25)
+    nudged = {k: v[k].grad for k in ("x1", "w1", "b")}
+    for node in gradviz.trace(o).values:
+        node.grad = 0.0
+    o.backward()
+    assert {k: v[k].grad for k in nudged} == nudged
+    Tape(o).run(write_back=False)  # a replay that writes nothing leaves the kept t as it was
+    for node in gradviz.trace(o).values:
+        node.grad = 0.0
+    o.backward()
+    assert {k: v[k].grad for k in nudged} == nudged
