@@ -8,6 +8,7 @@ from .ops import register_op, unregister_op
 
 if TYPE_CHECKING:  # what __getattr__ below loads on first use, spelled out for type checkers
     from .check import grad_check, numerical_grad, predict_vs_actual, reference_check
+    from .diagnose import GraphDiff, HealthReport, NonFinite, diff, first_nonfinite, health
     from .draw.render import draw_dot, to_svg
     from .graph.snapshot import Graph
     from .graph.trace import to_networkx, trace
@@ -33,6 +34,8 @@ _LAZY = {
     "compare_with_torch": "pytorch.bridge", "to_torch": "pytorch.bridge", "from_torch": "pytorch.autograd",
     "capture_torch": "pytorch.capture", "TorchCapture": "pytorch.capture", "module_groups": "pytorch.capture",
     "gradient_flow": "pytorch.gradflow", "GradientFlow": "pytorch.gradflow",
+    "health": "diagnose", "first_nonfinite": "diagnose", "diff": "diagnose",
+    "HealthReport": "diagnose", "NonFinite": "diagnose", "GraphDiff": "diagnose",
 }
 
 __all__ = ["Value", "Module", "Neuron", "Layer", "MLP", "mse_loss", "svm_loss", "register_op", "unregister_op",

@@ -22,6 +22,7 @@ from ..graph.trace import as_graph
 from ..ops import ERROR_TEMPLATES
 from ..replay.tape import Tape
 from . import wire
+from .overlays import COMPUTE, Overlays, check_overlay, source
 
 if TYPE_CHECKING:
     from ..graph.snapshot import Graph
@@ -34,7 +35,8 @@ READONLY_TORCH = "read-only: this graph comes from PyTorch, so it cannot be re-r
 NO_VALUES = "read-only: this graph has no live Values (it was loaded from JSON), so nothing can be re-run"
 # The synced traits a fresh page starts from, beside the structure, values and view.
 TRAIT_DEFAULTS = {"_ack": 0, "error": "", "last_nudge": {}, "_stale": "", "_self_id": "", "nudges": 0,
-                  "_ref_grad": b"", "_marks": {}}
+                  "_ref_grad": b"", "_marks": {},
+                  "overlay": "", "_overlay": {"compute": list(COMPUTE)}, "_focus": {}}
 
 
 class Page(NamedTuple):
@@ -183,11 +185,14 @@ class ExplorerState:
 
 
 def page(x: Root, height: int = 420, collapsed: Collapsed = "auto", show_grads: bool = True,
-         local_replay: bool = True, recompute: bool = False) -> Page:
+         local_replay: bool = True, recompute: bool = False, overlay: str | None = None,
+         compare: Root | None = None) -> Page:
     """The page of ``x`` as a new ``GraphWidget(x, ...)`` would start, without making one."""
     height = check_height(height)
-    s = ExplorerState(x, collapsed=collapsed, recompute=recompute)
-    traits = s.traits(height=height, show_grads=bool(show_grads), local_replay=bool(local_replay))
+    kind = check_overlay(overlay, compare)
+    s = ExplorerState(source(x, compare), collapsed=collapsed, recompute=recompute)
+    ovs = Overlays(s, x, kind, compare)
+    traits = s.traits(height=height, show_grads=bool(show_grads), local_replay=bool(local_replay), **ovs.traits())
     return Page(traits, s.init, s.graph)
 
 
