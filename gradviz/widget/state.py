@@ -31,8 +31,11 @@ if TYPE_CHECKING:
 __all__ = ["ExplorerState", "Page", "PageSource", "page", "NUDGEABLE"]
 
 NUDGEABLE = ("input", "parameter")  # leaf kinds that get a slider and a number box in the page
-READONLY_TORCH = "read-only: this graph comes from PyTorch, so it cannot be re-run here"
+READONLY_TENSORS = "read-only: this graph comes from {}, so it cannot be re-run here"  # PyTorch or JAX
 NO_VALUES = "read-only: this graph has no live Values (it was loaded from JSON), so nothing can be re-run"
+# nodes: past this (standalone.MAX_PAGE_NODES, where a saved page keeps only the picture) the page
+# names the hand-off to Model Explorer
+HANDOFF_NODES = 200_000
 # The synced traits a fresh page starts from, beside the structure, values and view.
 TRAIT_DEFAULTS = {"_ack": 0, "error": "", "last_nudge": {}, "_stale": "", "_self_id": "", "nudges": 0,
                   "_ref_grad": b"", "_marks": {},
@@ -73,8 +76,9 @@ class ExplorerState:
     def __init__(self, x: Root, collapsed: Collapsed = "auto", recompute: bool = False) -> None:
         g = as_graph(x)
         self.tape = self.ref_tape = None
-        self.readonly_reason = READONLY_TORCH if g.source == "torch" else NO_VALUES
-        if g.source != "torch" and g.values is not None:
+        self.readonly_reason = (READONLY_TENSORS.format("JAX" if g.source == "jax" else "PyTorch")
+                                if g.source != "gradviz" else NO_VALUES)
+        if g.source == "gradviz" and g.values is not None:
             try:
                 self.tape = Tape(g)
             except ValueError as e:  # an op replay does not know (a custom op of another engine)
@@ -138,6 +142,7 @@ class ExplorerState:
             # (gradviz's formulas) steps aside and the kernel answers every change
             "rules": "own" if self.ref_tape is not None else "",
             **tensor_texts(g),
+            "notice": handoff_notice(n),
         }
 
     def children(self) -> tuple[bytes, bytes]:
@@ -194,6 +199,15 @@ def page(x: Root, height: int = 420, collapsed: Collapsed = "auto", show_grads: 
     ovs = Overlays(s, x, kind, compare)
     traits = s.traits(height=height, show_grads=bool(show_grads), local_replay=bool(local_replay), **ovs.traits())
     return Page(traits, s.init, s.graph)
+
+
+def handoff_notice(n):
+    """The page's notice for a graph past HANDOFF_NODES: Model Explorer draws such graphs lazily."""
+    if n <= HANDOFF_NODES:
+        return ""
+    return (f"{n:,} nodes: past what a notebook page holds well. gradviz.to_model_explorer(x, "
+            f"\"graph.json\") writes it (with values and grads) for Google's Model Explorer, which "
+            f"lays out graphs this big lazily.")
 
 
 def tensor_texts(g):
