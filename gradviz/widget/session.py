@@ -16,6 +16,7 @@ import weakref
 import numpy as np
 
 from .state import message
+from .steps import steps_of
 from .wire import json_number
 
 __all__ = ["Session", "REFRESH_INTERVAL", "FOLLOW_DELAY", "FOLLOW_MAX"]
@@ -51,6 +52,8 @@ class Session:
         self._data, self._grad = self._s.values()
         if self._s.ref_tape is not None:
             self._ref_grad, self._marks, self.reference = self._s.reference_traits()
+        if getattr(self, "_steps_on", False):  # the Backprop mode's steps follow the values
+            self._steps = steps_of(self._s.graph)
         self._stale = ""
         self._pending = False
         self._sent_at = time.perf_counter()

@@ -23,6 +23,7 @@ from ..ops import ERROR_TEMPLATES
 from ..replay.tape import Tape
 from . import wire
 from .overlays import COMPUTE, Overlays, check_overlay, source
+from .steps import eager, steps_of
 
 if TYPE_CHECKING:
     from ..graph.snapshot import Graph
@@ -39,6 +40,7 @@ HANDOFF_NODES = 200_000
 # The synced traits a fresh page starts from, beside the structure, values and view.
 TRAIT_DEFAULTS = {"_ack": 0, "error": "", "last_nudge": {}, "_stale": "", "_self_id": "", "nudges": 0,
                   "_ref_grad": b"", "_marks": {},
+                  "_steps": {}, "backprop_step": -1, "paths_leaf": -1,
                   "overlay": "", "_overlay": {"compute": list(COMPUTE)}, "_focus": {}}
 
 
@@ -184,7 +186,8 @@ class ExplorerState:
         data, grad = self.values()
         ptr, idx = self.children()
         ref_grad, marks, _ = self.reference_traits()
-        return {**TRAIT_DEFAULTS, "error": self.error, "_structure": self.structure(), "_child_ptr": ptr,
+        steps = {"_steps": steps_of(self.graph)} if eager(self.graph) else {}  # as GraphWidget sends them
+        return {**TRAIT_DEFAULTS, **steps, "error": self.error, "_structure": self.structure(), "_child_ptr": ptr,
                 "_child_idx": idx, "_data": data, "_grad": grad, "_ref_grad": ref_grad, "_marks": marks,
                 "_view": self.view(), **settings}
 
