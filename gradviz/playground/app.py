@@ -286,7 +286,7 @@ class Playground(ipywidgets.VBox):
             self._status()
             return None
         root, title = self._sample_graph(*sel[1:]) if sel[0] == "sample" else self._neuron_graph(*sel[1:])
-        gw = GraphWidget(root, height=460)
+        gw = GraphWidget(root, height=460, recompute=True)  # a click asks for this sample's gradients
         gw.observe(lambda _change: self.refresh(), names="last_nudge")
         head = ipywidgets.HTML(f"<b>Scalar graph of {html.escape(title)}</b>: nudge a weight to see "
                                f"the playground follow")

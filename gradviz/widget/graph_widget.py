@@ -47,8 +47,14 @@ class GraphWidget(Session, BackpropView, anywidget.AnyWidget):
     ``local_replay``: on graphs of up to 2000 nodes the page also runs forward and backward itself
     (the engine's formulas) and repaints a nudge at once; the kernel's answer, authoritative,
     repaints again where it differs. ``False`` shows only the kernel's values.
-    ``recompute``: construction runs forward and backward once, so every grad is d(root)/d(node);
-    ``False`` shows the Values exactly as they are (e.g. grads filled in by hand).
+    ``recompute``: by default the widget shows the Values exactly as they are (grads 0 before
+    ``backward()``, grads set by hand as set): building a view changes no Value. ``True`` runs
+    forward and backward once at construction, as ``w.recompute()`` does later.
+
+    Values of another class with ``_backward`` closures (micrograd's, a learner's own): a nudge,
+    Step and Recompute run *their* closures (``Tape(rules="own")``), and gradviz's reference
+    gradient (its op table) is shown beside theirs (``reference``): nodes whose grad differs, or
+    whose data disagrees with the op's forward, are marked in the drawing and the table.
     ``overlay="health"`` outlines what ``gradviz.health`` flags; ``compare=b`` colours each node by
     its relative change against ``b`` (``gradviz.diff``; a traced Graph ``x`` is then shown as it
     was traced, read-only). The page's Health and Diff buttons turn them on and off.
@@ -114,6 +120,14 @@ class GraphWidget(Session, BackpropView, anywidget.AnyWidget):
     _self_id = t.Unicode("").tag(sync=True)
     """The model id: lets the page ask the widget manager whether its comm is live."""
 
+    _ref_grad = t.Bytes(b"").tag(sync=True)
+    """gradviz's reference grad of every node (float64 bytes by id) when the Values' own closures
+    are the backward rule (another class's Values); empty otherwise."""
+
+    _marks = t.Dict().tag(sync=True)
+    """Where the Values disagree with gradviz's reference: ``grad`` (ids whose grad differs),
+    ``forward`` ([[id, "your forward gives X, `op` gives Y"], ...])."""
+
     _steps = t.Dict().tag(sync=True)
     """Backward's steps for the page's Backprop mode (``gradviz.widget.steps``): sent with every
     picture on graphs of up to ``EAGER_STEPS`` nodes, on bigger ones once asked for (the page's
@@ -144,12 +158,13 @@ class GraphWidget(Session, BackpropView, anywidget.AnyWidget):
     widget."""
 
     def __init__(self, x: Root, height: int | None = None, collapsed: Collapsed = "auto", show_grads: bool = True,
-                 local_replay: bool = True, recompute: bool = True, *, overlay: str | None = None,
+                 local_replay: bool = True, recompute: bool = False, *, overlay: str | None = None,
                  compare: Root | None = None, rankdir: str = "auto", **kwargs: Any) -> None:
         check_height(height)
         check_rankdir(rankdir)
         kind = overlays.check_overlay(overlay, compare)
         super().__init__(height=height or 420, show_grads=bool(show_grads), local_replay=bool(local_replay), **kwargs)
+        self.reference = None  # a check.ReferenceCheck, for Values whose own closures are the rule
         self._s = ExplorerState(overlays.source(x, compare), collapsed=collapsed, recompute=recompute, rankdir=rankdir)
         self._ov = overlays.Overlays(self._s, x, kind, compare)
         self._closed = False
@@ -243,6 +258,15 @@ class GraphWidget(Session, BackpropView, anywidget.AnyWidget):
         _, g = self._take_leaves()
         self._apply({i: (lambda now, gi=float(g[i]): now - lr * gi) for i in self._s.controls},
                     ("step", f"step {'down' if lr >= 0 else 'up'}, size {abs(lr):g}"))
+
+    def recompute(self) -> None:
+        """Run forward and backward from the leaves as Python holds them now and write every
+        ``.data`` and ``.grad`` (for another class's Values, with their own ``_backward``
+        closures): the action that turns hand-set or stale grads into d(output)/d(node)."""
+        self._check_open()
+        if self.readonly:
+            raise RuntimeError(f"this widget is {self._s.readonly_reason}")
+        self._apply({}, ("recompute", "recomputed forward and backward"))
 
     def reset(self) -> None:
         """Every leaf back to the value this widget last took from Python (at construction, at
@@ -395,6 +419,7 @@ _HANDLERS = {
     "set": _msg_set,
     "step": lambda w, m: w.step(m.get("lr", 0.01)),
     "reset": lambda w, m: w.reset(),
+    "recompute": lambda w, m: w.recompute(),
     "expand": lambda w, m: w.expand(_page_key(m)),
     "collapse": lambda w, m: w.collapse(_page_key(m)),
     "reset_view": lambda w, m: w._set_collapsed(w._s.initial_collapsed, expanded=set()),

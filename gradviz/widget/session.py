@@ -50,6 +50,8 @@ class Session:
 
     def _publish(self, inside_stale=False):
         self._data, self._grad = self._s.values()
+        if self._s.ref_tape is not None:
+            self._ref_grad, self._marks, self.reference = self._s.reference_traits()
         if getattr(self, "_steps_on", False):  # the Backprop mode's steps follow the values
             self._steps = steps_of(self._s.graph)
         self._s.inside_stale = inside_stale

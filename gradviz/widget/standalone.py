@@ -77,6 +77,9 @@ def to_html(x: Root | PageSource, path: PathLike | None = None, *, title: str | 
         p = page(x, **widget_kwargs)
     state = dict(p.traits)
     structure = dict(state["_structure"])
+    if not structure.get("readonly") and structure.get("rules") == "own":
+        structure["readonly"] = ("a picture only: these gradients come from your Value class's own _backward "
+                                 "code, which only Python can run; nudge it in Python with GraphWidget")
     if not structure.get("readonly") and structure["n"] > max_nodes:
         structure["readonly"] = (f"a picture only: this graph has {structure['n']:,} values, more than a "
                                  f"page replays (max_nodes={max_nodes:,}); nudge it in Python with GraphWidget")

@@ -111,6 +111,8 @@ export class CanvasRenderer {
   }
 
   setValues(data, grad) { this.data = data; this.grad = grad; this.version++; this.draw(); }
+  /** Boxes whose node disagrees with gradviz's reference ("grad" / "forward", reference.js). */
+  setMarks(marks) { this.marks = marks; this.version++; this.draw(); }
 
   /** Nothing is left to draw later: the canvas is drawn whole (and culled) on each setValues. */
   flush() {}
@@ -306,9 +308,12 @@ export class CanvasRenderer {
       ctx.fillRect(x0, y0, s.w[i], s.h[i]);
       if (this.overlay && this.overlay[i]) outlineBox(ctx, this.overlay[i], x0, y0, s.w[i], s.h[i], this.vp.scale);
       if (lod === "dots") continue;
-      ctx.strokeStyle = i === this.sel ? t.sel : (this.matches && this.matches.has(i) ? t.sel : t.line);
-      ctx.lineWidth = i === this.sel ? 3 : (s.kinds[i] === "group" ? 2 : 1);
+      const mark = this.marks ? this.marks[i] : "";  // disagrees with gradviz's reference: red, dashed
+      ctx.strokeStyle = i === this.sel ? t.sel : (this.matches && this.matches.has(i) ? t.sel : mark ? t.nograd : t.line);
+      ctx.lineWidth = i === this.sel || mark ? 3 : (s.kinds[i] === "group" ? 2 : 1);
+      ctx.setLineDash(mark ? [5, 3] : []);
       ctx.strokeRect(x0, y0, s.w[i], s.h[i]);
+      ctx.setLineDash([]);
       if (lod !== "text") continue;
       const texts = boxTexts(s, i, this.data, this.grad, this.showGrads);
       const xs = cellEdges(s, i, texts);

@@ -14,7 +14,9 @@ export const LOCAL_MAX = 2000;  // graphs up to this many nodes are also replaye
 
 /** The page's replay of `structure`, or null when it must not (switched off, read-only, too big). */
 export function localTape(structure, childPtr, childIdx, enabled) {
-  if (!enabled || structure.readonly || structure.n > LOCAL_MAX) return null;
+  // "own": the Values' own _backward closures are the rule (micrograd's, a learner's), which only
+  // Python can run; the page's formulas are gradviz's reference
+  if (!enabled || structure.readonly || structure.rules === "own" || structure.n > LOCAL_MAX) return null;
   // the kernel's error messages (gradviz.ops.ERROR_TEMPLATES): without them the kernel answers alone
   return compileReplay(structure.ops, structure.labels, childPtr, childIdx, structure.constants?.opErrors, structure.exponents);
 }

@@ -68,6 +68,8 @@ export class PageEngine {
         if (!this.tape) throw new ReplayError("this page shows a picture only: its graph cannot be re-run here");
         const base = changeBase(this.tape, this.data, this.grad);
         this.apply(stepChanges(this.controls, base.data, base.grad, lr), "step", stepText(lr), patch);
+      } else if (msg.type === "recompute") {
+        this.apply({}, "recompute", "recomputed forward and backward", patch);
       } else if (msg.type === "reset") {
         this.apply(resetChanges(this.leaf, this.init), "reset", "reset", patch);
       } else if (msg.type === "expand" || msg.type === "collapse" || msg.type === "reset_view") {

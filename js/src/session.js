@@ -57,6 +57,14 @@ export class Session {
     return this.computeHere(stepChanges(controls, base.data, base.grad, lr), t0, stepText(lr), "step", root);
   }
 
+  /** Forward and backward from the leaves as they are (the Recompute button): asked of the
+   *  kernel, or computed here when no kernel is there. Returns like step(). */
+  recompute(t0, root) {
+    if (this.kernel.request({ type: "recompute" }, t0)) return { sent: true };
+    if (!this.tape) return null;
+    return this.computeHere({}, t0, "recomputed forward and backward", "recompute", root);
+  }
+
   /** Every leaf back to the kernel's first values; false when no kernel is there (the caller shows
    *  the saved picture again). */
   reset(t0) {

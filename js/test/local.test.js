@@ -26,6 +26,8 @@ test("the page replays only what it may: switched on, not read-only, not too big
   assert.equal(localTape({ ...structure, readonly: "from PyTorch" }, ptr, idx, true), null);
   assert.equal(localTape({ ...structure, constants: {} }, ptr, idx, true), null);  // no error templates
   assert.equal(localTape({ ...structure, n: LOCAL_MAX + 1 }, ptr, idx, true), null);
+  // another class's own _backward closures are the rule: only the kernel can run them
+  assert.equal(localTape({ ...structure, rules: "own" }, ptr, idx, true), null);
 });
 
 test("a change re-runs forward and backward, and records the prediction and the effect", () => {

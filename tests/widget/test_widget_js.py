@@ -193,6 +193,7 @@ def open_lecture(open_widget, **kw):
     """The lecture's L = (a*b + c) * f in a GraphWidget(L, **kw) on a page: (WidgetPage, L, values)."""
     from gradviz.widget import GraphWidget
     L, v = lecture_L()
+    L.backward()  # a widget shows the Values as they are: the lecture's grads
     return open_widget(GraphWidget(L, **kw)), L, v
 
 
