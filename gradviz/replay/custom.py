@@ -166,6 +166,13 @@ class GenericProgram:
                         c.cell_contents = x
         return G
 
+    def keep_outputs(self, data):
+        """The numbers closures kept of their output (the lecture's ``t``) become ``data``'s (by
+        node id): the Values now hold those outputs, and their own backward() must agree."""
+        for i, cells in self._kept.items():
+            for c in cells:
+                c.cell_contents = float(data[i])
+
     def _slots_of_values(self):
         """Each Value's slot, in id order."""
         by_value = self._value_slots()

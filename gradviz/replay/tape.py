@@ -228,8 +228,7 @@ class Tape:
         self._scalar_root = int(slot[self._root])
 
     def _compile_scalar(self, names, codes, ks, has, a, b, reach):
-        """The scalar program (see ``scalar_replay``): slots are the leaves, then the op nodes,
-        each in id order."""
+        """The scalar program (see ``replay.scalar``): the leaves' slots, then the op nodes', by id."""
         ids = np.flatnonzero(has)
         order = np.concatenate([self.leaves, ids])
         slot = np.empty(len(has), dtype=np.intp)
@@ -513,6 +512,10 @@ class Tape:
         if write_back:
             _write_back(self._values, d, grad)
         return d, grad
+
+    def keep_closure_outputs(self, data: ArrayLike) -> None:
+        """Closures that kept their output (the lecture's ``t``) take ``data``'s (by id), as written."""
+        if self.own_closures: self._scalar.keep_outputs(data)
 
     def _backward(self, cache):
         """Gradients in slot order (the first n entries of the returned buffer)."""

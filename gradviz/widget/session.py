@@ -121,6 +121,7 @@ class Session:
             if not k:
                 v.data = x
             v.grad = gx
+        self._s.tape.keep_closure_outputs(cur[0])
 
     def _flush(self):
         """Send a refresh() that waits for its turn now: what is read or saved is what was asked."""

@@ -14,6 +14,7 @@ import gradviz
 from gradviz import GraphWidget, Value
 big = Value(1000.0, label="x").exp(); big.label = "big"   # inf (the page would print 1e308 in full)
 z = big - big; z.label = "z"
+z.backward()                                               # a view computes nothing by itself
 w = GraphWidget(z, overlay="health")
 w"""
 
@@ -25,6 +26,7 @@ PLAIN = """\
 a = Value(2.0, label="a")
 L = (a * 3.0).tanh(); L.label = "L"
 before = gradviz.trace(L)
+L.backward()
 w_plain = GraphWidget(L)
 w_plain"""
 
@@ -51,7 +53,7 @@ def test_health_and_diff_overlays_in_jupyterlab(e2e):
     nb.wait_executed(4)
     root.scroll_into_view_if_needed()
     root.get_by_role("button", name="Fit").click()
-    # health: big (inf), z (nan) and x (its gradient inf * 0 = nan, after the widget's backward)
+    # health: big (inf), z (nan) and x (its gradient inf * 0 = nan, after z.backward())
     # outlined red, with the legend and the summary
     assert root.evaluate(_OUTLINES_JS) == {"x": RED, "big": RED, "z": RED}
     bar = root.get_by_role("group", name="overlays")
@@ -83,7 +85,7 @@ def test_health_and_diff_overlays_in_jupyterlab(e2e):
     e2e.shot("health-on-demand", element=plain)
 
     # diff: the * by its 25 % change (< 100 %), tanh(7.5) vs tanh(6) by 1e-5 (< 1e-3), the constant
-    # 3 unmarked; a's gradient went from 0 (traced before any backward) to what w_plain's backward
+    # 3 unmarked; a's gradient went from 0 (traced before any backward) to what L.backward()
     # wrote: an infinite relative change (>= 100 %)
     diff = widget_root(nb, 2)
     diff.scroll_into_view_if_needed()
