@@ -87,3 +87,10 @@ def test_a_built_page_is_nudged_with_no_kernel(site, browser):
     ctx.close()
     assert not outside, f"the docs page tried to load {outside}"
     assert not errors, errors
+
+
+def test_the_reference_documents_every_public_name(site):
+    import gradviz
+    text = (site / "reference" / "index.html").read_text(encoding="utf-8")
+    missing = [n for n in gradviz.__all__ if f'id="gradviz.{n}"' not in text]
+    assert not missing, f"public names with no reference entry: {missing}"
