@@ -35,9 +35,9 @@ def verdict(t, target):
 
 def main(repeats=5):
     from gradviz import MLP, mse_loss
+    from gradviz.draw.layout import group_view, layout
+    from gradviz.draw.render import to_svg
     from gradviz.graph import trace
-    from gradviz.layout import group_view, layout
-    from gradviz.render import to_svg
 
     X, y = w.moons()
     loss = w.gradviz_loss(w.gradviz_model(), X, y)

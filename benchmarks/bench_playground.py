@@ -56,7 +56,7 @@ def _verdict(ok):
 
 
 def training(rounds=5):
-    from gradviz.trainer import Trainer
+    from gradviz.playground.trainer import Trainer
 
     tr = Trainer("moons", n=100, noise=0.1, test_fraction=0.0, hidden=[16, 16], activation="relu",
                  lr=0.05, l2=1e-4, seed=1)

@@ -118,7 +118,7 @@ def big(samples=460, million_samples=1520):
     drawn in full and folded, and a folded widget of ~1,000,000 nodes. Times are wall-clock here
     (what a user waits for); the engine's backward on the same graph is the reference."""
     from gradviz import Tape, trace
-    from gradviz.layout import group_view, layout
+    from gradviz.draw.layout import group_view, layout
     from gradviz.widget import GraphWidget
 
     X, y = w.moons(n=samples)

@@ -29,7 +29,7 @@ import sys, time, statistics
 sys.path.insert(0, {bench!r})
 from workload import moons, gradviz_model, gradviz_loss
 from gradviz import GraphWidget, Tape
-from gradviz import widget as _wm
+from gradviz.widget import session as _wm
 X, y = moons()
 model = gradviz_model()
 loss = gradviz_loss(model, X, y)

@@ -82,7 +82,7 @@ def count_nodes(root):
     return len(seen)
 
 
-# ---- graph shapes (benchmarks/bench_shapes.py, tests/test_replay.py) --------------------------
+# ---- graph shapes (benchmarks/bench_shapes.py, tests/replay/test_replay.py) --------------------------
 
 def deep_chain(ops=1_000_000):
     """A recurrence ``y = y * 1.0001 + 0.0001`` of ``ops`` ops: one level per op, one op per level.

@@ -8,29 +8,31 @@ from .ops import register_op, unregister_op
 
 if TYPE_CHECKING:  # what __getattr__ below loads on first use, spelled out for type checkers
     from .check import grad_check, numerical_grad, predict_vs_actual
-    from .gradflow import GradientFlow, gradient_flow
-    from .graph import Graph, to_networkx, trace
-    from .playground import Playground
-    from .render import draw_dot, to_svg
-    from .replay import Tape
-    from .standalone import to_html
-    from .torch_bridge import compare_with_torch, from_torch, to_torch
-    from .torch_capture import TorchCapture, capture_torch, module_groups
-    from .widget import GraphWidget
+    from .draw.render import draw_dot, to_svg
+    from .graph.snapshot import Graph
+    from .graph.trace import to_networkx, trace
+    from .playground.app import Playground
+    from .pytorch.autograd import from_torch
+    from .pytorch.bridge import compare_with_torch, to_torch
+    from .pytorch.capture import TorchCapture, capture_torch, module_groups
+    from .pytorch.gradflow import GradientFlow, gradient_flow
+    from .replay.tape import Tape
+    from .widget.graph_widget import GraphWidget
+    from .widget.standalone import to_html
 
 __version__ = "0.1.0"
 
 # Heavier parts load on first use, so ``import gradviz`` stays light and torch stays optional.
 _LAZY = {
-    "trace": "graph", "Graph": "graph", "to_networkx": "graph",
-    "Tape": "replay",
+    "trace": "graph.trace", "Graph": "graph.snapshot", "to_networkx": "graph.trace",
+    "Tape": "replay.tape",
     "numerical_grad": "check", "grad_check": "check", "predict_vs_actual": "check",
-    "draw_dot": "render", "to_svg": "render",
-    "GraphWidget": "widget", "to_html": "standalone",
-    "Playground": "playground",
-    "compare_with_torch": "torch_bridge", "to_torch": "torch_bridge", "from_torch": "torch_bridge",
-    "capture_torch": "torch_capture", "TorchCapture": "torch_capture", "module_groups": "torch_capture",
-    "gradient_flow": "gradflow", "GradientFlow": "gradflow",
+    "draw_dot": "draw.render", "to_svg": "draw.render",
+    "GraphWidget": "widget.graph_widget", "to_html": "widget.standalone",
+    "Playground": "playground.app",
+    "compare_with_torch": "pytorch.bridge", "to_torch": "pytorch.bridge", "from_torch": "pytorch.autograd",
+    "capture_torch": "pytorch.capture", "TorchCapture": "pytorch.capture", "module_groups": "pytorch.capture",
+    "gradient_flow": "pytorch.gradflow", "GradientFlow": "pytorch.gradflow",
 }
 
 __all__ = ["Value", "Module", "Neuron", "Layer", "MLP", "mse_loss", "svm_loss", "register_op", "unregister_op",

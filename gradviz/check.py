@@ -14,13 +14,13 @@ from typing import TYPE_CHECKING
 
 from .engine import Value
 from .names import node_name, resolve_leaf
-from .replay import Tape
+from .replay.tape import Tape
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
     from typing import Literal
 
-    from ._types import Leaf, Root
+    from .graph.types import Leaf, Root
 
 __all__ = ["numerical_grad", "grad_check", "predict_vs_actual", "GradCheckReport", "Prediction"]
 

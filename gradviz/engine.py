@@ -12,6 +12,13 @@ Numbers follow IEEE floats, as PyTorch does: a result beyond the float range is
 alike) and NaN flows through every op (``relu``, ``log``, ``exp`` of NaN are NaN).
 Only math with no real answer raises, naming the node: ``log`` of a number <= 0,
 division by 0, 0 to a negative power, a negative base to a non-integer power.
+
+The lecture's names, here:
+  ``_prev``       the children; kept in two slots, ``_a`` and ``_b`` (``_prev`` reads them back)
+  ``_backward``   for a built-in op, the ``@_rule(op)`` beside it, found by ``_op`` in the rule
+                  table (``_RULES``); a node given a lecture-style closure still runs its closure
+  ``build_topo``  ``Value._ordered``: iterative, the same order as the lecture's recursion
+  ``grad +=``     each pass sums into ``_g`` and stores ``.grad`` once, when the pass succeeded
 """
 from __future__ import annotations
 
@@ -24,8 +31,14 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from collections.abc import Iterable
 
+from . import ops
+from .closures import NO_RULE, registered_rule, run_closure
+from .names import node_name as _name  # how every message names a node
 from .ops import CUSTOM, OPS, domain_error, split_op
 from .ops import cpow as _pow
+from .ops import dpow as _dpow
+from .ops import pow_log as _pow_log
+from .scopes import CONSTANT, Scope
 
 __all__ = ["Value", "Scope", "no_scope"]
 
@@ -39,152 +52,6 @@ def _rule(op):
         _RULES[op] = rule
         return rule
     return register
-
-
-class Scope:
-    """Which module call created a Value: ``module``, its ``call`` number, the enclosing scope."""
-
-    __slots__ = ("module", "call", "parent")
-
-    def __init__(self, module, call, parent):
-        self.module, self.call, self.parent = module, call, parent
-
-    def chain(self):
-        """The scopes from the outermost call to this one."""
-        out, s = [], self
-        while s is not None:
-            out.append(s)
-            s = s.parent
-        return out[::-1]
-
-    def __repr__(self):
-        return "/".join(f"{type(s.module).__name__}#{s.call}" for s in self.chain())
-
-
-# A Value's ``_scope`` says where it came from: the Scope of the module call that created it, the
-# Module holding it (a parameter, see ``own_parameter``), CONSTANT (a number an op wrapped), or None.
-_scope = None  # the Scope of the module call being evaluated, stamped on every new Value
-CONSTANT = "constant"  # scope of numbers wrapped by an op (``2 * a``): marks them as constants
-
-
-def _enter_scope(s):
-    global _scope
-    prev, _scope = _scope, s
-    return prev
-
-
-def _exit_scope(prev):
-    global _scope
-    _scope = prev
-
-
-def enter_call(module, call):
-    """Start call number ``call`` of ``module``: Values created until ``exit_call(prev)`` carry
-    ``Scope(module, call, <the enclosing call's Scope>)``. Returns ``prev``."""
-    return _enter_scope(Scope(module, call, _scope))
-
-
-exit_call = _exit_scope  # end a module call: ``exit_call(prev)`` with what ``enter_call`` returned
-
-
-def own_parameter(v, module):
-    """Mark Value ``v`` as a parameter held by ``module`` (drawings group it with its module)."""
-    v._scope = module
-
-
-class no_scope:
-    """Context manager: Values created inside belong to no module call."""
-
-    def __enter__(self):
-        self._prev = _enter_scope(None)
-
-    def __exit__(self, *exc):
-        _exit_scope(self._prev)
-
-
-def _number(x, what, fix="convert it with float(...)"):
-    if type(x) is float:
-        return x
-    if isinstance(x, Real):
-        return float(x)
-    t = type(x)
-    if all(hasattr(x, a) for a in ("data", "grad", "_prev", "_op")):
-        raise TypeError(f"{what}: got a {t.__module__}.{t.__qualname__}, a Value of another engine; "
-                        f"gradviz Values combine only with gradviz Values and numbers: build the whole "
-                        f"expression with one engine (gradviz.trace draws either)")
-    if hasattr(x, "item") and hasattr(x, "numel"):
-        raise TypeError(f"{what}: got a {t.__module__}.{t.__qualname__}; gradviz works on Python "
-                        f"floats: take the number out with .item() (e.g. Value(3.0) * t.item())")
-    raise TypeError(f"{what}: expected a number (int or float), got {t.__name__!r} "
-                    f"({x!r:.40}); {fix}")
-
-
-def _operand(x, op):
-    if isinstance(x, Value):
-        return x
-    v = Value(_number(x, f"unsupported operand for {op}", "use a number or a Value"))
-    v._scope = CONSTANT
-    return v
-
-
-@contextmanager
-def gc_paused():
-    """Hold off Python's cyclic garbage collector for a block that allocates many objects but
-    frees no cycles (tracing or compiling a big graph), then restore it as it was.
-
-    Each collection walks every tracked object in its generations, and a graph holds hundreds of
-    thousands of Values: without this, a full collection would walk them all, again and again."""
-    was = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was:
-            gc.enable()
-
-
-_new = object.__new__
-_copysign = math.copysign
-
-
-def _node(data, a, op, b=None):
-    """A new node of a built-in op over operands ``a`` (and ``b``): ``Value(data, (a, b), op)``
-    without the checks a call from user code needs (a fifth of an op's time)."""
-    v = _new(Value)
-    v.data = data if type(data) is float else _number(data, f"the result of {op}")
-    v.grad = 0.0
-    v.label = ""
-    v._op = op
-    v._a = a
-    v._b = b
-    v._scope = _scope
-    v._g = None
-    return v
-
-
-from .names import node_name as _name  # noqa: E402  (how every message names a node)
-
-
-def _children_of(children):
-    try:
-        return tuple(children)
-    except TypeError:
-        raise TypeError(f"_children must be an iterable of Values, such as a tuple (a, b), got "
-                        f"{type(children).__name__!r}") from None
-
-
-def _check_children(children):
-    for i, c in enumerate(children):
-        if not isinstance(c, Value):
-            t = type(c)
-            if all(hasattr(c, a) for a in ("data", "_prev", "_op")):
-                raise TypeError(
-                    f"child {i} of the new node is a {t.__module__}.{t.__qualname__} ({c!r:.40}), a "
-                    f"Value of another class than gradviz.Value; build the whole expression with "
-                    f"one class (if your own class's methods call Value(...), the name Value now "
-                    f"means gradviz's: import gradviz under another name, or rename your class)")
-            raise TypeError(f"child {i} of the new node is a {t.__name__!r} ({c!r:.40}), not a "
-                            f"Value; children must be Values (wrap numbers as Value(x))")
 
 
 class Value:
@@ -412,18 +279,19 @@ class Value:
 
     # ---- the graph --------------------------------------------------------------------------
 
-    # ``_g`` doubles as the visit mark while ordering: None = not seen yet, _ONGOING = its children
-    # are being ordered (meeting it again means a cycle), 0.0 = ordered, which is also the zero the
-    # backward pass then adds into. One slot for both needs no ``seen`` set (a hash per node and its
-    # memory on a million-node graph) and no second pass to zero every pass-gradient.
     def _ordered(self):
         """Topological order of the graph, leaving every node's ``_g`` at 0.0 for a backward pass
         (the caller resets it to None). Iterative; reports a cycle instead of looping.
 
         A depth-first post-order, operand ``a`` explored before ``b``. ``_g`` is the visit mark:
         None (not seen), ``_ONGOING`` (its descendants are being ordered: meeting it again is a
-        cycle), 0.0 (ordered). A node none of whose children needs a visit is ordered at once
-        rather than on a second trip through the loop (most nodes of a wide graph)."""
+        cycle), 0.0 (ordered, and the zero the backward pass then adds into). One slot for both
+        needs no ``seen`` set (a hash per node on a million-node graph) and no second pass to zero
+        every pass-gradient. A node none of whose children needs a visit is ordered at once rather
+        than on a second trip through the loop (most nodes of a wide graph).
+
+        The lecture's recursive ``build_topo``, made iterative: ``tests/engine`` checks the two
+        give the same order on random small graphs."""
         order, stack = [], [self]
         push, pop, done = stack.append, stack.pop, order.append
         ongoing = _ONGOING
@@ -510,7 +378,7 @@ class Value:
         """
         order = self._ordered()
         self._g = 1.0
-        rules, copysign, zero = _BY_NAME, _copysign, 0.0
+        rules, copysign, zero = _RULE_CACHE, _copysign, 0.0
         node = self
         try:
             for node in reversed(order):
@@ -519,7 +387,7 @@ class Value:
                 if a is not None:
                     if type(a) is tuple and node._b is not None:  # a closure: see _backward
                         if a:  # (a leaf given a closure has no children to run it for)
-                            _run_closure(node, g)
+                            run_closure(node, g)
                     else:
                         try:
                             rule = rules[node._op]
@@ -553,11 +421,15 @@ class Value:
             node._g = None
 
 
-_BY_NAME = {op: r for op, r in _RULES.items() if op != "**k"}  # op name -> rule, and names _rule_of read
+# ---- below: what Value leans on ------------------------------------------------------------
 
+# ---- the rules of op names that are not built in
 
-def _NO_RULE(out, g):
-    """The rule of an op that is not built in and has no ``_backward``: it passes no gradient."""
+# op name -> rule, for every name backward() has met: the built-ins, ``**<number>``, registered ops,
+# names with no rule. ``register_op`` changes what a name means, so the op table tells the engine
+# (through the hook installed below) to forget it.
+_RULE_CACHE = {op: r for op, r in _RULES.items() if op != "**k"}
+ops.on_change(lambda name: _RULE_CACHE.pop(name, None))
 
 
 def _rule_of(op):
@@ -566,50 +438,11 @@ def _rule_of(op):
     Remembered, so each name is read once (``register_op`` makes it read again)."""
     custom = CUSTOM.get(op) if isinstance(op, str) else None
     if custom is not None and custom.derivatives is not None:
-        rule = _registered_rule(custom.derivatives)
+        rule = registered_rule(custom.derivatives)
     else:
-        rule = _RULES["**k"] if split_op(op)[1] is not None else _NO_RULE
-    _BY_NAME[op] = rule
+        rule = _RULES["**k"] if split_op(op)[1] is not None else NO_RULE
+    _RULE_CACHE[op] = rule
     return rule
-
-
-def _registered_rule(derivatives):
-    """The rule of a registered op: each child gets d out/d child * g, in operand order."""
-    def rule(out, g):
-        kids = out._prev
-        for c, d in zip(kids, derivatives(*[c.data for c in kids], out.data)):
-            c._g += d * g
-    return rule
-
-
-def _run_closure(out, g):
-    """Run ``out._backward`` (a lecture-style closure) for this pass's gradient ``g`` alone.
-
-    The closure reads ``out.grad`` and adds into its children's ``.grad``; it sees ``g`` there and
-    children at 0.0, and what it adds goes to the children's pass gradients. Every ``.grad`` is
-    then as before, so ``backward()`` adds exactly one pass, as it does for built-in ops.
-    """
-    for c, x in zip(*closure_pushes(out, g)):
-        c._g += x
-
-
-def closure_pushes(out, g):
-    """The distinct children of ``out`` and what its closure adds to each for the gradient ``g``
-    (see ``_run_closure``); every ``.grad`` is left as it was."""
-    kids = list(dict.fromkeys(out._prev))
-    saved = [c.grad for c in kids]
-    total = out.grad
-    try:
-        for c in kids:
-            c.grad = 0.0
-        out.grad = g
-        out._backward()
-        added = [c.grad for c in kids]
-    finally:
-        for c, s in zip(kids, saved):
-            c.grad = s
-        out.grad = total
-    return kids, added
 
 
 def _backward_error(node, e):
@@ -635,15 +468,127 @@ def _power(a, k):
     return _pow(x, k)  # C's pow (gradviz.ops.cpow): an overflow is a signed inf
 
 
-def _dpow(x, k):
-    """d(x**k)/dx = k * x**(k-1), as PyTorch computes it (0 for k == 0; infinite at 0 for k < 1)."""
-    if k == 0.0:
-        return 0.0
-    return k * _pow(x, k - 1.0)
+# ---- making nodes: the fast factory of built-in ops, and the checks a call from user code needs
+
+_new = object.__new__
+_copysign = math.copysign
 
 
-def _pow_log(a, out):
-    """d(a**b)/db = a**b * ln(a); 0 for a zero base (as PyTorch), NaN for a negative base."""
-    if a > 0.0:
-        return out * math.log(a)
-    return 0.0 if a == 0.0 else math.nan
+def _node(data, a, op, b=None):
+    """A new node of a built-in op over operands ``a`` (and ``b``): ``Value(data, (a, b), op)``
+    without the checks a call from user code needs (a fifth of an op's time)."""
+    v = _new(Value)
+    v.data = data if type(data) is float else _number(data, f"the result of {op}")
+    v.grad = 0.0
+    v.label = ""
+    v._op = op
+    v._a = a
+    v._b = b
+    v._scope = _scope
+    v._g = None
+    return v
+
+
+def _number(x, what, fix="convert it with float(...)"):
+    if type(x) is float:
+        return x
+    if isinstance(x, Real):
+        return float(x)
+    t = type(x)
+    if all(hasattr(x, a) for a in ("data", "grad", "_prev", "_op")):
+        raise TypeError(f"{what}: got a {t.__module__}.{t.__qualname__}, a Value of another engine; "
+                        f"gradviz Values combine only with gradviz Values and numbers: build the whole "
+                        f"expression with one engine (gradviz.trace draws either)")
+    if hasattr(x, "item") and hasattr(x, "numel"):
+        raise TypeError(f"{what}: got a {t.__module__}.{t.__qualname__}; gradviz works on Python "
+                        f"floats: take the number out with .item() (e.g. Value(3.0) * t.item())")
+    raise TypeError(f"{what}: expected a number (int or float), got {t.__name__!r} "
+                    f"({x!r:.40}); {fix}")
+
+
+def _operand(x, op):
+    if isinstance(x, Value):
+        return x
+    v = Value(_number(x, f"unsupported operand for {op}", "use a number or a Value"))
+    v._scope = CONSTANT
+    return v
+
+
+def _children_of(children):
+    try:
+        return tuple(children)
+    except TypeError:
+        raise TypeError(f"_children must be an iterable of Values, such as a tuple (a, b), got "
+                        f"{type(children).__name__!r}") from None
+
+
+def _check_children(children):
+    for i, c in enumerate(children):
+        if not isinstance(c, Value):
+            t = type(c)
+            if all(hasattr(c, a) for a in ("data", "_prev", "_op")):
+                raise TypeError(
+                    f"child {i} of the new node is a {t.__module__}.{t.__qualname__} ({c!r:.40}), a "
+                    f"Value of another class than gradviz.Value; build the whole expression with "
+                    f"one class (if your own class's methods call Value(...), the name Value now "
+                    f"means gradviz's: import gradviz under another name, or rename your class)")
+            raise TypeError(f"child {i} of the new node is a {t.__name__!r} ({c!r:.40}), not a "
+                            f"Value; children must be Values (wrap numbers as Value(x))")
+
+
+# ---- scopes: the module call being evaluated
+
+# A Value's ``_scope`` says where it came from: the Scope of the module call that created it, the
+# Module holding it (a parameter, see ``own_parameter``), CONSTANT (a number an op wrapped), or None.
+_scope = None  # the Scope of the module call being evaluated, stamped on every new Value
+
+
+def _enter_scope(s):
+    global _scope
+    prev, _scope = _scope, s
+    return prev
+
+
+def _exit_scope(prev):
+    global _scope
+    _scope = prev
+
+
+def enter_call(module, call):
+    """Start call number ``call`` of ``module``: Values created until ``exit_call(prev)`` carry
+    ``Scope(module, call, <the enclosing call's Scope>)``. Returns ``prev``."""
+    return _enter_scope(Scope(module, call, _scope))
+
+
+exit_call = _exit_scope  # end a module call: ``exit_call(prev)`` with what ``enter_call`` returned
+
+
+def own_parameter(v, module):
+    """Mark Value ``v`` as a parameter held by ``module`` (drawings group it with its module)."""
+    v._scope = module
+
+
+class no_scope:
+    """Context manager: Values created inside belong to no module call."""
+
+    def __enter__(self):
+        self._prev = _enter_scope(None)
+
+    def __exit__(self, *exc):
+        _exit_scope(self._prev)
+
+
+@contextmanager
+def gc_paused():
+    """Hold off Python's cyclic garbage collector for a block that allocates many objects but
+    frees no cycles (tracing or compiling a big graph), then restore it as it was.
+
+    Each collection walks every tracked object in its generations, and a graph holds hundreds of
+    thousands of Values: without this, a full collection would walk them all, again and again."""
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()

@@ -10,7 +10,7 @@ wrong and what to pass instead; a node of the wrong type raises ``TypeError``.
 
 This module imports nothing from gradviz, so the engine (the bottom layer) names nodes with it too.
 The page names nodes with its copy of ``node_name`` (``nodeName`` in js/src/format.js), checked
-against js/test/name_cases.json, which ``python -m gradviz.names cases`` writes from this module.
+against js/test/name_cases.json, which ``python -m gradviz.cases names`` writes from this module.
 """
 from __future__ import annotations
 
@@ -179,10 +179,3 @@ def case_file_text():
     import json
     c = cases()
     return "[\n" + ",\n".join(json.dumps(x) for x in c) + "\n]\n"
-
-
-if __name__ == "__main__":
-    import sys
-    if sys.argv[1:] != ["cases"]:
-        sys.exit("usage: python -m gradviz.names cases > js/test/name_cases.json")
-    sys.stdout.write(case_file_text())

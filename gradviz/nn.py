@@ -190,8 +190,11 @@ def mse_loss(preds: Sequence[Value | float], targets: Sequence[Value | float],
 
 
 def svm_loss(scores: Sequence[Value], labels: Sequence[float], parameters: Iterable[Value] = (),
-             alpha: float = 1e-4) -> Value:
-    """micrograd's demo loss: mean of ``relu(1 - y * score)`` plus ``alpha * sum(p * p)`` (L2)."""
+             alpha: float | Value = 1e-4) -> Value:
+    """micrograd's demo loss: mean of ``relu(1 + -y * score)`` plus ``alpha * sum(p * p)`` (L2).
+
+    Built as the lecture builds it (``1 + -yi * scorei``: a ``neg`` node per sample), the graph the
+    playground trains on too. ``alpha`` may be a Value (the playground's L2 leaf)."""
     if len(scores) != len(labels):
         raise ValueError(f"{len(scores)} scores but {len(labels)} labels")
     losses = [(1 + -yi * si).relu() for yi, si in zip(labels, scores)]

@@ -19,14 +19,14 @@ The local derivative d out/d operand (the tooltip's) is the pushed gradient at `
 ``engine.py`` keeps its own fast in-place rules; ``tests/test_ops.py`` checks them against this
 table on every case below. An op name becomes (op, k) with ``split_op`` (``"**2.0"`` ->
 ``("**k", 2.0)``), the one place that reads an exponent out of a name; the page gets each
-``**k`` node's exponent from it as data (``gradviz.wire.exponents``).
+``**k`` node's exponent from it as data (``gradviz.widget.wire.exponents``).
 
 Domain errors: each op lists ``Err(when, key, who)``, checked in order before the forward;
 ``ERROR_TEMPLATES[key]`` is the message, ``"Type: text"`` with ``{name}`` (the operand ``who``,
 named as the engine names a node), ``{x}`` (its value) and ``{k}`` (the exponent), numbers
 formatted as Python's ``repr``. The page gets the templates as data (the widget's ``constants.opErrors``).
 
-The case file (``python -m gradviz.ops cases > js/test/op_cases.json``): ``{"templates":
+The case file (``python -m gradviz.cases ops > js/test/op_cases.json``): ``{"templates":
 ERROR_TEMPLATES, "names": [[name, op, k], ...], "cases": [case, ...]}``. ``names``: op names and
 how ``split_op`` reads them. A case: ``{"op": table name, "name": the node's op name ("**2.0"),
 "k": repr or null, "labels": operand labels, "args": operand values, "g": the gradient arriving,
@@ -44,7 +44,6 @@ import functools
 import json
 import math
 import random
-import sys
 from collections.abc import Callable, Sequence
 from typing import Any, NamedTuple
 
@@ -184,9 +183,18 @@ def unregister_op(name: str) -> None:
     _forget(name)
 
 
+_ON_CHANGE = []  # functions told the name of every op registered or unregistered
+
+
+def on_change(fn):
+    """Call ``fn(name)`` whenever ``register_op``/``unregister_op`` changes what op ``name`` means
+    (the engine installs one to forget the rule it remembered for that name)."""
+    _ON_CHANGE.append(fn)
+
+
 def _forget(name):
-    from . import engine  # the engine remembers the rule of each op name it has seen
-    engine._BY_NAME.pop(name, None)
+    for fn in _ON_CHANGE:
+        fn(name)
 
 
 def _name_of(label, op=""):
@@ -216,6 +224,20 @@ def cpow(x, k):
         return -math.inf if x < 0.0 and _odd(k) else math.inf
     except ZeroDivisionError:  # 0 to a negative power: inf, signed as the zero for an odd power
         return math.copysign(math.inf, x) if _odd(k) else math.inf
+
+
+def dpow(x, k):
+    """d(x**k)/dx = k * x**(k-1), as PyTorch computes it (0 for k == 0; infinite at 0 for k < 1)."""
+    if k == 0.0:
+        return 0.0
+    return k * cpow(x, k - 1.0)
+
+
+def pow_log(a, out):
+    """d(a**b)/db = a**b * ln(a); 0 for a zero base (as PyTorch), NaN for a negative base."""
+    if a > 0.0:
+        return out * math.log(a)
+    return 0.0 if a == 0.0 else math.nan
 
 
 def cexp(x):
@@ -464,12 +486,6 @@ def cases(seed=11, per_op=30):
     return {"templates": ERROR_TEMPLATES, "names": names, "cases": out}
 
 
-def _main(argv):
-    if argv[1:] != ["cases"]:
-        sys.exit("usage: python -m gradviz.ops cases > js/test/op_cases.json")
-    sys.stdout.write(case_file_text())
-
-
 def case_file_text():
     """The case file, one case a line (readable diffs)."""
     c = cases()
@@ -477,7 +493,3 @@ def case_file_text():
              '"cases": [']
     lines += [json.dumps(x) + ("," if i < len(c["cases"]) - 1 else "") for i, x in enumerate(c["cases"])]
     return "\n".join(lines) + "\n]}\n"
-
-
-if __name__ == "__main__":
-    _main(sys.argv)

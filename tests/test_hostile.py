@@ -11,7 +11,7 @@ import pytest
 
 import gradviz
 from gradviz import Graph, Value, grad_check, predict_vs_actual, to_svg, trace
-from gradviz.render import draw_dot
+from gradviz.draw.render import draw_dot
 
 HOSTILE = [
     '"><img src=x onerror="window.__pwned=1">',
@@ -65,7 +65,7 @@ def assert_inert_svg(svg):
     assert tags <= {"svg", "title", "defs", "marker", "path", "rect", "g", "line", "text", "ellipse"}, tags
     assert not [k for e in root.iter() for k in e.attrib if k.lower().startswith("on")]
     kinds = {c for e in root.iter() for c in e.get("class", "").split()}
-    assert kinds <= {"edges", "nodes", "value", "op", *gradviz.graph.KINDS, "group"}, kinds
+    assert kinds <= {"edges", "nodes", "value", "op", *gradviz.graph.snapshot.KINDS, "group"}, kinds
     return root
 
 
@@ -216,7 +216,7 @@ def test_to_svg_writes_the_whole_file_or_leaves_the_old_one(tmp_path, monkeypatc
     with pytest.raises(ValueError, match="lone surrogate"):
         to_svg(a * 2.0, path=p)
     assert p.read_text() == "old picture"
-    import gradviz.render as render
+    import gradviz.draw.render as render
 
     def broken_replace(src, dst):
         raise OSError("disk full")

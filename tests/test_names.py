@@ -4,10 +4,10 @@ import pytest
 
 import gradviz.engine as engine
 from gradviz import Value, trace
-from gradviz.batched import Batched
 from gradviz.check import numerical_grad
 from gradviz.graph import Graph
 from gradviz.names import NodeLookupError, node_name, resolve_leaf, resolve_node
+from gradviz.replay.batched import Batched
 from testenv import lecture_L
 
 
@@ -136,7 +136,7 @@ def test_widget_messages_name_nodes_the_same_way():
 
 
 def test_the_committed_name_case_file_is_node_names():
-    """js/test/name_cases.json is what `python -m gradviz.names cases` writes now; the page's
+    """js/test/name_cases.json is what `python -m gradviz.cases names` writes now; the page's
     nodeName is tested against it (js/test/groups.test.js), so page and kernel word names alike."""
     import json
     import pathlib

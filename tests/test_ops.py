@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 
 from gradviz import Value, ops, trace
-from gradviz.batched import Batched
 from gradviz.replay import Tape
+from gradviz.replay.batched import Batched
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 CASES = ops.cases()["cases"]
@@ -41,7 +41,7 @@ def _leaves(case):
 
 
 def test_the_committed_case_file_is_the_tables():
-    """js/test/op_cases.json is what `python -m gradviz.ops cases` writes now (regenerate it after
+    """js/test/op_cases.json is what `python -m gradviz.cases ops` writes now (regenerate it after
     changing the table)."""
     assert (ROOT / "js" / "test" / "op_cases.json").read_text(encoding="utf-8") == ops.case_file_text()
 

@@ -55,7 +55,8 @@ def test_wheel_carries_the_bundle_and_the_metadata(wheel):
     for f in ("widget.js", "widget.css", "standalone.js"):
         packed = zipfile.ZipFile(wheel).read(f"gradviz/static/{f}")
         assert packed == (ROOT / "gradviz" / "static" / f).read_bytes(), f
-    assert "gradviz/__init__.py" in names and "gradviz/standalone.py" in names
+    sources = {p.relative_to(ROOT).as_posix() for p in (ROOT / "gradviz").rglob("*.py")}
+    assert sources <= names, f"the wheel lacks {sorted(sources - names)}"  # every subpackage goes in
     assert not [n for n in names if n.startswith(("tests/", "js/", "examples/", "benchmarks/"))]
     assert f"Name: {DIST}" in meta
     assert "Requires-Dist: torch>=2.2; extra == 'torch'" in meta

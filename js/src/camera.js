@@ -4,8 +4,8 @@
 // view, a resize re-plans the first view (the output stays in view).
 
 import { Viewport } from "./geometry.js";
-import { boxScale, expandedFocus, firstViewPlan, readableScale } from "./view.js";
-import { expandedBounds } from "./graph.js";
+import { boxScale, expandedFocus, firstViewPlan, readableScale } from "./framing.js";
+import { expandedBounds } from "./groups.js";
 
 export class Camera {
   constructor(apply) {

@@ -72,7 +72,7 @@ function tracePath(ctx, s, k) {
   }
 }
 
-export class CanvasView {
+export class CanvasRenderer {
   constructor(container, scene, data, grad, showGrads, theme) {
     this.s = scene;
     this.container = container;

@@ -11,8 +11,8 @@ export const NO_ANSWER = (s) => `no answer from the kernel for ${s} s: it is bus
   "the next change is sent again";
 export const COMPUTED_HERE = "computed in this page, not in Python";
 
-/** True when `el` (the widget's view element) or an ancestor carries the disconnected class. */
-export function viewDisconnected(el) {
+/** True when `el` (the element anywidget renders the widget into) or an ancestor carries the disconnected class. */
+export function isDisconnected(el) {
   return !!(el && el.closest && el.closest(`.${DISCONNECTED_CLASS}`));
 }
 

@@ -5,9 +5,15 @@
 
 import { h } from "./dom.js";
 import { fmtFull, kindClass, nodeTitle, parseNumber, shortLabel } from "./format.js";
-import { sliderRange } from "./graph.js";
 
 export const MAX_CONTROLS = 20;  // above this only the selected leaf's controls are shown
+
+/** Slider range around a leaf's initial value: [v - s, v + s], s = max(1, |v|), 200 steps. */
+export function sliderRange(v0) {
+  const v = Number.isFinite(v0) ? v0 : 0;
+  const s = Math.max(1, Math.abs(v));
+  return { min: v - s, max: v + s, step: s / 100 };
+}
 
 /** The leaves that get controls: all of `ids`, or only the selected one when there are more than
  *  `max` (none while no leaf is selected). */

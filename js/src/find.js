@@ -1,7 +1,35 @@
 // Search: value labels and group titles ("sample 7"). Each Enter moves to the next hit; a value
 // hidden inside a folded group brings that group into view (select it to expand it).
 
-import { groupHiding, search, searchGroups } from "./graph.js";
+import { groupHiding } from "./groups.js";
+
+/** Node ids whose label matches `query` (case-insensitive): exact matches first, then prefixes,
+ *  then substrings; at most `limit`. */
+export function search(labels, query, limit = 50) {
+  const q = query.trim().toLowerCase();
+  if (!q) return [];
+  const exact = [], prefix = [], sub = [];
+  for (let i = 0; i < labels.length; i++) {
+    const l = (labels[i] || "").toLowerCase();
+    if (!l) continue;
+    if (l === q) exact.push(i);
+    else if (l.startsWith(q)) prefix.push(i);
+    else if (l.includes(q)) sub.push(i);
+    if (exact.length >= limit) break;
+  }
+  return exact.concat(prefix, sub).slice(0, limit);
+}
+
+/** Group boxes whose title or key contains `query` (case-insensitive), in box order. */
+export function searchGroups(groups, titles, query, limit = 50) {
+  const q = query.trim().toLowerCase();
+  const out = [];
+  if (!q) return out;
+  for (let b = 0; b < groups.length && out.length < limit; b++) {
+    if (groups[b] && (String(titles[b]).toLowerCase().includes(q) || groups[b].toLowerCase().includes(q))) out.push(b);
+  }
+  return out;
+}
 
 /** Hits for `query`: group boxes first, then values (`b`: the value's box, undefined when it is
  *  folded into a group; `id`: the node, undefined for a group). */

@@ -54,11 +54,11 @@ export class Kernel {
   revive() { this.link.revive(); }
 }
 
-/** Whether a kernel is behind the view `el` of `model`: ipywidgets knows whether the model's comm
+/** Whether a kernel is behind the widget element `el` of `model`: ipywidgets knows whether the model's comm
  *  is live (false for a saved state, after a kernel restart or a close), anywidget's model proxy
  *  does not say, so ask the widget manager for the model itself, by the id the kernel wrote into
  *  `_self_id`. Returns `isLive()`; `onKnown()` runs once the answer is in. `disconnected(el)`:
- *  whether the view is marked disconnected (connection.js viewDisconnected). */
+ *  whether the element is marked disconnected (connection.js isDisconnected). */
 export function kernelLiveness(model, el, disconnected, onKnown) {
   let backbone = null;
   Promise.resolve(model.widget_manager?.get_model?.(model.get("_self_id") || ""))

@@ -1,3 +1,8 @@
+// The page's own changes (set, step, reset): which leaves each moves where, how each is named, and
+// the replay that computes their effect. One copy of the rules, used by the widget's local replay
+// (session.js) and by the standalone page's engine (page.js); GraphWidget keeps Python's, and
+// js/test/change_cases.json (`python -m gradviz.cases changes`) holds its answers, which
+// js/test/local.test.js checks these against.
 // Local replay: for graphs of gradviz ops up to LOCAL_MAX nodes the page runs forward and backward
 // itself (replay.js) and repaints at once, without waiting for the kernel's round trip; the
 // kernel's answer repaints again where it differs.
@@ -22,14 +27,34 @@ export function changeText(changes, labels) {
   return `${nodeName(labels[id], "", Number(id))} = ${fmtG(changes[id])}`;
 }
 
-/** Set leaves and re-run: returns {data, grad, nudge} (the output panel's record of the change,
- *  with the first-order prediction grad·Δ). Throws ReplayError (domain errors) and leaves the
- *  inputs alone. */
-export function replayChange(tape, data, grad, changes, root, what) {
+/** A gradient step of size `lr` on the leaves `controls`: {id: data - lr * grad}. A positive `lr`
+ *  moves down the gradient (lowers the output), a negative one up (GraphWidget.step). */
+export function stepChanges(controls, data, grad, lr) {
+  const changes = {};
+  for (const id of controls) changes[id] = data[id] - lr * grad[id];
+  return changes;
+}
+
+/** How the output panel names a step of size `lr`, as the kernel does. */
+export function stepText(lr) {
+  return `step ${lr >= 0 ? "down" : "up"}, size ${fmtG(Math.abs(lr))}`;
+}
+
+/** Every leaf (`leaf[i]` true) back to its value in `init` (GraphWidget.reset). */
+export function resetChanges(leaf, init) {
+  const changes = {};
+  for (let i = 0; i < leaf.length; i++) if (leaf[i]) changes[i] = init[i];
+  return changes;
+}
+
+/** Set leaves and re-run: returns {data, grad, nudge} (the output panel's record of the change of
+ *  `kind` named `what`, with the first-order prediction grad·Δ). Throws ReplayError (domain
+ *  errors) and leaves the inputs alone. */
+export function replayChange(tape, data, grad, changes, root, what, kind = "set") {
   const input = Float64Array.from(data);
   let predicted = 0;
   for (const [id, v] of Object.entries(changes)) { predicted += grad[id] * (v - data[id]); input[id] = v; }
   const out = replay(tape, input);
-  const nudge = { kind: "set", what, before: data[root], after: out.data[root], predicted, actual: out.data[root] - data[root] };
+  const nudge = { kind, what, before: data[root], after: out.data[root], predicted, actual: out.data[root] - data[root] };
   return { data: out.data, grad: out.grad, nudge };
 }

@@ -1,7 +1,7 @@
 // The overview in the stage's corner: the whole scene in miniature with the visible part outlined.
 // Click or drag in it to move the view there. Shown only while part of the graph is out of view.
 
-import { overviewBox, overviewRect } from "./view.js";
+import { overviewBox, overviewRect } from "./framing.js";
 
 export class Minimap {
   constructor(container, onMove) {

@@ -1,10 +1,12 @@
 // The kernel's part, played by the page itself, for a standalone HTML page (gradviz.to_html):
 // a stand-in anywidget model over the saved state, and an engine that answers the widget's
-// messages (set, step, reset) with the page's replay (replay.js: the engine's formulas), the way
-// GraphWidget._handle does in Python. No Python, no kernel, no network.
-import { decodeColumn, decodeExponents, toFloat64, toInt32 } from "./graph.js";
-import { fmtG, nodeName } from "./format.js";
-import { compileReplay, replay, ReplayError } from "./replay.js";
+// messages (set, step, reset) with the page's replay (replay.js: the engine's formulas) and the
+// page's change rules (local.js), the way GraphWidget's message handlers (_HANDLERS in
+// gradviz/widget/graph_widget.py) do in Python. No Python, no kernel, no network.
+import { decodeColumn, decodeExponents, toFloat64, toInt32 } from "./decode.js";
+import { nodeName } from "./format.js";
+import { compileReplay, ReplayError } from "./replay.js";
+import { changeText, replayChange, resetChanges, stepChanges, stepText } from "./local.js";
 
 /** Decode the page's JSON state: {"$bytes": base64} -> DataView, {"$float": "NaN"|...} -> number. */
 export function decodeState(v) {
@@ -59,19 +61,13 @@ export class PageEngine {
           if (typeof v !== "number" || !Number.isFinite(v)) throw new ReplayError(`ValueError: value must be finite, got ${v}`);
           changes[i] = v;
         }
-        const ids = Object.keys(changes);
-        const what = ids.length === 1 ? `${this.name(ids[0])} = ${fmtG(changes[ids[0]])}` : `${ids.length} leaves set`;
-        this.apply(changes, "set", what, patch);
+        this.apply(changes, "set", changeText(changes, this.labels), patch);
       } else if (msg.type === "step") {
         const lr = msg.lr ?? 0.01;
         if (typeof lr !== "number" || !Number.isFinite(lr)) throw new ReplayError(`ValueError: lr must be finite, got ${lr}`);
-        const changes = {};
-        for (const i of this.controls) changes[i] = this.data[i] - lr * this.grad[i];
-        this.apply(changes, "step", `step ${lr >= 0 ? "down" : "up"}, size ${fmtG(Math.abs(lr))}`, patch);
+        this.apply(stepChanges(this.controls, this.data, this.grad, lr), "step", stepText(lr), patch);
       } else if (msg.type === "reset") {
-        const changes = {};
-        for (let i = 0; i < this.n; i++) if (this.leaf[i]) changes[i] = this.init[i];
-        this.apply(changes, "reset", "reset", patch);
+        this.apply(resetChanges(this.leaf, this.init), "reset", "reset", patch);
       } else if (msg.type === "expand" || msg.type === "collapse" || msg.type === "reset_view") {
         patch.error = GROUPS_NEED_PYTHON;
       }
@@ -86,17 +82,13 @@ export class PageEngine {
   /** Set leaves, re-run forward and backward; all or nothing (a ReplayError leaves every value). */
   apply(changes, kind, what, patch) {
     if (!this.tape) throw new ReplayError("this page shows a picture only: its graph cannot be re-run here");
-    const input = Float64Array.from(this.data);
-    let predicted = 0;
-    for (const [i, v] of Object.entries(changes)) { predicted += this.grad[i] * (v - this.data[i]); input[i] = v; }
-    const out = replay(this.tape, input);
-    const r = this.root, before = this.data[r], after = out.data[r];
-    this.data = out.data;
-    this.grad = out.grad;
-    patch._data = new DataView(out.data.buffer.slice(0));
-    patch._grad = new DataView(out.grad.buffer.slice(0));
+    const r = replayChange(this.tape, this.data, this.grad, changes, this.root, what, kind);
+    this.data = r.data;
+    this.grad = r.grad;
+    patch._data = new DataView(r.data.buffer.slice(0));
+    patch._grad = new DataView(r.grad.buffer.slice(0));
     patch.error = "";
-    patch.last_nudge = { kind, what, before, after, predicted, actual: after - before };
+    patch.last_nudge = r.nudge;
   }
 }
 

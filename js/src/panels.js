@@ -5,7 +5,7 @@
 import { button, h } from "./dom.js";
 import { NO_ANSWER, NOT_CONNECTED } from "./connection.js";
 import { fmt4, fmtFull, nodeTitle } from "./format.js";
-import { groupActions } from "./graph.js";
+import { groupActions } from "./groups.js";
 import { textNode } from "./svg.js";
 
 /** A change, in the output panel: 6 decimals, or 4 significant digits in exponent form when tiny. */

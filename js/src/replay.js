@@ -62,7 +62,7 @@ function message(templates, key, vals) {
 /** Compile the graph for replay, or return null when an op is not an engine op (a PyTorch graph,
  *  a custom op) or the kernel's error messages `templates` (gradviz.ops.ERROR_TEMPLATES, the
  *  widget's `opErrors`) are missing: then the kernel answers alone. `exponents` = {ids, k} (the
- *  structure's column, decoded by graph.js decodeExponents): the nodes that are constant powers
+ *  structure's column, decoded by decode.js decodeExponents): the nodes that are constant powers
  *  ("**2.0") and their exponent, as the kernel read them (gradviz.ops.split_op); the page never
  *  reads a number out of an op name. Without it (a state saved before the column existed) no node
  *  is a constant power, so a graph with one is left to the kernel. */
@@ -128,7 +128,7 @@ export function replay(tape, input) {
 }
 
 /** d(node)/d(operand) for each operand of a node (the tooltip's): the table's pushed gradient at
- *  g = 1, from the op name, the node's constant exponent `k` (graph.js exponentOf: a number for a
+ *  g = 1, from the op name, the node's constant exponent `k` (decode.js exponentOf: a number for a
  *  "**2.0" node, null for any other), the node's value and its operands' values. null for an op
  *  the table does not know (a PyTorch graph's, a custom op, a power without its exponent) or a
  *  wrong operand count. */

@@ -2,10 +2,10 @@
 // turned into typed arrays, plus the text of each record.
 
 import { fmt4, shortLabel } from "./format.js";
-import { decodeColumn, decodeNumbers, typed } from "./graph.js";
+import { decodeColumn, decodeNumbers, typed } from "./decode.js";
 import { gradStroke } from "./geometry.js";
 
-/** Build the scene from the `_view` trait (see gradviz/widget.py, _make_view): geometry as
+/** Build the scene from the `_view` trait (see gradviz/widget/state.py, ExplorerState.view): geometry as
  *  binary buffers; a view of every value (`identity`) takes box ids, titles, op names and edges
  *  (one per operand slot) from the structure and its CSR children (childPtr, childIdx). The
  *  character width and the record font size (`charW`, `fontPx`) come from the structure's
@@ -92,7 +92,7 @@ export function opMarks(s, backward) {
 }
 
 /** Texts of box i: [title, "data ...", "grad ..."] (no grad cell when grads are hidden); a
- *  PyTorch graph's: [label or op, shape, value, grad] as Python wrote them (gradviz/summary.py). */
+ *  PyTorch graph's: [label or op, shape, value, grad] as Python wrote them (gradviz/draw/tensor_text.py). */
 export function boxTexts(s, i, data, grad, showGrads) {
   const id = s.node[i];
   if (s.multi[i]) return [s.title[i], `${s.multi[i]} outputs`];

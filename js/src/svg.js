@@ -72,9 +72,9 @@ export function quantWidth(w) {
   return (Math.round(w * 4) / 4).toFixed(2);
 }
 
-/** A live SVG view: built once per scene, values and highlights updated in place. Holds what each
+/** The SVG renderer: built once per scene, values and highlights updated in place. Holds what each
  *  text and edge shows, so a repaint writes to the DOM only what changed and reads nothing back. */
-export class SvgView {
+export class SvgRenderer {
   constructor(container, scene, data, grad, showGrads) {
     this.s = scene;
     this.container = container;

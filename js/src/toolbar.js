@@ -1,4 +1,4 @@
-// The toolbar: search, view buttons, the grads switch, gradient step and reset, downloads. It only
+// The toolbar: search, camera buttons (fit, zoom), the grads switch, gradient step and reset, downloads. It only
 // builds the elements; widget.js wires them.
 
 import { button, h } from "./dom.js";

@@ -3,8 +3,9 @@
 // Built as HTML from escaped text only.
 
 import { escapeXml, fmtFull, nodeTitle } from "./format.js";
-import { childrenOf, exponentOf, localDerivatives } from "./graph.js";
-import { tipPosition } from "./view.js";
+import { childrenOf, exponentOf } from "./decode.js";
+import { localDerivatives } from "./replay.js";
+import { tipPosition } from "./framing.js";
 
 /** The tooltip's lines (HTML) for box `b`. `g` = {scene, structure, childPtr, childIdx, data,
  *  grad}; `marks`: the constants' opMarks texts. */

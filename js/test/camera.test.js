@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { Camera } from "../src/camera.js";
-import { readableScale } from "../src/view.js";
+import { readableScale } from "../src/framing.js";
 import { makeScene } from "../src/scene.js";
 import { CONSTANTS, smallGraph } from "./fixture.js";
 

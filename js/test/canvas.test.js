@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { CanvasView, DENSE_EDGES, edgeBoxes, strokeGroups, visibleEdges } from "../src/canvas.js";
+import { CanvasRenderer, DENSE_EDGES, edgeBoxes, strokeGroups, visibleEdges } from "../src/canvas.js";
 import { Viewport } from "../src/geometry.js";
 import { edgePoints, edgeStroke, pointsBox } from "../src/scene.js";
 
@@ -76,7 +76,7 @@ test("with a selection, faint edges are grouped apart and drawn first", () => {
   for (const g of groups) for (const k of g.edges) assert.equal(g.dim, !lit(k));
 });
 
-// A canvas stand-in that counts the drawing calls a CanvasView makes.
+// A canvas stand-in that counts the drawing calls a CanvasRenderer makes.
 function fakeCanvas(log) {
   const ctx = {
     calls: log,
@@ -97,7 +97,7 @@ test("a dense view draws its edges once; value repaints reuse them until the vie
   s.x.fill(100); s.y.fill(100); s.ePtr.fill(0);
   const theme = { bg: "#fff", zero: "#888", line: "#000", pos: "#0a0", neg: "#a00", box: "#eee", fg: "#000", opFill: "#fff" };
   const grad = new Float64Array(s.n).fill(1);
-  const v = new CanvasView(container, s, new Float64Array(s.n), grad, true, theme);
+  const v = new CanvasRenderer(container, s, new Float64Array(s.n), grad, true, theme);
   v.setTransform(new Viewport(0.2, 0, 0));
   assert.ok(v.stats.dense && v.stats.edges > DENSE_EDGES);
   const curves = () => log.bezierCurveTo || 0;
@@ -119,7 +119,7 @@ test("a sparse view strokes by groups, not per edge", () => {
   const container = { innerHTML: "", appendChild() {}, getBoundingClientRect: () => ({ width: 400, height: 300 }) };
   const s = { ...scene(300), kinds: [], multi: [], title: [], opName: [] };
   const theme = { bg: "#fff", zero: "#888", line: "#000", pos: "#0a0", neg: "#a00", box: "#eee", fg: "#000", opFill: "#fff" };
-  const v = new CanvasView(container, s, new Float64Array(s.n), Float64Array.from({ length: s.n }, (_, i) => i % 3 - 1), true, theme);
+  const v = new CanvasRenderer(container, s, new Float64Array(s.n), Float64Array.from({ length: s.n }, (_, i) => i % 3 - 1), true, theme);
   v.setTransform(new Viewport(0.01, 0, 0));
   assert.ok(!v.stats.dense && v.stats.edges > 100);
   assert.equal(log.bezierCurveTo, v.stats.edges + 2 /* the bent route's second segment */ - 1);

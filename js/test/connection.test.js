@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { AckWatch, DISCONNECTED_CLASS, Link, viewDisconnected } from "../src/connection.js";
+import { AckWatch, DISCONNECTED_CLASS, Link, isDisconnected } from "../src/connection.js";
 
 test("a send that throws marks the link dead and never escapes", () => {
   const sent = [];
@@ -38,9 +38,9 @@ test("the disconnected class on the view or an ancestor", () => {
     },
   });
   const outer = mk(DISCONNECTED_CLASS);
-  assert.equal(viewDisconnected(mk("x", outer)), true);
-  assert.equal(viewDisconnected(mk("x", mk("y"))), false);
-  assert.equal(viewDisconnected(null), false);
+  assert.equal(isDisconnected(mk("x", outer)), true);
+  assert.equal(isDisconnected(mk("x", mk("y"))), false);
+  assert.equal(isDisconnected(null), false);
 });
 
 test("an answer that does not come times out once; an answer in time cancels", () => {

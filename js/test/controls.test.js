@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { installFakeDom } from "./fakedom.js";
-import { keepTyping, LeafControls, MAX_CONTROLS, shownControls } from "../src/controls.js";
+import { keepTyping, LeafControls, MAX_CONTROLS, shownControls, sliderRange } from "../src/controls.js";
 import { Element } from "./fakedom.js";
 import { smallGraph } from "./fixture.js";
 
@@ -92,4 +92,10 @@ test("many leaves: a note until one is selected", () => {
   c.build(S, data, 3);
   assert.equal(c.rows.size, 1);
   assert.ok(section.byLabel("w3"));
+});
+
+test("slider range is centred on the starting value", () => {
+  assert.deepEqual(sliderRange(2), { min: 0, max: 4, step: 0.02 });
+  assert.deepEqual(sliderRange(0.1), { min: -0.9, max: 1.1, step: 0.01 });
+  assert.deepEqual(sliderRange(NaN), { min: -1, max: 1, step: 0.01 });
 });

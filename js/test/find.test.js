@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { Finder, hitTarget, matchedBoxes, searchHits } from "../src/find.js";
+import { Finder, hitTarget, matchedBoxes, search, searchGroups, searchHits } from "../src/find.js";
 import { smallGraph } from "./fixture.js";
 
 function folded() {
@@ -35,4 +35,21 @@ test("Enter moves to the next hit and wraps; a new query starts at the first", (
   const none = f.run(structure, scene, "zzz", true);
   assert.equal(none.target, null);
   assert.equal(none.matches.size, 0);
+});
+
+test("search ranks exact, then prefix, then substring matches", () => {
+  const labels = ["ab", "", "a", "ba", "abc", "A"];
+  assert.deepEqual(search(labels, "a"), [2, 5, 0, 4, 3]);
+  assert.deepEqual(search(labels, "  "), []);
+  assert.deepEqual(search(labels, "zz"), []);
+});
+
+test("search finds group titles and keys", () => {
+  const groups = ["", "MLP#7", "MLP#8", "layers.0"];
+  const titles = ["x", "sample 7 (642 nodes)", "sample 8 (642 nodes)", "parameters of layer 0 (48)"];
+  assert.deepEqual(searchGroups(groups, titles, "sample 7"), [1]);
+  assert.deepEqual(searchGroups(groups, titles, "SAMPLE"), [1, 2]);
+  assert.deepEqual(searchGroups(groups, titles, "layer 0"), [3]);
+  assert.deepEqual(searchGroups(groups, titles, "mlp#8"), [2]);
+  assert.deepEqual(searchGroups(groups, titles, "x"), [], "plain boxes are found by label search, not here");
 });

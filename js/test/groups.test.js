@@ -1,11 +1,11 @@
-// The page's grouping rules (graph.js) and node names (format.js) against the kernel's: the
+// The page's grouping rules (groups.js) and node names (format.js) against the kernel's: the
 // answers gradviz.grouping and gradviz.names wrote into group_cases.json and name_cases.json
-// (`python -m gradviz.grouping cases`, `python -m gradviz.names cases`; tests/test_grouping.py and
+// (`python -m gradviz.cases groups`, `python -m gradviz.cases names`; tests/draw/test_grouping.py and
 // tests/test_names.py check the files are current).
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
-import { groupActions, groupHiding, hidingGroup, scopePrefixes, underScope } from "../src/graph.js";
+import { expandedBounds, groupActions, groupHiding, hidingGroup, scopePrefixes, underScope } from "../src/groups.js";
 import { nodeName } from "../src/format.js";
 
 const read = (f) => JSON.parse(readFileSync(new URL(f, import.meta.url), "utf8"));
@@ -33,4 +33,25 @@ test("a group's contents are what gradviz.grouping counts as under it", () => {
 test("nodes are named as gradviz.names.node_name names them, with and without an id", () => {
   assert.ok(NAMES.length > 40);
   for (const [label, op, id, name] of NAMES) assert.equal(nodeName(label, op, id ?? undefined), name, JSON.stringify([label, op, id]));
+});
+
+test("group actions: expand a group, open the group hiding a node, collapse scopes", () => {
+  assert.deepEqual(scopePrefixes("MLP#7/layers.1/neurons.3"), ["MLP#7", "MLP#7/layers.1", "MLP#7/layers.1/neurons.3"]);
+  assert.deepEqual(groupActions("MLP#7", "", []), { expand: ["MLP#7"], collapse: [] });
+  assert.deepEqual(groupActions("", "MLP#7/layers.1/neurons.3", ["MLP#1", "MLP#7/layers.0"]),
+    { expand: [], collapse: ["MLP#7/layers.1/neurons.3", "MLP#7/layers.1", "MLP#7"] });
+  assert.deepEqual(groupActions("", "layers.0/neurons.0", ["layers.0"], false), { expand: ["layers.0"], collapse: [] });
+  assert.deepEqual(groupActions("", "", []), { expand: [], collapse: [] });
+});
+
+test("the group hiding a node, and where an expanded group went", () => {
+  const scene = { group: ["", "MLP#7", "fold:3"], collapsed: ["MLP#7", "fold:3", "MLP#7/layers.1"] };
+  assert.equal(groupHiding(scene, "MLP#7/layers.1/neurons.0"), 1);
+  assert.equal(groupHiding(scene, "MLP#70"), -1);
+  assert.equal(groupHiding(scene, ""), -1);
+  const s = { n: 3, group: ["MLP#7/layers.0", "", ""], node: [9, 1, 2],
+    x: [100, 300, 500], y: [50, 60, 70], w: [40, 20, 20], h: [10, 10, 10] };
+  const scopes = { 1: "MLP#7/layers.1/neurons.0", 2: "" };
+  assert.deepEqual(expandedBounds(s, scopes, "MLP#7"), [80, 45, 310, 65]);
+  assert.equal(expandedBounds(s, scopes, "MLP#9"), null);
 });

@@ -1,7 +1,8 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
-import { changeText, LOCAL_MAX, localTape, replayChange } from "../src/local.js";
+import { changeText, LOCAL_MAX, localTape, replayChange, resetChanges, stepChanges, stepText } from "../src/local.js";
+import { PageEngine } from "../src/page.js";
 import { ReplayError } from "../src/replay.js";
 
 // the kernel's error templates, as GraphWidget sends them in its constants (gradviz.ops.ERROR_TEMPLATES)
@@ -52,4 +53,50 @@ test("how a change is named: the leaf's label, or its id, or a count", () => {
   assert.equal(changeText({ 3: -1e-7 }, ["", "", "", ""]), "unlabelled leaf node #3 = -1e-07");  // as the kernel says it
   assert.equal(changeText({ 0: 1 }, ["x'y"]), `"x'y" = 1`);
   assert.equal(changeText({ 0: 1, 1: 2 }, ["a", "b"]), "2 leaves set");
+});
+
+// ---- one set of change rules: GraphWidget's answers (change_cases.json, `python -m gradviz.cases changes`) ----
+const CHANGES = JSON.parse(readFileSync(new URL("./change_cases.json", import.meta.url), "utf8"));
+
+test("a step moves the same leaves by the same amounts, and is named, as GraphWidget's", () => {
+  const g = CHANGES.graph;
+  const steps = CHANGES.changes.filter((c) => c.type === "step");
+  assert.ok(steps.length >= 8 && steps.some((c) => c.lr < 0));
+  for (const c of steps) {
+    const moved = stepChanges(g.controls, g.data, g.grad, c.lr);
+    assert.deepEqual(Object.keys(moved).map(Number), g.controls);
+    for (const id of g.controls) assert.equal(moved[id], c.data[id], `lr ${c.lr}, node ${id}`);
+    assert.equal(stepText(c.lr), c.what);
+  }
+});
+
+test("a set is named as GraphWidget names it", () => {
+  const sets = CHANGES.changes.filter((c) => c.type === "set");
+  assert.ok(sets.length >= 4);
+  for (const c of sets) assert.equal(changeText(c.values, CHANGES.graph.labels), c.what, JSON.stringify(c.values));
+});
+
+test("a reset returns every leaf, constants too, to its first value", () => {
+  const leaf = [1, 1, 0, 1];
+  assert.deepEqual(resetChanges(leaf, [5, 6, 7, 8]), { 0: 5, 1: 6, 3: 8 });
+});
+
+test("the standalone page's engine answers every change as GraphWidget did", () => {
+  const g = CHANGES.graph, n = g.labels.length;
+  const state = {
+    _structure: { n, root: n - 1, labels: g.labels, ops: g.ops, controls: g.controls, readonly: "", constants: { opErrors: OP_ERRORS } },
+    _child_ptr: g.ptr, _child_idx: g.idx, _data: g.data, _grad: g.grad,
+  };
+  for (const c of CHANGES.changes) {
+    const e = new PageEngine(state, Float64Array.from(g.data));
+    if (c.first) e.handle(c.first);
+    const p = e.handle(c);
+    assert.equal(p.error, "");
+    const where = JSON.stringify(c.lr ?? c.values ?? c.type);
+    assert.deepEqual(Array.from(new Float64Array(p._data.buffer)), c.data, where);
+    assert.deepEqual(Array.from(new Float64Array(p._grad.buffer)), c.grad, where);
+    const { predicted, ...rest } = p.last_nudge;
+    assert.deepEqual(rest, { kind: c.kind, what: c.what, before: c.before, after: c.after, actual: c.actual }, where);
+    assert.ok(Math.abs(predicted - c.predicted) <= 1e-12 * Math.max(1, Math.abs(c.predicted)), where);
+  }
 });

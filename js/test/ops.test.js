@@ -1,12 +1,11 @@
-// The page's op table (replay.js) and the tooltip's derivatives (graph.js) against the kernel's:
-// every case of op_cases.json (written by `python -m gradviz.ops cases`), in full. A constant
+// The page's op table (replay.js) and the tooltip's derivatives (localDerivatives) against the kernel's:
+// every case of op_cases.json (written by `python -m gradviz.cases ops`), in full. A constant
 // power's exponent comes as data (the case's "k", as the widget's `exponents` column), never read
 // out of the op's name by the page.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
-import { compileReplay, OPS, replay, ReplayError } from "../src/replay.js";
-import { localDerivatives } from "../src/graph.js";
+import { compileReplay, localDerivatives, OPS, replay, ReplayError } from "../src/replay.js";
 import { fmtFull, pyStr } from "../src/format.js";
 
 const FILE = JSON.parse(readFileSync(new URL("./op_cases.json", import.meta.url), "utf8"));
@@ -143,4 +142,17 @@ test("numbers and labels are worded as Python's repr", () => {
   assert.equal(pyStr("x'y"), `"x'y"`);
   assert.equal(pyStr(`a'b"c`), `'a\\'b"c'`);
   assert.equal(pyStr("b\\n\n\t\x01"), "'b\\\\n\\n\\t\\x01'");
+});
+
+test("local derivatives of every engine op", () => {
+  assert.deepEqual(localDerivatives("*", null, -6, [2, -3]), [-3, 2]);
+  assert.deepEqual(localDerivatives("+", null, 5, [2, 3]), [1, 1]);
+  assert.deepEqual(localDerivatives("-", null, 1, [4, 3]), [1, -1]);
+  assert.deepEqual(localDerivatives("/", null, 2, [4, 2]), [0.5, -1]);
+  assert.deepEqual(localDerivatives("**2.0", 2, 9, [3]), [6]);
+  assert.ok(Math.abs(localDerivatives("tanh", null, 0.7071, [0.8814])[0] - 0.5) < 1e-4);
+  assert.deepEqual(localDerivatives("relu", null, 0, [-1]), [0]);
+  assert.deepEqual(localDerivatives("exp", null, 2, [Math.log(2)]), [2]);
+  assert.deepEqual(localDerivatives("log", null, 0, [4]), [0.25]);
+  assert.equal(localDerivatives("MulBackward0", null, 1, [1, 1]), null);
 });

@@ -2,7 +2,7 @@
 
 Shared by the end-to-end tests (tests/e2e/conftest.py) and the widget benchmark
 (benchmarks/bench_widget.py), so both measure the same thing the same way. Plain module, no pytest.
-The fixes for the pitfalls listed in docs/browser-testing.md (root, news toast, kernel-ready race,
+The fixes for the pitfalls of driving Jupyter in Chromium (to be written up on the docs site: root, news toast, kernel-ready race,
 restored tabs, page ahead of kernel) live here.
 """
 from __future__ import annotations

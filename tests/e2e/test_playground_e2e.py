@@ -41,7 +41,7 @@ def _loss(root) -> float:
 def test_play_pause_and_open_a_sample_graph(e2e):
     import os
 
-    from gradviz.datasets import make_dataset
+    from gradviz.playground.datasets import make_dataset
 
     nb = e2e.open(CELLS)
     nb.run_all()

@@ -1,6 +1,6 @@
 """Read and drive a GraphWidget in a notebook page the way a user finds it: by role and name.
 
-The contract (docs/product.md and issue 4): root ``.gradviz-root`` with ``data-gradviz-ready="1"``
+The contract (issue 4; the product notes go to the docs site): root ``.gradviz-root`` with ``data-gradviz-ready="1"``
 after the first render (and ``data-render-ms``), ``data-nudge-count`` / ``data-last-nudge-ms``
 after each nudge repaint; a table named "gradviz values"; per leaf a number box named by its label;
 errors in ``role="alert"``.

@@ -1,0 +1,258 @@
+"""Static pictures of an expression graph in the lecture's style.
+
+``draw_dot`` builds the lecture's ``graphviz.Digraph`` (records ``{ label | data | grad }`` and op
+ellipses); building it needs only the graphviz Python package, rendering it needs a system ``dot``.
+``to_svg`` draws the same picture as standalone SVG from ``draw.layout``, with no Graphviz at all.
+"""
+from __future__ import annotations
+
+import os
+import re
+import tempfile
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from ..graph.trace import as_graph
+from .grouping import group_view
+from .layout import layout
+from .tensor_text import has_cells, hover_lines, record_cells, title
+from .textsize import FONT_SIZE, box_fields, field_widths, short_label
+from .theme import FONT_SVG, KIND_STROKE, OP_MARKS, PALETTE, SVG_INK
+
+if TYPE_CHECKING:
+    import graphviz
+
+    from ..graph.types import Collapsed, PathLike, Rankdir, Root
+    from .layout import GroupView
+
+__all__ = ["draw_dot", "to_svg", "STYLE"]
+
+_RANKDIRS = ("LR", "RL", "TB", "BT")
+
+# fill, stroke, stroke-width, dash per kind: leaves stand out from computed values (the fills are
+# the widget's light palette, gradviz/draw/theme.py)
+_LIGHT = PALETTE["light"]
+_FILL = {"input": "input", "parameter": "param", "constant": "constant", "intermediate": "box",
+         "output": "output", "group": "group"}
+STYLE = {kind: (_LIGHT[_FILL[kind]], *stroke) for kind, stroke in KIND_STROKE.items()}
+_OP_STYLE = (_LIGHT["op"], KIND_STROKE["intermediate"][0], 1.0)
+_EDGE = SVG_INK["edge"]
+
+
+def _check_rankdir(rankdir):
+    if rankdir not in _RANKDIRS:
+        raise ValueError(f"rankdir={rankdir!r}: use one of {', '.join(_RANKDIRS)}")
+
+
+# ---- Graphviz DOT ---------------------------------------------------------------------------
+
+_XML_BAD = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
+_RECORD_SPECIAL = re.compile(r'([\\{}|<>"])')
+
+
+def _record_escape(text):
+    """Escape the characters that mean something in a Graphviz record label; characters no SVG
+    can hold become U+FFFD."""
+    return _RECORD_SPECIAL.sub(r"\\\1", _XML_BAD.sub("\ufffd", text)).replace("\n", " ").replace("\r", " ")
+
+
+def draw_dot(x: Root, rankdir: Rankdir = "LR", show_grad: bool = True) -> graphviz.Digraph:
+    """The lecture's ``draw_dot``: a ``graphviz.Digraph`` of ``x`` (a Value or Graph).
+
+    Every value is a record ``{ label | data %.4f | grad %.4f }`` (a PyTorch graph's read
+    ``{ op | shape | value | grad }``, see ``draw.tensor_text``); every computed value has an
+    op ellipse, with edges child -> op -> value. Render it with ``.render()`` or show it in a
+    notebook if a system Graphviz is installed; ``to_svg`` needs none.
+    """
+    try:
+        from graphviz import Digraph
+    except ImportError:
+        raise ImportError('draw_dot needs the graphviz Python package: pip install "gradviz-explorer[export]" '
+                          '(or use gradviz.to_svg, which needs nothing)') from None
+    _check_rankdir(rankdir)
+    g = as_graph(x)
+    dot = Digraph(format="svg", graph_attr={"rankdir": rankdir})
+    tensors = has_cells(g)
+    for i in range(len(g)):
+        if tensors:  # a PyTorch graph: op | shape | value | grad
+            fields = [_record_escape(short_label(title(g, i))),
+                      *map(_record_escape, record_cells(g, i, show_grad))]
+        else:
+            fields = [_record_escape(short_label(g.labels[i])), "data %.4f" % g.data[i]]
+            if show_grad:
+                fields.append("grad %.4f" % g.grad[i])
+        tip = {"tooltip": _record_escape(g.labels[i])} if g.labels[i] != short_label(g.labels[i]) else {}
+        dot.node(name=f"n{i}", label="{ " + " | ".join(fields) + " }", shape="record", **tip)
+        if g.ops[i]:
+            dot.node(name=f"n{i}op", label=_record_escape(short_label(g.ops[i])))
+            dot.edge(f"n{i}op", f"n{i}")
+    seen = set()
+    for c, p in g.edges:
+        if (c, p) not in seen:  # a * a: one arrow, as in the lecture (its edges are a set)
+            seen.add((c, p))
+            dot.edge(f"n{c}", f"n{p}op")
+    return dot
+
+
+# ---- SVG without Graphviz -------------------------------------------------------------------
+
+def _xml(text):
+    """Text safe inside an XML element or a double-quoted attribute."""
+    text = _XML_BAD.sub("\ufffd", str(text))
+    return (text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+            .replace('"', "&quot;"))
+
+
+def _f(v):
+    return f"{v:.1f}"
+
+
+def _curve(pts, horizontal):
+    """An SVG path through ``pts``: cubic pieces leaving and entering along the rank axis."""
+    p = pts
+    d = [f"M{_f(p[0][0])},{_f(p[0][1])}"]
+    for (x0, y0), (x1, y1) in zip(p[:-1], p[1:]):
+        if horizontal:
+            mx = (x0 + x1) / 2
+            d.append(f"C{_f(mx)},{_f(y0)} {_f(mx)},{_f(y1)} {_f(x1)},{_f(y1)}")
+        else:
+            my = (y0 + y1) / 2
+            d.append(f"C{_f(x0)},{_f(my)} {_f(x1)},{_f(my)} {_f(x1)},{_f(y1)}")
+    return "".join(d)
+
+
+def to_svg(x: Root | GroupView, path: PathLike | None = None, show_grad: bool = True, rankdir: Rankdir = "LR",
+           collapsed: Collapsed = None) -> str:
+    """Standalone SVG text of ``x`` (a Value, Graph or GroupView), drawn without any Graphviz.
+
+    Records ``label | data | grad`` (filled from ``draw.theme.PALETTE["light"]``: inputs green,
+    parameters violet, constants grey and dashed, the output yellow, folded groups blue), op
+    ellipses, arrows. ``collapsed`` groups nodes as in ``gradviz.draw.grouping.group_view``. With
+    ``path``, also writes the file (UTF-8), atomically: a temporary file beside it, renamed over
+    ``path`` once complete, so a failure leaves an existing file as it was.
+    """
+    _check_rankdir(rankdir)
+    if collapsed is not None and not hasattr(x, "box_of"):
+        x = group_view(x, collapsed)
+    lay = layout(x, rankdir=rankdir, show_grad=show_grad)
+    view = lay.view
+    horizontal = rankdir in ("LR", "RL")
+    sign = -1.0 if rankdir in ("RL", "BT") else 1.0
+    has_op = ~np.isnan(lay.op_x)
+    out = _svg_head(max(lay.width, 1.0), max(lay.height, 1.0))
+    out.append(f'<g class="edges" fill="none" stroke="{_EDGE}" stroke-width="1">')
+    out += _svg_edges(lay, has_op, horizontal, sign)
+    out.append("</g>")
+    out.append(f'<g class="nodes" text-anchor="middle" dominant-baseline="central" fill="{SVG_INK["text"]}">')
+    for b in range(len(view)):
+        out += _svg_record(view, lay, b, show_grad)
+        if has_op[b]:
+            out.append(_svg_op(view.graph, lay, b, int(view.node[b])))
+    out.append("</g>")
+    out.append("</svg>")
+    svg = "\n".join(out) + "\n"
+    if path is not None:
+        _write_atomically(os.fspath(path), svg.encode("utf-8"))
+    return svg
+
+
+def _svg_head(W, H):
+    """The opening of the SVG: size, font, title, the arrow marker, the background."""
+    return [
+        '<?xml version="1.0" encoding="UTF-8"?>',
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{_f(W)}" height="{_f(H)}" '
+        f'viewBox="0 0 {_f(W)} {_f(H)}" font-family="{FONT_SVG}" '
+        f'font-size="{FONT_SIZE:g}">',
+        "<title>gradviz expression graph</title>",
+        '<defs><marker id="gv-arrow" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="7" '
+        f'markerHeight="7" orient="auto"><path d="M0,0L10,5L0,10z" fill="{_EDGE}"/></marker></defs>',
+        f'<rect width="{_f(W)}" height="{_f(H)}" fill="{_LIGHT["bg"]}"/>',
+    ]
+
+
+def _svg_edges(lay, has_op, horizontal, sign):
+    """Every edge's route, then the arrow from each op ellipse to its value."""
+    out = [f'<path d="{_curve(lay.route(k).tolist(), horizontal)}" marker-end="url(#gv-arrow)"/>'
+           for k in range(len(lay.edges))]
+    for b in np.flatnonzero(has_op).tolist():  # op -> its value
+        if horizontal:
+            a = (lay.op_x[b] + sign * lay.op_w[b] / 2, lay.op_y[b])
+            z = (lay.x[b] - sign * lay.w[b] / 2, lay.y[b])
+        else:
+            a = (lay.op_x[b], lay.op_y[b] + sign * lay.op_h[b] / 2)
+            z = (lay.x[b], lay.y[b] - sign * lay.h[b] / 2)
+        out.append(f'<path d="{_curve([a, z], horizontal)}" marker-end="url(#gv-arrow)"/>')
+    return out
+
+
+def _svg_tip(view, b):
+    """The hover text of box ``b``: label, kind, op, data and grad (or a tensor's lines), scope."""
+    g, i, kind = view.graph, int(view.node[b]), view.kinds[b]
+    tip = [view.labels[b] or "(no label)", f"kind {kind}"]
+    if view.is_group[b]:
+        tip.append(f"output node #{i}: {g.labels[i] or g.ops[i]}")
+    else:
+        tip.append(f"op {g.ops[i]}" if g.ops[i] else "leaf")
+    if has_cells(g):
+        tip += hover_lines(g, i)
+    else:
+        tip += ["data %r" % float(g.data[i]), "grad %r" % float(g.grad[i])]
+    if g.scopes[i]:
+        tip.append(f"scope {g.scopes[i]}")
+    return tip
+
+
+def _svg_record(view, lay, b, show_grad):
+    """Box ``b`` as a record ``label | data | grad``, styled by its kind."""
+    kind = view.kinds[b]
+    fill, stroke, sw, dash = STYLE.get(kind, STYLE["intermediate"])
+    fields = box_fields(view, b, show_grad)
+    cx, cy, w, h = lay.x[b], lay.y[b], lay.w[b], lay.h[b]
+    x0, y0 = cx - w / 2, cy - h / 2
+    dash_attr = f' stroke-dasharray="{dash}"' if dash else ""
+    out = [f'<g class="value {_xml(kind)}" id="gv-v{b}"><title>{_xml(chr(10).join(_svg_tip(view, b)))}</title>',
+           f'<rect x="{_f(x0)}" y="{_f(y0)}" width="{_f(w)}" height="{_f(h)}" rx="2" '
+           f'fill="{fill}" stroke="{stroke}" stroke-width="{sw:g}"{dash_attr}/>']
+    widths = field_widths(fields)
+    scale = w / sum(widths)  # the layout sized w for these fields; keep them filling it
+    fx = x0
+    for j, (t, fw) in enumerate(zip(fields, widths)):
+        fw *= scale
+        if j:
+            out.append(f'<line x1="{_f(fx)}" y1="{_f(y0)}" x2="{_f(fx)}" y2="{_f(y0 + h)}" '
+                       f'stroke="{stroke}" stroke-width="{sw:g}"/>')
+        weight = ' font-weight="bold"' if j == 0 and t else ""
+        out.append(f'<text x="{_f(fx + fw / 2)}" y="{_f(cy)}"{weight}>{_xml(t)}</text>')
+        fx += fw
+    out.append("</g>")
+    return out
+
+
+def _svg_op(g, lay, b, i):
+    """The op ellipse of box ``b`` (node ``i``), dashed when its gradient is not a built-in rule."""
+    of, os_, osw = _OP_STYLE
+    how = g.meta[i].get("backward") if g.meta[i] else None
+    op_tip = g.ops[i] + (f"\n{OP_MARKS[how]}" if how in OP_MARKS else "")
+    op_dash = ' stroke-dasharray="3,2"' if how else ""
+    return (f'<g class="op" id="gv-op{b}"><title>{_xml(op_tip)}</title>'
+            f'<ellipse cx="{_f(lay.op_x[b])}" cy="{_f(lay.op_y[b])}" '
+            f'rx="{_f(lay.op_w[b] / 2)}" ry="{_f(lay.op_h[b] / 2)}" fill="{of}" '
+            f'stroke="{_LIGHT["nograd"] if how == "none" else os_}" stroke-width="{osw:g}"{op_dash}/>'
+            f'<text x="{_f(lay.op_x[b])}" y="{_f(lay.op_y[b])}">{_xml(short_label(g.ops[i]))}</text></g>')
+
+
+def _write_atomically(path, payload):
+    """Write ``payload`` to ``path`` through a temporary file in the same folder and a rename."""
+    folder = os.path.dirname(os.path.abspath(path))
+    fd, tmp = tempfile.mkstemp(prefix=".gradviz-", suffix=".svg.tmp", dir=folder)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(payload)
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise

@@ -1,0 +1,201 @@
+"""PyTorch's autograd graph, read: ``from_torch`` walks the backward functions (``grad_fn``) below a
+tensor into a gradviz ``Graph``; the walkers here are shared with ``capture_torch``.
+torch is optional: it is imported on first use (``require_torch``), never by ``import gradviz``.
+"""
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Mapping
+from typing import TYPE_CHECKING
+
+from ..graph.snapshot import Graph
+
+if TYPE_CHECKING:
+    import torch
+
+__all__ = ["from_torch", "walk_grad_fns", "next_fns", "op_name", "require_torch", "INSTALL"]
+
+INSTALL = 'pip install "gradviz-explorer[torch]"'
+
+
+def require_torch(what):
+    """Import torch, or fail with the install command (checked on every call, never cached)."""
+    try:
+        import torch
+    except ImportError as e:
+        raise ImportError(f"{what} needs PyTorch, which is not installed; install it with "
+                          f"{INSTALL} (torch>=2.2)") from e
+    return torch
+
+
+_BACKWARD_SUFFIX = re.compile(r"Backward\d*$")
+
+
+def op_name(fn_name):
+    """``AddmmBackward0`` -> ``addmm``; names without the suffix are lowercased as they are."""
+    short = _BACKWARD_SUFFIX.sub("", fn_name)
+    return (short or fn_name).lower()
+
+
+def _shape_label(shape):
+    return f"tensor[{', '.join(map(str, shape))}]" if len(shape) else "scalar"
+
+
+def _summary(prefix, t, meta):
+    """Scalars as floats; tensors summarised (mean, norm) in ``meta``. Returns the scalar or NaN."""
+    if t is None:
+        return math.nan
+    t = t.detach()
+    if t.numel() == 1:
+        return float(t.item())
+    if t.numel() and (t.is_floating_point() or t.is_complex()):
+        f = t.double() if t.is_floating_point() else t.abs().double()
+        meta[f"{prefix}_mean"] = float(f.mean())
+        meta[f"{prefix}_norm"] = float(f.norm())
+    return math.nan
+
+
+_SAVED_NAMES = {}  # backward-function type -> its ``_saved_*`` attribute names
+
+
+def _saved_scalars(fn):
+    """The non-tensor arguments a backward function saved (exponents, dims, sizes), for meta."""
+    names = _SAVED_NAMES.get(type(fn))
+    if names is None:
+        names = _SAVED_NAMES[type(fn)] = [n for n in dir(fn) if n.startswith("_saved_")
+                                          and "_sym_" not in n]
+    out = {}
+    for name in names:
+        try:
+            v = getattr(fn, name)
+        except Exception:  # freed after backward, or not readable
+            continue
+        if isinstance(v, (bool, int, float, str)):
+            out[name[len("_saved_"):]] = v
+        elif isinstance(v, (tuple, list)) and all(isinstance(e, (bool, int, float)) for e in v):
+            out[name[len("_saved_"):]] = list(v)
+    return out
+
+
+def next_fns(fn):
+    """A backward function's children: its ``next_functions`` without the Nones."""
+    return [n for n, _ in fn.next_functions if n is not None]
+
+
+def walk_grad_fns(root, children=next_fns):
+    """The backward functions below ``root`` children first, and each one's child indices.
+
+    Iterative (autograd graphs may be a million deep). ``children(fn)`` is called once per node:
+    reading ``next_functions`` is costly, and ``capture_torch`` answers it from its cache.
+    Returns ``(order, kids)``: ``kids[i]`` indexes ``order`` for the children of ``order[i]``.
+    """
+    order, index, kids = [], {}, []
+    ongoing = {root}
+    stack = [(root, children(root), 0)]
+    while stack:
+        fn, nexts, pos = stack[-1]
+        while pos < len(nexts) and (nexts[pos] in index or nexts[pos] in ongoing):
+            pos += 1
+        if pos < len(nexts):
+            nxt = nexts[pos]
+            stack[-1] = (fn, nexts, pos + 1)
+            ongoing.add(nxt)
+            stack.append((nxt, children(nxt), 0))
+            continue
+        stack.pop()
+        ongoing.discard(fn)
+        index[fn] = len(order)
+        order.append(fn)
+        kids.append(tuple(index[n] for n in nexts))
+    return order, kids
+
+
+def _param_names(params, torch):
+    """{id(tensor): name} from a name -> tensor mapping, an iterable of pairs, or an nn.Module."""
+    if isinstance(params, torch.nn.Module):
+        params = params.named_parameters()
+    items = params.items() if isinstance(params, Mapping) else params
+    names = {}
+    try:
+        for name, p in items:
+            if not isinstance(p, torch.Tensor):
+                raise TypeError
+            names[id(p)] = str(name)
+    except (TypeError, ValueError):
+        raise TypeError("params must map names to tensors, e.g. dict(model.named_parameters()) "
+                        "(an nn.Module or its named_parameters() work too)") from None
+    return names
+
+
+def from_torch(tensor: torch.Tensor, params: Mapping[str, torch.Tensor] | None = None) -> Graph:
+    """Walk a PyTorch autograd graph into a gradviz ``Graph`` (``source="torch"``). Iterative.
+
+    One node per backward function (``grad_fn``), op its name without ``Backward0``
+    (``AddmmBackward0`` -> ``"addmm"``; the full name is in ``meta["grad_fn"]``), and one leaf node
+    per leaf tensor (``AccumulateGrad``), labelled by its name in ``params`` (e.g.
+    ``dict(model.named_parameters())``) or by its shape. ``data``/``grad`` hold scalars where known
+    and NaN otherwise; ``meta`` has shapes and, for tensors, mean and norm of data and grad.
+    """
+    torch = require_torch("from_torch")
+    if not isinstance(tensor, torch.Tensor):
+        raise TypeError(f"from_torch takes a torch.Tensor (e.g. a loss), got {type(tensor).__name__!r}")
+    names = _param_names(params, torch) if params is not None else {}
+
+    root = tensor.grad_fn
+    if root is None:  # a leaf: a graph of one node
+        order, kids = [tensor], [()]
+    else:
+        order, kids = walk_grad_fns(root)
+
+    last = len(order) - 1
+    labels, data, grad, ops, kinds, scopes, meta = [], [], [], [], [], [], []
+    for i, fn in enumerate(order):
+        if isinstance(fn, torch.Tensor) or type(fn).__name__ == "AccumulateGrad":
+            leaf = fn if isinstance(fn, torch.Tensor) else fn.variable
+            m = {"grad_fn": type(fn).__name__ if fn is not leaf else None,
+                 "shape": list(leaf.shape), "dtype": str(leaf.dtype).replace("torch.", ""),
+                 "requires_grad": bool(leaf.requires_grad)}
+            name = names.get(id(leaf))
+            if name is not None:
+                m["name"] = name
+            labels.append(name if name is not None else _shape_label(leaf.shape))
+            ops.append("")
+            kinds.append("output" if i == last else "parameter" if name is not None else "input")
+            scopes.append(name.rsplit(".", 1)[0] if name and "." in name else "")
+            data.append(_summary("data", leaf, m))
+            grad.append(_summary("grad", leaf.grad, m))
+        else:
+            full = fn.name()
+            m = {"grad_fn": full}
+            try:
+                shapes = [list(im.shape) for im in fn._input_metadata]
+            except (AttributeError, RuntimeError):
+                shapes = []
+            if shapes:
+                m["shape"] = shapes[0]
+                if len(shapes) > 1:
+                    m["shapes"] = shapes
+            saved = _saved_scalars(fn)
+            if saved:
+                m["saved"] = saved
+            if i == last:
+                value = tensor
+                g = tensor.grad if tensor.retains_grad else None
+            else:
+                try:
+                    value = fn._saved_result if hasattr(fn, "_saved_result") else None
+                except RuntimeError:
+                    value = None
+                g = None
+            if value is not None and not isinstance(value, torch.Tensor):
+                value = None
+            labels.append("")
+            ops.append(op_name(full))
+            kinds.append("output" if i == last else "intermediate")
+            scopes.append("")
+            data.append(_summary("data", value, m))
+            grad.append(_summary("grad", g, m))
+        meta.append(m)
+    return Graph(labels, data, grad, ops, kinds, scopes, kids, meta=meta, values=None,
+                 source="torch")

@@ -1,0 +1,312 @@
+"""``GraphWidget``: the notebook explorer of a computation graph (anywidget).
+
+The Values in Python are the truth; the widget is a view of them. Before every nudge, step or reset
+it reads the leaves' current data from the Values, and a ``Tape`` re-runs forward and backward from
+there and writes the results back, so no code path puts old numbers over what Python changed.
+``refresh()`` re-reads every node as it is; widgets over the same Values follow each other's
+changes; after each cell, a widget whose Values changed behind its back tells the page its picture
+is stale. The page gets the structure once (JSON traits) and the values as float64 byte buffers;
+it draws, and sends nudges back as messages. Every piece of state is a plain synced trait, so a
+saved notebook or an exported HTML page shows the last picture without a kernel (and says so).
+"""
+from __future__ import annotations
+
+import math
+from numbers import Real
+from typing import TYPE_CHECKING, Any
+
+import anywidget
+import numpy as np
+import traitlets as t
+
+from ..draw import grouping
+from ..names import node_name, resolve_leaf
+from . import wire
+from .bundle import bundle
+from .session import Session
+from .state import ExplorerState, Page, check_height, message
+
+if TYPE_CHECKING:
+    from ..graph.snapshot import Graph
+    from ..graph.types import Collapsed, Leaf, PathLike, Root
+
+__all__ = ["GraphWidget"]
+
+
+class GraphWidget(Session, anywidget.AnyWidget):
+    """Draw ``x`` (a root Value, or a Graph) and let the user nudge its leaves.
+
+    ``height``: the most pixels the drawing takes (a short graph takes less). ``collapsed``: ``"auto"`` folds big graphs by module scope
+    (sample, layer, neuron) to a few hundred boxes; ``None`` draws every value; a list of scope
+    prefixes folds exactly those. ``show_grads``: draw the grad cell of each record.
+    ``local_replay``: on graphs of up to 2000 nodes the page also runs forward and backward itself
+    (the engine's formulas) and repaints a nudge at once; the kernel's answer, authoritative,
+    repaints again where it differs. ``False`` shows only the kernel's values.
+    ``recompute``: construction runs forward and backward once, so every grad is d(root)/d(node);
+    ``False`` shows the Values exactly as they are (e.g. grads filled in by hand).
+    """
+
+    _esm, _css = bundle("widget")  # the built page; a missing build fails the import
+
+    _structure = t.Dict().tag(sync=True)
+    """The graph, sent once: ``n``, ``root``, ``source``, the string columns ``labels``, ``ops``,
+    ``kinds``, ``scopes`` (``wire.coded``), the constant exponents of the ``**k`` nodes
+    ``exponents`` (``wire.exponents``; since version 2: a state saved before has none, and its page
+    leaves ``**k`` nodes to the kernel), the nudgeable leaves ``controls`` and their first
+    values ``control_init``, the ``readonly`` reason (empty if nudgeable), and for a PyTorch
+    graph the record ``cells`` and hover ``tips`` as Python wrote them."""
+
+    _child_ptr = t.Bytes().tag(sync=True)
+    """Children in CSR form, with ``_child_idx``: node i's operands are
+    ``_child_idx[_child_ptr[i]:_child_ptr[i + 1]]`` (int32 bytes), in operand order."""
+
+    _child_idx = t.Bytes().tag(sync=True)
+    """The operand ids of every node, concatenated (int32 bytes); see ``_child_ptr``."""
+
+    _data = t.Bytes().tag(sync=True)
+    """Every node's data, float64 bytes by node id: exactly what the Values hold."""
+
+    _grad = t.Bytes().tag(sync=True)
+    """Every node's grad, float64 bytes by node id."""
+
+    _view = t.Dict().tag(sync=True)
+    """The drawn view: boxes, op ellipses, edges and bent routes of the current folding
+    (``wire.encode_view``; ``drawing()`` decodes it)."""
+
+    _ack = t.Int(0).tag(sync=True)
+    """The ``req`` of the last page message answered; the page waits for it before sending the
+    next change (sent even when equal to the last one)."""
+
+    error = t.Unicode("").tag(sync=True)
+    """The last change's error (e.g. ``ValueError: math domain error``), shown in the page; empty
+    when it worked."""
+
+    show_grads = t.Bool(True).tag(sync=True)
+    """Draw each record's grad cell (the page's "Hide grads" button sets it too)."""
+
+    last_nudge = t.Dict().tag(sync=True)
+    """The last change: ``kind`` (set, nudge, step, reset, refresh, follow), ``what``, and the
+    root's ``before``/``after`` with the ``predicted`` (grad x delta) and ``actual`` change
+    (``wire.json_number`` numbers)."""
+
+    height = t.Int(420).tag(sync=True)
+    """The most pixels the drawing takes (a short graph takes less)."""
+
+    local_replay = t.Bool(True).tag(sync=True)
+    """On graphs of up to 2000 nodes the page also runs forward and backward itself and repaints
+    a nudge before the kernel answers."""
+
+    _stale = t.Unicode("").tag(sync=True)
+    """Non-empty (the text to show) when the Values changed since this picture was sent."""
+
+    _self_id = t.Unicode("").tag(sync=True)
+    """The model id: lets the page ask the widget manager whether its comm is live."""
+
+    nudges = t.Int(0).tag(sync=True)
+    """Raised by the page each time it gets the answer to a change made there (nudge, step,
+    reset): a state update from the page, which makes marimo re-run the cells that read the
+    widget."""
+
+    def __init__(self, x: Root, height: int = 420, collapsed: Collapsed = "auto", show_grads: bool = True,
+                 local_replay: bool = True, recompute: bool = True, **kwargs: Any) -> None:
+        check_height(height)
+        super().__init__(height=height, show_grads=bool(show_grads), local_replay=bool(local_replay), **kwargs)
+        self._s = ExplorerState(x, collapsed=collapsed, recompute=recompute)
+        self._closed = False
+        self._start_session()
+        with self.hold_sync():
+            self._structure = self._s.structure()
+            self._child_ptr, self._child_idx = self._s.children()
+            self.error = self._s.error
+            self._publish()
+            self._view = self._s.view()
+        self._s.initial_collapsed = list(self._s.collapsed)
+        self._self_id = self.model_id or ""
+        self.on_msg(self._on_msg)
+
+    def close(self) -> None:
+        """Close the widget: its page view goes, and every method raises from now on."""
+        self._closed = True
+        self._end_session()
+        super().close()
+
+    def _check_open(self):
+        if self._closed:
+            raise RuntimeError("this GraphWidget is closed (w.close() was called); make a new one: "
+                               "GraphWidget(x)")
+
+    # ---- values -------------------------------------------------------------------------------
+
+    @property
+    def graph(self) -> Graph:
+        """The Graph this widget shows (its ``values`` are the Values it re-runs)."""
+        return self._s.graph
+
+    @property
+    def readonly(self) -> bool:
+        """True when nothing can be re-run (a PyTorch graph, a graph loaded from JSON, an unknown op)."""
+        return self._s.readonly
+
+    @property
+    def data(self) -> np.ndarray:
+        """Current data of every node (a copy), indexed by node id."""
+        return self._s.cur[0].copy()
+
+    @property
+    def grad(self) -> np.ndarray:
+        """Current grad of every node (a copy), indexed by node id."""
+        return self._s.cur[1].copy()
+
+    def _resolve(self, leaf):
+        """Node id of a leaf given as a Value, a label, or an id (``gradviz.names.resolve_leaf``)."""
+        return resolve_leaf(self.graph, leaf)
+
+    def nudge(self, leaf: Leaf, delta: float) -> None:
+        """Add ``delta`` to a leaf's data (a Value, its label, or its id), then re-run forward and
+        backward. On failure (e.g. log of a negative) the error shows in the page, every value stays
+        as it was, and the error is raised."""
+        self._check_open()
+        i = self._resolve(leaf)
+        delta = _finite(delta, "delta")
+        self._apply({i: lambda now: now + delta}, ("nudge", f"{node_name(self.graph, i)} {delta:+g}"))
+
+    def set(self, leaf: Leaf, value: float) -> None:
+        """Set a leaf's data to ``value`` and re-run forward and backward (see ``nudge``)."""
+        self._check_open()
+        i = self._resolve(leaf)
+        value = _finite(value, "value")
+        self._apply({i: value}, ("set", f"{node_name(self.graph, i)} = {value:g}"))
+
+    def step(self, lr: float = 0.01) -> None:
+        """One gradient step on every input and parameter: ``data -= lr * grad``.
+
+        A positive ``lr`` moves down the gradient (lowers the output, like training); a negative one
+        moves up."""
+        self._check_open()
+        lr = _finite(lr, "lr")
+        if self.readonly:
+            raise RuntimeError(f"this widget is {self._s.readonly_reason}")
+        _, g = self._take_leaves()
+        self._apply({i: (lambda now, gi=float(g[i]): now - lr * gi) for i in self._s.controls},
+                    ("step", f"step {'down' if lr >= 0 else 'up'}, size {abs(lr):g}"))
+
+    def reset(self) -> None:
+        """Every leaf back to the value this widget last took from Python (at construction, at
+        ``refresh()``, or when it found Python's leaves changed): undoes the widget's own nudges,
+        never work done in Python."""
+        self._check_open()
+        if self.readonly:
+            raise RuntimeError(f"this widget is {self._s.readonly_reason}")
+        self._take_leaves()
+        leaves = np.flatnonzero(self._s.leaf)
+        self._apply({int(i): float(self._s.init[i]) for i in leaves}, ("reset", "reset"))
+
+    def save_html(self, path: PathLike, *, title: str | None = None) -> str:
+        """Save this widget, as it is now, as one self-contained HTML page that readers can nudge
+        in their browser without Python (see ``gradviz.to_html``). Returns the page's text."""
+        from .standalone import to_html  # (standalone imports no widget: it reads ``page()``)
+        return to_html(self, path, title=title)
+
+    def page(self) -> Page:
+        """This widget as a page starts from: its synced traits now, the leaves a reset returns to,
+        the graph (what ``to_html`` inlines)."""
+        keys = sorted(k for k in self.trait_names(sync=True) if k not in _MACHINERY)
+        return Page({k: self.get_state(k)[k] for k in keys}, self._s.init.copy(), self._s.graph)
+
+    # ---- the drawn view ------------------------------------------------------------------------
+
+    def drawing(self) -> dict[str, list]:
+        """The drawn view as plain lists (what the page draws): ``box_x``, ``box_y``, ``box_w``,
+        ``box_h``, ``box_node``, ``box_group``, ``box_title``, ``box_size``, ``op_box``, ``op_x``,
+        ..., ``edge_src``, ``edge_dst``, ``edge_pts`` (one list of points per edge)."""
+        return wire.decode_view(self._view, self.graph)
+
+    def expand(self, key: str) -> None:
+        """Open group ``key`` (e.g. ``"MLP#7"``): its sub-scopes (layers, then neurons) show as
+        groups, a neuron shows its values (``gradviz.draw.grouping.expand``)."""
+        self._check_open()
+        self._set_collapsed(*grouping.expand(self.graph, self._s.collapsed, key, self._s.expanded))
+
+    def collapse(self, key: str) -> None:
+        """Fold every value whose scope starts with ``key`` (and the groups inside it) into one box
+        (``gradviz.draw.grouping.collapse``)."""
+        self._check_open()
+        self._set_collapsed(*grouping.collapse(self.graph, self._s.collapsed, key, self._s.expanded))
+
+    def _set_collapsed(self, keys, expanded):
+        old = (self._s.collapsed, self._s.expanded)
+        self._s.collapsed, self._s.expanded = keys, expanded
+        try:
+            self._view = self._s.view()
+        except Exception:
+            self._s.collapsed, self._s.expanded = old
+            raise
+
+    @property
+    def collapsed(self) -> list[str]:
+        """The group keys currently folded (see ``gradviz.draw.grouping.GroupView``)."""
+        return list(self._s.collapsed)
+
+    # ---- messages from the page ------------------------------------------------------------------
+
+    def _on_msg(self, _widget, content, _buffers):
+        """A message from the page: its ``type`` picks the handler in ``_HANDLERS``. The answer
+        (values, error, and ``_ack`` = the message's ``req``, which the page waits for) reaches
+        the page as one state update; an ack equal to the last one (so no change for ipywidgets to
+        send) is sent on its own, right after."""
+        try:
+            req = None if content.get("req") is None else int(content["req"])
+        except (TypeError, ValueError):
+            req = None
+        resend = req is not None and req == self._ack
+        with self.hold_sync():
+            try:
+                handler = _HANDLERS.get(content.get("type"))
+                if handler is None:
+                    raise ValueError(f"unknown message from the page: type {content.get('type')!r}; "
+                                     f"known: {', '.join(sorted(_HANDLERS))}")
+                handler(self, content)
+            except Exception as e:  # shown in the page; values were left as they were
+                self.error = message(e)
+            if req is not None:
+                self._ack = req
+        if resend:
+            self.send_state("_ack")
+
+
+def _msg_set(w, content):
+    """The page set leaves: {"values": {id: value}}."""
+    changes = {int(k): _finite(v, "value") for k, v in content.get("values", {}).items()}
+    for i in changes:
+        w._resolve(i)
+    if len(changes) == 1:
+        (i, v), = changes.items()
+        what = f"{node_name(w.graph, i)} = {v:g}"
+    else:
+        what = f"{len(changes)} leaves set"
+    w._apply(changes, ("set", what))
+
+
+# What the page can ask the kernel, by message type: handler(widget, message).
+_HANDLERS = {
+    "set": _msg_set,
+    "step": lambda w, m: w.step(m.get("lr", 0.01)),
+    "reset": lambda w, m: w.reset(),
+    "expand": lambda w, m: w.expand(str(m["key"])),
+    "collapse": lambda w, m: w.collapse(str(m["key"])),
+    "reset_view": lambda w, m: w._set_collapsed(w._initial_collapsed, expanded=set()),
+    "hello": lambda w, m: None,  # the page asks whether a kernel is behind it: the ack says yes
+}
+
+
+def _finite(x, what):
+    if isinstance(x, bool) or not isinstance(x, Real):
+        raise TypeError(f"{what} must be a number, got {type(x).__name__!r}")
+    x = float(x)
+    if not math.isfinite(x):
+        raise ValueError(f"{what} must be finite, got {x!r}")
+    return x
+
+
+# ipywidgets' and anywidget's own synced traits (and the ESM): not the page's state
+_MACHINERY = frozenset(set(anywidget.AnyWidget.class_trait_names(sync=True)) | {"_esm", "_css", "_anywidget_id"})

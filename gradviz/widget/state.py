@@ -1,0 +1,185 @@
+"""What an explorer page shows, built without a live widget: the graph and its replay tape, the
+current values, the structure and the drawn view, as the synced traits a page reads.
+
+``GraphWidget`` keeps one ``ExplorerState`` and publishes it; ``to_html`` builds one (or takes a
+widget's) and inlines it. Neither needs the other.
+"""
+from __future__ import annotations
+
+from numbers import Real
+from operator import attrgetter
+from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
+
+import numpy as np
+
+from ..draw import grouping
+from ..draw.layout import layout, short_label
+from ..draw.placement import placed
+from ..draw.tensor_text import has_cells, hover_lines, record_cells
+from ..draw.theme import constants as theme_constants
+from ..graph.trace import as_graph
+from ..ops import ERROR_TEMPLATES
+from ..replay.tape import Tape
+from . import wire
+
+if TYPE_CHECKING:
+    from ..graph.snapshot import Graph
+    from ..graph.types import Collapsed, Root
+
+__all__ = ["ExplorerState", "Page", "PageSource", "page", "NUDGEABLE"]
+
+NUDGEABLE = ("input", "parameter")  # leaf kinds that get a slider and a number box in the page
+READONLY_TORCH = "read-only: this graph comes from PyTorch, so it cannot be re-run here"
+NO_VALUES = "read-only: this graph has no live Values (it was loaded from JSON), so nothing can be re-run"
+# The synced traits a fresh page starts from, beside the structure, values and view.
+TRAIT_DEFAULTS = {"_ack": 0, "error": "", "last_nudge": {}, "_stale": "", "_self_id": "", "nudges": 0}
+
+
+class Page(NamedTuple):
+    """Everything a page of the explorer starts from: the synced ``traits`` (name -> value), the
+    leaves' values a reset returns to (``init``, float64 by node id) and the ``graph``."""
+
+    traits: dict
+    init: np.ndarray
+    graph: Graph
+
+
+class PageSource(Protocol):
+    """What ``to_html`` saves as it is now (a ``GraphWidget``)."""
+
+    def page(self) -> Page: ...
+
+
+def check_height(height: object) -> int:
+    """``height`` (pixels) as the widget takes it, or a ValueError naming the fix."""
+    if isinstance(height, bool) or not isinstance(height, int) or height < 50:
+        raise ValueError(f"height must be an int of pixels >= 50, got {height!r}")
+    return height
+
+
+def message(e: BaseException) -> str:
+    """An exception as the page shows it: ``ValueError: math domain error``."""
+    return f"{type(e).__name__}: {e}" if str(e) else type(e).__name__
+
+
+class ExplorerState:
+    """The graph of ``x``, its replay ``tape`` (None when read-only), the current values ``cur``
+    (data, grad), the leaves a reset returns to (``init``), and the folding of the drawn view."""
+
+    def __init__(self, x: Root, collapsed: Collapsed = "auto", recompute: bool = True) -> None:
+        g = as_graph(x)
+        self.tape = None
+        self.readonly_reason = READONLY_TORCH if g.source == "torch" else NO_VALUES
+        if g.source != "torch" and g.values is not None:
+            try:
+                self.tape = Tape(g)
+            except ValueError as e:  # an op replay does not know (a custom op of another engine)
+                self.readonly_reason = f"read-only: {e}"
+            else:
+                g = self.tape.graph
+        self.graph = g
+        self.readonly = self.tape is None
+        self.leaf = np.diff(np.asarray(g.child_ptr)) == 0
+        self.controls = [i for i in np.flatnonzero(self.leaf).tolist() if g.kinds[i] in NUDGEABLE]
+        self.error = ""
+        if self.readonly:
+            self.cur = (np.array(g.data, dtype=np.float64), np.array(g.grad, dtype=np.float64))
+        else:
+            self.cur = None
+            if recompute:
+                try:
+                    self.cur = self.run(None)
+                except Exception as e:  # the graph's current values cannot be replayed: show as they are
+                    self.error = message(e)
+            if self.cur is None:
+                self.cur = self.read()
+        self.init = self.cur[0].copy()  # the leaves as last taken from Python: what reset() restores
+        self.collapsed = collapsed
+        self.expanded = set()
+
+    def run(self, data):
+        """Forward and backward from leaf ``data`` (None: the Values' own), written into the Values."""
+        d, g = self.tape.run(write_back=True, data=data)
+        return np.array(d, dtype=np.float64), np.array(g, dtype=np.float64)
+
+    def read(self):
+        """data and grad of every node, exactly as the Values hold them now."""
+        vals, n = self.graph.values, len(self.graph)
+        try:
+            return (np.fromiter(map(attrgetter("data"), vals), dtype=np.float64, count=n),
+                    np.fromiter(map(attrgetter("grad"), vals), dtype=np.float64, count=n))
+        except (TypeError, ValueError):
+            bad = next(v for v in vals if not isinstance(v.data, Real) or not isinstance(v.grad, Real))
+            raise TypeError(f"{bad!r} holds data {bad.data!r}, grad {bad.grad!r}: set them to floats") from None
+
+    def structure(self) -> dict:
+        """The ``_structure`` trait: the graph, sent once (see ``GraphWidget._structure``)."""
+        g = self.graph
+        n = len(g)
+        ops = wire.coded(g.ops)
+        return {
+            "version": 2, "n": n, "root": n - 1, "source": g.source,
+            "labels": wire.coded(g.labels), "ops": ops, "exponents": wire.exponents(ops),
+            "kinds": wire.coded(g.kinds),
+            "scopes": wire.coded_from_index(*grouping.scope_codes(g)), "controls": self.controls,
+            "control_init": [wire.json_number(self.init[i]) for i in self.controls],
+            "readonly": self.readonly_reason if self.readonly else "",
+            # palette, fonts, character width (gradviz/draw/theme.py); the op table's error messages,
+            # which the page's replay words as the kernel does (gradviz.ops)
+            "constants": {**theme_constants(), "opErrors": ERROR_TEMPLATES},
+            "backward": backward_marks(g),
+            **tensor_texts(g),
+        }
+
+    def children(self) -> tuple[bytes, bytes]:
+        """The ``_child_ptr`` and ``_child_idx`` traits (int32 bytes, CSR)."""
+        g = self.graph
+        return (np.asarray(g.child_ptr, dtype=np.int32).tobytes(),
+                np.asarray(g.child_ids, dtype=np.int32).tobytes())
+
+    def values(self) -> tuple[bytes, bytes]:
+        """The ``_data`` and ``_grad`` traits: the current values as float64 bytes."""
+        return wire.floats(self.cur[0]), wire.floats(self.cur[1])
+
+    def view(self) -> dict:
+        """The ``_view`` trait of the current folding (resolving ``"auto"`` into its group keys):
+        boxes, op ellipses and edge routes, encoded by ``wire.encode_view``."""
+        lay = layout(self.graph, collapsed=self.collapsed)
+        self.collapsed = list(lay.view.collapsed)
+        p = placed(self.graph, lay)
+        return wire.encode_view(self.graph, lay, p.place, p.edges, p.bent, sorted(self.expanded), short_label)
+
+    def traits(self, **settings: Any) -> dict:
+        """Every synced trait of a fresh page: the structure, children, values and view, the
+        defaults, then ``settings`` (``height``, ``show_grads``, ``local_replay``)."""
+        data, grad = self.values()
+        ptr, idx = self.children()
+        return {**TRAIT_DEFAULTS, "error": self.error, "_structure": self.structure(), "_child_ptr": ptr,
+                "_child_idx": idx, "_data": data, "_grad": grad, "_view": self.view(), **settings}
+
+
+def page(x: Root, height: int = 420, collapsed: Collapsed = "auto", show_grads: bool = True,
+         local_replay: bool = True, recompute: bool = True) -> Page:
+    """The page of ``x`` as a new ``GraphWidget(x, ...)`` would start, without making one."""
+    height = check_height(height)
+    s = ExplorerState(x, collapsed=collapsed, recompute=recompute)
+    traits = s.traits(height=height, show_grads=bool(show_grads), local_replay=bool(local_replay))
+    return Page(traits, s.init, s.graph)
+
+
+def tensor_texts(g):
+    """A PyTorch graph's record cells and hover lines (``draw.tensor_text``), which the page shows
+    as they are: ``cells[i]`` = [shape, value, grad], ``tips[i]`` = lines of text. Empty otherwise."""
+    if not has_cells(g):
+        return {}
+    return {"cells": [record_cells(g, i) for i in range(len(g))],
+            "tips": [hover_lines(g, i) for i in range(len(g))]}
+
+
+def backward_marks(g):
+    """``[[id, "custom" | "none"], ...]``: the nodes whose gradient is not a built-in rule (trace's
+    meta "backward"), which the page draws dashed and explains on hover."""
+    meta = g.meta
+    if meta and meta.count(meta[0]) == len(meta) and not meta[0]:  # no meta at all: a C-speed scan
+        return []
+    return [[i, m["backward"]] for i, m in enumerate(meta) if m and m.get("backward")]

@@ -1,0 +1,34 @@
+// The widget's elements, built once: toolbar, status and error lines, the stage (the drawing and
+// its tooltip), the legend, the side panels (leaf controls, output, selection) and the value table.
+// Only elements: widget.js wires them to the modules that fill them.
+
+import { h } from "./dom.js";
+import { makeToolbar } from "./toolbar.js";
+
+/** Build the widget's elements into `el`. Returns them by name: {root, tb (toolbar.js), alert,
+ *  status, stage, tip, stageWrap, legend, outputEl, info, controlsEl, tableEl, pager, tableWrap}. */
+export function makeShell(el) {
+  const ui = {
+    root: h("div", { class: "gradviz-root" }),
+    tb: makeToolbar(),
+    alert: h("div", { role: "alert", class: "gv-alert" }),
+    status: h("div", { role: "status", class: "gv-status" }),
+    stage: h("div", { class: "gv-stage", tabindex: "0", "aria-label": "graph view: drag to pan, wheel to zoom, click a node to select it" }),
+    tip: h("div", { class: "gv-tip", role: "tooltip" }),
+    legend: h("p", { class: "gv-legend", role: "note" }),
+    outputEl: h("section", { class: "gv-output", "aria-label": "last nudge" }),
+    info: h("section", { class: "gv-info", "aria-label": "selection" }),
+    controlsEl: h("section", { class: "gv-controls", "aria-label": "leaf controls" }),
+    tableEl: h("table", { "aria-label": "gradviz values", class: "gv-table" }),
+    pager: h("div", { class: "gv-pager" }),
+  };
+  ui.status.hidden = true;
+  ui.tip.hidden = true;
+  ui.legend.hidden = true;
+  ui.stageWrap = h("div", { class: "gv-stagewrap" }, ui.stage, ui.tip);
+  ui.tableWrap = h("div", { class: "gv-tablewrap" }, ui.tableEl, ui.pager);
+  const side = h("div", { class: "gv-panels" }, ui.controlsEl, ui.outputEl, ui.info);
+  ui.root.append(ui.tb.el, ui.status, ui.alert, ui.stageWrap, ui.legend, side, ui.tableWrap);
+  el.appendChild(ui.root);
+  return ui;
+}

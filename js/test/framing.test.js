@@ -1,0 +1,81 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { boxScale, expandedFocus, firstViewPlan, overviewBox, overviewRect, readableScale, tipPosition } from "../src/framing.js";
+
+const READABLE = readableScale(12);  // record text of 12 px
+import { Viewport } from "../src/geometry.js";
+
+test("a small graph is shown whole, at a readable size, in a stage no taller than it needs", () => {
+  const p = firstViewPlan(600, 120, 900, 420, { x: 560, y: 60, w: 80, h: 28 }, READABLE);
+  assert.equal(p.whole, true);
+  assert.ok(p.scale * 12 >= 11);
+  assert.ok(p.stageH < 420 && p.stageH >= 120 * p.scale);
+  assert.ok(p.tx >= 0 && p.tx + 600 * p.scale <= 900);
+});
+
+test("a wide graph opens readable at the output's end, clipped on the left only", () => {
+  const out = { x: 2900, y: 200, w: 160, h: 28 };
+  const p = firstViewPlan(3000, 400, 900, 420, out, READABLE);
+  assert.equal(p.whole, false);
+  assert.ok(p.scale >= READABLE - 1e-9 && p.scale * 12 >= 11);
+  const right = (out.x + out.w / 2) * p.scale + p.tx;
+  assert.ok(right <= 900 && right > 800, `output's right edge at ${right}`);
+  const left = (out.x - out.w / 2) * p.scale + p.tx;
+  assert.ok(left >= 0, "the output record is wholly inside");
+  assert.ok(p.ty >= 0 && p.ty + 400 * p.scale <= p.stageH, "not clipped top or bottom: it fits");
+});
+
+test("a tall graph centres the output and keeps the graph's edges inside the stage", () => {
+  const out = { x: 900, y: 30, w: 100, h: 28 };
+  const p = firstViewPlan(1000, 5000, 900, 420, out, READABLE);
+  assert.equal(p.whole, false);
+  assert.equal(p.stageH, 420);
+  assert.ok(p.ty <= 16 && p.ty >= 420 - 16 - 5000 * p.scale);
+  const y = out.y * p.scale + p.ty;
+  assert.ok(y > 0 && y < 420);
+});
+
+test("tooltips stay inside the stage", () => {
+  assert.deepEqual(tipPosition(10, 10, 100, 50, 500, 300), [24, 24]);
+  const [x, y] = tipPosition(480, 290, 100, 50, 500, 300);
+  assert.ok(x + 100 <= 500 && y + 50 <= 300 && x >= 0 && y >= 0);
+  const [x2, y2] = tipPosition(50, 50, 600, 400, 500, 300);  // bigger than the stage: pinned at 0
+  assert.deepEqual([x2, y2], [0, 0]);
+});
+
+test("the overview maps the scene and the visible rectangle", () => {
+  const ov = overviewBox(3000, 1000, 180, 120);
+  assert.equal(ov.w, 180);
+  assert.equal(ov.h, 60);
+  const vp = new Viewport(1, -2100, 0);
+  const [x, y, w, h] = overviewRect(vp, 900, 420, ov);
+  assert.ok(Math.abs(x - 2100 * ov.k) < 1e-9 && y === 0);
+  assert.ok(Math.abs(w - 900 * ov.k) < 1e-9 && Math.abs(h - 420 * ov.k) < 1e-9);
+});
+
+test("showing a box zooms in to a readable size only when the view is smaller than that", () => {
+  assert.equal(boxScale(0.95, 100, 800, READABLE), 0.95, "readable already: kept");
+  assert.equal(boxScale(0.1, 100, 800, READABLE), 1, "zoomed in, but not past 1");
+  assert.equal(boxScale(0.1, 5000, 800, READABLE), READABLE, "a wide box: readable, even if it does not fit");
+});
+
+test("after an expand: the whole group if it fits readable, else its right end, readable", () => {
+  const small = expandedFocus([100, 0, 500, 200], 900, 400, READABLE);
+  assert.deepEqual(small, { scale: 1, cx: 300, cy: 100 });
+  const big = expandedFocus([0, 0, 20000, 300], 900, 400, READABLE);
+  assert.equal(big.scale, READABLE);
+  assert.ok(Math.abs(big.cx - (20000 - (450 - 16) / READABLE)) < 1e-9);
+  assert.equal(big.cy, 150);
+});
+
+test("readable means MIN_TEXT_PX on screen for the record font Python sent", () => {
+  assert.ok(Math.abs(readableScale(12) * 12 - 11) < 1e-12);
+  assert.equal(readableScale(22), 0.5);
+  const out = { x: 2900, y: 200, w: 160, h: 28 };
+  const big = firstViewPlan(3000, 400, 900, 420, out, readableScale(22));  // bigger text: not shown whole
+  const small = firstViewPlan(3000, 400, 900, 420, out, readableScale(40));  // 40 px text: whole at 0.29
+  assert.equal(big.whole, false);
+  assert.ok(big.scale >= 0.5);
+  assert.equal(small.whole, true);
+  assert.throws(() => readableScale(undefined), /font size/);
+});
