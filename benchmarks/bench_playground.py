@@ -11,6 +11,12 @@
    between two frames is the worst stall the user sees. Targets: >= 10 repaints/s, no gap > 100 ms.
    Reference, same run: the frames of the same page idle for 3 s before play (the machine's share).
 
+4. The standalone page (``gradviz.to_html(pg)``), which trains in the browser: the page trainer's
+   step (js/src/playground/local_trainer.js in node: moons, 80 training points, 2-16-16-1 ReLU,
+   full batch; wall and CPU time, target well under 1 ms) and, opened from file:// in headless
+   Chromium, heatmap repaints while playing for 6 s (target >= 10/s), with the same page idle as
+   the reference.
+
 Run: ``python benchmarks/run.py playground`` (part 3 needs /usr/bin/chromium, jupyterlab, playwright).
 """
 from __future__ import annotations
@@ -167,10 +173,93 @@ def page():
     return dict(repaints_per_s=rate, max_gap_ms=worst, idle_max_gap_ms=max(ig))
 
 
+_JS_STEP = """
+import { LocalTrainer, initParams } from "./src/playground/local_trainer.js";
+import { makeDataset } from "./src/playground/local_data.js";
+const config = { dataset: "moons", n: 100, noise: 0.1, test_fraction: 0.2, hidden: [16, 16], activation: "relu",
+                 lr: 0.1, l2: 1e-4, batch_size: null, seed: 0 };
+const init = initParams([2, 16, 16, 1], 0);
+const tr = new LocalTrainer({ config, grid: 50, data: makeDataset("moons", 100, 0.1, 0.2, 0), params: init, init,
+                              steps: 0, history: { step: [], train: [], test: [] } });
+tr.step(300);  // warm up the JIT
+const wall = [], cpu = [];
+for (let r = 0; r < 9; r++) {
+  const c = process.cpuUsage(), t = performance.now();
+  tr.step(300);
+  wall.push((performance.now() - t) / 300);
+  const u = process.cpuUsage(c);
+  cpu.push((u.user + u.system) / 1000 / 300);
+}
+const med = (a) => a.sort((x, y) => x - y)[a.length >> 1];
+console.log(JSON.stringify({ points: tr.data.ytrain.length, wall: med(wall), cpu: med(cpu) }));
+"""
+
+
+def standalone_page():
+    import json
+    import shutil
+    import subprocess
+    import tempfile
+
+    import gradviz
+    from gradviz import Playground
+
+    out = {}
+    node = shutil.which("node")
+    if node:
+        r = json.loads(subprocess.run([node, "--input-type=module", "-e", _JS_STEP], cwd=ROOT / "js", check=True,
+                                      capture_output=True, text=True).stdout)
+        load = os.getloadavg()[0]
+        print(f"standalone page: the page's trainer in node (moons, {r['points']} training points, 2-16-16-1 ReLU, "
+              f"full batch; load average {load:.1f} on {os.cpu_count()} cores)")
+        print(f"  page trainer step   {r['wall'] * 1e3:7.1f} us median wall, {r['cpu'] * 1e3:.1f} us CPU "
+              f"(target < 1000 us) {_verdict(r['wall'] < 1.0)}")
+        out.update(js_step_us=r["wall"] * 1e3, js_step_cpu_us=r["cpu"] * 1e3)
+    sys.path.insert(0, str(ROOT / "tests" / "e2e"))
+    from jupyter_harness import CHROMIUM, launch_browser
+    if not Path(CHROMIUM).exists():
+        print(f"standalone page: browser part skipped, {CHROMIUM} is missing")
+        return out
+    from playwright.sync_api import sync_playwright
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "playground.html"
+        gradviz.to_html(Playground(seed=0), path)
+        with sync_playwright() as p:
+            browser = launch_browser(p)
+            context = browser.new_context(viewport={"width": 1400, "height": 1000})
+            context.set_offline(True)
+            pg = context.new_page()
+            pg.goto(path.as_uri())
+            root = pg.locator(".gvp-root[data-ready='1']")
+            root.wait_for(timeout=30_000)
+            root.evaluate(_FRAME_RECORDER)
+            time.sleep(IDLE_SECONDS)
+            idle = root.evaluate(_FRAME_RESULT)
+            root.evaluate(_FRAME_RECORDER)
+            pg.get_by_role("button", name="play").click()
+            time.sleep(PLAY_SECONDS)
+            res = root.evaluate(_FRAME_RESULT)
+            browser.close()
+    rate = res["repaints"] / res["seconds"]
+    gaps, ig = res["gaps"], idle["gaps"]
+    load = os.getloadavg()[0]
+    print(f"standalone page: file://, headless Chromium, no kernel, playing for {res['seconds']:.1f} s "
+          f"({res['step']} steps; load average {load:.1f} on {os.cpu_count()} cores)")
+    print(f"  heatmap repaints    {rate:7.1f} /s  (target >= {TARGET_REPAINTS_PER_S:g}/s: "
+          f"{rate / TARGET_REPAINTS_PER_S:4.2f}x) {_verdict(rate >= TARGET_REPAINTS_PER_S)}; "
+          f"{res['step'] / res['seconds']:.0f} steps/s")
+    print(f"  frame gaps          median {statistics.median(gaps):.1f} ms, longest {max(gaps):.1f} ms; idle page "
+          f"(ref.) median {statistics.median(ig):.1f} ms, longest {max(ig):.1f} ms; own paint "
+          f"{res['paint_last']:.1f} ms last, {res['paint_max']:.1f} ms longest")
+    out.update(page_repaints_per_s=rate, page_max_gap_ms=max(gaps))
+    return out
+
+
 def main():
     out = training()
     out.update(heatmaps())
     out.update(page())
+    out.update(standalone_page())
     return out
 
 

@@ -1,5 +1,5 @@
 """gradviz: see and check backpropagation. A scalar autograd engine, a notebook explorer widget,
-and bridges to PyTorch, networkx, Graphviz and JSON."""
+and bridges to PyTorch, JAX, Model Explorer, networkx, Graphviz and JSON."""
 from typing import TYPE_CHECKING
 
 from .engine import Value
@@ -8,9 +8,13 @@ from .ops import register_op, unregister_op
 
 if TYPE_CHECKING:  # what __getattr__ below loads on first use, spelled out for type checkers
     from .check import grad_check, numerical_grad, predict_vs_actual
+    from .diagnose import GraphDiff, HealthReport, NonFinite, diff, first_nonfinite, health
     from .draw.render import draw_dot, to_svg
     from .graph.snapshot import Graph
     from .graph.trace import to_networkx, trace
+    from .jax.capture import capture_jax
+    from .jax.compare import compare_with_jax
+    from .model_explorer.write import to_model_explorer
     from .playground.app import Playground
     from .pytorch.autograd import from_torch
     from .pytorch.bridge import compare_with_torch, to_torch
@@ -33,6 +37,10 @@ _LAZY = {
     "compare_with_torch": "pytorch.bridge", "to_torch": "pytorch.bridge", "from_torch": "pytorch.autograd",
     "capture_torch": "pytorch.capture", "TorchCapture": "pytorch.capture", "module_groups": "pytorch.capture",
     "gradient_flow": "pytorch.gradflow", "GradientFlow": "pytorch.gradflow",
+    "capture_jax": "jax.capture", "compare_with_jax": "jax.compare",
+    "to_model_explorer": "model_explorer.write",
+    "health": "diagnose", "first_nonfinite": "diagnose", "diff": "diagnose",
+    "HealthReport": "diagnose", "NonFinite": "diagnose", "GraphDiff": "diagnose",
 }
 
 __all__ = ["Value", "Module", "Neuron", "Layer", "MLP", "mse_loss", "svm_loss", "register_op", "unregister_op",

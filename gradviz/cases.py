@@ -1,7 +1,7 @@
-"""Write a case file for the page's tests: ``python -m gradviz.cases ops|names|groups|changes > js/test/<file>``.
+"""Write a case file for the page's tests: ``python -m gradviz.cases ops|names|groups|changes|playground > js/test/<file>``.
 
-The page keeps its own copies of four rule sets (the op table, node naming, the grouping rules, the
-step/set/reset change rules);
+The page keeps its own copies of five rule sets (the op table, node naming, the grouping rules, the
+step/set/reset change rules, the playground's training in its standalone page);
 the JS tests check each copy against the answers Python writes here. One entry point, not a
 ``__main__`` in each module, so ``-m`` never runs a module that the package has already imported.
 """
@@ -10,7 +10,7 @@ from __future__ import annotations
 import sys
 
 FILES = {"ops": "op_cases.json", "names": "name_cases.json", "groups": "group_cases.json",
-         "changes": "change_cases.json"}
+         "changes": "change_cases.json", "playground": "playground_cases.json"}
 
 
 def case_file_text(which: str) -> str:
@@ -23,6 +23,8 @@ def case_file_text(which: str) -> str:
         from .draw.grouping import case_file_text as text
     elif which == "changes":
         from .widget.change_cases import case_file_text as text
+    elif which == "playground":
+        from .playground.page import case_file_text as text
     else:
         raise ValueError(f"no case file {which!r}: choose one of {', '.join(FILES)}")
     return text()

@@ -29,10 +29,17 @@ def _needs_torch(nb):
                for c in nb.cells)
 
 
+def _needs_jax(nb):
+    return any(c.cell_type == "code" and re.search(r"^\s*(import|from) jax\b", c.source, re.M)
+               for c in nb.cells)
+
+
 def _missing(nb):
     """What this notebook needs that is not installed here (None if nothing)."""
     if _needs_torch(nb) and importlib.util.find_spec("torch") is None:
         return 'torch: pip install -e ".[torch]"'
+    if _needs_jax(nb) and importlib.util.find_spec("jax") is None:
+        return 'jax: pip install -e ".[jax]"'
     return None
 
 

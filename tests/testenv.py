@@ -14,7 +14,7 @@ def need(module_name, why):
     except ImportError:
         if IN_CI:
             pytest.fail(f"{module_name} is required in CI ({why})")
-        pytest.skip(f"{module_name} is not installed ({why}); pip install -e '.[dev,torch,export]'")
+        pytest.skip(f"{module_name} is not installed ({why}); pip install -e '.[dev,torch,export,jax,model-explorer]'")
 
 
 # Headless, and quiet: no network of its own (updates, sync, QUIC), so pages load only what a test serves.

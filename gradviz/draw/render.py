@@ -16,11 +16,14 @@ import numpy as np
 from ..graph.trace import as_graph
 from .grouping import group_view
 from .layout import layout
+from .overlay import NONE, make_overlay
 from .tensor_text import has_cells, hover_lines, record_cells, title
 from .textsize import FONT_SIZE, box_fields, field_widths, short_label
 from .theme import FONT_SVG, KIND_STROKE, OP_MARKS, PALETTE, SVG_INK
 
 if TYPE_CHECKING:
+    from typing import Literal
+
     import graphviz
 
     from ..graph.types import Collapsed, PathLike, Rankdir, Root
@@ -123,14 +126,16 @@ def _curve(pts, horizontal):
 
 
 def to_svg(x: Root | GroupView, path: PathLike | None = None, show_grad: bool = True, rankdir: Rankdir = "LR",
-           collapsed: Collapsed = None) -> str:
+           collapsed: Collapsed = None, *, overlay: Literal["health"] | None = None, compare: Root | None = None) -> str:
     """Standalone SVG text of ``x`` (a Value, Graph or GroupView), drawn without any Graphviz.
 
     Records ``label | data | grad`` (filled from ``draw.theme.PALETTE["light"]``: inputs green,
     parameters violet, constants grey and dashed, the output yellow, folded groups blue), op
-    ellipses, arrows. ``collapsed`` groups nodes as in ``gradviz.draw.grouping.group_view``. With
-    ``path``, also writes the file (UTF-8), atomically: a temporary file beside it, renamed over
-    ``path`` once complete, so a failure leaves an existing file as it was.
+    ellipses, arrows. ``collapsed`` groups nodes as in ``gradviz.draw.grouping.group_view``.
+    ``overlay="health"`` and ``compare=b`` draw an overlay with its legend below
+    (``gradviz.draw.overlay``). With ``path``, also writes the file (UTF-8), atomically: a
+    temporary file beside it, renamed over ``path`` once complete, so a failure leaves an existing
+    file as it was.
     """
     _check_rankdir(rankdir)
     if collapsed is not None and not hasattr(x, "box_of"):
@@ -140,16 +145,18 @@ def to_svg(x: Root | GroupView, path: PathLike | None = None, show_grad: bool = 
     horizontal = rankdir in ("LR", "RL")
     sign = -1.0 if rankdir in ("RL", "BT") else 1.0
     has_op = ~np.isnan(lay.op_x)
-    out = _svg_head(max(lay.width, 1.0), max(lay.height, 1.0))
+    ov, W, H, legend = _with_overlay(view.graph, overlay, compare, max(lay.width, 1.0), max(lay.height, 1.0))
+    out = _svg_head(W, H)
     out.append(f'<g class="edges" fill="none" stroke="{_EDGE}" stroke-width="1">')
     out += _svg_edges(lay, has_op, horizontal, sign)
     out.append("</g>")
     out.append(f'<g class="nodes" text-anchor="middle" dominant-baseline="central" fill="{SVG_INK["text"]}">')
     for b in range(len(view)):
-        out += _svg_record(view, lay, b, show_grad)
+        out += _svg_record(view, lay, b, show_grad, ov)
         if has_op[b]:
             out.append(_svg_op(view.graph, lay, b, int(view.node[b])))
     out.append("</g>")
+    out += _legend_svg(ov, legend)
     out.append("</svg>")
     svg = "\n".join(out) + "\n"
     if path is not None:
@@ -203,15 +210,18 @@ def _svg_tip(view, b):
     return tip
 
 
-def _svg_record(view, lay, b, show_grad):
-    """Box ``b`` as a record ``label | data | grad``, styled by its kind."""
+def _svg_record(view, lay, b, show_grad, ov=None):
+    """Box ``b`` as a record ``label | data | grad``, styled by its kind, outlined when overlay
+    ``ov`` marks its node."""
     kind = view.kinds[b]
     fill, stroke, sw, dash = STYLE.get(kind, STYLE["intermediate"])
     fields = box_fields(view, b, show_grad)
     cx, cy, w, h = lay.x[b], lay.y[b], lay.w[b], lay.h[b]
     x0, y0 = cx - w / 2, cy - h / 2
     dash_attr = f' stroke-dasharray="{dash}"' if dash else ""
-    out = [f'<g class="value {_xml(kind)}" id="gv-v{b}"><title>{_xml(chr(10).join(_svg_tip(view, b)))}</title>',
+    tip = _svg_tip(view, b)
+    mark = _overlay_mark(ov, int(view.node[b]), tip)
+    out = [f'<g class="value {_xml(kind)}" id="gv-v{b}"><title>{_xml(chr(10).join(tip))}</title>',
            f'<rect x="{_f(x0)}" y="{_f(y0)}" width="{_f(w)}" height="{_f(h)}" rx="2" '
            f'fill="{fill}" stroke="{stroke}" stroke-width="{sw:g}"{dash_attr}/>']
     widths = field_widths(fields)
@@ -225,6 +235,7 @@ def _svg_record(view, lay, b, show_grad):
         weight = ' font-weight="bold"' if j == 0 and t else ""
         out.append(f'<text x="{_f(fx + fw / 2)}" y="{_f(cy)}"{weight}>{_xml(t)}</text>')
         fx += fw
+    out += _outline(mark, x0, y0, w, h)
     out.append("</g>")
     return out
 
@@ -240,6 +251,76 @@ def _svg_op(g, lay, b, i):
             f'rx="{_f(lay.op_w[b] / 2)}" ry="{_f(lay.op_h[b] / 2)}" fill="{of}" '
             f'stroke="{_LIGHT["nograd"] if how == "none" else os_}" stroke-width="{osw:g}"{op_dash}/>'
             f'<text x="{_f(lay.op_x[b])}" y="{_f(lay.op_y[b])}">{_xml(short_label(g.ops[i]))}</text></g>')
+
+
+_LEGEND_ROW = 18
+
+
+def _with_overlay(g, overlay, compare, W, H):
+    """The overlay asked for (or None), the picture's size with room for its legend below, and
+    the legend's rows (with the drawing's height, where they start)."""
+    ov = make_overlay(g, overlay, compare)
+    if ov is None:
+        return None, W, H, []
+    rows = _legend_rows(ov, W)
+    return ov, max(W, 16 + 7 * len(rows[0][0][1])), H + 8 + _LEGEND_ROW * len(rows), [H, *rows]
+
+
+def _overlay_mark(ov, i, tip):
+    """Node ``i``'s overlay style (None when unmarked); its hover line goes into ``tip``."""
+    mark = ov.style(i) if ov is not None else None
+    if mark is not None:
+        tip.append(ov.tip(i))
+    return mark
+
+
+def _outline(mark, x0, y0, w, h):
+    if mark is None:
+        return []
+    dash = f' stroke-dasharray="{mark["dash"]}"' if mark["dash"] else ""
+    return [f'<rect class="overlay" x="{_f(x0 - 2)}" y="{_f(y0 - 2)}" width="{_f(w + 4)}" height="{_f(h + 4)}" '
+            f'rx="3" fill="none" stroke="{mark["colour"]}" stroke-width="3"{dash}/>']
+
+
+def _legend_rows(ov, width):
+    """The legend's lines: the overlay's summary, then its entries (those some node uses), as many
+    to a line as fit in ``width``."""
+    used = sorted(set(ov.mark.tolist()) - {NONE})
+    rows, row, x = [[("summary", ov.kind + ": " + ov.summary)]], [], 0.0
+    for k in used:
+        e = ov.legend[k]
+        need = 30 + 7 * len(e["text"])
+        if row and x + need > width:
+            rows.append(row)
+            row, x = [], 0.0
+        row.append((k, e["text"]))
+        x += need
+    if row:
+        rows.append(row)
+    return rows
+
+
+def _legend_svg(ov, legend):
+    if not legend:
+        return []
+    top, rows = legend[0], legend[1:]
+    out = [f'<g class="legend" font-size="11" text-anchor="start" dominant-baseline="central" '
+           f'fill="{SVG_INK["text"]}">']
+    y = top + 8 + _LEGEND_ROW / 2
+    for row in rows:
+        x = 8.0
+        for k, text in row:
+            if k != "summary":
+                e = ov.legend[k]
+                dash = f' stroke-dasharray="{e["dash"]}"' if e["dash"] else ""
+                out.append(f'<rect x="{_f(x)}" y="{_f(y - 6)}" width="18" height="12" rx="2" fill="none" '
+                           f'stroke="{e["colour"]}" stroke-width="3"{dash}/>')
+                x += 24
+            out.append(f'<text x="{_f(x)}" y="{_f(y)}">{_xml(text)}</text>')
+            x += 7 * len(text) + 6
+        y += _LEGEND_ROW
+    out.append("</g>")
+    return out
 
 
 def _write_atomically(path, payload):

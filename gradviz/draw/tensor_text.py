@@ -1,7 +1,7 @@
 """How a tensor node of a PyTorch graph reads: its record cells and its hover lines.
 
 A gradviz Value is one number, so its record reads ``label | data | grad``. A PyTorch node is a
-tensor, so a graph from ``from_torch`` or ``capture_torch`` (``source == "torch"``) reads
+tensor, so a graph from ``from_torch`` or ``capture_torch`` (``source == "torch"``), or from ``capture_jax`` (``"jax"``) reads
 ``op | shape | value | grad`` instead, built here from the node's ``meta`` (statistics kept by
 the capture) and shared by ``to_svg``, ``draw_dot``, the layout (widths) and the widget (which
 receives the texts, so Python and the page never disagree). A value autograd did not keep reads
@@ -20,7 +20,7 @@ INLINE = 3  # a record shows the whole value of a tensor of at most this many el
 
 def has_cells(graph):
     """True if ``graph``'s records are drawn as tensor summaries (a graph from PyTorch)."""
-    return getattr(graph, "source", "gradviz") == "torch"
+    return getattr(graph, "source", "gradviz") in ("torch", "jax")
 
 
 def _g(x, digits=3):
@@ -122,6 +122,8 @@ def hover_lines(graph, i):
         lines.append(f"torch {m['function']}" + (f" -> {fn}" if fn else ""))
     elif fn:
         lines.append(f"autograd {fn}")
+    elif m.get("primitive"):
+        lines.append(f"jax {m['primitive']}")
     shape = m.get("shape")
     if shape is not None:
         lines.append(f"shape {shape_text(shape)}" + (f" {m['dtype']}" if m.get("dtype") else ""))
@@ -129,7 +131,9 @@ def hover_lines(graph, i):
     lines.append(_number_line("grad", "grad", m, float(graph.grad[i]),
                               "no backward reached it while recording"))
     if m.get("module"):
-        lines.append(f"module {m['module']}")
+        lines.append(f"module {m['module']}" + (f" ({m['module_type']})" if m.get("module_type") else ""))
+    if m.get("source"):  # the user's line that made it (torch.export's stack_trace)
+        lines.append(f"at {m['source']}")
     if m.get("saved"):
         lines.append("saved " + ", ".join(f"{k}={v}" for k, v in m["saved"].items()))
     return lines

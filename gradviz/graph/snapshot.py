@@ -28,6 +28,7 @@ __all__ = ["Graph", "Node", "KINDS", "SCHEMA", "SCHEMA_VERSION"]
 KINDS = ("input", "parameter", "constant", "intermediate", "output")
 SCHEMA = "gradviz.graph"
 SCHEMA_VERSION = 1
+SOURCES = ("gradviz", "torch", "jax")  # where a graph came from; torch and jax nodes are tensors
 
 _EMPTY_META = MappingProxyType({})
 
@@ -57,7 +58,7 @@ class Graph:
     """Immutable snapshot of a DAG of scalar values. Build one with ``trace(root)``.
 
     ``children[i]`` are node i's operands in order (ids < i); ``values`` are the traced Values
-    (None for a graph loaded from JSON or PyTorch); ``source`` is ``"gradviz"`` or ``"torch"``.
+    (None for a graph loaded from JSON or PyTorch); ``source`` is ``"gradviz"``, ``"torch"`` or ``"jax"`` (a tensor graph).
     """
 
     def __init__(self, labels: Sequence[str], data: ArrayLike, grad: ArrayLike, ops: Sequence[str],
@@ -109,8 +110,8 @@ class Graph:
         if not set(self.kinds) <= _KIND_SET:
             i, k = next((i, k) for i, k in enumerate(self.kinds) if k not in _KIND_SET)
             raise ValueError(f"node {i} has kind {_short(k)}; kinds are {', '.join(KINDS)}")
-        if source not in ("gradviz", "torch"):
-            raise ValueError(f"source is {_short(source)}; it is 'gradviz' or 'torch'")
+        if source not in SOURCES:
+            raise ValueError(f"source is {_short(source)}; it is 'gradviz', 'torch' or 'jax'")
         if meta is not None:
             meta = list(meta)
             for i, m in enumerate(meta):
@@ -215,8 +216,8 @@ class Graph:
                 raise ValueError(f"gradviz graph JSON: {c!r} of node {bad} is {_short(doc[c][bad])}; "
                                  f"{c} are strings")
         source = doc.get("source", "gradviz")
-        if source not in ("gradviz", "torch"):
-            raise ValueError(f"gradviz graph JSON: 'source' is {_short(source)}; it is \"gradviz\" or \"torch\"")
+        if source not in SOURCES:
+            raise ValueError(f"gradviz graph JSON: 'source' is {_short(source)}; it is \"gradviz\", \"torch\" or \"jax\"")
         meta = doc.get("meta")
         if meta is not None:
             if not isinstance(meta, list) or len(meta) != n:

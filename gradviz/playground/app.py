@@ -27,12 +27,13 @@ import traitlets as t
 from ..draw.theme import constants as theme_constants
 from ..engine import Value
 from ..widget.bundle import bundle
-from .trainer import CONFIG_KEYS, Trainer
+from .trainer import CONFIG_KEYS, Trainer, quantize
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
     from typing import Literal
 
+    from ..graph.types import PathLike
     from ..nn import MLP
     from ..pytorch.bridge import Comparison
     from ..widget.graph_widget import GraphWidget
@@ -212,6 +213,16 @@ class Playground(ipywidgets.VBox):
             raise IndexError(f"layer {layer} has neurons 0..{sizes[layer] - 1}, got {index!r}")
         return self._select(("neuron", int(layer), int(index)))
 
+    def save_html(self, path: PathLike, *, title: str | None = None) -> str:
+        """Save this playground, as it is now, as one self-contained HTML page where readers train
+        it on in their browser, with no Python (see ``gradviz.to_html``). Returns the page's text."""
+        from ..widget.standalone import to_html
+        return to_html(self, path, title=title)
+
+    def _standalone_page(self):
+        from .page import standalone_page
+        return standalone_page(self._trainer)
+
     # ---- settings as properties -----------------------------------------------------------------
 
     def __getattr__(self, name):
@@ -298,7 +309,7 @@ class Playground(ipywidgets.VBox):
             v._net = {"sizes": [2] + tr.config["hidden"] + [1],
                       "w": [[_r(x) for row in ws for x in row] for ws, _ in w],
                       "b": [[_r(x) for x in bs] for _, bs in w]}
-            v._maps = _quantize(tr.heatmaps())
+            v._maps = quantize(tr.heatmaps())
             h = tr.history
             keep = np.unique(np.linspace(0, len(h["step"]) - 1, min(len(h["step"]), CURVE_POINTS)).astype(int)) \
                 if h["step"] else []
@@ -382,14 +393,3 @@ def _r(x):
 def _flat(X, y):
     return [_r(v) for row in np.c_[X, y] for v in row]
 
-
-def _quantize(V):
-    """Heatmap rows as bytes 0..255 (127.5 is zero): the score clipped to the margin [-1, 1], each
-    neuron scaled by its largest magnitude over the plane."""
-    V = np.array(V, dtype=np.float64)
-    out = np.empty_like(V)
-    out[0] = np.clip(V[0], -1.0, 1.0)
-    top = np.abs(V[1:]).max(axis=1, keepdims=True) if len(V) > 1 else np.ones((0, 1))
-    out[1:] = V[1:] / np.where(top > 0, top, 1.0)
-    out = np.nan_to_num(out, nan=0.0)
-    return np.round((out + 1.0) * 127.5).astype(np.uint8).tobytes()

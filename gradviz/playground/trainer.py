@@ -25,7 +25,7 @@ from ..nn import ACTIVATIONS, MLP, svm_loss
 from ..replay.batched import Batched
 from .datasets import DATASETS, make_dataset
 
-__all__ = ["Trainer", "loss_graph"]
+__all__ = ["Trainer", "loss_graph", "quantize"]
 
 CONFIG_KEYS = ("dataset", "n", "noise", "test_fraction", "hidden", "activation", "lr", "l2",
                "batch_size", "seed")
@@ -113,14 +113,24 @@ class Trainer:
         self.grid_points = np.c_[gx.ravel(), gy.ravel()]
         self._tape = None
 
-    def _make_model(self):
+    def _seeded_model(self):
+        """The model the settings start from: ``MLP`` drawn from ``random`` seeded with ``seed``
+        (the caller's random state is kept)."""
         c = self.config
         state = random.getstate()
         random.seed(c["seed"])
         try:
-            self.model = MLP(2, c["hidden"] + [1], activation=c["activation"], linear_output=True)
+            return MLP(2, c["hidden"] + [1], activation=c["activation"], linear_output=True)
         finally:
             random.setstate(state)
+
+    def initial_param_data(self):
+        """The parameters a reset returns to (the seeded start), in ``parameters()`` order."""
+        return np.array([p.data for p in self._seeded_model().parameters()], dtype=np.float64)
+
+    def _make_model(self):
+        c = self.config
+        self.model = self._seeded_model()
         self.params = self.model.parameters()
         self._rng = np.random.default_rng(c["seed"])
         self.steps = 0
@@ -287,3 +297,16 @@ class Trainer:
         for layer in self.model.layers:
             out.append(([[w.data for w in nrn.w] for nrn in layer.neurons], [nrn.b.data for nrn in layer.neurons]))
         return out
+
+
+def quantize(V):
+    """Heatmap rows (``Trainer.heatmaps()``) as the page gets them, bytes 0..255 (127.5 is zero):
+    the score clipped to the margin [-1, 1], each neuron scaled by its largest magnitude over the
+    plane."""
+    V = np.array(V, dtype=np.float64)
+    out = np.empty_like(V)
+    out[0] = np.clip(V[0], -1.0, 1.0)
+    top = np.abs(V[1:]).max(axis=1, keepdims=True) if len(V) > 1 else np.ones((0, 1))
+    out[1:] = V[1:] / np.where(top > 0, top, 1.0)
+    out = np.nan_to_num(out, nan=0.0)
+    return np.round((out + 1.0) * 127.5).astype(np.uint8).tobytes()

@@ -7,11 +7,13 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Mapping
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from ..graph.snapshot import Graph
 
 if TYPE_CHECKING:
+    from collections.abc import Callable, Sequence
+
     import torch
 
 __all__ = ["from_torch", "walk_grad_fns", "next_fns", "op_name", "require_torch", "INSTALL"]
@@ -128,7 +130,9 @@ def _param_names(params, torch):
     return names
 
 
-def from_torch(tensor: torch.Tensor, params: Mapping[str, torch.Tensor] | None = None) -> Graph:
+def from_torch(tensor: torch.Tensor | torch.export.ExportedProgram | torch.fx.GraphModule,
+               params: Mapping[str, torch.Tensor] | None = None, *, inputs: Sequence[Any] | None = None,
+               loss: Callable[..., torch.Tensor] | None = None) -> Graph:
     """Walk a PyTorch autograd graph into a gradviz ``Graph`` (``source="torch"``). Iterative.
 
     One node per backward function (``grad_fn``), op its name without ``Backward0``
@@ -136,10 +140,25 @@ def from_torch(tensor: torch.Tensor, params: Mapping[str, torch.Tensor] | None =
     per leaf tensor (``AccumulateGrad``), labelled by its name in ``params`` (e.g.
     ``dict(model.named_parameters())``) or by its shape. ``data``/``grad`` hold scalars where known
     and NaN otherwise; ``meta`` has shapes and, for tensors, mean and norm of data and grad.
+
+    An ``ExportedProgram`` (``torch.export.export``) or ``fx.GraphModule`` is run once on its example
+    inputs (or ``inputs``) and read like a ``capture_torch`` graph: module scopes, shapes, value and
+    gradient summaries, lifted parameters under their names (``gradviz.pytorch.export``). ``loss``
+    turns its outputs into the scalar to differentiate when the output is not a scalar.
     """
     torch = require_torch("from_torch")
     if not isinstance(tensor, torch.Tensor):
-        raise TypeError(f"from_torch takes a torch.Tensor (e.g. a loss), got {type(tensor).__name__!r}")
+        from .export import from_fx, is_fx_graph
+        if is_fx_graph(torch, tensor):
+            if params is not None:
+                raise TypeError("params= names the leaves of an autograd graph; an exported program "
+                                "names its parameters itself: leave params out")
+            return from_fx(tensor, inputs=inputs, loss=loss)
+        raise TypeError(f"from_torch takes a torch.Tensor (e.g. a loss), a torch.export.ExportedProgram "
+                        f"or an fx.GraphModule, got {type(tensor).__name__!r}")
+    if inputs is not None or loss is not None:
+        raise TypeError("inputs= and loss= are for exported programs and fx graphs; a tensor's "
+                        "autograd graph has already run")
     names = _param_names(params, torch) if params is not None else {}
 
     root = tensor.grad_fn

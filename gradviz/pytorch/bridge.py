@@ -45,7 +45,8 @@ def _gradviz_graph(x, what):
     if isinstance(x, Graph):
         if x.source != "gradviz":
             raise ValueError(f"{what} mirrors gradviz graphs, but this Graph came from "
-                             f"{x.source!r} (from_torch); pass the gradviz Value or its trace()")
+                             f"{x.source!r} ({'capture_jax' if x.source == 'jax' else 'from_torch'}); pass the gradviz "
+                             f"Value or its trace()")
         return x
     if isinstance(x, Value) or is_value_like(x):
         return trace(x)
@@ -221,7 +222,9 @@ class Comparison:
     HTML_ALL_ROWS = 200   # graphs up to this size show every row; bigger ones show mismatches
     LISTED = 20           # mismatches listed by str()
 
-    def __init__(self, cols, rtol, atol, what, hints=()):
+    def __init__(self, cols, rtol, atol, what, hints=(), framework="PyTorch"):
+        self.framework = framework  # the reference: "PyTorch" (compare_with_torch) or "JAX"
+        self._short = "torch" if framework == "PyTorch" else framework.lower()
         self._cols = cols  # the ComparisonRow fields as columns; rows are built on first use
         self._rows = None
         self.rtol, self.atol = rtol, atol
@@ -264,19 +267,19 @@ class Comparison:
         tol = f"rtol={self.rtol:g}, atol={self.atol:g}"
         errs = f"max abs err {_fmt(self.max_abs_err, 3)}, max rel err {_fmt(self.max_rel_err, 3)}"
         if self.ok:
-            return f"{self.what}: all {len(self)} values agree with PyTorch ({errs}; {tol})"
+            return f"{self.what}: all {len(self)} values agree with {self.framework} ({errs}; {tol})"
         return (f"{self.what}: {len(self._bad)} of {len(self)} values disagree with "
-                f"PyTorch ({errs}; {tol})")
+                f"{self.framework} ({errs}; {tol})")
 
-    @staticmethod
-    def _describe(r):
-        where = f" [torch {r.torch_name}]" if r.torch_name else ""
+    def _describe(self, r):
+        other = self._short
+        where = f" [{other} {r.torch_name}]" if r.torch_name else ""
         parts = []
         if not r.data_ok:
-            parts.append(f"data: gradviz {_fmt(r.data, 12)}, torch {_fmt(r.torch_data, 12)} "
+            parts.append(f"data: gradviz {_fmt(r.data, 12)}, {other} {_fmt(r.torch_data, 12)} "
                          f"(abs err {_fmt(r.data_err, 3)})")
         if not r.grad_ok:
-            parts.append(f"grad: gradviz {_fmt(r.grad, 12)}, torch {_fmt(r.torch_grad, 12)} "
+            parts.append(f"grad: gradviz {_fmt(r.grad, 12)}, {other} {_fmt(r.torch_grad, 12)} "
                          f"(abs err {_fmt(r.grad_err, 3)})")
         return f"  {r.name} ({r.op or 'leaf'}){where}: " + "; ".join(parts)
 
@@ -301,8 +304,8 @@ class Comparison:
     def _repr_html_(self):
         esc = html.escape
         bad = "background:#fde0dc;font-weight:bold"
-        head = ("<tr><th>id</th><th>label</th><th>op</th><th>data</th><th>torch data</th>"
-                "<th>grad</th><th>torch grad</th><th>abs err</th><th>agree</th></tr>")
+        head = (f"<tr><th>id</th><th>label</th><th>op</th><th>data</th><th>{self._short} data</th>"
+                f"<th>grad</th><th>{self._short} grad</th><th>abs err</th><th>agree</th></tr>")
         small = len(self) <= self.HTML_ALL_ROWS
         shown = self.rows if small else [self._row(i) for i in self._bad[:self.HTML_ALL_ROWS]]
 
@@ -390,7 +393,18 @@ def compare_with_torch(x: Root | None = None, rtol: float = 1e-9, atol: float = 
 
 
 def _compare_graph(torch, x, rtol, atol, backward):
-    g = _gradviz_graph(x, "compare_with_torch")
+    g = _prepared_graph(x, backward, "compare_with_torch")
+    tensors = _build(g, torch)
+    tensors[-1].backward()
+    t_data = [t.item() for t in tensors]
+    t_grad = [0.0 if t.grad is None else t.grad.item() for t in tensors]
+    cols = _columns(range(len(g)), g.labels, g.ops, g.data, t_data, g.grad, t_grad, rtol, atol)
+    return Comparison(cols, rtol, atol, "compare_with_torch", _grad_hints(g))
+
+
+def _prepared_graph(x, backward, what):
+    """The gradviz graph to compare; with ``backward``, the grads zeroed and backward() run first."""
+    g = _gradviz_graph(x, what)
     if backward:
         root = g.values[-1] if g.values is not None else None
         if root is None:
@@ -400,11 +414,11 @@ def _compare_graph(torch, x, rtol, atol, backward):
             v.grad = 0.0
         root.backward()  # the Values' own backward: for a learner's class, their _backward code
         g = trace(root)
-    tensors = _build(g, torch)
-    tensors[-1].backward()
-    t_data = [t.item() for t in tensors]
-    t_grad = [0.0 if t.grad is None else t.grad.item() for t in tensors]
-    cols = _columns(range(len(g)), g.labels, g.ops, g.data, t_data, g.grad, t_grad, rtol, atol)
+    return g
+
+
+def _grad_hints(g):
+    """Why a whole graph's grads may disagree: backward not run, or run more than once."""
     hints = []
     root_grad = float(g.grad[-1])
     if root_grad == 0.0:
@@ -413,7 +427,7 @@ def _compare_graph(torch, x, rtol, atol, backward):
     elif root_grad != 1.0 and root_grad == int(root_grad) and root_grad > 1:
         hints.append(f"the root's grad is {root_grad:g}, not 1: backward() ran {int(root_grad)} "
                      f"times without zero_grad() in between, so the grads accumulated")
-    return Comparison(cols, rtol, atol, "compare_with_torch", hints)
+    return hints
 
 
 def _layers_of(model):

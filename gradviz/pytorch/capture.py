@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING
 from ..graph.snapshot import Graph
 from .autograd import next_fns, op_name, walk_grad_fns
 from .autograd import require_torch as _torch
+from .stats import FEW, _one, _stats
 
 if TYPE_CHECKING:
     import torch
@@ -37,41 +38,6 @@ if TYPE_CHECKING:
     from .gradflow import GradientFlow
 
 __all__ = ["capture_torch", "TorchCapture", "module_groups"]
-
-FEW = 6  # tensors of at most this many elements keep their whole value
-# Summaries of CPU tensors bigger than this run on one thread. ATen splits such reductions across
-# its OpenMP threads, and when the cores are busy (other processes, a loaded notebook server) each
-# split reduction waits for a descheduled thread: measured here, 25-45 ms median for a 400k-element
-# std on two threads against 0.4 ms on one. The model's own ops keep every thread.
-_SERIAL_MAX = 32_768
-
-
-def _stats(torch, t, few=FEW):
-    """Summary of a tensor's value: numel, mean, std, min, max, norm (and ``values`` if few)."""
-    with torch.no_grad():
-        d = t.detach()
-        n = d.numel()
-        if not n or not d.is_floating_point() or d.device.type == "meta":
-            return {"numel": n}  # nothing to summarise (empty, integer, complex, no data)
-        if n >= 2:  # mean and std apart: std_mean is several times slower than both on CPU
-            threads = torch.get_num_threads() if n > _SERIAL_MAX and d.device.type == "cpu" else 1
-            if threads > 1:  # see _SERIAL_MAX
-                torch.set_num_threads(1)
-            try:
-                mn, mx = torch.aminmax(d)
-                nums = torch.stack([d.mean(), d.std(), mn, mx, torch.linalg.vector_norm(d)]).tolist()
-            finally:
-                if threads > 1:
-                    torch.set_num_threads(threads)
-            s = dict(zip(("mean", "std", "min", "max", "norm"), nums))
-        else:
-            v = d.reshape(()).item()
-            s = {"mean": v, "min": v, "max": v, "norm": abs(v)}
-        s["numel"] = n
-        if n <= few:
-            s["values"] = d.reshape(-1).tolist()
-        return s
-
 
 def _fn_name(func):
     name = getattr(func, "__name__", None) or str(func)
@@ -378,13 +344,6 @@ def module_groups(graph: Graph, depth: int = 1) -> list[str]:
         raise ValueError(f"depth must be an int >= 0 (0 folds the whole model), got {depth!r}")
     keys = {"/".join(s.split("/")[:depth + 1]) for s in graph.scopes if s.count("/") >= depth}
     return sorted(k for k in keys if k)
-
-
-def _one(s):
-    """The value of a one-element summary, NaN otherwise (Graph.data/grad are per-node scalars)."""
-    if s and s.get("numel") == 1 and "values" in s:
-        return float(s["values"][0])
-    return math.nan
 
 
 class _Named:

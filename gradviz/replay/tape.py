@@ -41,6 +41,7 @@ if TYPE_CHECKING:
 __all__ = ["Tape"]
 
 _MODES = ("auto", "vector", "scalar")
+_FRAMEWORK = {"torch": "PyTorch", "jax": "JAX"}
 _DATA = attrgetter("data")
 
 
@@ -151,9 +152,9 @@ class Tape:
         n = len(g)
         if n == 0:
             raise ValueError("Tape needs a graph with at least one node")
-        if g.source == "torch":
-            raise ValueError("Tape replays gradviz graphs; this one came from PyTorch (its nodes stand "
-                             "for tensors): re-run the model in PyTorch, or build it from gradviz Values")
+        if g.source != "gradviz":
+            raise ValueError(f"Tape replays gradviz graphs; this one came from {_FRAMEWORK.get(g.source, g.source)} "
+                             f"(its nodes stand for tensors): re-run the model there, or build it from gradviz Values")
         custom = _refuse_custom(g)
         ptr, kids = g.child_ptr, g.child_ids
         arity = np.diff(ptr)

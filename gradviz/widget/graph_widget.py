@@ -20,8 +20,8 @@ import numpy as np
 import traitlets as t
 
 from ..draw import grouping
-from ..names import node_name, resolve_leaf
-from . import wire
+from ..names import node_name, resolve_leaf, resolve_node
+from . import overlays, wire
 from .bundle import bundle
 from .session import Session
 from .state import ExplorerState, Page, check_height, message
@@ -44,6 +44,9 @@ class GraphWidget(Session, anywidget.AnyWidget):
     repaints again where it differs. ``False`` shows only the kernel's values.
     ``recompute``: construction runs forward and backward once, so every grad is d(root)/d(node);
     ``False`` shows the Values exactly as they are (e.g. grads filled in by hand).
+    ``overlay="health"`` outlines what ``gradviz.health`` flags; ``compare=b`` colours each node by
+    its relative change against ``b`` (``gradviz.diff``; a traced Graph ``x`` is then shown as it
+    was traced, read-only). The page's Health and Diff buttons turn them on and off.
     """
 
     _esm, _css = bundle("widget")  # the built page; a missing build fails the import
@@ -102,16 +105,32 @@ class GraphWidget(Session, anywidget.AnyWidget):
     _self_id = t.Unicode("").tag(sync=True)
     """The model id: lets the page ask the widget manager whether its comm is live."""
 
+    overlay = t.Unicode("").tag(sync=True)
+    """The overlay the page shows: "" (none), "health" (``gradviz.health``'s flags) or "diff" (the
+    relative change against ``compare``). The page's Health and Diff buttons set it."""
+
+    _overlay = t.Dict({"compute": ["health"]}).tag(sync=True)
+    """The overlays' data by kind, ``{"health": ..., "diff": ...}`` (``gradviz.draw.overlay.
+    wire_overlay``): per node a mark (legend index) and layer, the legend, a summary; what a saved
+    notebook or a standalone page shows with no kernel. ``compute``: the kinds the kernel computes
+    when the page turns them on (a standalone page has none)."""
+
+    _focus = t.Dict().tag(sync=True)
+    """``{"node": id, "req": k}``: the node ``select()`` asked the page to select and show."""
+
     nudges = t.Int(0).tag(sync=True)
     """Raised by the page each time it gets the answer to a change made there (nudge, step,
     reset): a state update from the page, which makes marimo re-run the cells that read the
     widget."""
 
     def __init__(self, x: Root, height: int = 420, collapsed: Collapsed = "auto", show_grads: bool = True,
-                 local_replay: bool = True, recompute: bool = True, **kwargs: Any) -> None:
+                 local_replay: bool = True, recompute: bool = True, *, overlay: str | None = None,
+                 compare: Root | None = None, **kwargs: Any) -> None:
         check_height(height)
+        kind = overlays.check_overlay(overlay, compare)
         super().__init__(height=height, show_grads=bool(show_grads), local_replay=bool(local_replay), **kwargs)
-        self._s = ExplorerState(x, collapsed=collapsed, recompute=recompute)
+        self._s = ExplorerState(overlays.source(x, compare), collapsed=collapsed, recompute=recompute)
+        self._ov = overlays.Overlays(self._s, x, kind, compare)
         self._closed = False
         self._start_session()
         with self.hold_sync():
@@ -120,8 +139,10 @@ class GraphWidget(Session, anywidget.AnyWidget):
             self.error = self._s.error
             self._publish()
             self._view = self._s.view()
+            self.overlay, self._overlay = self._ov.traits().values()
         self._s.initial_collapsed = list(self._s.collapsed)
         self._self_id = self.model_id or ""
+        self.observe(self._on_overlay, names="overlay")
         self.on_msg(self._on_msg)
 
     def close(self) -> None:
@@ -212,6 +233,27 @@ class GraphWidget(Session, anywidget.AnyWidget):
         the graph (what ``to_html`` inlines)."""
         keys = sorted(k for k in self.trait_names(sync=True) if k not in _MACHINERY)
         return Page({k: self.get_state(k)[k] for k in keys}, self._s.init.copy(), self._s.graph)
+
+    # ---- overlays (widget/overlays.py) -----------------------------------------------------------
+
+    def _on_overlay(self, change):
+        why = self._ov.turn(change["new"])
+        if why:
+            self.error, self.overlay = why, ""
+        else:
+            self._overlay = self._ov.traits()["_overlay"]
+
+    def overlay_report(self, kind: str | None = None) -> Any:
+        """The report behind an overlay (``"health"``: a HealthReport, ``"diff"``: a GraphDiff);
+        the active one by default."""
+        return self._ov.report(kind or self.overlay)
+
+    def select(self, node: Any) -> None:
+        """Select a node in the page and bring it into view: a Value, its label, its id, or what
+        ``gradviz.first_nonfinite`` returned (a folded node shows the group holding it)."""
+        self._check_open()
+        i = node.node if hasattr(node, "node") and hasattr(node, "phase") else resolve_node(self.graph, node)
+        self._focus = {"node": int(i), "req": int(self._focus.get("req", 0)) + 1}
 
     # ---- the drawn view ------------------------------------------------------------------------
 

@@ -49,11 +49,21 @@ def to_html(x: Root | PageSource, path: PathLike | None = None, *, title: str | 
 
     ``x``: a root Value, a Graph, or a ``GraphWidget`` (saved as it is now: its values, view and
     settings). Readers of the page nudge leaves, step along the gradient and reset, computed in
-    their browser. A graph from PyTorch, or one of more than ``max_nodes`` values, is shown as a
+    their browser. ``x`` may also be a ``Playground``: its page starts from it as it is now and
+    trains on in the reader's browser (only ``path`` and ``title`` apply). A graph from PyTorch, or one of more than ``max_nodes`` values, is shown as a
     picture only, with a note. ``widget_kwargs`` go to ``GraphWidget`` (``height``, ``collapsed``,
-    ``show_grads``) when ``x`` is not a widget already. Groups of a folded big graph stay as saved
-    (opening one needs Python's layout): pass ``collapsed=None`` to draw every value.
+    ``show_grads``, ``overlay``, ``compare``) when ``x`` is not a widget already. Groups of a
+    folded big graph stay as saved (opening one needs Python's layout): pass ``collapsed=None`` to
+    draw every value.
     """
+    own = getattr(x, "_standalone_page", None)
+    if callable(own):  # a Playground: its own page, trained in the browser
+        if widget_kwargs:
+            raise TypeError(f"{', '.join(widget_kwargs)}: options of a new GraphWidget; a Playground's page "
+                            f"takes only path and title")
+        p = own()
+        return _write(path, _page(title if title is not None else p["name"], _script_json(p["payload"]),
+                                  bundle=p["bundle"], css=p["css"], note=p["note"]))
     if isinstance(max_nodes, bool) or not isinstance(max_nodes, int) or max_nodes < 1:
         raise ValueError(f"max_nodes must be a positive int, got {max_nodes!r}")
     if callable(getattr(x, "page", None)):  # a GraphWidget: as it is now
@@ -70,9 +80,15 @@ def to_html(x: Root | PageSource, path: PathLike | None = None, *, title: str | 
                                  f"page replays (max_nodes={max_nodes:,}); nudge it in Python with GraphWidget")
     state["_structure"] = structure
     state["local_replay"] = False  # the page's engine answers at once; no second replay needed
+    # no kernel computes an overlay there: the page offers the ones it was saved with
+    state["_overlay"] = {k: v for k, v in state.get("_overlay", {}).items() if k != "compute"}
     payload = {"state": state, "init": p.init.astype("<f8").tobytes()}
     name = title if title is not None else _root_name(p.graph)
-    text = _page(name, _script_json(payload))
+    return _write(path, _page(name, _script_json(payload)))
+
+
+def _write(path, text):
+    """``text``, written to ``path`` first when one is given."""
     if path is not None:
         pathlib.Path(path).write_text(text, encoding="utf-8")
     return text
@@ -82,9 +98,10 @@ def _root_name(g):
     return g.labels[len(g) - 1] if len(g) and g.labels[len(g) - 1] else "graph"
 
 
-def _page(name, state_json):
-    bundle = (STATIC / "standalone.js").read_text(encoding="utf-8")
-    css = (STATIC / "widget.css").read_text(encoding="utf-8")
+def _page(name, state_json, bundle="standalone.js", css="widget.css", note=_NOTE):
+    """The page: the built ``bundle`` and ``css`` (files of ``static/``) inlined with the state."""
+    bundle = (STATIC / bundle).read_text(encoding="utf-8")
+    css = (STATIC / css).read_text(encoding="utf-8")
     # Inline code must not end its element early: the build never emits these (a test checks).
     for text, bad in ((bundle, "</script"), (bundle, "<!--"), (css, "</style")):
         if bad in text.lower():
@@ -96,7 +113,7 @@ def _page(name, state_json):
         "<meta name=\"generator\" content=\"gradviz.to_html\">\n"
         f"<title>gradviz: {html.escape(name)}</title>\n"
         f"<style>{_PAGE_CSS}</style>\n<style>\n{css}</style>\n</head><body><main>\n"
-        f"<p class=\"gv-page-note\" role=\"note\">{html.escape(_NOTE)}</p>\n"
+        f"<p class=\"gv-page-note\" role=\"note\">{html.escape(note)}</p>\n"
         "<div id=\"gradviz\"></div>\n</main>\n"
         f"<script type=\"application/json\" id=\"gradviz-state\">{state_json}</script>\n"
         f"<script>\n{bundle}</script>\n</body></html>\n"

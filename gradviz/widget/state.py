@@ -21,6 +21,7 @@ from ..graph.trace import as_graph
 from ..ops import ERROR_TEMPLATES
 from ..replay.tape import Tape
 from . import wire
+from .overlays import COMPUTE, Overlays, check_overlay, source
 
 if TYPE_CHECKING:
     from ..graph.snapshot import Graph
@@ -29,10 +30,14 @@ if TYPE_CHECKING:
 __all__ = ["ExplorerState", "Page", "PageSource", "page", "NUDGEABLE"]
 
 NUDGEABLE = ("input", "parameter")  # leaf kinds that get a slider and a number box in the page
-READONLY_TORCH = "read-only: this graph comes from PyTorch, so it cannot be re-run here"
+READONLY_TENSORS = "read-only: this graph comes from {}, so it cannot be re-run here"  # PyTorch or JAX
 NO_VALUES = "read-only: this graph has no live Values (it was loaded from JSON), so nothing can be re-run"
+# nodes: past this (standalone.MAX_PAGE_NODES, where a saved page keeps only the picture) the page
+# names the hand-off to Model Explorer
+HANDOFF_NODES = 200_000
 # The synced traits a fresh page starts from, beside the structure, values and view.
-TRAIT_DEFAULTS = {"_ack": 0, "error": "", "last_nudge": {}, "_stale": "", "_self_id": "", "nudges": 0}
+TRAIT_DEFAULTS = {"_ack": 0, "error": "", "last_nudge": {}, "_stale": "", "_self_id": "", "nudges": 0,
+                  "overlay": "", "_overlay": {"compute": list(COMPUTE)}, "_focus": {}}
 
 
 class Page(NamedTuple):
@@ -69,8 +74,9 @@ class ExplorerState:
     def __init__(self, x: Root, collapsed: Collapsed = "auto", recompute: bool = True) -> None:
         g = as_graph(x)
         self.tape = None
-        self.readonly_reason = READONLY_TORCH if g.source == "torch" else NO_VALUES
-        if g.source != "torch" and g.values is not None:
+        self.readonly_reason = (READONLY_TENSORS.format("JAX" if g.source == "jax" else "PyTorch")
+                                if g.source != "gradviz" else NO_VALUES)
+        if g.source == "gradviz" and g.values is not None:
             try:
                 self.tape = Tape(g)
             except ValueError as e:  # an op replay does not know (a custom op of another engine)
@@ -129,6 +135,7 @@ class ExplorerState:
             "constants": {**theme_constants(), "opErrors": ERROR_TEMPLATES},
             "backward": backward_marks(g),
             **tensor_texts(g),
+            "notice": handoff_notice(n),
         }
 
     def children(self) -> tuple[bytes, bytes]:
@@ -159,12 +166,24 @@ class ExplorerState:
 
 
 def page(x: Root, height: int = 420, collapsed: Collapsed = "auto", show_grads: bool = True,
-         local_replay: bool = True, recompute: bool = True) -> Page:
+         local_replay: bool = True, recompute: bool = True, overlay: str | None = None,
+         compare: Root | None = None) -> Page:
     """The page of ``x`` as a new ``GraphWidget(x, ...)`` would start, without making one."""
     height = check_height(height)
-    s = ExplorerState(x, collapsed=collapsed, recompute=recompute)
-    traits = s.traits(height=height, show_grads=bool(show_grads), local_replay=bool(local_replay))
+    kind = check_overlay(overlay, compare)
+    s = ExplorerState(source(x, compare), collapsed=collapsed, recompute=recompute)
+    ovs = Overlays(s, x, kind, compare)
+    traits = s.traits(height=height, show_grads=bool(show_grads), local_replay=bool(local_replay), **ovs.traits())
     return Page(traits, s.init, s.graph)
+
+
+def handoff_notice(n):
+    """The page's notice for a graph past HANDOFF_NODES: Model Explorer draws such graphs lazily."""
+    if n <= HANDOFF_NODES:
+        return ""
+    return (f"{n:,} nodes: past what a notebook page holds well. gradviz.to_model_explorer(x, "
+            f"\"graph.json\") writes it (with values and grads) for Google's Model Explorer, which "
+            f"lays out graphs this big lazily.")
 
 
 def tensor_texts(g):

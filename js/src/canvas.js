@@ -1,6 +1,7 @@
 // Canvas drawing for large views: only what is on screen (grid culling), and text only where it
 // is readable (level of detail). A repaint costs the visible part, not the whole graph.
 
+import { outlineBox } from "./overlay.js";
 import { lodLevel, SpatialGrid, gradStroke } from "./geometry.js";
 import { boxTexts, cellEdges, edgePoints, edgeStroke, maxAbsGrad, pointsBox } from "./scene.js";
 
@@ -104,6 +105,8 @@ export class CanvasRenderer {
     this.sel = sel; this.masks = masks; this.matches = matches; this.highlights++;
     this.draw();
   }
+  /** An overlay's style per box (overlay.js boxStyles), or null: outlines the marked boxes. */
+  setOverlay(styles) { this.overlay = styles; this.draw(); }
 
   _resize() {
     const r = this.container.getBoundingClientRect();
@@ -176,6 +179,7 @@ export class CanvasRenderer {
       ctx.globalAlpha = dim && !lit(i) ? 0.25 : 1;
       ctx.fillStyle = this._boxColour(i);
       ctx.fillRect(x0, y0, s.w[i], s.h[i]);
+      if (this.overlay && this.overlay[i]) outlineBox(ctx, this.overlay[i], x0, y0, s.w[i], s.h[i], vp.scale);
       if (lod === "dots") continue;
       ctx.strokeStyle = i === this.sel ? t.sel : (this.matches && this.matches.has(i) ? t.sel : t.line);
       ctx.lineWidth = i === this.sel ? 3 : (s.kinds[i] === "group" ? 2 : 1);

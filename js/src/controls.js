@@ -40,13 +40,15 @@ export class LeafControls {
   /** Rebuild for `structure` with values `data`; a read-only graph gets its reason instead. */
   build(structure, data, selNode) {
     this.rows.clear();
+    // Python's notice for a very big graph: where to look at it instead (Model Explorer)
+    const notice = structure.notice ? [h("p", { class: "gv-note gv-notice", text: structure.notice })] : [];
     if (structure.readonly) {
-      this.section.replaceChildren(h("p", { class: "gv-note", text: structure.readonly }));
+      this.section.replaceChildren(...notice, h("p", { class: "gv-note", text: structure.readonly }));
       return;
     }
     const ids = structure.controls;
     const shown = shownControls(ids, selNode);
-    const kids = [h("h4", { text: ids.length ? `leaves (${ids.length})` : "no leaves to nudge" })];
+    const kids = [...notice, h("h4", { text: ids.length ? `leaves (${ids.length})` : "no leaves to nudge" })];
     if (ids.length > MAX_CONTROLS) {
       kids.push(h("p", { class: "gv-note", text: shown.length ? "" : `${ids.length} leaves: click a leaf in the graph or search its label to nudge it.` }));
     }

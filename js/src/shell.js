@@ -5,12 +5,14 @@
 import { h } from "./dom.js";
 import { makeToolbar } from "./toolbar.js";
 
-/** Build the widget's elements into `el`. Returns them by name: {root, tb (toolbar.js), alert,
- *  status, stage, tip, stageWrap, legend, outputEl, info, controlsEl, tableEl, pager, tableWrap}. */
+/** Build the widget's elements into `el`. Returns them by name: {root, tb (toolbar.js), overlays
+ *  (the overlay bar's place, overlay.js), alert, status, stage, tip, stageWrap, legend, outputEl,
+ *  info, controlsEl, tableEl, pager, tableWrap}. */
 export function makeShell(el) {
   const ui = {
     root: h("div", { class: "gradviz-root" }),
     tb: makeToolbar(),
+    overlays: h("div", { class: "gv-overlays" }),
     alert: h("div", { role: "alert", class: "gv-alert" }),
     status: h("div", { role: "status", class: "gv-status" }),
     stage: h("div", { class: "gv-stage", tabindex: "0", "aria-label": "graph view: drag to pan, wheel to zoom, click a node to select it" }),
@@ -28,7 +30,7 @@ export function makeShell(el) {
   ui.stageWrap = h("div", { class: "gv-stagewrap" }, ui.stage, ui.tip);
   ui.tableWrap = h("div", { class: "gv-tablewrap" }, ui.tableEl, ui.pager);
   const side = h("div", { class: "gv-panels" }, ui.controlsEl, ui.outputEl, ui.info);
-  ui.root.append(ui.tb.el, ui.status, ui.alert, ui.stageWrap, ui.legend, side, ui.tableWrap);
+  ui.root.append(ui.tb.el, ui.overlays, ui.status, ui.alert, ui.stageWrap, ui.legend, side, ui.tableWrap);
   el.appendChild(ui.root);
   return ui;
 }

@@ -2,6 +2,7 @@
 
 import { escapeXml, kindClass } from "./format.js";
 import { gradStroke } from "./geometry.js";
+import { outlineSvgBoxes } from "./overlay.js";
 import { boxTexts, cellEdges, edgePoints, edgeStroke, maxAbsGrad, routePath } from "./scene.js";
 
 const NS = "http://www.w3.org/2000/svg";
@@ -159,6 +160,9 @@ export class SvgRenderer {
       this.edges[k].classList.toggle("gv-on", !!on);
     }
   }
+
+  /** An overlay's style per box (overlay.js boxStyles), or null: outlines the marked boxes. */
+  setOverlay(styles) { outlineSvgBoxes(this.boxes, this.s, styles); }
 
   destroy() {
     this.container.innerHTML = "";

@@ -12,7 +12,7 @@
 import "./widget.css";
 import { isDisconnected } from "./connection.js";
 import { Kernel, kernelLiveness } from "./kernel.js";
-import { nodeName, nodeTitle } from "./format.js";
+import { escapeXml, nodeName, nodeTitle } from "./format.js";
 import { lodLevel } from "./geometry.js";
 import { decodeGraph, toFloat64 } from "./decode.js";
 import { Drawing } from "./drawing.js";
@@ -32,6 +32,8 @@ import { Finder } from "./find.js";
 import { oncePerTask, visibleWorld } from "./paint.js";
 import { attachPointer, localXY } from "./pointer.js";
 import { recordAnswer, recordLocal, recordReady } from "./probes.js";
+import { boxStyles, decodeOverlays, makeOverlayBar, overlayTip } from "./overlay.js";
+import { groupHiding } from "./groups.js";
 
 const ACK_MS = 10000;         // a request unanswered this long stops blocking the next ones
 
@@ -64,6 +66,9 @@ class Explorer {
       valueOf: (id) => this.session.values.data[id],
     });
     this.finder = new Finder();
+    this.overlays = {};    // overlay.js decodeOverlays of the _overlay trait, by kind
+    this.overlayBar = makeOverlayBar((kind) => { model.set("overlay", kind); model.save_changes(); }, (node) => this.jumpTo(node));
+    ui.overlays.append(this.overlayBar.el);
     this.stepOk = ui.tb.stepSize.value;  // the last step size that was read: a bad one is put back to it
   }
 
@@ -105,7 +110,32 @@ class Explorer {
     renderLegend(ui.legend, legendEntries(s.opHow, graph.structure.constants.opMarks));
     selection.rebind(drawing);
     selection.show(drawing.renderer);
+    this.showOverlay();
     this.frame();
+  }
+
+  // ---- overlays (overlay.js): health and diff as outlines, kept as data in the _overlay trait ----
+  loadOverlays() {
+    this.overlays = decodeOverlays(this.model.get("_overlay"), this.graph.structure.n);
+  }
+
+  showOverlay() {
+    const active = this.model.get("overlay") || "", ov = this.overlays[active] || null, ui = this.ui;
+    const compute = this.kernel.live ? (this.model.get("_overlay") || {}).compute || [] : [];
+    this.overlayBar.update(this.overlays, active, compute);
+    if (this.drawing.renderer) this.drawing.renderer.setOverlay(boxStyles(ov, this.drawing.scene));
+    ui.root.dataset.overlay = ov ? active : "";
+  }
+
+  /** Select node `node` and bring it into view (its box, or the folded group holding it). */
+  jumpTo(node) {
+    const s = this.drawing.scene;
+    if (!s || !(node >= 0)) return;
+    let b = s.boxOfNode.get(node);
+    if (b === undefined) b = groupHiding(s, this.graph.structure.scopes[node]);
+    if (b < 0) return;
+    this.camera.showBox(s, b);
+    this.select(b, s.group[b] ? undefined : node);
   }
 
   // ---- the camera ---------------------------------------------------------------------------------
@@ -137,6 +167,7 @@ class Explorer {
         if (b < 0) { ui.tip.hidden = true; return; }
         const [px, py] = localXY(ui.stage, ev);
         const lines = tipLines({ scene: drawing.scene, ...this.graph, ...this.session.values }, b, this.graph.structure.constants.opMarks);
+        lines.push(...overlayTip(this.overlays[this.model.get("overlay")], drawing.scene.node[b]).map(escapeXml));
         showTip(ui.tip, lines, px, py, cam.size[0], cam.size[1]);
       },
       leave: () => { ui.tip.hidden = true; },
@@ -327,8 +358,11 @@ function traitHandlers(x) {
       x.showSelection();
       if (x.focusKey) { const k = x.focusKey; x.focusKey = null; x.camera.showExpanded(x.drawing.scene, x.graph.structure.scopes, k); }
     },
-    "change:_structure": () => { x.loadGraph(); x.loadValues(); x.buildDrawing(); x.buildTable(); x.buildControls(); x.camera.fit(x.drawing.scene); },
+    "change:_structure": () => { x.loadGraph(); x.loadOverlays(); x.loadValues(); x.buildDrawing(); x.buildTable(); x.buildControls(); x.camera.fit(x.drawing.scene); },
     "change:local_replay": () => x.setupReplay(),
+    "change:_overlay": () => { x.loadOverlays(); x.showOverlay(); },
+    "change:overlay": () => x.showOverlay(),
+    "change:_focus": () => x.jumpTo((model.get("_focus") || {}).node),
     "change:height": () => { x.ui.stageWrap.style.height = `${model.get("height")}px`; },
     "change:_ack": onValuesOnce,
     "change:_data": onValuesOnce,
@@ -371,6 +405,7 @@ function render({ model, el }) {
   // ---- first render -----------------------------------------------------------------------------
   x.ui.stageWrap.style.height = `${model.get("height")}px`;
   x.loadGraph();
+  x.loadOverlays();
   x.loadValues();
   x.applyTheme();
   x.syncGradsButton();
@@ -380,6 +415,7 @@ function render({ model, el }) {
   x.buildControls();
   x.showOutput();
   x.showStatus();
+  if (model.get("_focus") && model.get("_focus").node >= 0) x.jumpTo(model.get("_focus").node);
   const unwatch = watchPage(x, tStart);
 
   return () => {

@@ -91,6 +91,11 @@ class PlaygroundPainter {
 
   paintReport() {
     const r = this.model.get("_report") || {}, report = this.ui.report;
+    if (r.note) {  // the standalone page: what needs Python, said where its answer would be
+      report.textContent = r.text;
+      report.className = "gvp-report gvp-note";
+      return;
+    }
     report.textContent = r.text ? `PyTorch check at step ${r.step}: ${r.text}` : "";
     report.className = "gvp-report" + (r.text ? (r.ok ? " gvp-ok" : " gvp-bad") : "");
   }
