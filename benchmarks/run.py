@@ -2,8 +2,8 @@
 
 Each section measures gradviz against its reference in the same run and prints the ratios to the
 targets in the product brief. Sections: engine, replay, shapes, layout, torch_bridge, torch_capture,
-widget, widget_refresh, playground, frameworks (widget and playground need Chromium and JupyterLab;
-torch_capture's browser part too).
+widget, widget_refresh, playground, frameworks, backprop (widget, playground and backprop's page part
+need Chromium, widget and playground JupyterLab too; torch_capture's browser part too).
 """
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 SECTIONS = ["engine", "replay", "shapes", "layout", "torch_bridge", "torch_capture", "widget", "widget_refresh",
-            "playground", "frameworks"]
+            "playground", "frameworks", "backprop"]
 
 
 def main(argv):

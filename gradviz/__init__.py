@@ -7,6 +7,7 @@ from .nn import MLP, Layer, Module, Neuron, mse_loss, svm_loss
 from .ops import register_op, unregister_op
 
 if TYPE_CHECKING:  # what __getattr__ below loads on first use, spelled out for type checkers
+    from .backprop import backprop_steps, chain_paths
     from .check import grad_check, numerical_grad, predict_vs_actual
     from .diagnose import GraphDiff, HealthReport, NonFinite, diff, first_nonfinite, health
     from .draw.render import draw_dot, to_svg
@@ -30,6 +31,7 @@ __version__ = "0.1.0"
 _LAZY = {
     "trace": "graph.trace", "Graph": "graph.snapshot", "to_networkx": "graph.trace",
     "Tape": "replay.tape",
+    "backprop_steps": "backprop", "chain_paths": "backprop",
     "numerical_grad": "check", "grad_check": "check", "predict_vs_actual": "check",
     "draw_dot": "draw.render", "to_svg": "draw.render",
     "GraphWidget": "widget.graph_widget", "to_html": "widget.standalone",

@@ -25,6 +25,7 @@ from . import overlays, wire
 from .bundle import bundle
 from .session import Session
 from .state import ExplorerState, Page, check_height, message
+from .steps import BackpropView, eager
 
 if TYPE_CHECKING:
     from ..graph.snapshot import Graph
@@ -33,7 +34,7 @@ if TYPE_CHECKING:
 __all__ = ["GraphWidget"]
 
 
-class GraphWidget(Session, anywidget.AnyWidget):
+class GraphWidget(Session, BackpropView, anywidget.AnyWidget):
     """Draw ``x`` (a root Value, or a Graph) and let the user nudge its leaves.
 
     ``height``: the most pixels the drawing takes (a short graph takes less). ``collapsed``: ``"auto"`` folds big graphs by module scope
@@ -105,6 +106,17 @@ class GraphWidget(Session, anywidget.AnyWidget):
     _self_id = t.Unicode("").tag(sync=True)
     """The model id: lets the page ask the widget manager whether its comm is live."""
 
+    _steps = t.Dict().tag(sync=True)
+    """Backward's steps for the page's Backprop mode (``gradviz.widget.steps``): sent with every
+    picture on graphs of up to ``EAGER_STEPS`` nodes, on bigger ones once asked for (the page's
+    Backprop button, ``backprop()``, ``paths()``, ``save_html``); ``{}`` until then."""
+
+    backprop_step = t.Int(-1).tag(sync=True)
+    """The Backprop mode's position: the picture after this many of backward's steps; -1 when
+    the page shows the full picture. Set by ``backprop()`` and by the page's buttons."""
+
+    paths_leaf = t.Int(-1).tag(sync=True)
+    """The node whose chain-rule paths from the output the page highlights (``paths()``), or -1."""
     overlay = t.Unicode("").tag(sync=True)
     """The overlay the page shows: "" (none), "health" (``gradviz.health``'s flags) or "diff" (the
     relative change against ``compare``). The page's Health and Diff buttons set it."""
@@ -132,6 +144,7 @@ class GraphWidget(Session, anywidget.AnyWidget):
         self._s = ExplorerState(overlays.source(x, compare), collapsed=collapsed, recompute=recompute)
         self._ov = overlays.Overlays(self._s, x, kind, compare)
         self._closed = False
+        self._steps_on = eager(self._s.graph)  # send the steps with every picture
         self._start_session()
         with self.hold_sync():
             self._structure = self._s.structure()
@@ -338,6 +351,8 @@ _HANDLERS = {
     "collapse": lambda w, m: w.collapse(str(m["key"])),
     "reset_view": lambda w, m: w._set_collapsed(w._initial_collapsed, expanded=set()),
     "hello": lambda w, m: None,  # the page asks whether a kernel is behind it: the ack says yes
+    "backprop": lambda w, m: w.backprop(int(m.get("k", 0))),  # the page's Backprop button
+    "paths": lambda w, m: w.paths(int(m["leaf"])),  # the output, then a node, selected in the page
 }
 
 

@@ -16,6 +16,7 @@ import weakref
 import numpy as np
 
 from .state import message
+from .steps import steps_of
 from .wire import json_number
 
 __all__ = ["Session", "REFRESH_INTERVAL", "FOLLOW_DELAY", "FOLLOW_MAX"]
@@ -49,6 +50,8 @@ class Session:
 
     def _publish(self):
         self._data, self._grad = self._s.values()
+        if getattr(self, "_steps_on", False):  # the Backprop mode's steps follow the values
+            self._steps = steps_of(self._s.graph)
         self._stale = ""
         self._pending = False
         self._sent_at = time.perf_counter()

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 from ..draw.theme import FONT_UI, PALETTE
 from .bundle import STATIC
 from .state import Page, PageSource, page
+from .steps import steps_of
 
 if TYPE_CHECKING:
     from ..graph.types import PathLike, Root
@@ -79,6 +80,8 @@ def to_html(x: Root | PageSource, path: PathLike | None = None, *, title: str | 
         structure["readonly"] = (f"a picture only: this graph has {structure['n']:,} values, more than a "
                                  f"page replays (max_nodes={max_nodes:,}); nudge it in Python with GraphWidget")
     state["_structure"] = structure
+    if not state.get("_steps"):  # the Backprop mode needs no kernel (nor a replayable graph)
+        state["_steps"] = steps_of(p.graph)
     state["local_replay"] = False  # the page's engine answers at once; no second replay needed
     # no kernel computes an overlay there: the page offers the ones it was saved with
     state["_overlay"] = {k: v for k, v in state.get("_overlay", {}).items() if k != "compute"}

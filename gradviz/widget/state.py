@@ -22,6 +22,7 @@ from ..ops import ERROR_TEMPLATES
 from ..replay.tape import Tape
 from . import wire
 from .overlays import COMPUTE, Overlays, check_overlay, source
+from .steps import eager, steps_of
 
 if TYPE_CHECKING:
     from ..graph.snapshot import Graph
@@ -37,6 +38,7 @@ NO_VALUES = "read-only: this graph has no live Values (it was loaded from JSON),
 HANDOFF_NODES = 200_000
 # The synced traits a fresh page starts from, beside the structure, values and view.
 TRAIT_DEFAULTS = {"_ack": 0, "error": "", "last_nudge": {}, "_stale": "", "_self_id": "", "nudges": 0,
+                  "_steps": {}, "backprop_step": -1, "paths_leaf": -1,
                   "overlay": "", "_overlay": {"compute": list(COMPUTE)}, "_focus": {}}
 
 
@@ -161,7 +163,8 @@ class ExplorerState:
         defaults, then ``settings`` (``height``, ``show_grads``, ``local_replay``)."""
         data, grad = self.values()
         ptr, idx = self.children()
-        return {**TRAIT_DEFAULTS, "error": self.error, "_structure": self.structure(), "_child_ptr": ptr,
+        steps = {"_steps": steps_of(self.graph)} if eager(self.graph) else {}  # as GraphWidget sends them
+        return {**TRAIT_DEFAULTS, **steps, "error": self.error, "_structure": self.structure(), "_child_ptr": ptr,
                 "_child_idx": idx, "_data": data, "_grad": grad, "_view": self.view(), **settings}
 
 

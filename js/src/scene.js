@@ -91,8 +91,9 @@ export function opMarks(s, backward) {
   return how;
 }
 
-/** Texts of box i: [title, "data ...", "grad ..."] (no grad cell when grads are hidden); a
- *  PyTorch graph's: [label or op, shape, value, grad] as Python wrote them (gradviz/draw/tensor_text.py). */
+/** Texts of box i: [title, "data ...", "grad ..."] (no grad cell when grads are hidden; "grad"
+ *  alone where `grad.blank` marks a value the Backprop mode has not reached); a PyTorch graph's:
+ *  [label or op, shape, value, grad] as Python wrote them (gradviz/draw/tensor_text.py). */
 export function boxTexts(s, i, data, grad, showGrads) {
   const id = s.node[i];
   if (s.multi[i]) return [s.title[i], `${s.multi[i]} outputs`];
@@ -101,7 +102,7 @@ export function boxTexts(s, i, data, grad, showGrads) {
     return [s.title[i] || shortLabel(s.opName[s.opOf[i]] || ""), ...(showGrads ? c : c.slice(0, -1))];
   }
   const t = [s.title[i], "data " + fmt4(data[id])];
-  if (showGrads) t.push("grad " + fmt4(grad[id]));
+  if (showGrads) t.push(grad.blank && grad.blank[id] ? "grad" : "grad " + fmt4(grad[id]));
   return t;
 }
 

@@ -7,7 +7,7 @@ import { makeToolbar } from "./toolbar.js";
 
 /** Build the widget's elements into `el`. Returns them by name: {root, tb (toolbar.js), overlays
  *  (the overlay bar's place, overlay.js), alert, status, stage, tip, stageWrap, legend, outputEl,
- *  info, controlsEl, tableEl, pager, tableWrap}. */
+ *  info, controlsEl, tableEl, pager, tableWrap, bpSlot (the Backprop mode's bar, backprop.js)}. */
 export function makeShell(el) {
   const ui = {
     root: h("div", { class: "gradviz-root" }),
@@ -23,6 +23,7 @@ export function makeShell(el) {
     controlsEl: h("section", { class: "gv-controls", "aria-label": "leaf controls" }),
     tableEl: h("table", { "aria-label": "gradviz values", class: "gv-table" }),
     pager: h("div", { class: "gv-pager" }),
+    bpSlot: h("div", { class: "gv-bp-slot" }),  // the Backprop mode's bar and path list (backprop.js)
   };
   ui.status.hidden = true;
   ui.tip.hidden = true;
@@ -30,7 +31,7 @@ export function makeShell(el) {
   ui.stageWrap = h("div", { class: "gv-stagewrap" }, ui.stage, ui.tip);
   ui.tableWrap = h("div", { class: "gv-tablewrap" }, ui.tableEl, ui.pager);
   const side = h("div", { class: "gv-panels" }, ui.controlsEl, ui.outputEl, ui.info);
-  ui.root.append(ui.tb.el, ui.overlays, ui.status, ui.alert, ui.stageWrap, ui.legend, side, ui.tableWrap);
+  ui.root.append(ui.tb.el, ui.overlays, ui.bpSlot, ui.status, ui.alert, ui.stageWrap, ui.legend, side, ui.tableWrap);
   el.appendChild(ui.root);
   return ui;
 }

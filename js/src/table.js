@@ -32,10 +32,11 @@ export function visibleRows(box, scroll, count) {
   return [lo, hi];
 }
 
-/** The texts of a row's data and grad cells: a PyTorch graph's summaries as Python wrote them. */
+/** The texts of a row's data and grad cells: a PyTorch graph's summaries as Python wrote them; an
+ *  empty grad where `grad.blank` marks a value the Backprop mode has not reached. */
 export function cellTexts(structure, i, data, grad) {
   const c = structure.cells && structure.cells[i];
-  return c ? [c[1], c[2]] : [fmt4(data[i]), fmt4(grad[i])];
+  return c ? [c[1], c[2]] : [fmt4(data[i]), grad.blank && grad.blank[i] ? "" : fmt4(grad[i])];
 }
 
 export class ValueTable {

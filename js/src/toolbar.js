@@ -5,7 +5,7 @@ import { button, h } from "./dom.js";
 import { parseNumber } from "./format.js";
 
 /** The toolbar's elements: {el, search, fit, zoomIn, zoomOut, grads, reset, stepSize, direction,
- *  step, svg, png}. */
+ *  step, svg, png, backprop}. */
 export function makeToolbar() {
   const t = {
     search: h("input", { type: "search", "aria-label": "search", placeholder: "search…", class: "gv-search" }),
@@ -20,10 +20,12 @@ export function makeToolbar() {
     step: button("Step", "move every input and parameter along its gradient by the step size", "Step along gradient"),
     svg: button("SVG", "download the whole current view as SVG", "Download SVG"),
     png: button("PNG", "download the whole current view as PNG", "Download PNG"),
+    backprop: button("Backprop", "step through backward, node by node (again: the full picture)"),
   };
+  t.backprop.setAttribute("aria-pressed", "false");
   t.el = h("div", { class: "gv-toolbar", role: "toolbar", "aria-label": "gradviz tools" },
-    t.search, t.fit, t.zoomIn, t.zoomOut, t.grads, h("span", { class: "gv-sep" }), t.stepSize, t.direction, t.step, t.reset,
-    h("span", { class: "gv-sep" }), h("span", { class: "gv-dim", text: "download" }), t.svg, t.png);
+    t.search, t.fit, t.zoomIn, t.zoomOut, t.grads, h("span", { class: "gv-sep" }), t.stepSize, t.direction, t.step, t.reset, t.backprop,
+    h("span", { class: "gv-sep" }), t.svg, t.png);
   return t;
 }
 

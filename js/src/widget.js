@@ -32,6 +32,10 @@ import { Finder } from "./find.js";
 import { oncePerTask, visibleWorld } from "./paint.js";
 import { attachPointer, localXY } from "./pointer.js";
 import { recordAnswer, recordLocal, recordReady } from "./probes.js";
+import { BackpropMode } from "./backprop.js";
+import { childrenOf } from "./decode.js";
+import { edgePoints } from "./scene.js";
+import { afterPaint } from "./paint.js";
 import { boxStyles, decodeOverlays, makeOverlayBar, overlayTip } from "./overlay.js";
 import { groupHiding } from "./groups.js";
 
@@ -66,6 +70,8 @@ class Explorer {
       valueOf: (id) => this.session.values.data[id],
     });
     this.finder = new Finder();
+    this.backprop = new BackpropMode(backpropHost(this));  // the Backprop mode and the path view
+    ui.bpSlot.append(this.backprop.bar.el, this.backprop.bar.paths);
     this.overlays = {};    // overlay.js decodeOverlays of the _overlay trait, by kind
     this.overlayBar = makeOverlayBar((kind) => { model.set("overlay", kind); model.save_changes(); }, (node) => this.jumpTo(node));
     ui.overlays.append(this.overlayBar.el);
@@ -112,6 +118,7 @@ class Explorer {
     selection.show(drawing.renderer);
     this.showOverlay();
     this.frame();
+    if (this.backprop.k >= 0) this.backprop.show(this.backprop.k);
   }
 
   // ---- overlays (overlay.js): health and diff as outlines, kept as data in the _overlay trait ----
@@ -143,6 +150,7 @@ class Explorer {
     const { drawing, camera: cam } = this;
     if (drawing.renderer) drawing.renderer.setTransform(cam.vp, lodLevel(cam.vp.scale, drawing.scene.fontPx));
     if (drawing.scene) this.minimap.update(cam.vp, cam.size[0], cam.size[1], drawing.scene);
+    this.backprop.place();
   }
 
   // First frame: the whole graph if readable that way, else the output at a readable zoom. `height`
@@ -244,11 +252,20 @@ class Explorer {
   // ---- panels -------------------------------------------------------------------------------------
   /** Repaint the values: what can be seen now, the rest in flushDeferred() after the frame. */
   paintValues() {
+    if (this.backprop.k >= 0) return this.backprop.show(this.backprop.k);  // the mode shows its steps' picture
     const { data, grad } = this.session.values, cam = this.camera;
     this.drawing.renderer.setValues(data, grad, visibleWorld(cam.size[0], cam.size[1], cam.vp));
     this.table.update(data, grad, true);
     this.controls.update(data);
     this.showOutput();
+  }
+
+  /** Paint `data` and `grad` (the Backprop mode's picture: grad.blank marks the values not reached). */
+  paintPicture(data, grad) {
+    const cam = this.camera;
+    this.drawing.renderer.setValues(data, grad, visibleWorld(cam.size[0], cam.size[1], cam.vp));
+    this.table.update(data, grad, true);
+    afterPaint(() => this.flushDeferred());
   }
 
   /** After a repaint's frame: measure what is needed for the next one, then update what it left out
@@ -302,12 +319,14 @@ class Explorer {
 
   select(box, node) {
     const { selection, drawing } = this, S = this.graph.structure;
+    const before = selection.node;
     selection.select(drawing, box, node);
     selection.show(drawing.renderer);
     if (selection.node >= 0 && S.n > 2 * PAGE) this.table.follow(selection.node);
     this.buildTable();
     if (S.controls.length > MAX_CONTROLS) this.buildControls();
     this.showSelection();
+    this.backprop.onSelect(before, selection.node);
   }
 
   // Search finds value labels and group titles ("sample 7"); each hit is brought into view.
@@ -328,6 +347,25 @@ class Explorer {
   }
 }
 
+/** What the Backprop mode (backprop.js) asks of the explorer `x`. */
+function backpropHost(x) {
+  const scene = () => x.drawing.scene;
+  const hidingBox = (scope) => groupHiding(scene(), scope);
+  return {
+    model: x.model, root: x.ui.root, stageWrap: x.ui.stageWrap, edgePoints, afterPaint, hidingBox,
+    structure: () => x.graph.structure,
+    scene,
+    kids: (i) => childrenOf(x.graph.childPtr, x.graph.childIdx, i),
+    vp: () => x.camera.vp,
+    paint: (data, grad) => x.paintPicture(data, grad),
+    restore: () => { x.paintValues(); x.selection.show(x.drawing.renderer); },
+    highlight: (box, masks) => x.drawing.renderer.setHighlight(box, masks, null),
+    select: (node) => x.select(scene().boxOfNode.get(node) ?? hidingBox(x.graph.structure.scopes[node] || ""), node),
+    request: (msg) => x.kernel.tell(msg),
+    error: (msg) => x.error(msg),
+  };
+}
+
 /** The toolbar's buttons to the explorer `x`. */
 function wireToolbar(x) {
   const { tb } = x.ui, cam = x.camera, model = x.model;
@@ -339,6 +377,7 @@ function wireToolbar(x) {
   tb.grads.onclick = () => { model.set("show_grads", !model.get("show_grads")); model.save_changes(); };
   tb.reset.onclick = (ev) => x.reset(ev);
   tb.step.onclick = (ev) => x.step(ev);
+  tb.backprop.onclick = () => x.backprop.toggle();
   const exportSvg = () => svgFile(x.drawing.scene, x.session.values.data, x.session.values.grad, model.get("show_grads"), x.theme());
   tb.svg.onclick = () => downloadSvg(exportSvg());
   tb.png.onclick = () => downloadPng(exportSvg(), x.drawing.scene.width, x.drawing.scene.height);
@@ -364,6 +403,12 @@ function traitHandlers(x) {
     "change:overlay": () => x.showOverlay(),
     "change:_focus": () => x.jumpTo((model.get("_focus") || {}).node),
     "change:height": () => { x.ui.stageWrap.style.height = `${model.get("height")}px`; },
+    "change:_steps": () => x.backprop.onSteps(),
+    "change:backprop_step": () => {
+      x.ui.tb.backprop.setAttribute("aria-pressed", String(Number(model.get("backprop_step")) >= 0));
+      x.backprop.onStep();
+    },
+    "change:paths_leaf": () => x.backprop.onPaths(),
     "change:_ack": onValuesOnce,
     "change:_data": onValuesOnce,
   };
@@ -415,6 +460,9 @@ function render({ model, el }) {
   x.buildControls();
   x.showOutput();
   x.showStatus();
+  x.backprop.load();
+  if (Number(model.get("backprop_step")) >= 0) handlers["change:backprop_step"]();  // a view opened in the mode
+  if (Number(model.get("paths_leaf")) >= 0) x.backprop.onPaths();
   if (model.get("_focus") && model.get("_focus").node >= 0) x.jumpTo(model.get("_focus").node);
   const unwatch = watchPage(x, tStart);
 

@@ -27,6 +27,9 @@ test("a PyTorch graph's records read title | shape | value | grad from the texts
 test("a gradviz graph's records still read label | data | grad", () => {
   const s = makeScene(view, { kinds, constants });
   assert.deepEqual(boxTexts(s, 0, [2, 3], [-4, 1], true), ["fc.weight", "data 2.0000", "grad -4.0000"]);
+  const g = Float64Array.of(0, 1);
+  g.blank = Uint8Array.of(1, 0);  // not reached yet in the Backprop mode: the grad cell is empty
+  assert.deepEqual(boxTexts(s, 0, [2, 3], g, true), ["fc.weight", "data 2.0000", "grad"]);
 });
 
 test("records are sized with the character width Python sent (constants.charWidth)", () => {

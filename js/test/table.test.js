@@ -26,6 +26,9 @@ test("the rows in the scrolled view, with two rows of margin", () => {
 test("cells: four decimals, or a PyTorch graph's texts as Python wrote them", () => {
   const { structure } = smallGraph();
   assert.deepEqual(cellTexts(structure, 0, [2.5], [-1]), ["2.5000", "-1.0000"]);
+  const blank = Float64Array.of(0);
+  blank.blank = Uint8Array.of(1);  // the Backprop mode has not reached it
+  assert.deepEqual(cellTexts(structure, 0, [2.5], blank), ["2.5000", ""]);
   const torch = { ...structure, cells: [["3×4", "μ0.1", "‖∇‖ 2"]] };
   assert.deepEqual(cellTexts(torch, 0, [NaN], [NaN]), ["μ0.1", "‖∇‖ 2"]);
 });

@@ -335,10 +335,10 @@ def test_many_leaves_show_the_selected_leafs_controls(open_widget):
     wp = open_widget(GraphWidget(out), dark=True)
     pg = wp.page
     assert root_attr(pg, "data-theme") == "dark"
-    assert pg.locator(".gradviz-root input[type=range]").count() == 0
+    assert pg.locator(".gradviz-root .gv-controls input[type=range]").count() == 0
     pg.get_by_role("searchbox", name="search").fill("layers.1.neurons.2.b")
     num = pg.get_by_role("spinbutton", name="layers.1.neurons.2.b", exact=True)
-    assert num.count() == 1 and pg.locator(".gradviz-root input[type=range]").count() == 1
+    assert num.count() == 1 and pg.locator(".gradviz-root .gv-controls input[type=range]").count() == 1
     num.fill("0.25")
     num.press("Enter")
     wp.pump()
