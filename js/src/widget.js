@@ -20,18 +20,19 @@ import { Selection } from "./selection.js";
 import { Session } from "./session.js";
 import { Camera } from "./camera.js";
 import { Minimap } from "./minimap.js";
-import { makeShell } from "./shell.js";
+import { makeShell, markEmpty } from "./shell.js";
 import { applyConstants, readTheme, settleTheme } from "./theme.js";
 import { downloadPng, downloadSvg, svgFile } from "./export.js";
 import { PAGE, ValueTable } from "./table.js";
 import { LeafControls, MAX_CONTROLS } from "./controls.js";
-import { gradsButton, stepRate } from "./toolbar.js";
+import { gradsButton, orientButton, stepRate } from "./toolbar.js";
 import { legendEntries, OutputPanel, outputCells, renderInfo, renderLegend, selectionInfo, showError, statusOf } from "./panels.js";
 import { showTip, tipLines } from "./tooltip.js";
 import { Finder } from "./find.js";
 import { oncePerTask, visibleWorld } from "./paint.js";
 import { attachPointer, localXY } from "./pointer.js";
 import { recordAnswer, recordLocal, recordReady } from "./probes.js";
+import { boxMarks, readReference } from "./reference.js";
 import { BackpropMode } from "./backprop.js";
 import { childrenOf } from "./decode.js";
 import { edgePoints } from "./scene.js";
@@ -60,8 +61,10 @@ class Explorer {
     });
     this.session = new Session(this.kernel);
     this.graph = null;     // decodeGraph: {structure, childPtr, childIdx}
+    this.ref = null;       // gradviz's reference beside another class's own grads (reference.js), or null
     this.fitted = false;   // the first frame was planned with the stage's size
     this.focusKey = null;  // a group asked to open: looked at when the kernel's new view comes
+    this.reorient = false; // the orientation was switched: the next view opens afresh
     this.table = new ValueTable(ui.tableWrap, ui.tableEl, ui.pager);
     this.output = new OutputPanel(ui.outputEl);
     this.controls = new LeafControls(ui.controlsEl, {
@@ -98,6 +101,15 @@ class Explorer {
 
   loadValues() {
     this.session.take(toFloat64(this.model.get("_data")), toFloat64(this.model.get("_grad")));
+    this.ref = readReference(this.model.get("_ref_grad"), this.model.get("_marks"), toFloat64);
+    this.table.ref = this.ref;
+    this.ui.root.dataset.mismatches = this.ref ? String(this.ref.grad.size + this.ref.forward.size) : "";
+  }
+
+  /** Outline the nodes whose grad (or forward) disagrees with gradviz's reference. */
+  paintMarks() {
+    const r = this.drawing.renderer;
+    if (r && r.setMarks) r.setMarks(boxMarks(this.drawing.scene, this.ref));
   }
 
   applyTheme() {
@@ -114,6 +126,7 @@ class Explorer {
     this.minimap.setScene(s, this.theme());
     ui.root.dataset.boxes = String(s.n);
     renderLegend(ui.legend, legendEntries(s.opHow, graph.structure.constants.opMarks));
+    this.paintMarks();
     selection.rebind(drawing);
     selection.show(drawing.renderer);
     this.showOverlay();
@@ -174,7 +187,7 @@ class Explorer {
       hover: (ev, b) => {
         if (b < 0) { ui.tip.hidden = true; return; }
         const [px, py] = localXY(ui.stage, ev);
-        const lines = tipLines({ scene: drawing.scene, ...this.graph, ...this.session.values }, b, this.graph.structure.constants.opMarks);
+        const lines = tipLines({ scene: drawing.scene, ...this.graph, ...this.session.values, ref: this.ref }, b, this.graph.structure.constants.opMarks);
         lines.push(...overlayTip(this.overlays[this.model.get("overlay")], drawing.scene.node[b]).map(escapeXml));
         showTip(ui.tip, lines, px, py, cam.size[0], cam.size[1]);
       },
@@ -203,11 +216,18 @@ class Explorer {
 
   step(ev) {
     const tb = this.ui.tb;
-    const r = stepRate(tb.stepSize.value, tb.stepSize.validity.badInput, tb.direction.value);
+    const r = stepRate(tb.stepSize.value, tb.stepSize.validity.badInput, tb.direction.value, tb.stepDropped());
+    tb.stepDropped.clear();
     if (r.error) { tb.stepSize.value = this.stepOk; return this.error(r.error); }
     this.stepOk = tb.stepSize.value;
     const S = this.graph.structure;
     const out = this.session.step(r.lr, ev.timeStamp, S.controls, S.root);
+    if (out === null) return this.showStatus();
+    if (!out.sent) this.shownHere(out, ev.timeStamp);
+  }
+
+  recompute(ev) {
+    const out = this.session.recompute(ev.timeStamp, this.graph.structure.root);
     if (out === null) return this.showStatus();
     if (!out.sent) this.shownHere(out, ev.timeStamp);
   }
@@ -255,6 +275,7 @@ class Explorer {
     if (this.backprop.k >= 0) return this.backprop.show(this.backprop.k);  // the mode shows its steps' picture
     const { data, grad } = this.session.values, cam = this.camera;
     this.drawing.renderer.setValues(data, grad, visibleWorld(cam.size[0], cam.size[1], cam.vp));
+    this.paintMarks();
     this.table.update(data, grad, true);
     this.controls.update(data);
     this.showOutput();
@@ -289,11 +310,12 @@ class Explorer {
     const { ui, session } = this, tb = ui.tb, live = this.kernel.live;
     const { text, state } = statusOf(live, session.noAnswer, this.model.get("_stale"), ACK_MS / 1000);
     ui.root.dataset.connection = live ? "live" : "saved";
+    this.syncOrientButton();
     ui.root.dataset.status = state;
     if (ui.status.textContent !== text) ui.status.textContent = text;
     ui.status.hidden = !text;
     const readonly = !!this.graph.structure.readonly;
-    for (const b of [tb.step, tb.stepSize, tb.direction]) b.disabled = readonly || !session.canCompute;
+    for (const b of [tb.step, tb.stepSize, tb.direction, tb.recompute]) b.disabled = readonly || !session.canCompute;
     tb.reset.disabled = readonly;
     tb.reset.title = live ? "back to the values last taken from Python" : "back to the saved picture (in this page)";
   }
@@ -309,7 +331,7 @@ class Explorer {
   buildControls() {
     const S = this.graph.structure, tb = this.ui.tb;
     this.controls.build(S, this.session.values.data, this.selection.node);
-    if (S.readonly) for (const b of [tb.reset, tb.step, tb.stepSize, tb.direction]) b.disabled = true;
+    if (S.readonly) for (const b of [tb.reset, tb.step, tb.stepSize, tb.direction, tb.recompute]) b.disabled = true;
   }
 
   buildTable() {
@@ -345,6 +367,24 @@ class Explorer {
     this.ui.tb.grads.textContent = g.text;
     this.ui.tb.grads.setAttribute("aria-pressed", g.pressed);
   }
+
+  // Orientation: the kernel lays the view out again and its new _view opens afresh; a saved page
+  // (gradviz.to_html) carries the other layout in _view_other (null: too big to carry both).
+  turn() {
+    const model = this.model, next = orientButton(model.get("rankdir")).next, other = model.get("_view_other");
+    if (other === null || (other === undefined && !this.kernel.live)) return this.showStatus();
+    this.reorient = true;
+    if (other) { model.set("_view_other", model.get("_view")); model.set("rankdir", next); model.set("_view", other); return; }
+    model.set("rankdir", next);
+    model.save_changes();
+  }
+
+  syncOrientButton() {
+    const o = orientButton(this.model.get("rankdir")), other = this.model.get("_view_other"), b = this.ui.tb.orient;
+    b.textContent = o.text;
+    b.setAttribute("aria-pressed", o.pressed);
+    b.disabled = other === null || (other === undefined && !this.kernel.live);
+  }
 }
 
 /** What the Backprop mode (backprop.js) asks of the explorer `x`. */
@@ -375,8 +415,10 @@ function wireToolbar(x) {
   tb.zoomIn.onclick = () => cam.zoom(1.25);
   tb.zoomOut.onclick = () => cam.zoom(0.8);
   tb.grads.onclick = () => { model.set("show_grads", !model.get("show_grads")); model.save_changes(); };
+  tb.orient.onclick = () => x.turn();
   tb.reset.onclick = (ev) => x.reset(ev);
   tb.step.onclick = (ev) => x.step(ev);
+  tb.recompute.onclick = (ev) => x.recompute(ev);
   tb.backprop.onclick = () => x.backprop.toggle();
   const exportSvg = () => svgFile(x.drawing.scene, x.session.values.data, x.session.values.grad, model.get("show_grads"), x.theme());
   tb.svg.onclick = () => downloadSvg(exportSvg());
@@ -392,9 +434,11 @@ function traitHandlers(x) {
     "change:_stale": () => x.showStatus(),
     comm_live_update: () => { x.kernel.revive(); if (!x.kernel.live) x.lostKernel(); else x.showStatus(); },
     "change:show_grads": () => { x.syncGradsButton(); x.buildDrawing(); },
+    "change:rankdir": () => x.syncOrientButton(),
     "change:_view": () => {
       x.buildDrawing();
       x.showSelection();
+      if (x.reorient) { x.reorient = false; x.camera.userMoved = false; x.firstFrame(); }
       if (x.focusKey) { const k = x.focusKey; x.focusKey = null; x.camera.showExpanded(x.drawing.scene, x.graph.structure.scopes, k); }
     },
     "change:_structure": () => { x.loadGraph(); x.loadOverlays(); x.loadValues(); x.buildDrawing(); x.buildTable(); x.buildControls(); x.camera.fit(x.drawing.scene); },
@@ -411,6 +455,7 @@ function traitHandlers(x) {
     "change:paths_leaf": () => x.backprop.onPaths(),
     "change:_ack": onValuesOnce,
     "change:_data": onValuesOnce,
+    "change:_marks": onValuesOnce,
   };
 }
 
@@ -454,6 +499,7 @@ function render({ model, el }) {
   x.loadValues();
   x.applyTheme();
   x.syncGradsButton();
+  x.syncOrientButton();
   x.error(model.get("error"));
   x.buildDrawing();
   x.buildTable();
@@ -463,6 +509,7 @@ function render({ model, el }) {
   x.backprop.load();
   if (Number(model.get("backprop_step")) >= 0) handlers["change:backprop_step"]();  // a view opened in the mode
   if (Number(model.get("paths_leaf")) >= 0) x.backprop.onPaths();
+  if (!x.graph.structure.n) markEmpty(x.ui);
   if (model.get("_focus") && model.get("_focus").node >= 0) x.jumpTo(model.get("_focus").node);
   const unwatch = watchPage(x, tStart);
 
