@@ -1,6 +1,9 @@
 """How ``backward()`` runs the gradient of an op that is not built into the engine: a lecture-style
-``_backward`` closure, or the derivatives given to ``gradviz.register_op``."""
+``_backward`` closure, or the derivatives given to ``gradviz.register_op``; and every op's gradient
+as pushes ``(child, local, amount, ...)``, which ``backprop_steps`` lists."""
 from __future__ import annotations
+
+from .ops import CUSTOM, dpow, pow_log, split_op
 
 
 def NO_RULE(out, g):
@@ -44,3 +47,103 @@ def closure_pushes(out, g):
             c.grad = s
         out.grad = total
     return kids, added
+
+
+# ---- every op as pushes, for backprop_steps: each as the engine's rule computes it (engine.py) -----
+# Each function adds into the operands' ``_g`` as the engine does and returns the pushes, flat:
+# ``(child, local, amount, child, local, amount, ...)``.
+
+def _P(*p):
+    for i in range(0, len(p), 3):
+        p[i]._g += p[i + 2]
+    return p
+
+
+def _add(out, g):
+    return _P(out._a, 1.0, g, out._b, 1.0, g)
+
+
+def _sub(out, g):
+    return _P(out._a, 1.0, g, out._b, -1.0, -g)
+
+
+def _mul(out, g):
+    a, b = out._a, out._b
+    return _P(a, b.data, b.data * g, b, a.data, a.data * g)
+
+
+def _div(out, g):
+    a, b = out._a, out._b
+    return _P(a, 1.0 / b.data, g / b.data, b, -(out.data / b.data), -(g * out.data / b.data))
+
+
+def _neg(out, g):
+    return _P(out._a, -1.0, -g)
+
+
+def _exp(out, g):
+    return _P(out._a, out.data, out.data * g)
+
+
+def _log(out, g):
+    a = out._a
+    return _P(a, 1.0 / a.data, g / a.data)
+
+
+def _tanh(out, g):
+    loc = 1.0 - out.data * out.data
+    return _P(out._a, loc, loc * g)
+
+
+def _relu(out, g):
+    a = out._a
+    if not a.data <= 0.0:
+        return _P(a, 1.0, g)
+    return _P(a, 0.0, 0.0)
+
+
+def _sigmoid(out, g):
+    loc = out.data * (1.0 - out.data)
+    return _P(out._a, loc, loc * g)
+
+
+def _powk(out, g):
+    a, k = out._a, split_op(out._op)[1]
+    if k == 0.0:
+        return _P(a, 0.0, 0.0)
+    loc = dpow(a.data, k)
+    return _P(a, loc, loc * g)
+
+
+def _pow(out, g):
+    a, b = out._a, out._b
+    la = 0.0 if b.data == 0.0 else dpow(a.data, b.data)
+    lb = pow_log(a.data, out.data)
+    return _P(a, la, 0.0 if b.data == 0.0 else la * g, b, lb, lb * g)
+
+
+def _none(out, g):
+    return ()
+
+
+PUSHES = {"+": _add, "-": _sub, "*": _mul, "/": _div, "neg": _neg, "exp": _exp, "log": _log,
+           "tanh": _tanh, "relu": _relu, "sigmoid": _sigmoid, "**": _pow}
+
+
+def _registered(derivatives):
+    def pushes(out, g):
+        kids = out._prev
+        p = []
+        for c, d in zip(kids, derivatives(*[c.data for c in kids], out.data)):
+            p += (c, d, d * g)
+        return _P(*p)
+    return pushes
+
+
+def pushes_of(op):
+    """The push function of an op missing from ``PUSHES``: a power by a constant, an op registered
+    with derivatives, or none (passes no gradient), as ``engine._rule_of`` decides."""
+    custom = CUSTOM.get(op) if isinstance(op, str) else None
+    if custom is not None and custom.derivatives is not None:
+        return _registered(custom.derivatives)
+    return _powk if split_op(op)[1] is not None else _none
