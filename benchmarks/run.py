@@ -1,9 +1,10 @@
 """Run every benchmark: ``python benchmarks/run.py`` (or name some: ``python benchmarks/run.py engine replay``).
 
 Each section measures gradviz against its reference in the same run and prints the ratios to the
-targets in the product brief. Sections: engine, replay, shapes, layout, torch_bridge, torch_capture,
-widget, widget_refresh, playground, frameworks, backprop (widget, playground and backprop's page part
-need Chromium, widget and playground JupyterLab too; torch_capture's browser part too).
+targets in the product brief. Sections: engine, replay, shapes, layout, drawing, torch_bridge,
+torch_capture, widget, widget_refresh, frames, playground, frameworks, backprop (widget, playground and
+backprop's page part need Chromium, widget and playground JupyterLab too; frames needs Chromium;
+torch_capture's browser part too; drawing compares with torchviz and Graphviz's dot when installed).
 """
 from __future__ import annotations
 
@@ -13,8 +14,8 @@ import sys
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-SECTIONS = ["engine", "replay", "shapes", "layout", "torch_bridge", "torch_capture", "widget", "widget_refresh",
-            "playground", "frameworks", "backprop"]
+SECTIONS = ["engine", "replay", "shapes", "layout", "drawing", "torch_bridge", "torch_capture", "widget", "widget_refresh",
+            "frames", "playground", "frameworks", "backprop"]
 
 
 def main(argv):

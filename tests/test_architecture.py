@@ -33,9 +33,6 @@ RANK = {
 
 MAX_FUNCTION_LINES = 100
 MAX_MODULE_LINES = 600
-# TEMPORARY: draw/layout.py's two layout passes are being rewritten for speed on another branch
-# (issue 21's "views" helper); the lead removes this allowance when that rewrite merges.
-LONG_FUNCTION_ALLOWANCE = {("gradviz.draw.layout", "_careful"), ("gradviz.draw.layout", "_fast")}
 
 
 def _modules():
@@ -170,7 +167,7 @@ def test_no_function_over_100_lines():
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
                 n = node.end_lineno - node.lineno + 1
-                if n > MAX_FUNCTION_LINES and (name, node.name) not in LONG_FUNCTION_ALLOWANCE:
+                if n > MAX_FUNCTION_LINES:
                     long.append(f"{name}.{node.name} ({n} lines, line {node.lineno})")
     assert not long, f"functions over {MAX_FUNCTION_LINES} lines: {long}"
 
@@ -179,10 +176,6 @@ def test_no_module_over_600_lines():
     big = {}
     for name, path in MODULES.items():
         lines = path.read_text(encoding="utf-8").count("\n")
-        if name == "gradviz.draw.layout":  # TEMPORARY, with LONG_FUNCTION_ALLOWANCE: not counting those two
-            for node in ast.parse(path.read_text(encoding="utf-8")).body:
-                if isinstance(node, ast.FunctionDef) and ("gradviz.draw.layout", node.name) in LONG_FUNCTION_ALLOWANCE:
-                    lines -= node.end_lineno - node.lineno + 1
         if lines > MAX_MODULE_LINES:
             big[name] = lines
     assert not big, f"modules over {MAX_MODULE_LINES} lines: {big}"

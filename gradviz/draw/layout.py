@@ -14,19 +14,20 @@ come from ``gradviz.textsize``. ``group_view``, ``GroupView``, ``box_fields``, `
 from __future__ import annotations
 
 import itertools
+from typing import NamedTuple
 
 import numpy as np
 
 from .grouping import GroupView, group_max, group_view
 from .textsize import CHAR_WIDTH, FONT_SIZE, LABEL_MAX, box_fields, op_width, record_widths, short_label, text_width
 
-__all__ = ["layout", "group_view", "Layout", "GroupView", "box_fields", "text_width", "short_label",
+__all__ = ["layout", "orientation", "group_view", "Layout", "GroupView", "box_fields", "text_width", "short_label",
            "FONT_SIZE", "CHAR_WIDTH", "LABEL_MAX"]
 
-RECORD_H = 26.0      # px, height of a value record (in LR)
-OP_H = 26.0          # px, height of an op ellipse
-RANK_SEP = 28.0      # px between neighbouring ranks
-NODE_SEP = 12.0      # px between neighbouring nodes of a rank
+RECORD_H = 22.0      # px, height of a value record (12 px text and 5 px above and below)
+OP_H = 20.0          # px, height of an op ellipse
+RANK_SEP = 14.0      # px between neighbouring ranks (the first view fits more of the graph readable)
+NODE_SEP = 8.0       # px between neighbouring nodes of a rank
 DUMMY_SEP = 6.0      # px, room taken by an edge passing through a rank
 MARGIN = 8.0         # px around the drawing
 
@@ -144,6 +145,37 @@ def layout(x, rankdir="LR", collapsed=None, show_grad=True, max_boxes=200):
                   pts, ptr, width, height, mode)
 
 
+# The output a first view is planned for: a notebook's output area (JupyterLab at a 1400 px window
+# gives ~958 px) and the tallest stage a top-to-bottom view takes; the smallest readable zoom
+# (10 px text, as the page's MIN_TEXT_PX).
+VIEW_BOX = (900.0, 640.0)
+READABLE = 10.0 / FONT_SIZE
+
+
+def orientation(lay, box=VIEW_BOX, readable=READABLE):
+    """``"LR"`` or ``"TB"`` for a view laid out left to right as ``lay``: left to right (the
+    lecture's way) when it fits ``box`` (width, height px) whole at a ``readable`` zoom, else
+    whichever shows the graph bigger; top to bottom is estimated from ``lay``'s ranks (each rank
+    as tall as its tallest node, as wide as its nodes side by side) without laying it out."""
+    if len(lay) == 0 or lay.rankdir not in ("LR", "RL"):
+        return "LR"
+    W, H = box
+    k_lr = min(W / lay.width, H / lay.height, 1.5)
+    if k_lr >= readable:
+        return "LR"
+    has_op = np.isfinite(lay.op_x)
+    rank = np.concatenate([lay.rank, lay.rank[has_op] - 1])
+    rank = rank - rank.min()
+    along = np.concatenate([lay.h, lay.op_h[has_op]])   # TB: heights go along the ranks
+    across = np.concatenate([lay.w, lay.op_w[has_op]])  # and widths side by side
+    R = int(rank.max()) + 1
+    used = np.bincount(rank, minlength=R) > 0
+    tall = float(group_max(rank, along, R)[used].sum() + RANK_SEP * (used.sum() - 1) + 2 * MARGIN)
+    wide = float((np.bincount(rank, weights=across + NODE_SEP, minlength=R) - NODE_SEP).max() + 2 * MARGIN)
+    k_tb = min(W / wide, H / tall, 1.5)
+    return "TB" if k_tb > 1.1 * k_lr else "LR"
+
+
 def _sizes(view, show_grad):
     """Record width/height, which boxes have an op ellipse, and the ellipses' widths."""
     m = len(view)
@@ -156,34 +188,44 @@ def _sizes(view, show_grad):
     return w, h, has_op, op_w
 
 
+class _Net(NamedTuple):
+    """The graph the layout places: boxes ``0..m-1`` and their op nodes ``m..``, with edges
+    child box -> parent's op (or the parent box itself) and op -> its box."""
+    m: int               # value boxes
+    rank: np.ndarray     # layer of every node (boxes, then ops)
+    src: np.ndarray      # edges of the layout graph
+    dst: np.ndarray
+    weight: np.ndarray   # how strongly an edge pulls its ends into line (op -> box: 8)
+    s_rank: np.ndarray   # every node's size along the rank axis
+    s_ord: np.ndarray    # and along the order axis
+    has_op: np.ndarray   # (m,) which boxes have an op node
+    op_index: np.ndarray  # (m,) the op node of a box, -1 if none
+    bsrc: np.ndarray     # the view's edges (child box, parent box)
+    bdst: np.ndarray
+
+    @property
+    def size(self):
+        return len(self.rank)
+
+
 def _layered(view, has_op, s_rank, s_ord):
     """Core: rank and order coordinates for boxes (ids 0..m-1) and their op nodes (m..)."""
     m = len(view)
     n_ops = int(has_op.sum())
-    N = m + n_ops
     op_index = np.full(m, -1, dtype=np.int64)
     op_index[has_op] = m + np.arange(n_ops)
-    e = view.edges
-    bsrc, bdst = e[:, 0], e[:, 1]
-    # layout-graph edges: child box -> parent's op (or the parent box itself), op -> its box
+    bsrc, bdst = view.edges[:, 0], view.edges[:, 1]
     tgt = np.where(has_op[bdst], op_index[bdst], bdst)
-    esrc = np.concatenate([bsrc, op_index[has_op]])
-    edst = np.concatenate([tgt, np.flatnonzero(has_op)])
-    ewt = np.concatenate([np.ones(len(bsrc)), np.full(n_ops, 8.0)])
-
     rank_box = _ranks(m, bsrc, bdst, has_op, careful=m <= _SMALL)
-    rank = np.empty(N, dtype=np.int64)
-    rank[:m] = rank_box
-    rank[m:] = rank_box[has_op] - 1
-
-    span = rank[edst] - rank[esrc]
-    n_dummy = int((span - 1).sum())
-    # compress unused ranks (cheap and keeps the picture tight)
+    rank = np.concatenate([rank_box, rank_box[has_op] - 1])
+    net = _Net(m, rank, np.concatenate([bsrc, op_index[has_op]]), np.concatenate([tgt, np.flatnonzero(has_op)]),
+               np.concatenate([np.ones(len(bsrc)), np.full(n_ops, 8.0)]), s_rank, s_ord, has_op, op_index,
+               bsrc, bdst)
+    n_dummy = int((rank[net.dst] - rank[net.src] - 1).sum())
     n_ranks_used = int((np.bincount(rank - rank.min()) > 0).sum())
-    careful = N + n_dummy <= _SMALL and n_ranks_used <= _SMALL_RANKS
-    if careful:
-        return _careful(view, N, rank, esrc, edst, ewt, s_rank, s_ord, bsrc, has_op)
-    return _fast(m, N, rank, esrc, edst, ewt, s_rank, s_ord, op_index, bsrc, bdst, has_op)
+    if net.size + n_dummy <= _SMALL and n_ranks_used <= _SMALL_RANKS:
+        return _careful(view, net)
+    return _fast(net)
 
 
 def _ranks(m, bsrc, bdst, has_op, careful):
@@ -268,207 +310,177 @@ def _compress(rank):
     return new[rank].astype(np.int64), int(used.sum())
 
 
-def _careful(view, N, rank, esrc, edst, ewt, s_rank, s_ord, bsrc, has_op):
-    """Sugiyama with dummy nodes, Gauss-Seidel barycenter sweeps and least-squares coordinates."""
-    m = len(view)
-    rank, R = _compress(rank)
-    span = rank[edst] - rank[esrc]
-    # dummy chains for edges longer than one rank
-    n_d = span - 1
-    D = int(n_d.sum())
-    T = N + D
-    all_rank = np.concatenate([rank, np.zeros(D, dtype=np.int64)])
-    sr = np.concatenate([s_rank, np.zeros(D)])
-    so = np.concatenate([s_ord, np.full(D, DUMMY_SEP)])
-    chains = []  # per layout edge: its node sequence
-    src_l, dst_l, wt_l = [], [], []
-    nxt = N
-    es, ed, ew, sp = esrc.tolist(), edst.tolist(), ewt.tolist(), span.tolist()
-    rk = all_rank
-    for k in range(len(es)):
-        a, b, s = es[k], ed[k], sp[k]
+class _Dummies(NamedTuple):
+    """The layout graph with a dummy node wherever an edge crosses a rank, as plain lists (the
+    careful pass works on small graphs, where numpy's per-call cost outweighs the work)."""
+    rank: list           # per node, real then dummy
+    s_rank: list
+    s_ord: list
+    up: list             # per node: [(neighbour in the rank before, weight)]
+    down: list           # per node: [(neighbour in the rank after, weight)]
+    chains: list         # per layout edge: its node sequence, ends included
+
+
+def _with_dummies(net, rank):
+    """Split every edge longer than one rank into a chain through dummy nodes."""
+    N = net.size
+    rk = rank.tolist()
+    sr, so = net.s_rank.tolist(), net.s_ord.tolist()
+    up, down = [[] for _ in range(N)], [[] for _ in range(N)]
+    chains = []
+    for a, b, w in zip(net.src.tolist(), net.dst.tolist(), net.weight.tolist()):
         seq = [a]
-        for j in range(1, s):
-            rk[nxt] = rank[a] + j
-            seq.append(nxt)
-            nxt += 1
+        for r in range(rk[a] + 1, rk[b]):
+            seq.append(len(rk))
+            rk.append(r)
+            sr.append(0.0)
+            so.append(DUMMY_SEP)
+            up.append([])
+            down.append([])
         seq.append(b)
         chains.append(seq)
         for u, v in zip(seq, seq[1:]):
-            src_l.append(u)
-            dst_l.append(v)
             du, dv = u >= N, v >= N
-            wt_l.append(8.0 if du and dv else 2.0 if du or dv else ew[k])
-    S = np.array(src_l, dtype=np.int64)
-    Dd = np.array(dst_l, dtype=np.int64)
-    W = np.array(wt_l)
+            wt = 8.0 if du and dv else 2.0 if du or dv else w
+            down[u].append((v, wt))
+            up[v].append((u, wt))
+    return _Dummies(rk, sr, so, up, down, chains)
 
-    # initial order: DFS post-order from the root, operands in order (keeps subtrees together
-    # and draws a above b for a - b)
-    key = np.empty(T)
-    key[:m] = _operand_postorder(view)
-    key[m:N] = np.flatnonzero(has_op) - 0.5
-    for seq in chains:
+
+def _careful(view, net):
+    """Sugiyama with dummy nodes, barycenter sweeps and least-squares coordinates."""
+    rank, R = _compress(net.rank)
+    d = _with_dummies(net, rank)
+    # initial order: DFS post-order from the root, operands in order (keeps subtrees together and
+    # draws a above b for a - b); a long edge's dummies start next to its consumer
+    key = [0.0] * len(d.rank)
+    key[:net.m] = _operand_postorder(view).tolist()
+    key[net.m:net.size] = (np.flatnonzero(net.has_op) - 0.5).tolist()
+    for seq in d.chains:
         for u in seq[1:-1]:
-            key[u] = key[seq[-1]]  # start a long edge next to its consumer
-    layers = [None] * R
-    order_all = np.lexsort((key, rk))
-    bounds = np.searchsorted(rk[order_all], np.arange(R + 1))
-    for r in range(R):
-        layers[r] = order_all[bounds[r]:bounds[r + 1]]
-    pos = np.empty(T)
+            key[u] = key[seq[-1]]
+    layers = [[] for _ in range(R)]
+    for u in sorted(range(len(d.rank)), key=key.__getitem__):
+        layers[d.rank[u]].append(u)
+    layers = _order_ranks(layers, d)
+    y = _order_coords(layers, d)
+    x = _rank_coords(d.rank, d.s_rank, R)
+    return x[:net.size], y[:net.size], rank[:net.m], _routes(d, x, y, len(net.bsrc)), "layered"
+
+
+def _order_ranks(layers, d):
+    """Barycenter sweeps down and up the ranks; the order with the fewest crossings wins."""
+    pos = [0] * len(d.rank)
+
+    def number(L):
+        for i, u in enumerate(L):
+            pos[u] = i
+
+    def sweep(L, nbrs):
+        bary = []
+        for i, u in enumerate(L):
+            nb = nbrs[u]
+            bary.append(sum(pos[v] for v, _ in nb) / len(nb) if nb else float(i))
+        L = [u for _, u in sorted(zip(bary, L), key=lambda t: t[0])]
+        number(L)
+        return L
+
     for L in layers:
-        pos[L] = np.arange(len(L))
-
-    # edges grouped by the rank of either end (all of them join neighbouring ranks)
-    e_by_dst_rank = _edges_by_rank(rk[Dd], R)
-    e_by_src_rank = _edges_by_rank(rk[S], R)
-
-    def sweep(r, down):
-        L = layers[r]
-        idx = e_by_dst_rank[r] if down else e_by_src_rank[r]
-        if len(idx) == 0 or len(L) < 2:
-            return
-        me = Dd[idx] if down else S[idx]
-        nb = S[idx] if down else Dd[idx]
-        local = np.empty(T, dtype=np.int64)
-        local[L] = np.arange(len(L))
-        li = local[me]
-        sums = np.bincount(li, weights=pos[nb], minlength=len(L))
-        cnt = np.bincount(li, minlength=len(L))
-        bary = np.where(cnt > 0, sums / np.maximum(cnt, 1), np.arange(len(L), dtype=float))
-        newL = L[np.argsort(bary, kind="stable")]
-        layers[r] = newL
-        pos[newL] = np.arange(len(newL))
-
-    best = [L.copy() for L in layers]
-    best_c = _crossings(layers, S, Dd, pos, e_by_src_rank, rk)
+        number(L)
+    best, best_c = [L[:] for L in layers], _crossings(layers, d.down, pos)
     for _ in range(6):
-        for r in range(1, R):
-            sweep(r, True)
-        for r in range(R - 2, -1, -1):
-            sweep(r, False)
-        c = _crossings(layers, S, Dd, pos, e_by_src_rank, rk)
+        for r in range(1, len(layers)):
+            layers[r] = sweep(layers[r], d.up)
+        for r in range(len(layers) - 2, -1, -1):
+            layers[r] = sweep(layers[r], d.down)
+        c = _crossings(layers, d.down, pos)
         if c < best_c:
-            best_c, best = c, [L.copy() for L in layers]
+            best_c, best = c, [L[:] for L in layers]
         if c == 0:
             break
-    layers = best
-    for L in layers:
-        pos[L] = np.arange(len(L))
-
-    # order-axis coordinates: least squares towards neighbours, under spacing constraints
-    y = np.empty(T)
-    for L in layers:
-        s = so[L]
-        c = np.concatenate([[0.0], np.cumsum((s[:-1] + s[1:]) / 2 + NODE_SEP)])
-        y[L] = c - c[-1] / 2
-    sep_of = []
-    for L in layers:
-        s = so[L]
-        sep_of.append(((s[:-1] + s[1:]) / 2 + NODE_SEP).tolist())
-
-    def place(r, use_in, use_out):
-        L = layers[r]
-        local = np.empty(T, dtype=np.int64)
-        local[L] = np.arange(len(L))
-        num = np.zeros(len(L))
-        den = np.zeros(len(L))
-        if use_in:
-            idx = e_by_dst_rank[r]
-            li = local[Dd[idx]]
-            num += np.bincount(li, weights=W[idx] * y[S[idx]], minlength=len(L))
-            den += np.bincount(li, weights=W[idx], minlength=len(L))
-        if use_out:
-            idx = e_by_src_rank[r]
-            li = local[S[idx]]
-            num += np.bincount(li, weights=W[idx] * y[Dd[idx]], minlength=len(L))
-            den += np.bincount(li, weights=W[idx], minlength=len(L))
-        d = np.where(den > 0, num / np.maximum(den, 1e-300), y[L])
-        y[L] = _pava(d, np.where(den > 0, den, 0.5), sep_of[r])
-
-    for _ in range(8):
-        for r in range(1, R):
-            place(r, True, False)
-        for r in range(R - 2, -1, -1):
-            place(r, False, True)
-    for _ in range(2):
-        for r in range(R):
-            place(r, True, True)
-
-    # rank-axis coordinates: centred in each rank, ranks as wide as their widest node
-    ext = np.maximum(group_max(rk, sr, R), 0.0)
-    centre = np.cumsum(ext + RANK_SEP) - ext / 2 - RANK_SEP
-    x = centre[rk]
-
-    seqs = chains[:len(bsrc)]
-    lens = np.fromiter(map(len, seqs), dtype=np.int64, count=len(seqs))
-    flat = np.fromiter(itertools.chain.from_iterable(seqs), dtype=np.int64, count=int(lens.sum()))
-    ptr = np.concatenate([[0], np.cumsum(lens)])
-    px = x[flat].copy()
-    px[ptr[:-1]] += sr[flat[ptr[:-1]]] / 2    # leave the child's right side
-    px[ptr[1:] - 1] -= sr[flat[ptr[1:] - 1]] / 2  # enter the parent's left side
-    return x[:N], y[:N], rank[:m], (np.column_stack([px, y[flat]]), ptr), "layered"
+    return best
 
 
-def _edges_by_rank(r, R):
-    order = np.argsort(r, kind="stable")
-    bounds = np.searchsorted(r[order], np.arange(R + 1))
-    return [order[bounds[i]:bounds[i + 1]] for i in range(R)]
-
-
-def _crossings(layers, S, Dd, pos, e_by_src_rank, rk):
-    """Edge crossings between neighbouring ranks (inversions, counted by merge sort in numpy)."""
+def _crossings(layers, down, pos):
+    """Edge crossings between neighbouring ranks (inversions of the edges' far ends)."""
     total = 0
-    for r in range(len(layers) - 1):
-        idx = e_by_src_rank[r]
-        if len(idx) < 2:
-            continue
-        a, b = pos[S[idx]], pos[Dd[idx]]
-        o = np.lexsort((b, a))
-        total += _inversions(b[o])
+    for L in layers[:-1]:
+        pairs = sorted((pos[u], pos[v]) for u in L for v, _ in down[u])
+        if len(pairs) > 1:
+            total += _inversions([b for _, b in pairs])
     return total
 
 
 def _inversions(seq):
-    """Number of pairs i < j with seq[i] > seq[j]."""
-    n = len(seq)
-    if n < 2:
-        return 0
-    if n <= 512:
-        s = np.asarray(seq)
-        return int(np.triu(s[:, None] > s[None, :], 1).sum())
-    # Fenwick tree over ranks of values
-    vals = np.unique(seq)
-    idx = np.searchsorted(vals, seq) + 1
-    tree = [0] * (len(vals) + 1)
+    """Number of pairs i < j with seq[i] > seq[j] (non-negative ints), by a Fenwick tree."""
+    tree = [0] * (max(seq, default=0) + 2)
     inv = 0
-    seen = 0
-    for v in idx.tolist():
-        j, le = v, 0
+    for seen, v in enumerate(seq):
+        j, le = v + 1, 0
         while j > 0:
             le += tree[j]
             j -= j & -j
         inv += seen - le
-        seen += 1
-        j = v
+        j = v + 1
         while j < len(tree):
             tree[j] += 1
             j += j & -j
     return inv
 
 
+def _order_coords(layers, d):
+    """Order-axis coordinates: each node pulled towards its neighbours (weighted least squares),
+    under the spacing constraints of its rank, sweeping down, up and both ways."""
+    so = d.s_ord
+    y = [0.0] * len(d.rank)
+    seps = []
+    for L in layers:
+        sep = [(so[a] + so[b]) / 2 + NODE_SEP for a, b in zip(L, L[1:])]
+        seps.append(sep)
+        c = 0.0
+        for u, s in zip(L, [0.0, *sep]):
+            c += s
+            y[u] = c
+        for u in L:
+            y[u] -= c / 2
+
+    def place(r, sides):
+        """Moves rank r's nodes to their neighbours' weighted mean, spaced."""
+        L, target, weight = layers[r], [], []
+        for u in L:
+            num = den = 0.0
+            for nbrs in sides:
+                for v, w in nbrs[u]:
+                    num += w * y[v]
+                    den += w
+            target.append(num / den if den > 0 else y[u])
+            weight.append(den if den > 0 else 0.5)
+        for u, v in zip(L, _pava(target, weight, seps[r]) if len(L) > 1 else target):
+            y[u] = v
+
+    R = len(layers)
+    for _ in range(8):
+        before = y[:]
+        for r in range(1, R):
+            place(r, (d.up,))
+        for r in range(R - 2, -1, -1):
+            place(r, (d.down,))
+        if max(map(abs, map(float.__sub__, y, before)), default=0.0) < 0.25:
+            break  # a down and up sweep moved nothing visibly: settled (or swinging the same way)
+    for _ in range(2):
+        for r in range(R):
+            place(r, (d.up, d.down))
+    return np.array(y)
+
+
 def _pava(d, w, sep):
     """Closest (weighted least squares) y to ``d`` with y[i+1] - y[i] >= sep[i]: isotonic
-    regression of d - offsets by pool-adjacent-violators."""
-    n = len(d)
-    if n == 1:
-        return d.copy()
-    off = np.concatenate([[0.0], np.cumsum(sep)])
-    z = (d - off).tolist()
-    wl = w.tolist()
+    regression of d - offsets by pool-adjacent-violators. Plain lists in and out."""
+    off = [0.0]
+    for s in sep:
+        off.append(off[-1] + s)
     vals, wts, cnts = [], [], []
-    for zi, wi in zip(z, wl):
+    for zi, wi in zip((a - b for a, b in zip(d, off)), w):
         v, ww, c = zi, wi, 1
         while vals and vals[-1] > v:
             pv, pw, pc = vals.pop(), wts.pop(), cnts.pop()
@@ -478,16 +490,41 @@ def _pava(d, w, sep):
         vals.append(v)
         wts.append(ww)
         cnts.append(c)
-    out = np.repeat(vals, cnts)
-    return out + off
+    out = []
+    for v, c in zip(vals, cnts):
+        out.extend([v] * c)
+    return [a + b for a, b in zip(out, off)]
 
 
-def _fast(m, N, rank, esrc, edst, ewt, s_rank, s_ord, op_index, bsrc, bdst, has_op):
+def _rank_coords(rank, s_rank, R):
+    """Rank-axis coordinates: centred in each rank, ranks as wide as their widest node."""
+    rank = np.asarray(rank, dtype=np.int64)
+    ext = np.maximum(group_max(rank, np.asarray(s_rank, dtype=np.float64), R), 0.0)
+    centre = np.cumsum(ext + RANK_SEP) - ext / 2 - RANK_SEP
+    return centre[rank]
+
+
+def _routes(d, x, y, n_edges):
+    """The polylines of the view's edges (the first ``n_edges`` chains): out of the child's far
+    side, through the dummies, into the parent's near side. Returns (points (P, 2), pointers)."""
+    seqs = d.chains[:n_edges]
+    lens = np.fromiter(map(len, seqs), dtype=np.int64, count=len(seqs))
+    flat = np.fromiter(itertools.chain.from_iterable(seqs), dtype=np.int64, count=int(lens.sum()))
+    ptr = np.concatenate([[0], np.cumsum(lens)])
+    sr = np.asarray(d.s_rank)
+    px = x[flat].copy()
+    px[ptr[:-1]] += sr[flat[ptr[:-1]]] / 2
+    px[ptr[1:] - 1] -= sr[flat[ptr[1:] - 1]] / 2
+    return np.column_stack([px, y[flat]]), ptr
+
+
+def _fast(net):
     """Big graphs: no dummy nodes; ordering and coordinates updated for all ranks at once."""
-    rank, R = _compress(rank)
+    m, N, esrc, edst, ewt, s_rank, s_ord = net.m, net.size, net.src, net.dst, net.weight, net.s_rank, net.s_ord
+    rank, R = _compress(net.rank)
     key = np.empty(N)
     key[:m] = np.arange(m)
-    key[m:] = np.flatnonzero(has_op) - 0.5
+    key[m:] = np.flatnonzero(net.has_op) - 0.5
     layer_size = np.bincount(rank, minlength=R)
     layer_start = np.concatenate([[0], np.cumsum(layer_size)])
 
@@ -536,10 +573,9 @@ def _fast(m, N, rank, esrc, edst, ewt, s_rank, s_ord, op_index, bsrc, bdst, has_
         del num, d, z, zz, zf, zb, zs, y_new
     del A, B, Wt, deg, off, lay_sorted, o
 
-    ext = np.maximum(group_max(rank, s_rank, R), 0.0)
-    centre = np.cumsum(ext + RANK_SEP) - ext / 2 - RANK_SEP
-    x = centre[rank]
-    tgt = np.where(has_op[bdst], op_index[bdst], bdst)
+    x = _rank_coords(rank, s_rank, R)
+    bsrc, bdst = net.bsrc, net.bdst
+    tgt = np.where(net.has_op[bdst], net.op_index[bdst], bdst)
     pts = np.empty((len(bsrc), 2, 2))  # per edge: (x, y) where it leaves, (x, y) where it enters
     pts[:, 0, 0] = x[bsrc] + s_rank[bsrc] / 2
     pts[:, 0, 1] = y[bsrc]

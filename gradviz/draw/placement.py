@@ -27,7 +27,7 @@ def placed(g, lay) -> Placement:
     v = lay.view
     edges, ptr, pts = slot_edges(g, v, lay)
     bent = bent_routes(lay, edges, ptr, pts)
-    place = grid_tall_ranks(lay, np.asarray(v.is_group))
+    place = grid_tall_ranks(lay, np.asarray(v.is_group)) if lay.rankdir == "LR" else None
     if place is None:
         place = (lay.x, lay.y, lay.op_x, lay.op_y, lay.width, lay.height)
     else:  # a tall column of groups laid out as a grid; edges drawn straight
@@ -123,18 +123,25 @@ def grid_tall_ranks(lay, is_group, min_boxes=16, aspect=2.0):
 
 def bent_routes(lay, edges, ptr, pts):
     """The routes that are not the straight two-point route the page draws by default (the
-    child's record's right side to the parent's op ellipse, or its record): (edge ids, pointer
-    into the point array (in floats), flat points). ``ptr``/``pts``: every edge's route."""
+    child's record's far side along the ranks, e.g. its right side left to right, to the near side
+    of the parent's op ellipse, or its record): (edge ids, pointer into the point array (in
+    floats), flat points). ``ptr``/``pts``: every edge's route."""
     E = len(edges)
     if not E:
         return NO_ROUTES
     count = np.diff(ptr) // 2
     a, b = edges[:, 0], edges[:, 1]
-    sx = lay.x[a] + lay.w[a] / 2
-    sy = lay.y[a]
+    rankdir = getattr(lay, "rankdir", "LR")
+    g = -1.0 if rankdir in ("RL", "BT") else 1.0
     has = np.isfinite(lay.op_x[b])
-    ex = np.where(has, lay.op_x[b] - lay.op_w[b] / 2, lay.x[b] - lay.w[b] / 2)
-    ey = np.where(has, lay.op_y[b], lay.y[b])
+    if rankdir in ("TB", "BT"):
+        sx, sy = lay.x[a], lay.y[a] + g * lay.h[a] / 2
+        ex = np.where(has, lay.op_x[b], lay.x[b])
+        ey = np.where(has, lay.op_y[b] - g * lay.op_h[b] / 2, lay.y[b] - g * lay.h[b] / 2)
+    else:
+        sx, sy = lay.x[a] + g * lay.w[a] / 2, lay.y[a]
+        ex = np.where(has, lay.op_x[b] - g * lay.op_w[b] / 2, lay.x[b] - g * lay.w[b] / 2)
+        ey = np.where(has, lay.op_y[b], lay.y[b])
     first = ptr[:-1]
     two = np.flatnonzero(count == 2)
     ok = np.zeros(E, dtype=bool)

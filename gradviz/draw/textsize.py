@@ -12,13 +12,12 @@ from __future__ import annotations
 import numpy as np
 
 from .tensor_text import has_cells, record_cells
-from .theme import CHAR_WIDTH, FONT_SIZE  # the monospace text size, defined once for Python and the page
+from .theme import CHAR_WIDTH, FIELD_PAD, FONT_SIZE  # text size and padding, defined once for Python and the page
 
 __all__ = ["FONT_SIZE", "CHAR_WIDTH", "FIELD_PAD", "LABEL_MAX", "OP_MIN_W", "short_label",
            "text_width", "box_fields", "field_widths", "record_widths", "op_width"]
 
-FIELD_PAD = 6.0      # px on each side of a record field's text
-OP_MIN_W = 38.0      # px, narrowest op ellipse
+OP_MIN_W = 26.0      # px, narrowest op ellipse
 LABEL_MAX = 40       # characters of a label (or op) a record shows; the full text is in the tooltip
 
 
@@ -62,7 +61,7 @@ def field_widths(fields):
 
 def op_width(op):
     """Width in px of the ellipse of op ``op`` (0.0 for ``""``: a leaf or a group has none)."""
-    return max(OP_MIN_W, text_width(short_label(op)) + 2 * FIELD_PAD + 8) if op else 0.0
+    return max(OP_MIN_W, text_width(short_label(op)) + 2 * FIELD_PAD + 6) if op else 0.0
 
 
 def record_widths(view, show_grad=True):

@@ -7,11 +7,12 @@ else types a colour or a font size.
 """
 from __future__ import annotations
 
-__all__ = ["FONT_SIZE", "CHAR_WIDTH", "FONT_MONO", "FONT_SVG", "FONT_UI", "PALETTE", "KIND_STROKE", "SVG_INK", "OP_MARKS",
+__all__ = ["FONT_SIZE", "CHAR_WIDTH", "FIELD_PAD", "FONT_MONO", "FONT_SVG", "FONT_UI", "PALETTE", "KIND_STROKE", "SVG_INK", "OP_MARKS",
            "PLAYGROUND", "constants"]
 
 FONT_SIZE = 12.0   # px: record and op text
 CHAR_WIDTH = 7.2   # px per character at FONT_SIZE (0.6 em, true of common monospace fonts)
+FIELD_PAD = 4.0    # px on each side of a record field's text
 FONT_MONO = "ui-monospace, Menlo, Consolas, monospace"           # records, tooltips, number cells
 FONT_SVG = "DejaVu Sans Mono, Menlo, Consolas, monospace"        # to_svg (files viewed anywhere)
 FONT_UI = "system-ui, sans-serif"                                # toolbar and panels
@@ -69,6 +70,7 @@ def constants():
         "palette": {mode: dict(p) for mode, p in PALETTE.items()},
         "charWidth": CHAR_WIDTH,
         "fontSize": FONT_SIZE,
+        "fieldPad": FIELD_PAD,
         "fontMono": FONT_MONO,
         "fontUi": FONT_UI,
         "opMarks": dict(OP_MARKS),

@@ -4,6 +4,7 @@ torch is optional: it is imported on first use (``require_torch``), never by ``i
 """
 from __future__ import annotations
 
+import contextlib
 import math
 import re
 from collections.abc import Mapping
@@ -45,17 +46,34 @@ def _shape_label(shape):
 
 
 def _summary(prefix, t, meta):
-    """Scalars as floats; tensors summarised (mean, norm) in ``meta``. Returns the scalar or NaN."""
+    """Scalars as floats; tensors summarised (mean, norm) in ``meta``. Returns the scalar or NaN.
+
+    Computed in the tensor's own dtype (half types accumulate in float32), never on a float64
+    copy: a ResNet's parameters would be copied whole (88 MB) for two numbers each."""
     if t is None:
         return math.nan
     t = t.detach()
     if t.numel() == 1:
         return float(t.item())
     if t.numel() and (t.is_floating_point() or t.is_complex()):
-        f = t.double() if t.is_floating_point() else t.abs().double()
-        meta[f"{prefix}_mean"] = float(f.mean())
-        meta[f"{prefix}_norm"] = float(f.norm())
+        torch = require_torch("from_torch")
+        f = t if t.is_floating_point() else t.abs()
+        acc = torch.float32 if f.element_size() < 4 else None
+        meta[f"{prefix}_mean"] = float(f.mean(dtype=acc))
+        meta[f"{prefix}_norm"] = float(torch.linalg.vector_norm(f, dtype=acc))
     return math.nan
+
+
+@contextlib.contextmanager
+def _one_thread(torch):
+    """Summaries on one thread: ATen splits a big reduction across its threads, and on busy cores
+    each split waits for a descheduled thread (see gradviz.pytorch.capture._SERIAL_MAX)."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(threads)
 
 
 _SAVED_NAMES = {}  # backward-function type -> its ``_saved_*`` attribute names
@@ -166,7 +184,12 @@ def from_torch(tensor: torch.Tensor | torch.export.ExportedProgram | torch.fx.Gr
         order, kids = [tensor], [()]
     else:
         order, kids = walk_grad_fns(root)
+    with _one_thread(torch):
+        return _torch_graph(torch, tensor, order, kids, names)
 
+
+def _torch_graph(torch, tensor, order, kids, names):
+    """from_torch's Graph of the walked backward functions ``order`` (children ``kids``)."""
     last = len(order) - 1
     labels, data, grad, ops, kinds, scopes, meta = [], [], [], [], [], [], []
     for i, fn in enumerate(order):

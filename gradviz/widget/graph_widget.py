@@ -24,7 +24,7 @@ from ..names import node_name, resolve_leaf, resolve_node
 from . import overlays, wire
 from .bundle import bundle
 from .session import Session
-from .state import ExplorerState, Page, check_height, message
+from .state import HEIGHTS, RANKDIRS, ExplorerState, Page, check_height, check_rankdir, message
 from .steps import BackpropView, eager
 
 if TYPE_CHECKING:
@@ -37,7 +37,11 @@ __all__ = ["GraphWidget"]
 class GraphWidget(Session, BackpropView, anywidget.AnyWidget):
     """Draw ``x`` (a root Value, or a Graph) and let the user nudge its leaves.
 
-    ``height``: the most pixels the drawing takes (a short graph takes less). ``collapsed``: ``"auto"`` folds big graphs by module scope
+    ``height``: the most pixels the drawing takes (a short graph takes less; by default 420, or
+    640 for a graph drawn top to bottom). ``rankdir``: ``"LR"`` (left to right, the lecture's),
+    ``"TB"`` (top to bottom), or ``"auto"``: left to right when the whole graph fits a notebook's
+    output readable that way, else top to bottom if that shows it bigger (long chains: most
+    captured models); the page's toolbar switches it. ``collapsed``: ``"auto"`` folds big graphs by module scope
     (sample, layer, neuron) to a few hundred boxes; ``None`` draws every value; a list of scope
     prefixes folds exactly those. ``show_grads``: draw the grad cell of each record.
     ``local_replay``: on graphs of up to 2000 nodes the page also runs forward and backward itself
@@ -96,6 +100,10 @@ class GraphWidget(Session, BackpropView, anywidget.AnyWidget):
     height = t.Int(420).tag(sync=True)
     """The most pixels the drawing takes (a short graph takes less)."""
 
+    rankdir = t.Unicode("LR").tag(sync=True)
+    """How the drawing runs, as Graphviz names it: "LR" (left to right) or "TB" (top to bottom);
+    "RL" and "BT" too. The page's orientation button sets it, and the view is laid out again."""
+
     local_replay = t.Bool(True).tag(sync=True)
     """On graphs of up to 2000 nodes the page also runs forward and backward itself and repaints
     a nudge before the kernel answers."""
@@ -135,13 +143,14 @@ class GraphWidget(Session, BackpropView, anywidget.AnyWidget):
     reset): a state update from the page, which makes marimo re-run the cells that read the
     widget."""
 
-    def __init__(self, x: Root, height: int = 420, collapsed: Collapsed = "auto", show_grads: bool = True,
+    def __init__(self, x: Root, height: int | None = None, collapsed: Collapsed = "auto", show_grads: bool = True,
                  local_replay: bool = True, recompute: bool = True, *, overlay: str | None = None,
-                 compare: Root | None = None, **kwargs: Any) -> None:
+                 compare: Root | None = None, rankdir: str = "auto", **kwargs: Any) -> None:
         check_height(height)
+        check_rankdir(rankdir)
         kind = overlays.check_overlay(overlay, compare)
-        super().__init__(height=height, show_grads=bool(show_grads), local_replay=bool(local_replay), **kwargs)
-        self._s = ExplorerState(overlays.source(x, compare), collapsed=collapsed, recompute=recompute)
+        super().__init__(height=height or 420, show_grads=bool(show_grads), local_replay=bool(local_replay), **kwargs)
+        self._s = ExplorerState(overlays.source(x, compare), collapsed=collapsed, recompute=recompute, rankdir=rankdir)
         self._ov = overlays.Overlays(self._s, x, kind, compare)
         self._closed = False
         self._steps_on = eager(self._s.graph)  # send the steps with every picture
@@ -153,6 +162,10 @@ class GraphWidget(Session, BackpropView, anywidget.AnyWidget):
             self._publish()
             self._view = self._s.view()
             self.overlay, self._overlay = self._ov.traits().values()
+            self.rankdir = self._s.rankdir  # "auto" resolved by the first view
+            if height is None:
+                self.height = HEIGHTS[self.rankdir]
+        self.observe(self._on_rankdir, names="rankdir")
         self._s.initial_collapsed = list(self._s.collapsed)
         self._self_id = self.model_id or ""
         self.observe(self._on_overlay, names="overlay")
@@ -245,7 +258,17 @@ class GraphWidget(Session, BackpropView, anywidget.AnyWidget):
         """This widget as a page starts from: its synced traits now, the leaves a reset returns to,
         the graph (what ``to_html`` inlines)."""
         keys = sorted(k for k in self.trait_names(sync=True) if k not in _MACHINERY)
-        return Page({k: self.get_state(k)[k] for k in keys}, self._s.init.copy(), self._s.graph)
+        return Page({k: self.get_state(k)[k] for k in keys}, self._s.init.copy(), self._s.graph, self._s.turned())
+
+    def _on_rankdir(self, change):
+        """The page (or Python) turned the drawing: lay it out again that way."""
+        if change["new"] not in RANKDIRS:
+            self.error = (f"rankdir={change['new']!r}: use 'LR' (left to right), 'TB' (top to bottom), "
+                          f"'RL' or 'BT'")
+            self.rankdir = change["old"]
+            return
+        self._s.rankdir = change["new"]
+        self._view = self._s.view()
 
     # ---- overlays (widget/overlays.py) -----------------------------------------------------------
 

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
 import numpy as np
 
 from ..draw import grouping
-from ..draw.layout import layout, short_label
+from ..draw.layout import layout, orientation, short_label
 from ..draw.placement import placed
 from ..draw.tensor_text import has_cells, hover_lines, record_cells
 from ..draw.theme import constants as theme_constants
@@ -28,7 +28,7 @@ if TYPE_CHECKING:
     from ..graph.snapshot import Graph
     from ..graph.types import Collapsed, Root
 
-__all__ = ["ExplorerState", "Page", "PageSource", "page", "NUDGEABLE"]
+__all__ = ["ExplorerState", "Page", "PageSource", "page", "NUDGEABLE", "RANKDIRS", "TURN_MAX"]
 
 NUDGEABLE = ("input", "parameter")  # leaf kinds that get a slider and a number box in the page
 READONLY_TENSORS = "read-only: this graph comes from {}, so it cannot be re-run here"  # PyTorch or JAX
@@ -37,6 +37,9 @@ NO_VALUES = "read-only: this graph has no live Values (it was loaded from JSON),
 # names the hand-off to Model Explorer
 HANDOFF_NODES = 200_000
 # The synced traits a fresh page starts from, beside the structure, values and view.
+RANKDIRS = ("LR", "TB", "RL", "BT")  # as Graphviz names them; "auto" picks LR or TB (draw.layout.orientation)
+HEIGHTS = {"LR": 420, "RL": 420, "TB": 640, "BT": 640}  # the default most pixels a drawing takes: a column needs more
+TURN_MAX = 20_000  # values up to which a saved page carries its view laid out the other way too
 TRAIT_DEFAULTS = {"_ack": 0, "error": "", "last_nudge": {}, "_stale": "", "_self_id": "", "nudges": 0,
                   "_steps": {}, "backprop_step": -1, "paths_leaf": -1,
                   "overlay": "", "_overlay": {"compute": list(COMPUTE)}, "_focus": {}}
@@ -49,6 +52,7 @@ class Page(NamedTuple):
     traits: dict
     init: np.ndarray
     graph: Graph
+    turned: dict | None = None  # the view laid out the other way (a saved page's orientation switch)
 
 
 class PageSource(Protocol):
@@ -57,11 +61,18 @@ class PageSource(Protocol):
     def page(self) -> Page: ...
 
 
-def check_height(height: object) -> int:
-    """``height`` (pixels) as the widget takes it, or a ValueError naming the fix."""
-    if isinstance(height, bool) or not isinstance(height, int) or height < 50:
-        raise ValueError(f"height must be an int of pixels >= 50, got {height!r}")
+def check_height(height: object) -> int | None:
+    """``height`` (pixels, or None: by orientation) as the widget takes it, or a ValueError naming the fix."""
+    if height is not None and (isinstance(height, bool) or not isinstance(height, int) or height < 50):
+        raise ValueError(f"height must be an int of pixels >= 50 (or None: 420, 640 top to bottom), got {height!r}")
     return height
+
+
+def check_rankdir(rankdir: object) -> str:
+    """``rankdir`` as the widget takes it ("auto" or one of RANKDIRS), or a ValueError naming the fix."""
+    if rankdir != "auto" and rankdir not in RANKDIRS:
+        raise ValueError(f"rankdir={rankdir!r}: use 'auto', 'LR' (left to right), 'TB' (top to bottom), 'RL' or 'BT'")
+    return rankdir
 
 
 def message(e: BaseException) -> str:
@@ -73,7 +84,8 @@ class ExplorerState:
     """The graph of ``x``, its replay ``tape`` (None when read-only), the current values ``cur``
     (data, grad), the leaves a reset returns to (``init``), and the folding of the drawn view."""
 
-    def __init__(self, x: Root, collapsed: Collapsed = "auto", recompute: bool = True) -> None:
+    def __init__(self, x: Root, collapsed: Collapsed = "auto", recompute: bool = True, rankdir: str = "auto") -> None:
+        self.rankdir = check_rankdir(rankdir)  # "auto" until the first view picks one
         g = as_graph(x)
         self.tape = None
         self.readonly_reason = (READONLY_TENSORS.format("JAX" if g.source == "jax" else "PyTorch")
@@ -150,34 +162,54 @@ class ExplorerState:
         """The ``_data`` and ``_grad`` traits: the current values as float64 bytes."""
         return wire.floats(self.cur[0]), wire.floats(self.cur[1])
 
-    def view(self) -> dict:
+    def view(self, rankdir: str | None = None) -> dict:
         """The ``_view`` trait of the current folding (resolving ``"auto"`` into its group keys):
-        boxes, op ellipses and edge routes, encoded by ``wire.encode_view``."""
-        lay = layout(self.graph, collapsed=self.collapsed)
+        boxes, op ellipses and edge routes, encoded by ``wire.encode_view``; laid out ``rankdir``
+        (default: the state's, which an "auto" resolves on the first view, see
+        ``draw.layout.orientation``)."""
+        rd = rankdir or self.rankdir
+        lay = layout(self.graph, collapsed=self.collapsed, rankdir="LR" if rd == "auto" else rd)
+        if rd == "auto":
+            rd = orientation(lay)
+            if rd != lay.rankdir:
+                lay = layout(lay.view, rankdir=rd)
+        if rankdir is None:
+            self.rankdir = rd
         self.collapsed = list(lay.view.collapsed)
         p = placed(self.graph, lay)
         return wire.encode_view(self.graph, lay, p.place, p.edges, p.bent, sorted(self.expanded), short_label)
 
     def traits(self, **settings: Any) -> dict:
         """Every synced trait of a fresh page: the structure, children, values and view, the
-        defaults, then ``settings`` (``height``, ``show_grads``, ``local_replay``)."""
+        defaults, then ``settings`` (``height``, ``show_grads``, ``local_replay``; a ``height`` of
+        None is taken by orientation)."""
         data, grad = self.values()
         ptr, idx = self.children()
         steps = {"_steps": steps_of(self.graph)} if eager(self.graph) else {}  # as GraphWidget sends them
+        view = self.view()
+        settings["height"] = settings.get("height") or HEIGHTS[self.rankdir]
         return {**TRAIT_DEFAULTS, **steps, "error": self.error, "_structure": self.structure(), "_child_ptr": ptr,
-                "_child_idx": idx, "_data": data, "_grad": grad, "_view": self.view(), **settings}
+                "_child_idx": idx, "_data": data, "_grad": grad, "_view": view, "rankdir": self.rankdir,
+                **settings}
+
+    def turned(self) -> dict | None:
+        """The current view laid out the other way (top to bottom <-> left to right), for a saved
+        page; None above TURN_MAX values."""
+        if len(self.graph) > TURN_MAX:
+            return None
+        return self.view("LR" if self.rankdir in ("TB", "BT") else "TB")
 
 
-def page(x: Root, height: int = 420, collapsed: Collapsed = "auto", show_grads: bool = True,
+def page(x: Root, height: int | None = None, collapsed: Collapsed = "auto", show_grads: bool = True,
          local_replay: bool = True, recompute: bool = True, overlay: str | None = None,
-         compare: Root | None = None) -> Page:
+         compare: Root | None = None, rankdir: str = "auto") -> Page:
     """The page of ``x`` as a new ``GraphWidget(x, ...)`` would start, without making one."""
     height = check_height(height)
     kind = check_overlay(overlay, compare)
-    s = ExplorerState(source(x, compare), collapsed=collapsed, recompute=recompute)
+    s = ExplorerState(source(x, compare), collapsed=collapsed, recompute=recompute, rankdir=rankdir)
     ovs = Overlays(s, x, kind, compare)
     traits = s.traits(height=height, show_grads=bool(show_grads), local_replay=bool(local_replay), **ovs.traits())
-    return Page(traits, s.init, s.graph)
+    return Page(traits, s.init, s.graph, s.turned())
 
 
 def handoff_notice(n):

@@ -153,7 +153,7 @@ def encode_view(g, lay, place, edges, bent, expanded, short_label):
     arity = np.diff(np.asarray(g.child_ptr))
     view = {
         "version": VIEW_VERSION, "width": round(width, 2), "height": round(height, 2),
-        "n": n_box, "identity": bool(identity),
+        "n": n_box, "identity": bool(identity), "rankdir": lay.rankdir,
         "box_x": f32(x), "box_y": f32(y), "box_w": sizes(lay.w), "box_h": sizes(lay.h),
         "op_x": f32(op_x[op_box]), "op_y": f32(op_y[op_box]),
         "op_w": sizes(lay.op_w[op_box]), "op_h": sizes(lay.op_h[op_box]),

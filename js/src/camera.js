@@ -30,7 +30,8 @@ export class Camera {
     const W = this.size[0];
     if (!scene.n) { this.fit(scene); return null; }
     const b = scene.boxOfNode.get(root) ?? scene.n - 1;
-    const p = firstViewPlan(scene.width, scene.height, W, Hmax, { x: scene.x[b], y: scene.y[b], w: scene.w[b], h: scene.h[b] }, readableScale(scene.fontPx));
+    const out = { x: scene.x[b], y: scene.y[b], w: scene.w[b], h: scene.h[b] };
+    const p = firstViewPlan(scene.width, scene.height, W, Hmax, out, readableScale(scene.fontPx), 120, !!scene.vertical);
     this.size = [W, p.stageH];
     this.vp.scale = p.scale; this.vp.tx = p.tx; this.vp.ty = p.ty;
     this.apply();

@@ -1,10 +1,10 @@
 // Framing: how the drawing sits in its stage (where the camera opens, where it looks after a group
 // opens) and where its overlays go: pure functions of sizes, unit-tested in js/test/framing.test.js.
-// The first frame shows the whole graph only when its record text is readable that way (>= 11 CSS
+// The first frame shows the whole graph only when its record text is readable that way (>= 10 CSS
 // px); otherwise it opens at a readable size on the output's end and the overview (minimap) shows
 // where that is.
 
-export const MIN_TEXT_PX = 11;  // smallest record text the first view accepts
+export const MIN_TEXT_PX = 10;  // smallest record text the first view accepts
 const PAD = 16;
 
 /** The zoom at which record text of `fontPx` px (the scene's, gradviz.theme.FONT_SIZE) is
@@ -16,9 +16,10 @@ export function readableScale(fontPx) {
 
 /** The first view of a scene (width x height world px) in a stage `W` px wide and at most `Hmax`
  *  px tall, with the output record `out` = {x, y, w, h} (centre and size), text readable from
- *  zoom `readable` (readableScale). Returns the stage
- *  height to use and the viewport {scale, tx, ty}; `whole` says whether everything is in view. */
-export function firstViewPlan(width, height, W, Hmax, out, readable, minStage = 120) {
+ *  zoom `readable` (readableScale). `vertical`: the ranks run top to bottom, so the graph ends at
+ *  the bottom. Returns the stage height to use and the viewport {scale, tx, ty}; `whole` says
+ *  whether everything is in view. */
+export function firstViewPlan(width, height, W, Hmax, out, readable, minStage = 120, vertical = false) {
   const fitW = (W - 2 * PAD) / Math.max(width, 1);
   const fitH = (Hmax - 2 * PAD) / Math.max(height, 1);
   const kFit = Math.min(1.5, fitW, fitH);
@@ -29,6 +30,15 @@ export function firstViewPlan(width, height, W, Hmax, out, readable, minStage = 
   if (whole) {
     tx = (W - width * scale) / 2;
     ty = (stageH - height * scale) / 2;
+  } else if (vertical) {
+    // the output's bottom (the graph's end) near the stage's bottom, centred across when it fits
+    const bottom = out ? out.y + out.h / 2 : height;
+    ty = Math.min(PAD, stageH - PAD - bottom * scale);
+    if (width * scale <= W - 2 * PAD) tx = (W - width * scale) / 2;
+    else {
+      tx = W / 2 - (out ? out.x : width / 2) * scale;
+      tx = Math.min(PAD, Math.max(W - PAD - width * scale, tx));
+    }
   } else {
     // the output's right edge (the graph's end) near the stage's right edge, never past the left
     const right = out ? out.x + out.w / 2 : width;

@@ -15,10 +15,11 @@ export function makeScene(view, structure, childPtr, childIdx) {
   if (!(charW > 0)) throw new Error("the widget's structure has no constants.charWidth: the page and the kernel's gradviz differ; restart the kernel and re-run the cell");
   const fontPx = structure.constants.fontSize;  // the record text's size (gradviz.theme.FONT_SIZE)
   if (!(fontPx > 0)) throw new Error("the widget's structure has no constants.fontSize: the page and the kernel's gradviz differ; restart the kernel and re-run the cell");
+  const fieldPad = structure.constants.fieldPad ?? 6;  // px each side of a record field's text (gradviz.theme.FIELD_PAD)
   const x = decodeNumbers(view.box_x), n = x.length;
   const id = !!view.identity;
   const s = {
-    n, charW, fontPx,
+    n, charW, fontPx, fieldPad,
     width: view.width, height: view.height,
     x, y: decodeNumbers(view.box_y), w: decodeNumbers(view.box_w), h: decodeNumbers(view.box_h),
     node: id ? iota(n) : typed(view.box_node, Int32Array),
@@ -31,6 +32,7 @@ export function makeScene(view, structure, childPtr, childIdx) {
     opW: decodeNumbers(view.op_w), opH: decodeNumbers(view.op_h),
     collapsed: view.collapsed || [], expanded: view.expanded || [],
     kinds: new Array(n),
+    ...direction(view.rankdir),
   };
   if (view.op_box == null) {  // every computed value has its op ellipse
     const ops = [];
@@ -110,7 +112,8 @@ export function boxTexts(s, i, data, grad, showGrads) {
  *  to the box's width. */
 export function cellEdges(s, i, texts) {
   const w = s.w[i], x0 = s.x[i] - w / 2;
-  const lens = texts.map((t) => Math.max(1, t.length) * s.charW + 12);
+  const pad = 2 * (s.fieldPad ?? 6);
+  const lens = texts.map((t) => Math.max(1, t.length) * s.charW + pad);
   const total = lens.reduce((a, b) => a + b, 0);
   const edges = [x0];
   let acc = x0;
@@ -133,15 +136,41 @@ export function edgeStroke(s, k, grad, maxAbs) {
   return gradStroke(grad[s.node[s.esrc[k]]], maxAbs);
 }
 
-/** The route of edge k as a flat [x0, y0, x1, y1, ...] array: from the right side of the child's
- *  record to the parent's op ellipse (or record), bending where it crosses other ranks. Falls back
- *  to a straight two-point route when the view has no routes. */
+/** How the ranks run: {vertical, sign} for "LR" (the default), "RL", "TB" or "BT". */
+export function direction(rankdir = "LR") {
+  const rd = rankdir || "LR";
+  if (!["LR", "RL", "TB", "BT"].includes(rd)) throw new Error(`unknown rankdir ${JSON.stringify(rd)}: the view must say LR, RL, TB or BT`);
+  return { vertical: rd === "TB" || rd === "BT", sign: rd === "RL" || rd === "BT" ? -1 : 1 };
+}
+
+/** The straight route of edge k into `out` = [x0, y0, x1, y1]: from the child record's far side
+ *  (along the rank axis) to the near side of the parent's op ellipse (or record). */
+export function straightEnds(s, k, out) {
+  const a = s.esrc[k], b = s.edst[k], op = s.opOf[b], g = s.sign || 1;
+  if (s.vertical) {
+    out[0] = s.x[a]; out[1] = s.y[a] + g * s.h[a] / 2;
+    out[2] = op >= 0 ? s.opX[op] : s.x[b]; out[3] = op >= 0 ? s.opY[op] - g * s.opH[op] / 2 : s.y[b] - g * s.h[b] / 2;
+  } else {
+    out[0] = s.x[a] + g * s.w[a] / 2; out[1] = s.y[a];
+    out[2] = op >= 0 ? s.opX[op] - g * s.opW[op] / 2 : s.x[b] - g * s.w[b] / 2; out[3] = op >= 0 ? s.opY[op] : s.y[b];
+  }
+  return out;
+}
+
+/** The short edge from box b's op ellipse `k` to its record, [x0, y0, x1, y1]. */
+export function opEdge(s, k, b) {
+  const g = s.sign || 1;
+  return s.vertical
+    ? [s.opX[k], s.opY[k] + g * s.opH[k] / 2, s.x[b], s.y[b] - g * s.h[b] / 2]
+    : [s.opX[k] + g * s.opW[k] / 2, s.opY[k], s.x[b] - g * s.w[b] / 2, s.y[b]];
+}
+
+/** The route of edge k as a flat [x0, y0, x1, y1, ...] array: from the child's record to the
+ *  parent's op ellipse (or record), bending where it crosses other ranks. Falls back to the
+ *  straight two-point route when the view has no route for it. */
 export function edgePoints(s, k) {
   if (s.ePtr.length > k + 1 && s.ePtr[k + 1] - s.ePtr[k] >= 4) return s.ePts.subarray(s.ePtr[k], s.ePtr[k + 1]);
-  const a = s.esrc[k], b = s.edst[k];
-  const op = s.opOf[b];
-  const end = op >= 0 ? [s.opX[op] - s.opW[op] / 2, s.opY[op]] : [s.x[b] - s.w[b] / 2, s.y[b]];
-  return Float64Array.of(s.x[a] + s.w[a] / 2, s.y[a], end[0], end[1]);
+  return straightEnds(s, k, new Float64Array(4));
 }
 
 /** Bounding box [x0, y0, x1, y1] of a flat point array. */
@@ -154,13 +183,20 @@ export function pointsBox(p) {
   return [x0, y0, x1, y1];
 }
 
-/** SVG path data through the points, each segment a horizontal-tangent cubic (Graphviz-like). */
-export function routePath(p) {
+/** SVG path data through the points, each segment a cubic leaving and entering along the rank
+ *  axis (horizontal tangents, or vertical ones when `vertical`), as Graphviz draws. */
+export function routePath(p, vertical = false) {
   const f = (v) => v.toFixed(1);
   let d = `M${f(p[0])},${f(p[1])}`;
   for (let j = 2; j < p.length; j += 2) {
-    const x0 = p[j - 2], y0 = p[j - 1], x1 = p[j], y1 = p[j + 1], mx = (x0 + x1) / 2;
-    d += ` C${f(mx)},${f(y0)} ${f(mx)},${f(y1)} ${f(x1)},${f(y1)}`;
+    const x0 = p[j - 2], y0 = p[j - 1], x1 = p[j], y1 = p[j + 1];
+    if (vertical) {
+      const my = (y0 + y1) / 2;
+      d += ` C${f(x0)},${f(my)} ${f(x1)},${f(my)} ${f(x1)},${f(y1)}`;
+    } else {
+      const mx = (x0 + x1) / 2;
+      d += ` C${f(mx)},${f(y0)} ${f(mx)},${f(y1)} ${f(x1)},${f(y1)}`;
+    }
   }
   return d;
 }

@@ -3,7 +3,7 @@
 import { escapeXml, kindClass } from "./format.js";
 import { gradStroke } from "./geometry.js";
 import { outlineSvgBoxes } from "./overlay.js";
-import { boxTexts, cellEdges, edgePoints, edgeStroke, maxAbsGrad, routePath } from "./scene.js";
+import { boxTexts, cellEdges, edgePoints, edgeStroke, maxAbsGrad, opEdge, routePath } from "./scene.js";
 
 const NS = "http://www.w3.org/2000/svg";
 
@@ -20,12 +20,12 @@ export function svgMarkup(s, data, grad, { showGrads = true, style = "", width, 
   out.push('<g class="gv-edges">');
   for (let k = 0; k < s.esrc.length; k++) {
     const st = edgeStroke(s, k, grad, m);
-    out.push(`<path class="gv-edge gv-${st.sign}" data-e="${k}" d="${routePath(edgePoints(s, k))}" stroke-width="${quantWidth(st.width)}"/>`);
+    out.push(`<path class="gv-edge gv-${st.sign}" data-e="${k}" d="${routePath(edgePoints(s, k), s.vertical)}" stroke-width="${quantWidth(st.width)}"/>`);
   }
   for (let k = 0; k < s.opBox.length; k++) {
     const b = s.opBox[k];
     const st = gradStroke(grad[s.node[b]], m);
-    out.push(`<path class="gv-opedge gv-${st.sign}" d="${routePath([s.opX[k] + s.opW[k] / 2, s.opY[k], s.x[b] - s.w[b] / 2, s.y[b]])}" stroke-width="${quantWidth(st.width)}"/>`);
+    out.push(`<path class="gv-opedge gv-${st.sign}" d="${routePath(opEdge(s, k, b), s.vertical)}" stroke-width="${quantWidth(st.width)}"/>`);
   }
   out.push("</g><g class=\"gv-ops\">");
   for (let k = 0; k < s.opBox.length; k++) {

@@ -13,6 +13,7 @@ export function makeToolbar() {
     zoomIn: button("+", "zoom in", "Zoom in"),
     zoomOut: button("−", "zoom out", "Zoom out"),
     grads: button("Hide grads", "show or hide the grad cell of every record"),
+    orient: button("TB ↓", "lay the graph out top to bottom (TB) or left to right (LR)", "Orientation"),
     reset: button("Reset", "back to the values at construction"),
     stepSize: h("input", { type: "number", "aria-label": "step size", value: "0.01", step: "any", class: "gv-num" }),
     direction: h("select", { "aria-label": "direction", title: "down: data −= size·grad; up: data += size·grad" },
@@ -24,7 +25,7 @@ export function makeToolbar() {
   };
   t.backprop.setAttribute("aria-pressed", "false");
   t.el = h("div", { class: "gv-toolbar", role: "toolbar", "aria-label": "gradviz tools" },
-    t.search, t.fit, t.zoomIn, t.zoomOut, t.grads, h("span", { class: "gv-sep" }), t.stepSize, t.direction, t.step, t.reset, t.backprop,
+    t.search, t.fit, t.zoomIn, t.zoomOut, t.grads, t.orient, h("span", { class: "gv-sep" }), t.stepSize, t.direction, t.step, t.reset, t.backprop,
     h("span", { class: "gv-sep" }), t.svg, t.png);
   return t;
 }
@@ -36,6 +37,14 @@ export function stepRate(text, badInput, direction) {
   const why = r.error || (r.value === 0 ? "zero does not move anything" : "");
   if (why) return { error: `step size: ${why}; type a finite non-zero number, e.g. 0.01` };
   return { lr: direction === "down" ? r.value : -r.value };
+}
+
+/** The orientation switch for a view laid out `rankdir`: its text (what a press turns it to, in
+ *  Graphviz's words: the toolbar must fit a 900 px output on one line),
+ *  pressed state (pressed: top to bottom) and the rankdir a press asks for. */
+export function orientButton(rankdir) {
+  const vertical = rankdir === "TB" || rankdir === "BT";
+  return { text: vertical ? "LR →" : "TB ↓", pressed: vertical ? "true" : "false", next: vertical ? "LR" : "TB" };
 }
 
 /** The grads switch's text and pressed state. */

@@ -25,7 +25,7 @@ import { applyConstants, readTheme, settleTheme } from "./theme.js";
 import { downloadPng, downloadSvg, svgFile } from "./export.js";
 import { PAGE, ValueTable } from "./table.js";
 import { LeafControls, MAX_CONTROLS } from "./controls.js";
-import { gradsButton, stepRate } from "./toolbar.js";
+import { gradsButton, orientButton, stepRate } from "./toolbar.js";
 import { legendEntries, OutputPanel, outputCells, renderInfo, renderLegend, selectionInfo, showError, statusOf } from "./panels.js";
 import { showTip, tipLines } from "./tooltip.js";
 import { Finder } from "./find.js";
@@ -62,6 +62,7 @@ class Explorer {
     this.graph = null;     // decodeGraph: {structure, childPtr, childIdx}
     this.fitted = false;   // the first frame was planned with the stage's size
     this.focusKey = null;  // a group asked to open: looked at when the kernel's new view comes
+    this.reorient = false; // the orientation was switched: the next view opens afresh
     this.table = new ValueTable(ui.tableWrap, ui.tableEl, ui.pager);
     this.output = new OutputPanel(ui.outputEl);
     this.controls = new LeafControls(ui.controlsEl, {
@@ -289,6 +290,7 @@ class Explorer {
     const { ui, session } = this, tb = ui.tb, live = this.kernel.live;
     const { text, state } = statusOf(live, session.noAnswer, this.model.get("_stale"), ACK_MS / 1000);
     ui.root.dataset.connection = live ? "live" : "saved";
+    this.syncOrientButton();
     ui.root.dataset.status = state;
     if (ui.status.textContent !== text) ui.status.textContent = text;
     ui.status.hidden = !text;
@@ -345,6 +347,24 @@ class Explorer {
     this.ui.tb.grads.textContent = g.text;
     this.ui.tb.grads.setAttribute("aria-pressed", g.pressed);
   }
+
+  // Orientation: the kernel lays the view out again and its new _view opens afresh; a saved page
+  // (gradviz.to_html) carries the other layout in _view_other (null: too big to carry both).
+  turn() {
+    const model = this.model, next = orientButton(model.get("rankdir")).next, other = model.get("_view_other");
+    if (other === null || (other === undefined && !this.kernel.live)) return this.showStatus();
+    this.reorient = true;
+    if (other) { model.set("_view_other", model.get("_view")); model.set("rankdir", next); model.set("_view", other); return; }
+    model.set("rankdir", next);
+    model.save_changes();
+  }
+
+  syncOrientButton() {
+    const o = orientButton(this.model.get("rankdir")), other = this.model.get("_view_other"), b = this.ui.tb.orient;
+    b.textContent = o.text;
+    b.setAttribute("aria-pressed", o.pressed);
+    b.disabled = other === null || (other === undefined && !this.kernel.live);
+  }
 }
 
 /** What the Backprop mode (backprop.js) asks of the explorer `x`. */
@@ -375,6 +395,7 @@ function wireToolbar(x) {
   tb.zoomIn.onclick = () => cam.zoom(1.25);
   tb.zoomOut.onclick = () => cam.zoom(0.8);
   tb.grads.onclick = () => { model.set("show_grads", !model.get("show_grads")); model.save_changes(); };
+  tb.orient.onclick = () => x.turn();
   tb.reset.onclick = (ev) => x.reset(ev);
   tb.step.onclick = (ev) => x.step(ev);
   tb.backprop.onclick = () => x.backprop.toggle();
@@ -392,9 +413,11 @@ function traitHandlers(x) {
     "change:_stale": () => x.showStatus(),
     comm_live_update: () => { x.kernel.revive(); if (!x.kernel.live) x.lostKernel(); else x.showStatus(); },
     "change:show_grads": () => { x.syncGradsButton(); x.buildDrawing(); },
+    "change:rankdir": () => x.syncOrientButton(),
     "change:_view": () => {
       x.buildDrawing();
       x.showSelection();
+      if (x.reorient) { x.reorient = false; x.camera.userMoved = false; x.firstFrame(); }
       if (x.focusKey) { const k = x.focusKey; x.focusKey = null; x.camera.showExpanded(x.drawing.scene, x.graph.structure.scopes, k); }
     },
     "change:_structure": () => { x.loadGraph(); x.loadOverlays(); x.loadValues(); x.buildDrawing(); x.buildTable(); x.buildControls(); x.camera.fit(x.drawing.scene); },
@@ -454,6 +477,7 @@ function render({ model, el }) {
   x.loadValues();
   x.applyTheme();
   x.syncGradsButton();
+  x.syncOrientButton();
   x.error(model.get("error"));
   x.buildDrawing();
   x.buildTable();

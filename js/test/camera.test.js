@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { Camera } from "../src/camera.js";
-import { readableScale } from "../src/framing.js";
+import { MIN_TEXT_PX, readableScale } from "../src/framing.js";
 import { makeScene } from "../src/scene.js";
 import { CONSTANTS, smallGraph } from "./fixture.js";
 
@@ -81,6 +81,6 @@ test("readable zooms follow the font size the scene was given (constants.fontSiz
     const { c } = cam(60, 400);  // a box wider than the stage: shown at the readable zoom
     c.vp.scale = 0.1;
     c.showBox(scene, 3);
-    assert.ok(Math.abs(c.vp.scale * fontSize - 11) < 1e-9, "a hit is shown with its text at 11 px");
+    assert.ok(Math.abs(c.vp.scale * fontSize - MIN_TEXT_PX) < 1e-9, "a hit is shown with its text at MIN_TEXT_PX");
   }
 });

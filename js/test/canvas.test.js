@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { CanvasRenderer, DENSE_EDGES, edgeBoxes, strokeGroups, visibleEdges } from "../src/canvas.js";
+import { CanvasRenderer, edgeBoxes, strokeGroups, visibleEdges } from "../src/canvas.js";
 import { Viewport } from "../src/geometry.js";
 import { edgePoints, edgeStroke, pointsBox } from "../src/scene.js";
 
@@ -84,45 +84,90 @@ function fakeCanvas(log) {
   };
   for (const f of ["setTransform", "fillRect", "strokeRect", "beginPath", "moveTo", "lineTo", "bezierCurveTo",
     "stroke", "fill", "ellipse", "fillText", "drawImage", "setLineDash"]) ctx[f] = () => { log[f] = (log[f] || 0) + 1; };
-  return { width: 0, height: 0, style: {}, className: "", setAttribute() {}, getContext: () => ctx };
+  return { width: 0, height: 0, style: {}, dataset: {}, className: "", setAttribute() {}, getContext: () => ctx };
 }
 
-test("a dense view draws its edges once; value repaints reuse them until the view or selection changes", () => {
-  const log = {};
+function setup(n, log) {
   globalThis.window = { devicePixelRatio: 1 };
   globalThis.document = { createElement: () => fakeCanvas(log) };
+  globalThis.performance ??= { now: () => Date.now() };
   const container = { innerHTML: "", appendChild() {}, getBoundingClientRect: () => ({ width: 400, height: 300 }) };
-  const s = { ...scene(Math.ceil(DENSE_EDGES / 2) + 200), kinds: [], multi: [], title: [], opName: [] };
-  // every box at the same spot: every edge is in view
-  s.x.fill(100); s.y.fill(100); s.ePtr.fill(0);
+  const s = { ...scene(n), kinds: [], multi: [], title: [], opName: [] };
   const theme = { bg: "#fff", zero: "#888", line: "#000", pos: "#0a0", neg: "#a00", box: "#eee", fg: "#000", opFill: "#fff" };
-  const grad = new Float64Array(s.n).fill(1);
+  return { container, s, theme };
+}
+
+test("a pan within the bitmap's margin copies it; a new zoom, values or a selection draw it again", () => {
+  const log = {};
+  const { container, s, theme } = setup(300, log);
+  const grad = Float64Array.from({ length: s.n }, (_, i) => i % 3 - 1);
   const v = new CanvasRenderer(container, s, new Float64Array(s.n), grad, true, theme);
-  v.setTransform(new Viewport(0.2, 0, 0));
-  assert.ok(v.stats.dense && v.stats.edges > DENSE_EDGES);
-  const curves = () => log.bezierCurveTo || 0;
-  const first = curves();
-  assert.equal(first, v.stats.edges);  // each edge traced once, in one path
-  v.setValues(new Float64Array(s.n), grad.map((g, i) => (i % 2 ? -g : 3 * g)));
-  assert.equal(curves(), first);  // the values changed, the edges were not traced again
-  assert.equal(log.drawImage, 2);
+  v.setTransform(new Viewport(0.5, 0, 0));
+  assert.equal(v.stats.renders, 1);
+  const strokes = log.stroke;
+  for (const [tx, ty] of [[10, 0], [90, -70], [-99, 74]]) {  // the margin is a quarter of the view: 100 x 75
+    v.setTransform(new Viewport(0.5, tx, ty));
+    assert.equal(v.stats.renders, 1, `pan to ${tx}, ${ty} drew again`);
+    assert.ok(v.stats.cached);
+  }
+  assert.equal(log.stroke, strokes);
+  assert.equal(log.drawImage, 4);  // one copy per repaint
+  v.setTransform(new Viewport(0.5, 130, 0));  // past the margin
+  assert.equal(v.stats.renders, 2);
+  v.setTransform(new Viewport(0.6, 260, 0));  // another zoom
+  assert.equal(v.stats.renders, 3);
+  v.setValues(new Float64Array(s.n), grad.map((g) => -g));
+  assert.equal(v.stats.renders, 4);
   v.setHighlight(3, { dependsOn: new Uint8Array(s.n), dependents: new Uint8Array(s.n) }, null);
-  assert.equal(curves(), 2 * first);  // the selection dims edges: traced again
-  v.setTransform(new Viewport(0.25, 5, 0));
-  assert.equal(curves(), 3 * first);  // a new view: traced again
+  assert.equal(v.stats.renders, 5);
+  v.setTransform(new Viewport(0.6, 265, 0));
+  assert.equal(v.stats.renders, 5);
+});
+
+test("far out, the view is painted as pixels: no paths, no text", () => {
+  const log = {};
+  const { container, s, theme } = setup(300, log);
+  let put = 0;
+  const ctx = fakeCanvas(log).getContext();
+  ctx.createImageData = (w, h) => ({ data: new Uint8ClampedArray(4 * w * h), width: w, height: h });
+  ctx.putImageData = () => { put++; };
+  globalThis.document = { createElement: () => ({ ...fakeCanvas(log), getContext: () => ctx }) };
+  const v = new CanvasRenderer(container, s, new Float64Array(s.n), Float64Array.from({ length: s.n }, (_, i) => i % 3 - 1), true, theme);
+  v.setTransform(new Viewport(0.01, 0, 0));  // 20 px records: 0.2 px on screen; all in view
+  assert.ok(v.stats.pixels && v.stats.boxes === s.n && v.stats.edges === s.esrc.length, JSON.stringify(v.stats));
+  assert.equal(put, 1);
+  assert.equal(log.bezierCurveTo || 0, 0);
+  assert.equal(log.fillText || 0, 0);
+});
+
+test("after a slow redraw, a zoom shows the scaled bitmap at once and redraws it sharp when zooming pauses", async () => {
+  const log = {};
+  const { container, s, theme } = setup(300, log);
+  const v = new CanvasRenderer(container, s, new Float64Array(s.n), new Float64Array(s.n), true, theme);
+  v.setTransform(new Viewport(0.5, 0, 0));
+  assert.equal(v.stats.renders, 1);
+  v.setTransform(new Viewport(0.6, 0, 0));  // a fast redraw: drawn sharp at once
+  assert.equal(v.stats.renders, 2);
+  v.stats.renderMs = 400;  // as if that redraw had been slow
+  for (const k of [0.7, 0.8, 0.9]) {
+    v.setTransform(new Viewport(k, 5, 0));
+    assert.ok(v.stats.preview);
+    assert.equal(v.stats.renders, 2);
+  }
+  await new Promise((r) => setTimeout(r, 300));
+  assert.equal(v.stats.renders, 3);  // once, after the last step
+  assert.ok(!v.stats.preview);
+  v.destroy();
 });
 
 test("a sparse view strokes by groups, not per edge", () => {
   const log = {};
-  globalThis.window = { devicePixelRatio: 1 };
-  globalThis.document = { createElement: () => fakeCanvas(log) };
-  const container = { innerHTML: "", appendChild() {}, getBoundingClientRect: () => ({ width: 400, height: 300 }) };
-  const s = { ...scene(300), kinds: [], multi: [], title: [], opName: [] };
-  const theme = { bg: "#fff", zero: "#888", line: "#000", pos: "#0a0", neg: "#a00", box: "#eee", fg: "#000", opFill: "#fff" };
+  const { container, s, theme } = setup(300, log);
+  s.h.fill(1000);  // tall boxes: drawn as paths even this far out
   const v = new CanvasRenderer(container, s, new Float64Array(s.n), Float64Array.from({ length: s.n }, (_, i) => i % 3 - 1), true, theme);
   v.setTransform(new Viewport(0.01, 0, 0));
-  assert.ok(!v.stats.dense && v.stats.edges > 100);
-  assert.equal(log.bezierCurveTo, v.stats.edges + 2 /* the bent route's second segment */ - 1);
+  assert.ok(!v.stats.pixels && v.stats.edges > 100);
+  assert.equal(log.bezierCurveTo || 0, 2);  // short routes are lines; the bent one's two segments are curves
   assert.ok(log.stroke < 10, `${log.stroke} stroke calls`);
-  assert.equal(log.drawImage || 0, 0);
+  assert.equal(log.drawImage, 1);  // the bitmap, copied once
 });

@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { boxScale, expandedFocus, firstViewPlan, overviewBox, overviewRect, readableScale, tipPosition } from "../src/framing.js";
+import { boxScale, expandedFocus, firstViewPlan, MIN_TEXT_PX, overviewBox, overviewRect, readableScale, tipPosition } from "../src/framing.js";
 
 const READABLE = readableScale(12);  // record text of 12 px
 import { Viewport } from "../src/geometry.js";
@@ -8,7 +8,7 @@ import { Viewport } from "../src/geometry.js";
 test("a small graph is shown whole, at a readable size, in a stage no taller than it needs", () => {
   const p = firstViewPlan(600, 120, 900, 420, { x: 560, y: 60, w: 80, h: 28 }, READABLE);
   assert.equal(p.whole, true);
-  assert.ok(p.scale * 12 >= 11);
+  assert.ok(p.scale * 12 >= 10);
   assert.ok(p.stageH < 420 && p.stageH >= 120 * p.scale);
   assert.ok(p.tx >= 0 && p.tx + 600 * p.scale <= 900);
 });
@@ -17,7 +17,7 @@ test("a wide graph opens readable at the output's end, clipped on the left only"
   const out = { x: 2900, y: 200, w: 160, h: 28 };
   const p = firstViewPlan(3000, 400, 900, 420, out, READABLE);
   assert.equal(p.whole, false);
-  assert.ok(p.scale >= READABLE - 1e-9 && p.scale * 12 >= 11);
+  assert.ok(p.scale >= READABLE - 1e-9 && p.scale * 12 >= 10);
   const right = (out.x + out.w / 2) * p.scale + p.tx;
   assert.ok(right <= 900 && right > 800, `output's right edge at ${right}`);
   const left = (out.x - out.w / 2) * p.scale + p.tx;
@@ -69,13 +69,27 @@ test("after an expand: the whole group if it fits readable, else its right end, 
 });
 
 test("readable means MIN_TEXT_PX on screen for the record font Python sent", () => {
-  assert.ok(Math.abs(readableScale(12) * 12 - 11) < 1e-12);
-  assert.equal(readableScale(22), 0.5);
+  assert.ok(Math.abs(readableScale(12) * 12 - 10) < 1e-12);
+  assert.equal(readableScale(20), 0.5);
   const out = { x: 2900, y: 200, w: 160, h: 28 };
-  const big = firstViewPlan(3000, 400, 900, 420, out, readableScale(22));  // bigger text: not shown whole
+  const big = firstViewPlan(3000, 400, 900, 420, out, readableScale(20));  // bigger text: not shown whole
   const small = firstViewPlan(3000, 400, 900, 420, out, readableScale(40));  // 40 px text: whole at 0.29
   assert.equal(big.whole, false);
   assert.ok(big.scale >= 0.5);
   assert.equal(small.whole, true);
   assert.throws(() => readableScale(undefined), /font size/);
+});
+
+test("a top-to-bottom view too tall to show whole opens at its end, the output near the bottom", () => {
+  const out = { x: 300, y: 2900, w: 200, h: 22 };
+  const p = firstViewPlan(600, 3000, 900, 640, out, readableScale(12), 120, true);
+  assert.equal(p.whole, false);
+  assert.equal(p.stageH, 640);
+  assert.ok(p.scale * 12 >= MIN_TEXT_PX - 1e-9);
+  const bottom = (out.y + out.h / 2) * p.scale + p.ty;
+  assert.ok(bottom <= 640 && bottom >= 640 - 40, `output's bottom at ${bottom}`);
+  assert.ok(Math.abs(p.tx - (900 - 600 * p.scale) / 2) < 1e-9);  // the column centred across
+  // a column wider than the stage: the output centred across, the edges kept inside
+  const wide = firstViewPlan(3000, 3000, 900, 640, { x: 2800, y: 2900, w: 200, h: 22 }, readableScale(12), 120, true);
+  assert.ok(wide.tx <= 16 && wide.tx >= 900 - 16 - 3000 * wide.scale);
 });

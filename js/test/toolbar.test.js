@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { installFakeDom } from "./fakedom.js";
-import { gradsButton, makeToolbar, stepRate } from "../src/toolbar.js";
+import { gradsButton, makeToolbar, orientButton, stepRate } from "../src/toolbar.js";
 
 installFakeDom();
 
@@ -9,10 +9,16 @@ test("the toolbar holds its controls in order, each named for assistive technolo
   const t = makeToolbar();
   assert.equal(t.el.getAttribute("role"), "toolbar");
   const names = t.el.childNodes.map((e) => e.getAttribute("aria-label") || e.textContent);
-  assert.deepEqual(names, ["search", "Fit", "Zoom in", "Zoom out", "Hide grads", "", "step size", "direction",
+  assert.deepEqual(names, ["search", "Fit", "Zoom in", "Zoom out", "Hide grads", "Orientation", "", "step size", "direction",
     "Step along gradient", "Reset", "Backprop", "", "Download SVG", "Download PNG"]);
   assert.equal(t.stepSize.value, "0.01");
   assert.deepEqual(t.direction.childNodes.map((o) => o.getAttribute("value")), ["down", "up"]);
+});
+
+test("the orientation switch says what a press turns the view to, and asks the kernel for it", () => {
+  assert.deepEqual(orientButton("LR"), { text: "TB ↓", pressed: "false", next: "TB" });
+  assert.deepEqual(orientButton("TB"), { text: "LR →", pressed: "true", next: "LR" });
+  assert.deepEqual(orientButton("BT").next, "LR");
 });
 
 test("a step's rate: down subtracts size·grad, up adds it; zero and non-numbers are refused", () => {

@@ -38,7 +38,7 @@ def test_widths_are_characters_times_the_char_width_plus_padding():
     assert op_width("") == 0.0  # leaves and groups have no ellipse
     assert op_width("+") == OP_MIN_W
     long = "x" * 500
-    assert op_width(long) == op_width(short_label(long)) == LABEL_MAX * CHAR_WIDTH + 2 * FIELD_PAD + 8
+    assert op_width(long) == op_width(short_label(long)) == LABEL_MAX * CHAR_WIDTH + 2 * FIELD_PAD + 6
 
 
 def test_box_fields_of_values_and_groups():

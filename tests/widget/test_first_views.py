@@ -1,0 +1,68 @@
+"""First views in Chromium (issue 25): the lecture's graphs open whole with record text >= 10 px in a
+900 px output, a captured CNN opens top to bottom with at least five readable records, and the
+orientation switch lays a page out the other way. The pages and measures are those of
+benchmarks/screenshots.py, which takes the README's screenshots; each view is saved under
+tests/artifacts/first_views/."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from benchmarks import screenshots as shots
+
+ART = Path(__file__).resolve().parents[1] / "artifacts" / "first_views"
+
+
+@pytest.fixture(scope="module")
+def folder(tmp_path_factory):
+    ART.mkdir(parents=True, exist_ok=True)
+    return tmp_path_factory.mktemp("pages")
+
+
+@pytest.mark.parametrize("name", ["lecture", "neuron", "tanh_exp"])
+@pytest.mark.parametrize("output_px", [900, 976])  # a 900 px output; the standalone page at a 1000 px window
+def test_lecture_graphs_open_whole_and_readable(browser, folder, name, output_px):
+    page, el, m = shots.open_first_view(browser, shots.VIEWS[name](), folder, name, output_px)
+    el.screenshot(path=str(ART / f"{name}-{output_px}.png"))
+    page.close()
+    px, inside, total = shots.summary(m)
+    assert m["renderer"] == "svg" and m["firstView"] == "whole", m["firstView"]
+    assert inside == total == {"lecture": 7, "neuron": 10, "tanh_exp": 17}[name], (inside, total)
+    assert px >= 10.0, f"record text is {px:.1f} px on screen"
+    assert m["stage"][0] <= output_px
+
+
+def test_a_captured_cnn_opens_top_to_bottom_with_readable_records(browser, folder, torch):
+    page, el, m = shots.open_first_view(browser, shots.cnn(), folder, "cnn")
+    el.screenshot(path=str(ART / "cnn.png"))
+    page.close()
+    readable = [b for b in m["boxes"] if b["inside"] and b["px"] >= 10.0]
+    assert m["rankdir"] == "TB"
+    assert len(readable) >= 5, [b["text"] for b in readable]
+    assert any(b["text"] == "mean" for b in readable)  # the loss end is in view
+
+
+def test_the_orientation_switch_turns_a_saved_page(browser, folder):
+    page, el, m = shots.open_first_view(browser, shots.lecture(), folder, "lecture-turn")
+    button = el.get_by_role("button", name="Orientation")
+    assert button.get_attribute("aria-pressed") == "false" and not button.is_disabled()
+
+    def centre(label):
+        return el.locator(".gv-box", has_text=label).first.evaluate(
+            "g => { const r = g.getBoundingClientRect(); return [r.x + r.width / 2, r.y + r.height / 2]; }")
+    (lx, ly), (dx, dy) = centre("L"), centre("d")
+    assert lx > dx + 100 and abs(ly - dy) < 40  # left to right
+    button.click()
+    page.wait_for_function("() => document.querySelector('[aria-label=Orientation]').getAttribute('aria-pressed') === 'true'")
+    (lx, ly), (dx, dy) = centre("L"), centre("d")
+    assert ly > dy + 30  # top to bottom: L below d
+    after = el.evaluate(shots.MEASURE_JS)
+    px, inside, total = shots.summary(after)
+    assert inside == total == 7 and px >= 10.0
+    el.screenshot(path=str(ART / "lecture-turned.png"))
+    button.click()
+    page.wait_for_function("() => document.querySelector('[aria-label=Orientation]').getAttribute('aria-pressed') === 'false'")
+    (lx, ly), (dx, dy) = centre("L"), centre("d")
+    assert lx > dx + 100
+    page.close()
