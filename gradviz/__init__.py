@@ -8,7 +8,7 @@ from .ops import register_op, unregister_op
 
 if TYPE_CHECKING:  # what __getattr__ below loads on first use, spelled out for type checkers
     from .backprop import backprop_steps, chain_paths
-    from .check import grad_check, numerical_grad, predict_vs_actual
+    from .check import grad_check, numerical_grad, predict_vs_actual, reference_check
     from .diagnose import GraphDiff, HealthReport, NonFinite, diff, first_nonfinite, health
     from .draw.render import draw_dot, to_svg
     from .graph.snapshot import Graph
@@ -32,7 +32,7 @@ _LAZY = {
     "trace": "graph.trace", "Graph": "graph.snapshot", "to_networkx": "graph.trace",
     "Tape": "replay.tape",
     "backprop_steps": "backprop", "chain_paths": "backprop",
-    "numerical_grad": "check", "grad_check": "check", "predict_vs_actual": "check",
+    "numerical_grad": "check", "grad_check": "check", "predict_vs_actual": "check", "reference_check": "check",
     "draw_dot": "draw.render", "to_svg": "draw.render",
     "GraphWidget": "widget.graph_widget", "to_html": "widget.standalone",
     "Playground": "playground.app",

@@ -228,7 +228,8 @@ def backprop_steps(root: Root) -> BackpropSteps:
                             f"has none (loaded from JSON or PyTorch): pass the root Value instead")
         root = root.values[root.root]
     if isinstance(root, Value):
-        return _gradviz_steps(root)
+        with engine.PASS_LOCK:  # the pass marks nodes in their _g slot, as backward() does
+            return _gradviz_steps(root)
     from .graph.foreign import is_value_like
     from .graph.trace import _not_a_graph
     if is_value_like(root):

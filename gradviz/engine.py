@@ -13,6 +13,10 @@ alike) and NaN flows through every op (``relu``, ``log``, ``exp`` of NaN are NaN
 Only math with no real answer raises, naming the node: ``log`` of a number <= 0,
 division by 0, 0 to a negative power, a negative base to a non-integer power.
 
+Threads: a pass (``backward``, ``zero_grad``, ``topo``, ``trace``) marks nodes in their ``_g``
+slot, so passes hold one per-process lock, ``PASS_LOCK``, and run one after the other (two threads
+backpropagating through shared leaves add both passes). Building expressions takes no lock.
+
 The lecture's names, here:
   ``_prev``       the children; kept in two slots, ``_a`` and ``_b`` (``_prev`` reads them back)
   ``_backward``   for a built-in op, the ``@_rule(op)`` beside it, found by ``_op`` in the rule
@@ -24,6 +28,7 @@ from __future__ import annotations
 
 import gc
 import math
+import threading
 from contextlib import contextmanager
 from numbers import Real
 from typing import TYPE_CHECKING
@@ -32,7 +37,7 @@ if TYPE_CHECKING:
     from collections.abc import Iterable
 
 from . import ops
-from .closures import NO_RULE, registered_rule, run_closure
+from .closures import NO_RULE, NotReal, backward_error, float_grad, registered_rule, run_closure
 from .names import node_name as _name  # how every message names a node
 from .ops import CUSTOM, OPS, domain_error, split_op
 from .ops import cpow as _pow
@@ -45,6 +50,7 @@ __all__ = ["Value", "Scope", "no_scope"]
 _RULES = {}          # op -> rule(out, g) adding d(out)/d(child) * g to each child's pass-gradient
 _ARITY = {op.name: op.arity for op in OPS.values() if op.name != "**k"}  # built-in ops (gradviz.ops)
 _ONGOING = object()  # marks a node whose descendants are still being ordered
+PASS_LOCK = threading.RLock()  # held by every pass that uses the nodes' _g slot (see the docstring)
 
 
 def _rule(op):
@@ -364,9 +370,10 @@ class Value:
 
     def topo(self) -> list[Value]:
         """Every node this one depends on, children before parents (itself last)."""
-        order = self._ordered()
-        for node in order:
-            node._g = None
+        with PASS_LOCK:
+            order = self._ordered()
+            for node in order:
+                node._g = None
         return order
 
     def backward(self) -> None:
@@ -375,7 +382,12 @@ class Value:
         All or nothing: the pass keeps each node's new ``.grad`` in ``_g`` (once a node is reached
         its gradient is complete: its parents came first) and stores them all only when the pass
         is complete, so an error, named after the node where it happened, changes no ``.grad``.
+        Passes from several threads run one at a time (``PASS_LOCK``).
         """
+        with PASS_LOCK:
+            self._backward_pass()
+
+    def _backward_pass(self):
         order = self._ordered()
         self._g = 1.0
         rules, copysign, zero = _RULE_CACHE, _copysign, 0.0
@@ -383,6 +395,7 @@ class Value:
         try:
             for node in reversed(order):
                 g = node._g
+                if type(g) is not float: g = node._g = float_grad(node, g, order)  # a hand-set .data
                 a = node._a
                 if a is not None:
                     if type(a) is tuple and node._b is not None:  # a closure: see _backward
@@ -399,6 +412,7 @@ class Value:
                 # are freed as it goes. Only -0.0 + -0.0 is -0.0; ``grad is zero`` (the 0.0 every
                 # new node starts with) spares most of them the sign test.
                 grad = node.grad
+                if type(grad) is not float: grad = float_grad(node, grad, order, "grad")
                 if grad == 0.0:
                     if not g:
                         node._g = 0.0 if grad is zero or copysign(1.0, g) > 0.0 else grad + g
@@ -407,8 +421,8 @@ class Value:
         except BaseException as e:
             for n in order:
                 n._g = None
-            if isinstance(e, Exception):
-                raise _backward_error(node, e) from e
+            if isinstance(e, Exception) and not isinstance(e, NotReal):  # NotReal names its node
+                raise backward_error(node, e) from e
             raise
         for node in order:
             node.grad = node._g
@@ -416,9 +430,10 @@ class Value:
 
     def zero_grad(self) -> None:
         """Set ``grad`` to 0 on every node reachable from this one."""
-        for node in self._ordered():  # topo() without its own pass to clear the visit marks
-            node.grad = 0.0
-            node._g = None
+        with PASS_LOCK:
+            for node in self._ordered():  # topo() without its own pass to clear the visit marks
+                node.grad = 0.0
+                node._g = None
 
 
 # ---- below: what Value leans on ------------------------------------------------------------
@@ -438,25 +453,11 @@ def _rule_of(op):
     Remembered, so each name is read once (``register_op`` makes it read again)."""
     custom = CUSTOM.get(op) if isinstance(op, str) else None
     if custom is not None and custom.derivatives is not None:
-        rule = registered_rule(custom.derivatives)
+        rule = registered_rule(op, custom.derivatives)
     else:
         rule = _RULES["**k"] if split_op(op)[1] is not None else NO_RULE
     _RULE_CACHE[op] = rule
     return rule
-
-
-def _backward_error(node, e):
-    """``e`` (raised while backpropagating at ``node``) as the same error type, naming the node."""
-    if not isinstance(node.grad, Real):
-        where = f"adding the gradient of {_name(node)} to its .grad ({node.grad!r})"
-    else:
-        where = (f"the backward rule of {_name(node)} (op {node._op!r}, operands "
-                 f"{', '.join(_name(c) + ' = ' + repr(c.data)[:40] for c in node._prev)})")
-    try:
-        return type(e)(f"backward failed in {where}: {e}; no .grad was changed. Check that every "
-                       f".data and .grad in the graph is a float")
-    except Exception:  # an exception type that does not take one message
-        return e
 
 
 def _power(a, k):

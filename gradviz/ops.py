@@ -43,6 +43,7 @@ import ast
 import functools
 import json
 import math
+import numbers
 import random
 from collections.abc import Callable, Sequence
 from typing import Any, NamedTuple
@@ -175,6 +176,34 @@ def register_op(name: str, forward: Callable[..., float],
         raise TypeError(f"register_op({name!r}) needs a forward function: forward(*xs) -> float")
     CUSTOM[name] = Custom(name, forward, derivatives, torch)
     _forget(name)
+
+
+def real_result(x, what):
+    """``x``, a registered op's forward result or one of its derivatives, as a Python float. A real
+    number (int, float, numpy's float32 ...) is converted; anything else (a str such as "1.5", a
+    bool, a complex number, an array) is a TypeError saying ``what`` gave it, so no wrong or
+    complex number reaches a ``.grad``."""
+    if type(x) is float:
+        return x
+    if isinstance(x, numbers.Real) and not isinstance(x, bool):
+        return float(x)
+    t = type(x)
+    raise TypeError(f"{what} returned {x!r:.60} (a {t.__module__}.{t.__qualname__}); it must be a "
+                    f"real number (a float)")
+
+
+def real_derivatives(ds, n, what):
+    """The ``n`` derivatives ``ds`` a registered op's ``derivatives`` returned, as floats: exactly
+    one per operand (``zip`` would silently drop the extra ones or the missing operands)."""
+    try:
+        ds = list(ds)
+    except TypeError:
+        raise TypeError(f"{what} returned {ds!r:.60}; it must return a sequence of {n} numbers, "
+                        f"d out/d x for each operand") from None
+    if len(ds) != n:
+        raise ValueError(f"{what} returned {len(ds)} derivative(s) for {n} operand(s); it must give "
+                         f"one per operand, in operand order")
+    return [real_result(d, f"{what} (derivative {i})") for i, d in enumerate(ds)]
 
 
 def unregister_op(name: str) -> None:

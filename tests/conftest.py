@@ -3,7 +3,7 @@ import os
 import pytest
 from hypothesis import HealthCheck, settings
 
-from testenv import CHROMIUM_ARGS, IN_CI, chromium_path, need
+from testenv import CHROMIUM_ARGS, CORE, IN_CI, chromium_path, need
 
 # CI runs the property tests derandomized (the same examples every run, no example database kept
 # between runs, no deadline on a loaded machine) and prints the blob that reproduces a failure.
@@ -45,7 +45,12 @@ def torch():
 def pytest_collection_modifyitems(config, items):
     """End-to-end browser tests run last: their session-wide Playwright (sync API) keeps an event
     loop running on the main thread until the session ends, which breaks asyncio.run() in the
-    notebook tests and a second Playwright in the page tests if they come after."""
+    notebook tests and a second Playwright in the page tests if they come after. The core suite
+    (``GRADVIZ_CORE=1``) leaves out what needs a browser, a notebook kernel or a build."""
+    if CORE:
+        keep = [it for it in items if not _needs_more_than_core(it)]
+        config.hook.pytest_deselected(items=[it for it in items if it not in keep])
+        items[:] = keep
     items.sort(key=lambda item: "/e2e/" in item.nodeid.replace("\\", "/") or item.nodeid.startswith("e2e/"))
 
 
@@ -60,3 +65,10 @@ def _registered_ops_stay_in_their_test():
             ops.unregister_op(name)
             if name in before:
                 ops.register_op(name, *before[name][1:])
+
+
+def _needs_more_than_core(item):
+    path = item.nodeid.replace("\\", "/")
+    return ("/e2e/" in path or path.startswith("e2e/") or "test_notebooks.py" in path
+            or "browser" in getattr(item, "fixturenames", ()) or item.get_closest_marker("browser")
+            or item.get_closest_marker("slow"))

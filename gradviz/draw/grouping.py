@@ -163,22 +163,25 @@ class GroupView:
 
 
 def _group_label(g, key, count, out):
+    nodes = f"({count} node{'' if count == 1 else 's'})"
     if key.startswith("fold:"):
-        return f"{g.labels[out]} ({count} nodes)" if g.labels[out] else f"{g.ops[out]} tree ({count} nodes)"
+        return f"{g.labels[out]} {nodes}" if g.labels[out] else f"{g.ops[out]} tree {nodes}"
     if "#" not in key.split("/", 1)[0]:  # a module path: the parameters of that module
         return f"parameters of {describe_scope(key)} ({count})"
-    return f"{describe_scope(key)} ({count} nodes)"
+    return f"{describe_scope(key, per_sample=g.source != 'torch')} {nodes}"
 
 
-def describe_scope(key):
+def describe_scope(key, per_sample=True):
     """A scope key in words: ``"MLP#7/layers.1/neurons.3"`` -> ``"sample 7, layer 1, neuron 3"``
-    (each call of the top-level module is one sample), ``"layers.0"`` -> ``"layer 0"``."""
+    (each call of the top-level module is one sample, as the lecture calls a model), ``"layers.0"``
+    -> ``"layer 0"``. With ``per_sample`` false (a PyTorch run, where a call takes a batch), the
+    top-level call is named as one: ``"Net#1/conv"`` -> ``"Net call 1, conv"``."""
     parts = key.replace("/", ".").split(".")
     words = []
     for k, part in enumerate(parts):
         name, _, num = part.partition("#")
         if k == 0 and num.isdigit():
-            words.append(f"sample {num}")
+            words.append(f"sample {num}" if per_sample else f"{name} call {num}")
         elif part.isdigit() and words and not words[-1][-1].isdigit():
             words[-1] = f"{words[-1][:-1] if words[-1].endswith('s') else words[-1]} {part}"
         else:
@@ -438,16 +441,18 @@ def offers(collapsed, group="", scope="", shown=True):
     """What selecting a box offers (the page's selection panel): ``{"expand": [keys], "collapse":
     [keys]}``, each key for ``expand`` / ``collapse``.
 
-    A group box (``group`` its key) offers to open itself. A value of ``scope`` that is not drawn
+    A group box (``group`` its key) offers to open itself, and to fold each scope around it
+    (``MLP#7`` around ``MLP#7/layers.1``), innermost first. A value of ``scope`` that is not drawn
     (``shown`` False: a search hit folded away) offers to open the group hiding it
     (``hiding_group``). A drawn value offers to fold each scope around it that is not folded
     yet, innermost first."""
+    folded = set(collapsed)
     if group:
-        return {"expand": [group], "collapse": []}
+        around = [p for p in reversed(scope_prefixes(group)) if p != group and p not in folded]
+        return {"expand": [group], "collapse": around}
     if not shown:
         key = hiding_group(scope, collapsed)
         return {"expand": [key] if key else [], "collapse": []}
-    folded = set(collapsed)
     return {"expand": [], "collapse": [p for p in reversed(scope_prefixes(scope)) if p not in folded]}
 
 

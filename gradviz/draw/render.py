@@ -160,7 +160,7 @@ def to_svg(x: Root | GroupView, path: PathLike | None = None, show_grad: bool = 
     out.append("</svg>")
     svg = "\n".join(out) + "\n"
     if path is not None:
-        _write_atomically(os.fspath(path), svg.encode("utf-8"))
+        write_atomically(path, svg.encode("utf-8"))
     return svg
 
 
@@ -323,13 +323,23 @@ def _legend_svg(ov, legend):
     return out
 
 
-def _write_atomically(path, payload):
-    """Write ``payload`` to ``path`` through a temporary file in the same folder and a rename."""
-    folder = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(prefix=".gradviz-", suffix=".svg.tmp", dir=folder)
+def write_atomically(path, payload):
+    """Write ``payload`` (bytes) to ``path`` whole or not at all: into a temporary file in the same
+    folder, then a rename over the old file, so a failed write (a full disk, the file-size limit,
+    an interrupt) leaves the old file as it was. A symlink is written through, as editors do (its
+    target is replaced, the link stays); an existing file keeps its mode, a new one gets the mode
+    ``open()`` would give it (0666 less the umask)."""
+    path = os.path.realpath(os.fspath(path))
+    folder = os.path.dirname(path)
+    try:
+        mode = os.stat(path).st_mode & 0o7777
+    except FileNotFoundError:
+        mode = 0o666 & ~_umask()
+    fd, tmp = tempfile.mkstemp(prefix=".gradviz-", suffix=".tmp", dir=folder)
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(payload)
+        os.chmod(tmp, mode)
         os.replace(tmp, path)
     except BaseException:
         try:
@@ -337,3 +347,17 @@ def _write_atomically(path, payload):
         except OSError:
             pass
         raise
+
+
+def _umask():
+    """The process's umask, read without changing it where the system says it (Linux)."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError):
+        pass
+    old = os.umask(0o022)
+    os.umask(old)
+    return old

@@ -48,6 +48,45 @@ class Node:
     meta: dict = field(default_factory=dict)
 
 
+def _float_array(x, name):
+    """A read-only float64 column; an int beyond the float range is a ValueError naming the node."""
+    col = _float_column(x, name)
+    try:
+        return _frozen(col, np.float64)
+    except OverflowError:
+        i = next(i for i, v in enumerate(col) if isinstance(v, int) and not _fits_float(v))
+        raise ValueError(f"{name!r} of node {i} is an integer of {len(str(abs(col[i])))} digits, beyond "
+                         f"the float range (about 1.8e308); {name} holds floats") from None
+
+
+def _fits_float(v):
+    try:
+        float(v)
+    except OverflowError:
+        return False
+    return True
+
+
+def _check_drawable(ops, labels, ptr, meta):
+    """Refuse graphs that nothing can draw: a leaf with an op (an op needs operands), nodes that are
+    all disconnected, a meta "backward" mark that is not a string."""
+    n = len(ops)
+    leaves = np.flatnonzero(ptr[1:] == ptr[:-1]).tolist()
+    bad = next((i for i in leaves if ops[i]), None)
+    if bad is not None:
+        name = f" ({_short(labels[bad])})" if labels[bad] else ""
+        raise ValueError(f"node {bad}{name} is a leaf (no children) with op {_short(ops[bad])}; an op needs "
+                         f"its operands: give the node its children, or make its op \"\" (a leaf)")
+    if n > 1 and len(leaves) == n:
+        raise ValueError(f"the {n} nodes are all disconnected (no node has children); a graph is the "
+                         f"expression below its root, the last node: give the root its children")
+    if meta is not None:
+        for i, m in enumerate(meta):
+            if m and "backward" in m and not isinstance(m["backward"], str):
+                raise ValueError(f"'meta' of node {i} has \"backward\": {_short(m['backward'])}; it is "
+                                 f"a string (\"custom\" or \"none\") or absent")
+
+
 def _frozen(a, dtype):
     a = np.array(a, dtype=dtype)
     a.flags.writeable = False
@@ -99,8 +138,8 @@ class Graph:
     def _init(self, labels, data, grad, ops, kinds, scopes, ptr, ids, meta, values, source):
         self.labels = tuple(labels)
         n = len(self.labels)
-        self.data = _frozen(_float_column(data, "data"), np.float64)
-        self.grad = _frozen(_float_column(grad, "grad"), np.float64)
+        self.data = _float_array(data, "data")
+        self.grad = _float_array(grad, "grad")
         self.ops = tuple(ops)
         self.kinds = tuple(kinds)
         self.scopes = tuple(scopes)
@@ -121,6 +160,7 @@ class Graph:
                     _check_meta(m, i)
         self.child_ptr = _frozen(ptr, np.int64)   # node i's children: child_ids[child_ptr[i]:child_ptr[i+1]]
         self.child_ids = _frozen(ids, np.int64)
+        _check_drawable(self.ops, self.labels, self.child_ptr, meta)
         self._children = None
         if meta is None:
             self.meta = (_EMPTY_META,) * n
@@ -141,6 +181,11 @@ class Graph:
         return self._children
 
     def __len__(self) -> int:
+        return len(self.labels)
+
+    @property
+    def n(self) -> int:
+        """The node count, ``len(g)`` (the JSON's ``n``)."""
         return len(self.labels)
 
     @property
@@ -251,6 +296,9 @@ def _encode_floats(a):
 
 def _decode_floats(xs, name):
     for i, x in enumerate(xs):
+        if type(x) is int and not _fits_float(x):
+            raise ValueError(f"gradviz graph JSON: {name!r} of node {i} is an integer of {len(str(abs(x)))} "
+                             f"digits, beyond the float range (about 1.8e308); {name} holds floats")
         if not (type(x) in (int, float) and math.isfinite(x) or type(x) is str and x in _NONFINITE):
             raise ValueError(f"gradviz graph JSON: {name!r} of node {i} is {_short(x)}; {name} holds "
                              f"finite numbers or the strings \"NaN\", \"Infinity\", \"-Infinity\"")
@@ -317,7 +365,7 @@ def _decode_meta(x, node):
                     raise ValueError(f"gradviz graph JSON: {where}: \"$dict\" holds {_short(body)}; "
                                      f"it must hold an object")
                 v = body
-            out = {}
+            out = dict.fromkeys(v)  # keys in the document's order (the stack fills them last first)
             todo += [(e, out, k, depth + 1) for k, e in v.items()]
         elif depth == -1:  # the tuple marker
             into[key] = tuple(into[key])

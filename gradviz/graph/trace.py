@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ..engine import _ARITY, CONSTANT, Scope, Value
+from ..engine import _ARITY, CONSTANT, PASS_LOCK, Scope, Value
 from ..ops import CUSTOM, split_op
 from .foreign import VALUE_LIKE, is_value_like, trace_foreign
 from .snapshot import Graph
@@ -81,6 +81,11 @@ def trace(root: Root) -> Graph:
             return trace_foreign(root)
         raise TypeError(_not_a_graph("trace() takes a root Value or a Graph (a Value of gradviz, of "
                                      "micrograd, or any object with data, grad, _prev and _op)", root))
+    with PASS_LOCK:  # the numbering below uses the nodes' _g slot, as a backward pass does
+        return _trace_values(root)
+
+
+def _trace_values(root):
     order = root.topo()
     n = len(order)
     # Number the nodes in their ``_g`` slot (the engine's per-pass scratch, None outside a pass):

@@ -274,16 +274,19 @@ class Playground(ipywidgets.VBox):
         return self._reopen()
 
     def _reopen(self):
-        """(Re)build the selected graph's widget from the Values as they are now."""
+        """(Re)build the selected graph's widget from the Values as they are now. The old one is
+        closed: it leaves the page, the widget registry and the widgets that follow a nudge."""
         from ..widget.graph_widget import GraphWidget
+        for old in self.inspector.children:
+            _close(old)
+        self.inspector.children = ()
+        self.graph_widget = None
         sel = self.selected
         if sel is None or self._playing:
-            self.graph_widget = None
-            self.inspector.children = ()
             self._status()
             return None
         root, title = self._sample_graph(*sel[1:]) if sel[0] == "sample" else self._neuron_graph(*sel[1:])
-        gw = GraphWidget(root, height=460)
+        gw = GraphWidget(root, height=460, recompute=True)  # a click asks for this sample's gradients
         gw.observe(lambda _change: self.refresh(), names="last_nudge")
         head = ipywidgets.HTML(f"<b>Scalar graph of {html.escape(title)}</b>: nudge a weight to see "
                                f"the playground follow")
@@ -332,6 +335,10 @@ class Playground(ipywidgets.VBox):
     # ---- from the page ----------------------------------------------------------------------------
 
     def _on_msg(self, _view, content, _buffers):
+        if not isinstance(content, dict):
+            self.view.error = (f"ValueError: a message from the page must be an object with a type, got "
+                               f"{type(content).__name__} {_short(content)}")
+            return
         kind = content.get("type")
         try:
             if kind == "tick":
@@ -351,7 +358,7 @@ class Playground(ipywidgets.VBox):
                 self._playing = False
                 self._reopen()
             elif kind == "step":
-                self.step(int(content.get("n", 1)))
+                self.step(_page_steps(content.get("n", 1)))
             elif kind == "reset":
                 self._playing = False
                 self.reset()
@@ -375,6 +382,33 @@ class Playground(ipywidgets.VBox):
         except Exception as e:  # shown in the page; the state is as it was
             self.view.error = f"{type(e).__name__}: {e}"
             self.view.config = dict(self._trainer.config)
+
+
+PAGE_MAX_STEPS = 1000  # steps one page message may ask for: each answers within a few seconds
+
+
+def _page_steps(n):
+    """The step count of a page message: an int in 1..PAGE_MAX_STEPS (the page's button sends 1).
+    A bigger one would pin the kernel for minutes; train longer from Python, ``p.step(n)``."""
+    if isinstance(n, bool) or not isinstance(n, (int, float)) or not 1 <= n <= PAGE_MAX_STEPS or n != int(n):
+        raise ValueError(f"a step message asks for 1 to {PAGE_MAX_STEPS:,} steps, got {_short(n)}; "
+                         f"for more, call p.step(n) in Python (interrupt the kernel to stop it)")
+    return int(n)
+
+
+def _close(w):
+    """Close widget ``w`` and the layout and style widgets it made (ipywidgets keeps them in its
+    registry until closed)."""
+    parts = [getattr(w, name, None) for name in ("layout", "style")]
+    w.close()
+    for part in parts:
+        if isinstance(part, ipywidgets.Widget):
+            part.close()
+
+
+def _short(x, limit=60):
+    r = repr(x)
+    return r if len(r) <= limit else r[:limit - 3] + "..."
 
 
 def _parse_hidden(s):

@@ -319,7 +319,7 @@ class TorchCapture:
                     v = self._leaf_stats.get(fn)
                     rows[name] = (list(fn.variable.shape), v["norm"] if v and "norm" in v else math.nan,
                                   g["norm"] if g and "norm" in g else math.nan)
-        if not rows:
+        if not any(r[2] == r[2] for r in rows.values()):  # only NaN norms: graph() walked a forward
             raise ValueError("no gradient was recorded: call loss.backward() inside the "
                              "`with capture_torch(model) as cap:` block")
         order = [n for n, _ in self.model.named_parameters() if n in rows]

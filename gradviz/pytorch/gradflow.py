@@ -181,11 +181,27 @@ class GradientFlow:
             raise ImportError('GradientFlow.plot needs matplotlib: pip install "gradviz-explorer[plot]" '
                               "(the table needs nothing)") from None
         if ax is None:
-            _, ax = plt.subplots(figsize=(max(4.0, 0.5 * len(self.layers) + 2), 3.2))
+            _, ax = plt.subplots(figsize=(max(4.0, 0.5 * len(self.layers) + 2) + 2.6, 3.2))
         xs = range(len(self.layers))
         def pos(x):
             return x if x > 0 else math.nan
-        ax.bar(xs, [pos(l.grad_norm) for l in self.layers], color="#c4b5fd", label="‖∇W‖")
+        # the bars get their own log axis, fitted to them: on the lines' axis, which spans the
+        # ratios' orders of magnitude, 0.24 and 0.61 would look the same height
+        bars = [pos(l.grad_norm) for l in self.layers]
+        ok = [b for b in bars if math.isfinite(b)]
+        floor = min(ok) / 2.0 if ok else 1.0
+        bx = ax.twinx()
+        bx.set_yscale("log")
+        bx.bar(xs, [b - floor if math.isfinite(b) else b for b in bars], bottom=floor, color="#c4b5fd",
+               label="‖∇W‖ (bars, right axis)")
+        if ok:
+            bx.set_ylim(floor, max(ok) * 1.25)
+            marks = sorted(set(ok))
+            bx.set_yticks(marks, [f"{v:.3g}" for v in marks])  # each bar's value, on the right
+            bx.minorticks_off()
+        bx.set_ylabel("‖∇W‖")
+        ax.set_zorder(bx.get_zorder() + 1)  # the lines over the bars
+        ax.patch.set_visible(False)
         if any(math.isfinite(l.out_grad_norm) for l in self.layers):
             ax.plot(xs, [pos(l.out_grad_norm) for l in self.layers], "s-", color="#6d28d9",
                     label="‖∇out‖ (reaching the layer's output)")
@@ -194,7 +210,11 @@ class GradientFlow:
         ax.set_xticks(list(xs))
         ax.set_xticklabels([l.layer for l in self.layers], rotation=45, ha="right")
         ax.set_title("gradient flow (first layer left)")
-        ax.legend(loc="best", fontsize="small")
+        handles = ax.get_legend_handles_labels()
+        more = bx.get_legend_handles_labels()
+        # beside the plot, where it covers no bar
+        ax.legend(handles[0] + more[0], handles[1] + more[1], loc="upper left",
+                  bbox_to_anchor=(1.3, 1.0), fontsize="small", borderaxespad=0.0)
         ax.figure.tight_layout()
         return ax
 

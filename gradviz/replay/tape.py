@@ -75,6 +75,16 @@ def _refuse_custom(g):
     return custom
 
 
+def has_own_closures(g):
+    """Whether ``g``'s Values are of another class (micrograd's, a learner's) and some op node has a
+    ``_backward`` closure: then those closures, not gradviz's table, are the backward rule."""
+    values = g.values
+    if values is None or not len(values) or isinstance(values[-1], Value):
+        return False
+    ptr = g.child_ptr
+    return any(callable(getattr(values[i], "_backward", None)) for i in np.flatnonzero(np.diff(ptr) > 0).tolist())
+
+
 def _first(g, op, arity):
     ptr = g.child_ptr.tolist()
     i = next(i for i, o in enumerate(g.ops) if o == op and ptr[i + 1] - ptr[i] == arity)
@@ -139,11 +149,21 @@ class Tape:
     graphs), ``"auto"`` picks the one that should be faster on this graph (see ``Tape.mode``).
     A graph with ops of your own (``gradviz.register_op``) always replays node by node
     (``custom_replay``), whatever the mode.
+
+    ``rules``: ``"own"`` backpropagates with the Values' own ``_backward`` closures where they have
+    them: for Values of another class (micrograd's, a learner's) one pass of their closures, as
+    their ``backward()`` runs them, bugs included (``own_closures`` is then True). ``"reference"``
+    uses gradviz's op table for every op it knows: the reference a learner's closures are checked
+    against.
     """
 
-    def __init__(self, x: Root, mode: Literal["auto", "vector", "scalar"] = "auto") -> None:
+    def __init__(self, x: Root, mode: Literal["auto", "vector", "scalar"] = "auto",
+                 rules: Literal["own", "reference"] = "own") -> None:
         if mode not in _MODES:
             raise ValueError(f"mode must be one of {', '.join(map(repr, _MODES))}, got {mode!r}")
+        if rules not in ("own", "reference"):
+            raise ValueError(f"rules must be 'own' or 'reference', got {rules!r}")
+        self.rules = rules
         with engine.gc_paused():
             self._compile(as_graph(x), mode)
 
@@ -155,7 +175,8 @@ class Tape:
         if g.source != "gradviz":
             raise ValueError(f"Tape replays gradviz graphs; this one came from {_FRAMEWORK.get(g.source, g.source)} "
                              f"(its nodes stand for tensors): re-run the model there, or build it from gradviz Values")
-        custom = _refuse_custom(g)
+        self.own_closures = self.rules == "own" and has_own_closures(g)
+        custom = _refuse_custom(g) or self.own_closures
         ptr, kids = g.child_ptr, g.child_ids
         arity = np.diff(ptr)
         self.leaves = np.flatnonzero(arity == 0)
@@ -201,7 +222,8 @@ class Tape:
         slot = np.empty(len(has), dtype=np.intp)
         slot[order] = np.arange(len(has))
         self._scalar = custom_replay.GenericProgram(g, slot, ids.tolist(),
-                                                    None if reach.all() else reach[ids].tolist(), self._name)
+                                                    None if reach.all() else reach[ids].tolist(), self._name,
+                                                    own=self.own_closures, closures=self.rules == "own")
         self._scalar_slot = slot
         self._scalar_root = int(slot[self._root])
 
@@ -467,7 +489,8 @@ class Tape:
             leaf, exact = self._leaf_input(data)  # exact: the leaves' Values hold these floats
             prog, fused = self._scalar, write_back and self._scalar.infallible
             d = prog.forward(leaf if type(leaf) is list else leaf.tolist(), fused)
-            grad = prog.backward(d, self._scalar_root, fused)
+            # the Values' own closures keep their outputs' new values when the Values get them
+            grad = prog.backward(d, self._scalar_root, write_back if self.own_closures else fused)
             if write_back:
                 if exact:
                     for v, gx in zip(self._leaf_values, grad):

@@ -17,7 +17,7 @@ def _case_widget():
     control): a fresh widget on fresh Values for every case."""
     from ..engine import Value
     a, b, c, f, u = Value(2.0, label="a"), Value(-3.0, label="b"), Value(10.0, label="c"), Value(-2.0, label="f"), Value(0.5)
-    return GraphWidget((a * b + c) * f + u * 2.0), u
+    return GraphWidget((a * b + c) * f + u * 2.0, recompute=True), u
 
 
 def cases():

@@ -47,8 +47,14 @@ class GraphWidget(Session, BackpropView, anywidget.AnyWidget):
     ``local_replay``: on graphs of up to 2000 nodes the page also runs forward and backward itself
     (the engine's formulas) and repaints a nudge at once; the kernel's answer, authoritative,
     repaints again where it differs. ``False`` shows only the kernel's values.
-    ``recompute``: construction runs forward and backward once, so every grad is d(root)/d(node);
-    ``False`` shows the Values exactly as they are (e.g. grads filled in by hand).
+    ``recompute``: by default the widget shows the Values exactly as they are (grads 0 before
+    ``backward()``, grads set by hand as set): building a view changes no Value. ``True`` runs
+    forward and backward once at construction, as ``w.recompute()`` does later.
+
+    Values of another class with ``_backward`` closures (micrograd's, a learner's own): a nudge,
+    Step and Recompute run *their* closures (``Tape(rules="own")``), and gradviz's reference
+    gradient (its op table) is shown beside theirs (``reference``): nodes whose grad differs, or
+    whose data disagrees with the op's forward, are marked in the drawing and the table.
     ``overlay="health"`` outlines what ``gradviz.health`` flags; ``compare=b`` colours each node by
     its relative change against ``b`` (``gradviz.diff``; a traced Graph ``x`` is then shown as it
     was traced, read-only). The page's Health and Diff buttons turn them on and off.
@@ -114,6 +120,14 @@ class GraphWidget(Session, BackpropView, anywidget.AnyWidget):
     _self_id = t.Unicode("").tag(sync=True)
     """The model id: lets the page ask the widget manager whether its comm is live."""
 
+    _ref_grad = t.Bytes(b"").tag(sync=True)
+    """gradviz's reference grad of every node (float64 bytes by id) when the Values' own closures
+    are the backward rule (another class's Values); empty otherwise."""
+
+    _marks = t.Dict().tag(sync=True)
+    """Where the Values disagree with gradviz's reference: ``grad`` (ids whose grad differs),
+    ``forward`` ([[id, "your forward gives X, `op` gives Y"], ...])."""
+
     _steps = t.Dict().tag(sync=True)
     """Backward's steps for the page's Backprop mode (``gradviz.widget.steps``): sent with every
     picture on graphs of up to ``EAGER_STEPS`` nodes, on bigger ones once asked for (the page's
@@ -144,12 +158,13 @@ class GraphWidget(Session, BackpropView, anywidget.AnyWidget):
     widget."""
 
     def __init__(self, x: Root, height: int | None = None, collapsed: Collapsed = "auto", show_grads: bool = True,
-                 local_replay: bool = True, recompute: bool = True, *, overlay: str | None = None,
+                 local_replay: bool = True, recompute: bool = False, *, overlay: str | None = None,
                  compare: Root | None = None, rankdir: str = "auto", **kwargs: Any) -> None:
         check_height(height)
         check_rankdir(rankdir)
         kind = overlays.check_overlay(overlay, compare)
         super().__init__(height=height or 420, show_grads=bool(show_grads), local_replay=bool(local_replay), **kwargs)
+        self.reference = None  # a check.ReferenceCheck, for Values whose own closures are the rule
         self._s = ExplorerState(overlays.source(x, compare), collapsed=collapsed, recompute=recompute, rankdir=rankdir)
         self._ov = overlays.Overlays(self._s, x, kind, compare)
         self._closed = False
@@ -159,7 +174,7 @@ class GraphWidget(Session, BackpropView, anywidget.AnyWidget):
             self._structure = self._s.structure()
             self._child_ptr, self._child_idx = self._s.children()
             self.error = self._s.error
-            self._publish()
+            self._publish(self._s.inside_stale)
             self._view = self._s.view()
             self.overlay, self._overlay = self._ov.traits().values()
             self.rankdir = self._s.rankdir  # "auto" resolved by the first view
@@ -197,11 +212,15 @@ class GraphWidget(Session, BackpropView, anywidget.AnyWidget):
     @property
     def data(self) -> np.ndarray:
         """Current data of every node (a copy), indexed by node id."""
+        self._check_open()
+        self._flush()
         return self._s.cur[0].copy()
 
     @property
     def grad(self) -> np.ndarray:
         """Current grad of every node (a copy), indexed by node id."""
+        self._check_open()
+        self._flush()
         return self._s.cur[1].copy()
 
     def _resolve(self, leaf):
@@ -231,11 +250,23 @@ class GraphWidget(Session, BackpropView, anywidget.AnyWidget):
         moves up."""
         self._check_open()
         lr = _finite(lr, "lr")
+        if lr == 0.0:
+            raise ValueError("lr=0 moves no value: give a step size, e.g. w.step(0.01) (a negative "
+                             "one moves up the gradient)")
         if self.readonly:
             raise RuntimeError(f"this widget is {self._s.readonly_reason}")
         _, g = self._take_leaves()
         self._apply({i: (lambda now, gi=float(g[i]): now - lr * gi) for i in self._s.controls},
                     ("step", f"step {'down' if lr >= 0 else 'up'}, size {abs(lr):g}"))
+
+    def recompute(self) -> None:
+        """Run forward and backward from the leaves as Python holds them now and write every
+        ``.data`` and ``.grad`` (for another class's Values, with their own ``_backward``
+        closures): the action that turns hand-set or stale grads into d(output)/d(node)."""
+        self._check_open()
+        if self.readonly:
+            raise RuntimeError(f"this widget is {self._s.readonly_reason}")
+        self._apply({}, ("recompute", "recomputed forward and backward"))
 
     def reset(self) -> None:
         """Every leaf back to the value this widget last took from Python (at construction, at
@@ -252,11 +283,14 @@ class GraphWidget(Session, BackpropView, anywidget.AnyWidget):
         """Save this widget, as it is now, as one self-contained HTML page that readers can nudge
         in their browser without Python (see ``gradviz.to_html``). Returns the page's text."""
         from .standalone import to_html  # (standalone imports no widget: it reads ``page()``)
+        self._check_open()
         return to_html(self, path, title=title)
 
     def page(self) -> Page:
         """This widget as a page starts from: its synced traits now, the leaves a reset returns to,
-        the graph (what ``to_html`` inlines)."""
+        the graph (what ``to_html`` inlines). A refresh() waiting for its turn is part of it."""
+        self._check_open()
+        self._flush()
         keys = sorted(k for k in self.trait_names(sync=True) if k not in _MACHINERY)
         return Page({k: self.get_state(k)[k] for k in keys}, self._s.init.copy(), self._s.graph, self._s.turned())
 
@@ -297,6 +331,7 @@ class GraphWidget(Session, BackpropView, anywidget.AnyWidget):
         """The drawn view as plain lists (what the page draws): ``box_x``, ``box_y``, ``box_w``,
         ``box_h``, ``box_node``, ``box_group``, ``box_title``, ``box_size``, ``op_box``, ``op_x``,
         ..., ``edge_src``, ``edge_dst``, ``edge_pts`` (one list of points per edge)."""
+        self._check_open()
         return wire.decode_view(self._view, self.graph)
 
     def expand(self, key: str) -> None:
@@ -323,6 +358,7 @@ class GraphWidget(Session, BackpropView, anywidget.AnyWidget):
     @property
     def collapsed(self) -> list[str]:
         """The group keys currently folded (see ``gradviz.draw.grouping.GroupView``)."""
+        self._check_open()
         return list(self._s.collapsed)
 
     # ---- messages from the page ------------------------------------------------------------------
@@ -331,11 +367,17 @@ class GraphWidget(Session, BackpropView, anywidget.AnyWidget):
         """A message from the page: its ``type`` picks the handler in ``_HANDLERS``. The answer
         (values, error, and ``_ack`` = the message's ``req``, which the page waits for) reaches
         the page as one state update; an ack equal to the last one (so no change for ipywidgets to
-        send) is sent on its own, right after."""
-        try:
-            req = None if content.get("req") is None else int(content["req"])
-        except (TypeError, ValueError):
-            req = None
+        send) is sent on its own, right after. A malformed message (not an object, a ``req`` that
+        is not a counter) is an error shown in the page and changes nothing."""
+        if not isinstance(content, dict):
+            self.error = (f"ValueError: a message from the page must be an object with a type, got "
+                          f"{type(content).__name__} {_short(content)}")
+            return
+        req = content.get("req")
+        if req is not None and (type(req) is not int or req < 0):
+            self.error = (f"ValueError: a page message's req must be a counter (an integer >= 0), got "
+                          f"{_short(req)}; the message was not run")
+            return
         resend = req is not None and req == self._ack
         with self.hold_sync():
             try:
@@ -354,9 +396,16 @@ class GraphWidget(Session, BackpropView, anywidget.AnyWidget):
 
 def _msg_set(w, content):
     """The page set leaves: {"values": {id: value}}."""
-    changes = {int(k): _finite(v, "value") for k, v in content.get("values", {}).items()}
+    values = content.get("values", {})
+    if not isinstance(values, dict):
+        raise ValueError(f"a set message's values must be an object {{id: value}}, got {_short(values)}")
+    changes = {int(k): _finite(v, "value") for k, v in values.items()}
+    controls = set(w._s.controls)
     for i in changes:
         w._resolve(i)
+        if i not in controls:
+            raise ValueError(f"{node_name(w.graph, i)} (node {i}) is a {w.graph.kinds[i]}: it has no "
+                             f"control in the page, so the page cannot set it")
     if len(changes) == 1:
         (i, v), = changes.items()
         what = f"{node_name(w.graph, i)} = {v:g}"
@@ -370,13 +419,34 @@ _HANDLERS = {
     "set": _msg_set,
     "step": lambda w, m: w.step(m.get("lr", 0.01)),
     "reset": lambda w, m: w.reset(),
-    "expand": lambda w, m: w.expand(str(m["key"])),
-    "collapse": lambda w, m: w.collapse(str(m["key"])),
-    "reset_view": lambda w, m: w._set_collapsed(w._initial_collapsed, expanded=set()),
+    "recompute": lambda w, m: w.recompute(),
+    "expand": lambda w, m: w.expand(_page_key(m)),
+    "collapse": lambda w, m: w.collapse(_page_key(m)),
+    "reset_view": lambda w, m: w._set_collapsed(w._s.initial_collapsed, expanded=set()),
     "hello": lambda w, m: None,  # the page asks whether a kernel is behind it: the ack says yes
     "backprop": lambda w, m: w.backprop(int(m.get("k", 0))),  # the page's Backprop button
     "paths": lambda w, m: w.paths(int(m["leaf"])),  # the output, then a node, selected in the page
 }
+
+
+MAX_KEY = 10_000  # characters: a group key from the page longer than this is refused, not echoed
+
+
+def _page_key(m):
+    """The group key of an expand or collapse message: a str of at most MAX_KEY characters."""
+    key = m.get("key")
+    if not isinstance(key, str):
+        raise ValueError(f"the group key must be a string, got {_short(key)}")
+    if len(key) > MAX_KEY:
+        raise ValueError(f"the group key has {len(key):,} characters; group keys are scope paths such "
+                         f"as 'MLP#7/layers.0' (at most {MAX_KEY:,} characters)")
+    return key
+
+
+def _short(x, limit=60):
+    """``repr(x)``, cut short: messages name a bad value without copying all of it."""
+    r = repr(x)
+    return r if len(r) <= limit else r[:limit - 3] + "..."
 
 
 def _finite(x, what):

@@ -11,9 +11,9 @@ import base64
 import html
 import json
 import math
-import pathlib
 from typing import TYPE_CHECKING, Any
 
+from ..draw.render import write_atomically
 from ..draw.theme import FONT_UI, PALETTE
 from .bundle import STATIC
 from .state import Page, PageSource, page
@@ -57,6 +57,7 @@ def to_html(x: Root | PageSource, path: PathLike | None = None, *, title: str | 
     folded big graph stay as saved (opening one needs Python's layout): pass ``collapsed=None`` to
     draw every value.
     """
+    _check_title(title)
     own = getattr(x, "_standalone_page", None)
     if callable(own):  # a Playground: its own page, trained in the browser
         if widget_kwargs:
@@ -76,6 +77,9 @@ def to_html(x: Root | PageSource, path: PathLike | None = None, *, title: str | 
         p = page(x, **widget_kwargs)
     state = dict(p.traits)
     structure = dict(state["_structure"])
+    if not structure.get("readonly") and structure.get("rules") == "own":
+        structure["readonly"] = ("a picture only: these gradients come from your Value class's own _backward "
+                                 "code, which only Python can run; nudge it in Python with GraphWidget")
     if not structure.get("readonly") and structure["n"] > max_nodes:
         structure["readonly"] = (f"a picture only: this graph has {structure['n']:,} values, more than a "
                                  f"page replays (max_nodes={max_nodes:,}); nudge it in Python with GraphWidget")
@@ -94,8 +98,22 @@ def to_html(x: Root | PageSource, path: PathLike | None = None, *, title: str | 
 def _write(path, text):
     """``text``, written to ``path`` first when one is given."""
     if path is not None:
-        pathlib.Path(path).write_text(text, encoding="utf-8")
+        write_atomically(path, text.encode("utf-8"))  # whole or not at all; through a symlink
     return text
+
+
+def _check_title(title):
+    """A page title is a str that UTF-8 can encode (no lone surrogate, half of a UTF-16 pair)."""
+    if title is None:
+        return
+    if not isinstance(title, str):
+        raise TypeError(f"title must be a str, got {type(title).__name__!r} ({title!r:.40})")
+    try:
+        title.encode("utf-8")
+    except UnicodeEncodeError as e:
+        raise ValueError(f"title {title!r:.60} holds a lone surrogate {title[e.start]!r} (half of a UTF-16 "
+                         f"pair) that no page can encode; remove it, or repair the text with "
+                         f"s.encode('utf-16', 'surrogatepass').decode('utf-16')") from None
 
 
 def _root_name(g):

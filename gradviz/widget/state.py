@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
 
 import numpy as np
 
+from ..check import reference_check
 from ..draw import grouping
 from ..draw.layout import layout, orientation, short_label
 from ..draw.placement import placed
@@ -33,6 +34,11 @@ __all__ = ["ExplorerState", "Page", "PageSource", "page", "NUDGEABLE", "RANKDIRS
 NUDGEABLE = ("input", "parameter")  # leaf kinds that get a slider and a number box in the page
 READONLY_TENSORS = "read-only: this graph comes from {}, so it cannot be re-run here"  # PyTorch or JAX
 NO_VALUES = "read-only: this graph has no live Values (it was loaded from JSON), so nothing can be re-run"
+STALE_INSIDE = ("the leaves changed without a forward pass: the values inside are stale (shown as Python "
+                "holds them); refresh(recompute=True) on this widget recomputes them, and a nudge here "
+                "starts from the leaves")
+MAX_ERROR = 600  # characters of an error shown in the page
+
 # nodes: past this (standalone.MAX_PAGE_NODES, where a saved page keeps only the picture) the page
 # names the hand-off to Model Explorer
 HANDOFF_NODES = 200_000
@@ -41,6 +47,7 @@ RANKDIRS = ("LR", "TB", "RL", "BT")  # as Graphviz names them; "auto" picks LR o
 HEIGHTS = {"LR": 420, "RL": 420, "TB": 640, "BT": 640}  # the default most pixels a drawing takes: a column needs more
 TURN_MAX = 20_000  # values up to which a saved page carries its view laid out the other way too
 TRAIT_DEFAULTS = {"_ack": 0, "error": "", "last_nudge": {}, "_stale": "", "_self_id": "", "nudges": 0,
+                  "_ref_grad": b"", "_marks": {},
                   "_steps": {}, "backprop_step": -1, "paths_leaf": -1,
                   "overlay": "", "_overlay": {"compute": list(COMPUTE)}, "_focus": {}}
 
@@ -76,18 +83,20 @@ def check_rankdir(rankdir: object) -> str:
 
 
 def message(e: BaseException) -> str:
-    """An exception as the page shows it: ``ValueError: math domain error``."""
-    return f"{type(e).__name__}: {e}" if str(e) else type(e).__name__
+    """An exception as the page shows it: ``ValueError: math domain error``, cut at MAX_ERROR
+    characters (an error can quote what the page sent)."""
+    text = f"{type(e).__name__}: {e}" if str(e) else type(e).__name__
+    return text if len(text) <= MAX_ERROR else text[:MAX_ERROR - 1] + "…"
 
 
 class ExplorerState:
     """The graph of ``x``, its replay ``tape`` (None when read-only), the current values ``cur``
     (data, grad), the leaves a reset returns to (``init``), and the folding of the drawn view."""
 
-    def __init__(self, x: Root, collapsed: Collapsed = "auto", recompute: bool = True, rankdir: str = "auto") -> None:
+    def __init__(self, x: Root, collapsed: Collapsed = "auto", recompute: bool = False, rankdir: str = "auto") -> None:
         self.rankdir = check_rankdir(rankdir)  # "auto" until the first view picks one
         g = as_graph(x)
-        self.tape = None
+        self.tape = self.ref_tape = None
         self.readonly_reason = (READONLY_TENSORS.format("JAX" if g.source == "jax" else "PyTorch")
                                 if g.source != "gradviz" else NO_VALUES)
         if g.source == "gradviz" and g.values is not None:
@@ -97,11 +106,14 @@ class ExplorerState:
                 self.readonly_reason = f"read-only: {e}"
             else:
                 g = self.tape.graph
+                if self.tape.own_closures:  # their closures are the rule; gradviz's is the reference
+                    self.ref_tape = Tape(g, rules="reference")
         self.graph = g
         self.readonly = self.tape is None
         self.leaf = np.diff(np.asarray(g.child_ptr)) == 0
         self.controls = [i for i in np.flatnonzero(self.leaf).tolist() if g.kinds[i] in NUDGEABLE]
         self.error = ""
+        self.inside_stale = False  # the values show intermediates that are not what the leaves give
         if self.readonly:
             self.cur = (np.array(g.data, dtype=np.float64), np.array(g.grad, dtype=np.float64))
         else:
@@ -111,8 +123,9 @@ class ExplorerState:
                     self.cur = self.run(None)
                 except Exception as e:  # the graph's current values cannot be replayed: show as they are
                     self.error = message(e)
-            if self.cur is None:
+            if self.cur is None:  # shown as Python holds them: say if the inside is stale
                 self.cur = self.read()
+                self.inside_stale = self.stale_inside(self.cur[0])
         self.init = self.cur[0].copy()  # the leaves as last taken from Python: what reset() restores
         self.collapsed = collapsed
         self.expanded = set()
@@ -121,6 +134,18 @@ class ExplorerState:
         """Forward and backward from leaf ``data`` (None: the Values' own), written into the Values."""
         d, g = self.tape.run(write_back=True, data=data)
         return np.array(d, dtype=np.float64), np.array(g, dtype=np.float64)
+
+    def stale_inside(self, d):
+        """Whether the intermediates in ``d`` are not what its leaves give (a forward pass from
+        them, written nowhere). False where nothing can re-run the graph."""
+        if self.tape is None:
+            return False
+        try:
+            fresh = self.tape.forward(d)
+        except Exception:  # the leaves cannot be replayed (a domain error): nothing to compare with
+            return False
+        fresh = np.asarray(fresh, dtype=np.float64)
+        return not ((fresh == d) | (np.isnan(fresh) & np.isnan(d))).all()
 
     def read(self):
         """data and grad of every node, exactly as the Values hold them now."""
@@ -148,6 +173,9 @@ class ExplorerState:
             # which the page's replay words as the kernel does (gradviz.ops)
             "constants": {**theme_constants(), "opErrors": ERROR_TEMPLATES},
             "backward": backward_marks(g),
+            # "own": the Values' own closures are the backward rule, so the page's replay
+            # (gradviz's formulas) steps aside and the kernel answers every change
+            "rules": "own" if self.ref_tape is not None else "",
             **tensor_texts(g),
             "notice": handoff_notice(n),
         }
@@ -161,6 +189,21 @@ class ExplorerState:
     def values(self) -> tuple[bytes, bytes]:
         """The ``_data`` and ``_grad`` traits: the current values as float64 bytes."""
         return wire.floats(self.cur[0]), wire.floats(self.cur[1])
+
+    def reference(self):
+        """gradviz's reference beside the Values' own rules (``check.reference_check`` of the
+        current values), or None when the Values' grads are gradviz's own."""
+        if self.ref_tape is None:
+            return None
+        return reference_check(self.graph, self.cur[0], self.cur[1], self.ref_tape)
+
+    def reference_traits(self):
+        """The ``_ref_grad`` and ``_marks`` traits, and the ReferenceCheck (or None)."""
+        ref = self.reference()
+        if ref is None:
+            return b"", {}, None
+        return (wire.floats(ref.grad), {"grad": ref.differs, "forward": [[i, why] for i, why in sorted(ref.forward.items())]},
+                ref)
 
     def view(self, rankdir: str | None = None) -> dict:
         """The ``_view`` trait of the current folding (resolving ``"auto"`` into its group keys):
@@ -185,11 +228,14 @@ class ExplorerState:
         None is taken by orientation)."""
         data, grad = self.values()
         ptr, idx = self.children()
+        ref_grad, marks, _ = self.reference_traits()
         steps = {"_steps": steps_of(self.graph)} if eager(self.graph) else {}  # as GraphWidget sends them
         view = self.view()
         settings["height"] = settings.get("height") or HEIGHTS[self.rankdir]
-        return {**TRAIT_DEFAULTS, **steps, "error": self.error, "_structure": self.structure(), "_child_ptr": ptr,
-                "_child_idx": idx, "_data": data, "_grad": grad, "_view": view, "rankdir": self.rankdir,
+        return {**TRAIT_DEFAULTS, **steps, "error": self.error,
+                "_stale": STALE_INSIDE if self.inside_stale else "", "_structure": self.structure(), "_child_ptr": ptr,
+                "_child_idx": idx, "_data": data, "_grad": grad, "_ref_grad": ref_grad,
+                "_marks": marks, "_view": view, "rankdir": self.rankdir,
                 **settings}
 
     def turned(self) -> dict | None:
@@ -201,7 +247,7 @@ class ExplorerState:
 
 
 def page(x: Root, height: int | None = None, collapsed: Collapsed = "auto", show_grads: bool = True,
-         local_replay: bool = True, recompute: bool = True, overlay: str | None = None,
+         local_replay: bool = True, recompute: bool = False, overlay: str | None = None,
          compare: Root | None = None, rankdir: str = "auto") -> Page:
     """The page of ``x`` as a new ``GraphWidget(x, ...)`` would start, without making one."""
     height = check_height(height)

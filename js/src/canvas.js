@@ -111,6 +111,8 @@ export class CanvasRenderer {
   }
 
   setValues(data, grad) { this.data = data; this.grad = grad; this.version++; this.draw(); }
+  /** Boxes whose node disagrees with gradviz's reference ("grad" / "forward", reference.js). */
+  setMarks(marks) { this.marks = marks; this.version++; this.draw(); }
 
   /** Nothing is left to draw later: the canvas is drawn whole (and culled) on each setValues. */
   flush() {}
@@ -122,10 +124,17 @@ export class CanvasRenderer {
   /** An overlay's style per box (overlay.js boxStyles), or null: outlines the marked boxes. */
   setOverlay(styles) { this.overlay = styles; this.version++; this.draw(); }
 
+  /** The stage's size [W, H, dpr], the canvas sized to it; null while the stage is not laid out
+   *  (0 x 0: a host swapping its theme's style sheets, a hidden tab), when the canvas is kept as it
+   *  is and drawn again on the next frame, so it never shrinks to 1 x 1 and stays blank. */
   _resize() {
     const r = this.container.getBoundingClientRect();
+    if (!(r.width >= 1 && r.height >= 1)) {
+      this.retry ||= requestAnimationFrame(() => { this.retry = 0; this.draw(); });
+      return null;
+    }
     const dpr = window.devicePixelRatio || 1;
-    const W = Math.max(1, Math.round(r.width)), H = Math.max(1, Math.round(r.height));
+    const W = Math.round(r.width), H = Math.round(r.height);
     if (this.canvas.width !== W * dpr || this.canvas.height !== H * dpr) {
       this.canvas.width = W * dpr; this.canvas.height = H * dpr;
       this.canvas.style.width = W + "px"; this.canvas.style.height = H + "px";
@@ -138,7 +147,9 @@ export class CanvasRenderer {
    *  it sharp when the zooming pauses (PREVIEW_MS after the last step). */
   draw() {
     if (!this.vp) return;
-    const [W, H, dpr] = this._resize();
+    const size = this._resize();
+    if (!size) return;
+    const [W, H, dpr] = size;
     const vp = this.vp;
     const base = [W, H, dpr, this.version, this.showGrads, ...Object.values(this.theme)].join(",");
     const key = `${vp.scale},${base}`;
@@ -297,9 +308,12 @@ export class CanvasRenderer {
       ctx.fillRect(x0, y0, s.w[i], s.h[i]);
       if (this.overlay && this.overlay[i]) outlineBox(ctx, this.overlay[i], x0, y0, s.w[i], s.h[i], this.vp.scale);
       if (lod === "dots") continue;
-      ctx.strokeStyle = i === this.sel ? t.sel : (this.matches && this.matches.has(i) ? t.sel : t.line);
-      ctx.lineWidth = i === this.sel ? 3 : (s.kinds[i] === "group" ? 2 : 1);
+      const mark = this.marks ? this.marks[i] : "";  // disagrees with gradviz's reference: red, dashed
+      ctx.strokeStyle = i === this.sel ? t.sel : (this.matches && this.matches.has(i) ? t.sel : mark ? t.nograd : t.line);
+      ctx.lineWidth = i === this.sel || mark ? 3 : (s.kinds[i] === "group" ? 2 : 1);
+      ctx.setLineDash(mark ? [5, 3] : []);
       ctx.strokeRect(x0, y0, s.w[i], s.h[i]);
+      ctx.setLineDash([]);
       if (lod !== "text") continue;
       const texts = boxTexts(s, i, this.data, this.grad, this.showGrads);
       const xs = cellEdges(s, i, texts);
@@ -311,5 +325,9 @@ export class CanvasRenderer {
     }
   }
 
-  destroy() { clearTimeout(this.sharpen); this.container.innerHTML = ""; }
+  destroy() {
+    clearTimeout(this.sharpen);
+    if (this.retry) cancelAnimationFrame(this.retry);
+    this.container.innerHTML = "";
+  }
 }

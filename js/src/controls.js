@@ -4,7 +4,7 @@
 // shows new values without fighting the user's typing.
 
 import { h } from "./dom.js";
-import { fmtFull, kindClass, nodeTitle, parseNumber, shortLabel } from "./format.js";
+import { fmtFull, kindClass, nodeTitle, parseNumber, shortLabel, watchDropped } from "./format.js";
 
 export const MAX_CONTROLS = 20;  // above this only the selected leaf's controls are shown
 
@@ -69,8 +69,10 @@ export class LeafControls {
       this.onSet(id, Number(slider.value), ev.timeStamp || performance.now());
     });
     let lastSent = null;
+    const dropped = watchDropped(num);
     const commit = (ev) => {
-      const p = parseNumber(num.value, num.validity.badInput);
+      const p = parseNumber(num.value, num.validity.badInput, dropped());
+      dropped.clear();
       const now = this.valueOf(id);
       if (p.error) { // say so, put the current value back, send nothing
         num.value = String(now);

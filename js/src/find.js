@@ -20,15 +20,24 @@ export function search(labels, query, limit = 50) {
   return exact.concat(prefix, sub).slice(0, limit);
 }
 
-/** Group boxes whose title or key contains `query` (case-insensitive), in box order. */
+/** Group boxes whose title or key contains `query` (case-insensitive): exact matches first (the
+ *  title without its "(N nodes)" count, or the key, is the query: "sample 7" is sample 7, not 70),
+ *  then titles where the query ends at a word's end ("sample 7, layer 1"), then the rest; in box
+ *  order within each rank. */
 export function searchGroups(groups, titles, query, limit = 50) {
   const q = query.trim().toLowerCase();
-  const out = [];
-  if (!q) return out;
-  for (let b = 0; b < groups.length && out.length < limit; b++) {
-    if (groups[b] && (String(titles[b]).toLowerCase().includes(q) || groups[b].toLowerCase().includes(q))) out.push(b);
+  if (!q) return [];
+  const ranked = [[], [], [], []];
+  for (let b = 0; b < groups.length; b++) {
+    if (!groups[b]) continue;
+    const title = String(titles[b]).toLowerCase(), key = groups[b].toLowerCase();
+    if (!title.includes(q) && !key.includes(q)) continue;
+    const name = title.replace(/\s*\([^()]*\)$/, "");
+    const at = name.indexOf(q), next = name.charAt(at + q.length);
+    const rank = name === q || key === q ? 0 : at >= 0 && !/[\p{L}\p{N}]/u.test(next) ? 1 : at === 0 ? 2 : 3;
+    ranked[rank].push(b);
   }
-  return out;
+  return ranked.flat().slice(0, limit);
 }
 
 /** Hits for `query`: group boxes first, then values (`b`: the value's box, undefined when it is

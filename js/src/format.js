@@ -79,10 +79,12 @@ export function kindClass(kind) {
 }
 
 /** A number typed in a box: {value} for a finite number, else {error} saying why ("not a number").
- *  `badInput` is the box's validity.badInput (a number input reports "" for text it cannot read). */
-export function parseNumber(text, badInput = false) {
+ *  `badInput` is the box's validity.badInput (a number input reports "" for text it cannot read);
+ *  `dropped`: what the user typed that the box dropped (see watchDropped: "abc" leaves it empty). */
+export function parseNumber(text, badInput = false, dropped = "") {
   const t = String(text ?? "").trim();
   if (badInput || !/^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i.test(t)) {
+    if (t === "" && dropped) return { error: `not a number: "${dropped.length > 20 ? dropped.slice(0, 19) + "…" : dropped}"` };
     return { error: t === "" && !badInput ? "not a number: the box is empty" : "not a number" };
   }
   const x = Number(t);
@@ -116,4 +118,19 @@ export function fmtG(x) {
   const trim = (t) => (t.includes(".") ? t.replace(/0+$/, "").replace(/\.$/, "") : t);
   if (exp < -4 || exp >= 6) return `${trim(m)}e${exp < 0 ? "-" : "+"}${String(Math.abs(exp)).padStart(2, "0")}`;
   return trim(x.toFixed(Math.max(0, 5 - exp)));
+}
+
+/** Watch a number box for typed text it drops (a browser's number input keeps only what it can
+ *  read, so "abc" leaves it empty, as if nothing was typed). Returns a function giving that text
+ *  since the box last held something, and clear() to forget it after a commit. */
+export function watchDropped(box) {
+  let dropped = "";
+  box.addEventListener("beforeinput", (ev) => {
+    const text = typeof ev.data === "string" ? ev.data : ev.dataTransfer?.getData?.("text") || "";
+    if (/[^0-9eE+\-.\s]/.test(text)) dropped += text;
+  });
+  box.addEventListener("input", () => { if (box.value !== "") dropped = ""; });
+  const get = () => dropped;
+  get.clear = () => { dropped = ""; };
+  return get;
 }

@@ -84,12 +84,16 @@ export function boxScale(scale, bw, W, readable) {
   return scale < readable ? Math.min(1, Math.max(readable, (W - 32) / bw)) : scale;
 }
 
-/** Where to look after a group opened into world rectangle `r` = [x0, y0, x1, y1] in a W x H
- *  stage: {scale, cx, cy} — the whole group if it fits readable, else its right end (where its
- *  outputs are), readable. */
+/** Where to look after a group opened into world rectangle `r` = [x0, y0, x1, y1, endY] in a
+ *  W x H stage (endY: the centre height of its right-most box): {scale, cx, cy} — the whole group
+ *  if it fits readable, else its right end (where its outputs are), readable, at the height of
+ *  that right-most box, so an opened box is in view even when the opened boxes lie far apart
+ *  (the middle of their rectangle can be empty). */
 export function expandedFocus(r, W, H, readable) {
   const k = Math.min(1, (W - 32) / (r[2] - r[0]), (H - 32) / (r[3] - r[1]));
   const scale = Math.max(readable, k);
-  const cx = k >= readable ? (r[0] + r[2]) / 2 : r[2] - (W / 2 - 16) / scale;
-  return { scale, cx, cy: (r[1] + r[3]) / 2 };
+  if (k >= readable) return { scale, cx: (r[0] + r[2]) / 2, cy: (r[1] + r[3]) / 2 };
+  const cx = (r[2] - r[0]) * scale <= W - 32 ? (r[0] + r[2]) / 2 : r[2] - (W / 2 - 16) / scale;
+  const cy = (r[3] - r[1]) * scale <= H - 32 ? (r[1] + r[3]) / 2 : (r[4] ?? (r[1] + r[3]) / 2);
+  return { scale, cx, cy };
 }

@@ -25,12 +25,14 @@ export function hidingGroup(scope, collapsed) {
  *  the group hiding the node when it is not drawn (`shown` false); else collapsing each scope that
  *  contains the node (innermost first) and is not folded yet. */
 export function groupActions(boxGroup, nodeScope, collapsed, shown = true) {
-  if (boxGroup) return { expand: [boxGroup], collapse: [] };
+  const folded = new Set(collapsed || []);
+  if (boxGroup) {  // open it, or fold a scope around it (its sample around a layer), innermost first
+    return { expand: [boxGroup], collapse: scopePrefixes(boxGroup).filter((p) => p !== boxGroup && !folded.has(p)).reverse() };
+  }
   if (!shown) {  // the node is inside a folded group: offer to open the group that hides it
     const key = hidingGroup(nodeScope, collapsed);
     return { expand: key ? [key] : [], collapse: [] };
   }
-  const folded = new Set(collapsed || []);
   return { expand: [], collapse: scopePrefixes(nodeScope).filter((p) => !folded.has(p)).reverse() };
 }
 
@@ -43,13 +45,14 @@ export function groupHiding(s, scope) {
 /** Bounding box [x0, y0, x1, y1] of the boxes that show what was inside group `key` after it
  *  was expanded: sub-groups under it, and values whose scope is in it; null if none. */
 export function expandedBounds(s, scopes, key) {
-  let x0 = Infinity, y0 = Infinity, x1 = -Infinity, y1 = -Infinity;
+  let x0 = Infinity, y0 = Infinity, x1 = -Infinity, y1 = -Infinity, endY = 0;
   for (let b = 0; b < s.n; b++) {
     const g = s.group[b];
     const sc = g ? g : scopes[s.node[b]] || "";
     if (!underScope(sc, key)) continue;
+    if (s.x[b] + s.w[b] / 2 > x1) endY = s.y[b];  // the right-most box: where the outputs are
     x0 = Math.min(x0, s.x[b] - s.w[b] / 2); x1 = Math.max(x1, s.x[b] + s.w[b] / 2);
     y0 = Math.min(y0, s.y[b] - s.h[b] / 2); y1 = Math.max(y1, s.y[b] + s.h[b] / 2);
   }
-  return x0 <= x1 ? [x0, y0, x1, y1] : null;
+  return x0 <= x1 ? [x0, y0, x1, y1, endY] : null;
 }

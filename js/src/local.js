@@ -14,7 +14,9 @@ export const LOCAL_MAX = 2000;  // graphs up to this many nodes are also replaye
 
 /** The page's replay of `structure`, or null when it must not (switched off, read-only, too big). */
 export function localTape(structure, childPtr, childIdx, enabled) {
-  if (!enabled || structure.readonly || structure.n > LOCAL_MAX) return null;
+  // "own": the Values' own _backward closures are the rule (micrograd's, a learner's), which only
+  // Python can run; the page's formulas are gradviz's reference
+  if (!enabled || structure.readonly || structure.rules === "own" || structure.n > LOCAL_MAX) return null;
   // the kernel's error messages (gradviz.ops.ERROR_TEMPLATES): without them the kernel answers alone
   return compileReplay(structure.ops, structure.labels, childPtr, childIdx, structure.constants?.opErrors, structure.exponents);
 }
@@ -25,6 +27,24 @@ export function changeText(changes, labels) {
   if (ids.length !== 1) return `${ids.length} leaves set`;
   const id = ids[0];
   return `${nodeName(labels[id], "", Number(id))} = ${fmtG(changes[id])}`;
+}
+
+/** The state a change starts from: `data` and `grad` as shown, unless the shown intermediates are
+ *  not what the shown leaves give (a refresh after the leaves moved without a forward pass, which
+ *  the picture calls stale inside): then a forward and backward from the leaves, as GraphWidget
+ *  does, so that every number of the change comes from one state. */
+export function changeBase(tape, data, grad) {
+  let out;
+  try {
+    out = replay(tape, data);
+  } catch (e) {
+    return { data, grad };  // the leaves cannot be replayed: the change itself will say why
+  }
+  for (let i = 0; i < data.length; i++) {
+    const x = out.data[i], y = data[i];
+    if (x !== y && !(x !== x && y !== y)) return out;
+  }
+  return { data, grad };
 }
 
 /** A gradient step of size `lr` on the leaves `controls`: {id: data - lr * grad}. A positive `lr`
@@ -50,7 +70,8 @@ export function resetChanges(leaf, init) {
 /** Set leaves and re-run: returns {data, grad, nudge} (the output panel's record of the change of
  *  `kind` named `what`, with the first-order prediction grad·Δ). Throws ReplayError (domain
  *  errors) and leaves the inputs alone. */
-export function replayChange(tape, data, grad, changes, root, what, kind = "set") {
+export function replayChange(tape, shownData, shownGrad, changes, root, what, kind = "set") {
+  const { data, grad } = changeBase(tape, shownData, shownGrad);
   const input = Float64Array.from(data);
   let predicted = 0;
   for (const [id, v] of Object.entries(changes)) { predicted += grad[id] * (v - data[id]); input[id] = v; }

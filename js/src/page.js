@@ -6,7 +6,7 @@
 import { decodeColumn, decodeExponents, toFloat64, toInt32 } from "./decode.js";
 import { nodeName } from "./format.js";
 import { compileReplay, ReplayError } from "./replay.js";
-import { changeText, replayChange, resetChanges, stepChanges, stepText } from "./local.js";
+import { changeBase, changeText, replayChange, resetChanges, stepChanges, stepText } from "./local.js";
 
 /** Decode the page's JSON state: {"$bytes": base64} -> DataView, {"$float": "NaN"|...} -> number. */
 export function decodeState(v) {
@@ -65,7 +65,11 @@ export class PageEngine {
       } else if (msg.type === "step") {
         const lr = msg.lr ?? 0.01;
         if (typeof lr !== "number" || !Number.isFinite(lr)) throw new ReplayError(`ValueError: lr must be finite, got ${lr}`);
-        this.apply(stepChanges(this.controls, this.data, this.grad, lr), "step", stepText(lr), patch);
+        if (!this.tape) throw new ReplayError("this page shows a picture only: its graph cannot be re-run here");
+        const base = changeBase(this.tape, this.data, this.grad);
+        this.apply(stepChanges(this.controls, base.data, base.grad, lr), "step", stepText(lr), patch);
+      } else if (msg.type === "recompute") {
+        this.apply({}, "recompute", "recomputed forward and backward", patch);
       } else if (msg.type === "reset") {
         this.apply(resetChanges(this.leaf, this.init), "reset", "reset", patch);
       } else if (msg.type === "expand" || msg.type === "collapse" || msg.type === "reset_view") {

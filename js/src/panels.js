@@ -20,6 +20,7 @@ export const OUT_ROWS = ["output", "last change", "before", "after", "predicted 
  *  ({kind, what, before, after, predicted, actual}, or {}); `where`: "" or where it was computed. */
 export function outputCells(rootName, rootValue, nudge, where) {
   const num = (x) => Number(x);  // NaN and infinities travel as strings ("NaN", "Infinity")
+  if (rootValue === undefined) return OUT_ROWS.map((_, k) => (k === 0 ? "none: the graph is empty" : null));
   const vals = [`${rootName} = ${fmt4(rootValue)}`];
   if (nudge.kind) vals.push(nudge.what || nudge.kind);
   if (nudge.kind && "before" in nudge) {

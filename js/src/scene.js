@@ -25,7 +25,7 @@ export function makeScene(view, structure, childPtr, childIdx) {
     node: id ? iota(n) : typed(view.box_node, Int32Array),
     group: id ? new Array(n).fill("") : decodeColumn(view.box_group),
     size: id ? new Int32Array(n).fill(1) : typed(view.box_size, Int32Array),
-    title: view.box_title ? decodeColumn(view.box_title) : structure.labels,
+    title: namedControls(view.box_title ? decodeColumn(view.box_title) : structure.labels, id ? iota(n) : typed(view.box_node, Int32Array), structure),
     cells: structure.cells || null, // a PyTorch graph: [shape, value, grad] texts per node, from Python
     multi: id || !view.box_multi ? new Int32Array(n) : typed(view.box_multi, Int32Array),
     opX: decodeNumbers(view.op_x), opY: decodeNumbers(view.op_y),
@@ -91,6 +91,18 @@ export function opMarks(s, backward) {
     if (!s.group[b]) how[k] = byNode.get(s.node[b]) || "";
   }
   return how;
+}
+
+/** Box titles with each unlabelled leaf that has a control titled `#id`, as its slider and number
+ *  box are named (a micrograd graph's records would otherwise show no name at all). */
+export function namedControls(titles, node, structure) {
+  let out = null;
+  const controls = new Set(structure.controls || []);
+  for (let b = 0; b < titles.length; b++) {
+    const id = node[b];
+    if (!titles[b] && id >= 0 && controls.has(id)) (out ??= Array.from(titles))[b] = `#${id}`;
+  }
+  return out ?? titles;
 }
 
 /** Texts of box i: [title, "data ...", "grad ..."] (no grad cell when grads are hidden; "grad"

@@ -7,7 +7,7 @@
 
 import { COMPUTED_HERE } from "./connection.js";
 import { ReplayError } from "./replay.js";
-import { changeText, localTape, replayChange, stepChanges, stepText } from "./local.js";
+import { changeBase, changeText, localTape, replayChange, stepChanges, stepText } from "./local.js";
 
 export class Session {
   /** `kernel`: the conversation (kernel.js Kernel: live, busy, request, answered, lost). */
@@ -53,7 +53,16 @@ export class Session {
   step(lr, t0, controls, root) {
     if (this.kernel.request({ type: "step", lr }, t0)) return { sent: true };
     if (!this.tape) return null;
-    return this.computeHere(stepChanges(controls, this.values.data, this.values.grad, lr), t0, stepText(lr), "step", root);
+    const base = changeBase(this.tape, this.values.data, this.values.grad);
+    return this.computeHere(stepChanges(controls, base.data, base.grad, lr), t0, stepText(lr), "step", root);
+  }
+
+  /** Forward and backward from the leaves as they are (the Recompute button): asked of the
+   *  kernel, or computed here when no kernel is there. Returns like step(). */
+  recompute(t0, root) {
+    if (this.kernel.request({ type: "recompute" }, t0)) return { sent: true };
+    if (!this.tape) return null;
+    return this.computeHere({}, t0, "recomputed forward and backward", "recompute", root);
   }
 
   /** Every leaf back to the kernel's first values; false when no kernel is there (the caller shows

@@ -35,3 +35,8 @@ export function makeShell(el) {
   el.appendChild(ui.root);
   return ui;
 }
+
+/** An empty graph (no values): the stage says so instead of staying blank. */
+export function markEmpty(ui) {
+  ui.stageWrap.append(h("p", { class: "gv-empty", role: "note", text: "this graph is empty: it has no values to draw" }));
+}

@@ -142,6 +142,16 @@ export class SvgRenderer {
     this.svg.dataset.lod = lod;
   }
 
+  /** Mark the boxes whose node disagrees with gradviz's reference: `marks[b]` is "grad" (its grad
+   *  differs), "forward" (its data disagrees with the op's forward) or "" (reference.js). */
+  setMarks(marks) {
+    for (let i = 0; i < this.s.n; i++) {
+      const c = this.boxes[i].classList;
+      c.toggle("gv-mismatch", marks[i] === "grad");
+      c.toggle("gv-badfwd", marks[i] === "forward");
+    }
+  }
+
   /** sel: selected box or -1; masks from lineage(); dims everything else when something is selected. */
   setHighlight(sel, masks, matches) {
     const s = this.s;

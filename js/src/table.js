@@ -5,6 +5,7 @@
 import { button, h } from "./dom.js";
 import { fmt4, shortLabel } from "./format.js";
 import { textNode } from "./svg.js";
+import { markOf, referenceCell } from "./reference.js";
 
 export const PAGE = 100;  // rows per page
 
@@ -45,6 +46,7 @@ export class ValueTable {
     this.wrap = wrap; this.table = table; this.pager = pager;
     this.page = 0; this.rows = []; this.box = null; this.scroll = [0, 0]; this.stale = false;
     this.structure = null; this.data = null; this.grad = null;
+    this.ref = null;  // gradviz's reference beside the Values' own grads (reference.js), or null
   }
 
   /** Rebuild the rows for `structure` (the page holding `selNode` if asked to follow it). */
@@ -53,7 +55,9 @@ export class ValueTable {
     const n = structure.n;
     const w = pageWindow(n, this.page);
     this.page = w.page;
-    const head = h("thead", {}, h("tr", {}, ...["label", "op", "data", "grad"].map((c) => h("th", { scope: "col", text: c }))));
+    const cols = ["label", "op", "data", "grad"];
+    if (this.ref) cols.push("gradviz grad");
+    const head = h("thead", {}, h("tr", {}, ...cols.map((c) => h("th", { scope: "col", text: c }))));
     const body = h("tbody");
     this.rows = [];
     const { labels, ops } = structure;
@@ -65,9 +69,11 @@ export class ValueTable {
           ? h("th", { scope: "row", text: shortLabel(labels[i]), title: labels[i] })
           : h("th", { scope: "row", text: `#${i}`, class: "gv-dim", title: `unlabelled node #${i}` }),
         h("td", { text: shortLabel(ops[i]), title: ops[i] || null }), d, g);
+      const r = this.ref ? h("td", { class: "gv-n gv-ref" }) : null;
+      if (r) tr.append(r);
       if (i === selNode) tr.setAttribute("aria-selected", "true");
       body.append(tr);
-      this.rows.push({ i, tr, d: textNode(d), g: textNode(g) });
+      this.rows.push({ i, tr, d: textNode(d), g: textNode(g), r: r && textNode(r), mark: "" });
     }
     this.box = null;
     this.table.replaceChildren(h("caption", { text: w.paged ? `values ${w.lo + 1}–${w.hi} of ${n}` : `${n} values` }), head, body);
@@ -101,6 +107,12 @@ export class ValueTable {
       const [ds, gs] = cellTexts(this.structure, r.i, data, grad);
       if (r.d.data !== ds) r.d.data = ds;
       if (r.g.data !== gs) r.g.data = gs;
+      if (r.r) {
+        const rs = referenceCell(this.ref, r.i, fmt4);
+        if (r.r.data !== rs) r.r.data = rs;
+        const mark = markOf(this.ref, r.i);
+        if (r.mark !== mark) { r.tr.classList.toggle("gv-mismatch", !!mark); r.mark = mark; }
+      }
     }
   }
 

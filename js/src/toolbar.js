@@ -2,10 +2,10 @@
 // builds the elements; widget.js wires them.
 
 import { button, h } from "./dom.js";
-import { parseNumber } from "./format.js";
+import { parseNumber, watchDropped } from "./format.js";
 
 /** The toolbar's elements: {el, search, fit, zoomIn, zoomOut, grads, reset, stepSize, direction,
- *  step, svg, png, backprop}. */
+ *  step, recompute, svg, png, backprop}. */
 export function makeToolbar() {
   const t = {
     search: h("input", { type: "search", "aria-label": "search", placeholder: "search…", class: "gv-search" }),
@@ -15,6 +15,7 @@ export function makeToolbar() {
     grads: button("Hide grads", "show or hide the grad cell of every record"),
     orient: button("TB ↓", "lay the graph out top to bottom (TB) or left to right (LR)", "Orientation"),
     reset: button("Reset", "back to the values at construction"),
+    recompute: button("Recompute", "run forward and backward from the leaves now and write every data and grad (the widget never does it by itself)"),
     stepSize: h("input", { type: "number", "aria-label": "step size", value: "0.01", step: "any", class: "gv-num" }),
     direction: h("select", { "aria-label": "direction", title: "down: data −= size·grad; up: data += size·grad" },
       h("option", { value: "down", text: "down" }), h("option", { value: "up", text: "up" })),
@@ -24,16 +25,17 @@ export function makeToolbar() {
     backprop: button("Backprop", "step through backward, node by node (again: the full picture)"),
   };
   t.backprop.setAttribute("aria-pressed", "false");
+  t.stepDropped = watchDropped(t.stepSize);
   t.el = h("div", { class: "gv-toolbar", role: "toolbar", "aria-label": "gradviz tools" },
-    t.search, t.fit, t.zoomIn, t.zoomOut, t.grads, t.orient, h("span", { class: "gv-sep" }), t.stepSize, t.direction, t.step, t.reset, t.backprop,
+    t.search, t.fit, t.zoomIn, t.zoomOut, t.grads, t.orient, h("span", { class: "gv-sep" }), t.stepSize, t.direction, t.step, t.reset, t.recompute, t.backprop,
     h("span", { class: "gv-sep" }), t.svg, t.png);
   return t;
 }
 
 /** The learning rate of a Step: `text` in the step-size box (`badInput`: the browser could not read
  *  it), `direction` "down" (data −= size·grad) or "up". Returns {lr} or {error} (a message). */
-export function stepRate(text, badInput, direction) {
-  const r = parseNumber(text, badInput);
+export function stepRate(text, badInput, direction, dropped = "") {
+  const r = parseNumber(text, badInput, dropped);
   const why = r.error || (r.value === 0 ? "zero does not move anything" : "");
   if (why) return { error: `step size: ${why}; type a finite non-zero number, e.g. 0.01` };
   return { lr: direction === "down" ? r.value : -r.value };

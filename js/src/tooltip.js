@@ -6,9 +6,11 @@ import { escapeXml, fmtFull, nodeTitle } from "./format.js";
 import { childrenOf, exponentOf } from "./decode.js";
 import { localDerivatives } from "./replay.js";
 import { tipPosition } from "./framing.js";
+import { referenceLines } from "./reference.js";
 
 /** The tooltip's lines (HTML) for box `b`. `g` = {scene, structure, childPtr, childIdx, data,
- *  grad}; `marks`: the constants' opMarks texts. */
+ *  grad, ref (reference.js: gradviz's reference beside another class's own grads, or null)};
+ *  `marks`: the constants' opMarks texts. */
 export function tipLines(g, b, marks = {}) {
   const s = g.scene, S = g.structure, id = s.node[b];
   const lines = [];
@@ -16,6 +18,7 @@ export function tipLines(g, b, marks = {}) {
   else lines.push(`<b>${escapeXml(nodeTitle(S.labels[id], S.ops[id], id))}</b> <i>${escapeXml(S.kinds[id])}</i>`);
   if (S.tips) lines.push(...S.tips[id].map(escapeXml));  // a PyTorch graph: every statistic
   else lines.push(`data ${fmtFull(g.data[id])}`, `grad ${fmtFull(g.grad[id])}`);
+  if (!s.group[b]) for (const t of referenceLines(g.ref, id, g.grad)) lines.push(`<span class="gv-mark">${escapeXml(t)}</span>`);
   if (S.ops[id] && !S.tips) {
     lines.push(`op ${escapeXml(S.ops[id])}`);
     const k = s.opOf[b];

@@ -20,7 +20,7 @@ import { Selection } from "./selection.js";
 import { Session } from "./session.js";
 import { Camera } from "./camera.js";
 import { Minimap } from "./minimap.js";
-import { makeShell } from "./shell.js";
+import { makeShell, markEmpty } from "./shell.js";
 import { applyConstants, readTheme, settleTheme } from "./theme.js";
 import { downloadPng, downloadSvg, svgFile } from "./export.js";
 import { PAGE, ValueTable } from "./table.js";
@@ -32,6 +32,7 @@ import { Finder } from "./find.js";
 import { oncePerTask, visibleWorld } from "./paint.js";
 import { attachPointer, localXY } from "./pointer.js";
 import { recordAnswer, recordLocal, recordReady } from "./probes.js";
+import { boxMarks, readReference } from "./reference.js";
 import { BackpropMode } from "./backprop.js";
 import { childrenOf } from "./decode.js";
 import { edgePoints } from "./scene.js";
@@ -60,6 +61,7 @@ class Explorer {
     });
     this.session = new Session(this.kernel);
     this.graph = null;     // decodeGraph: {structure, childPtr, childIdx}
+    this.ref = null;       // gradviz's reference beside another class's own grads (reference.js), or null
     this.fitted = false;   // the first frame was planned with the stage's size
     this.focusKey = null;  // a group asked to open: looked at when the kernel's new view comes
     this.reorient = false; // the orientation was switched: the next view opens afresh
@@ -99,6 +101,15 @@ class Explorer {
 
   loadValues() {
     this.session.take(toFloat64(this.model.get("_data")), toFloat64(this.model.get("_grad")));
+    this.ref = readReference(this.model.get("_ref_grad"), this.model.get("_marks"), toFloat64);
+    this.table.ref = this.ref;
+    this.ui.root.dataset.mismatches = this.ref ? String(this.ref.grad.size + this.ref.forward.size) : "";
+  }
+
+  /** Outline the nodes whose grad (or forward) disagrees with gradviz's reference. */
+  paintMarks() {
+    const r = this.drawing.renderer;
+    if (r && r.setMarks) r.setMarks(boxMarks(this.drawing.scene, this.ref));
   }
 
   applyTheme() {
@@ -115,6 +126,7 @@ class Explorer {
     this.minimap.setScene(s, this.theme());
     ui.root.dataset.boxes = String(s.n);
     renderLegend(ui.legend, legendEntries(s.opHow, graph.structure.constants.opMarks));
+    this.paintMarks();
     selection.rebind(drawing);
     selection.show(drawing.renderer);
     this.showOverlay();
@@ -175,7 +187,7 @@ class Explorer {
       hover: (ev, b) => {
         if (b < 0) { ui.tip.hidden = true; return; }
         const [px, py] = localXY(ui.stage, ev);
-        const lines = tipLines({ scene: drawing.scene, ...this.graph, ...this.session.values }, b, this.graph.structure.constants.opMarks);
+        const lines = tipLines({ scene: drawing.scene, ...this.graph, ...this.session.values, ref: this.ref }, b, this.graph.structure.constants.opMarks);
         lines.push(...overlayTip(this.overlays[this.model.get("overlay")], drawing.scene.node[b]).map(escapeXml));
         showTip(ui.tip, lines, px, py, cam.size[0], cam.size[1]);
       },
@@ -204,11 +216,18 @@ class Explorer {
 
   step(ev) {
     const tb = this.ui.tb;
-    const r = stepRate(tb.stepSize.value, tb.stepSize.validity.badInput, tb.direction.value);
+    const r = stepRate(tb.stepSize.value, tb.stepSize.validity.badInput, tb.direction.value, tb.stepDropped());
+    tb.stepDropped.clear();
     if (r.error) { tb.stepSize.value = this.stepOk; return this.error(r.error); }
     this.stepOk = tb.stepSize.value;
     const S = this.graph.structure;
     const out = this.session.step(r.lr, ev.timeStamp, S.controls, S.root);
+    if (out === null) return this.showStatus();
+    if (!out.sent) this.shownHere(out, ev.timeStamp);
+  }
+
+  recompute(ev) {
+    const out = this.session.recompute(ev.timeStamp, this.graph.structure.root);
     if (out === null) return this.showStatus();
     if (!out.sent) this.shownHere(out, ev.timeStamp);
   }
@@ -256,6 +275,7 @@ class Explorer {
     if (this.backprop.k >= 0) return this.backprop.show(this.backprop.k);  // the mode shows its steps' picture
     const { data, grad } = this.session.values, cam = this.camera;
     this.drawing.renderer.setValues(data, grad, visibleWorld(cam.size[0], cam.size[1], cam.vp));
+    this.paintMarks();
     this.table.update(data, grad, true);
     this.controls.update(data);
     this.showOutput();
@@ -295,7 +315,7 @@ class Explorer {
     if (ui.status.textContent !== text) ui.status.textContent = text;
     ui.status.hidden = !text;
     const readonly = !!this.graph.structure.readonly;
-    for (const b of [tb.step, tb.stepSize, tb.direction]) b.disabled = readonly || !session.canCompute;
+    for (const b of [tb.step, tb.stepSize, tb.direction, tb.recompute]) b.disabled = readonly || !session.canCompute;
     tb.reset.disabled = readonly;
     tb.reset.title = live ? "back to the values last taken from Python" : "back to the saved picture (in this page)";
   }
@@ -311,7 +331,7 @@ class Explorer {
   buildControls() {
     const S = this.graph.structure, tb = this.ui.tb;
     this.controls.build(S, this.session.values.data, this.selection.node);
-    if (S.readonly) for (const b of [tb.reset, tb.step, tb.stepSize, tb.direction]) b.disabled = true;
+    if (S.readonly) for (const b of [tb.reset, tb.step, tb.stepSize, tb.direction, tb.recompute]) b.disabled = true;
   }
 
   buildTable() {
@@ -398,6 +418,7 @@ function wireToolbar(x) {
   tb.orient.onclick = () => x.turn();
   tb.reset.onclick = (ev) => x.reset(ev);
   tb.step.onclick = (ev) => x.step(ev);
+  tb.recompute.onclick = (ev) => x.recompute(ev);
   tb.backprop.onclick = () => x.backprop.toggle();
   const exportSvg = () => svgFile(x.drawing.scene, x.session.values.data, x.session.values.grad, model.get("show_grads"), x.theme());
   tb.svg.onclick = () => downloadSvg(exportSvg());
@@ -434,6 +455,7 @@ function traitHandlers(x) {
     "change:paths_leaf": () => x.backprop.onPaths(),
     "change:_ack": onValuesOnce,
     "change:_data": onValuesOnce,
+    "change:_marks": onValuesOnce,
   };
 }
 
@@ -487,6 +509,7 @@ function render({ model, el }) {
   x.backprop.load();
   if (Number(model.get("backprop_step")) >= 0) handlers["change:backprop_step"]();  // a view opened in the mode
   if (Number(model.get("paths_leaf")) >= 0) x.backprop.onPaths();
+  if (!x.graph.structure.n) markEmpty(x.ui);
   if (model.get("_focus") && model.get("_focus").node >= 0) x.jumpTo(model.get("_focus").node);
   const unwatch = watchPage(x, tStart);
 

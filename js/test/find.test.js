@@ -53,3 +53,14 @@ test("search finds group titles and keys", () => {
   assert.deepEqual(searchGroups(groups, titles, "mlp#8"), [2]);
   assert.deepEqual(searchGroups(groups, titles, "x"), [], "plain boxes are found by label search, not here");
 });
+
+test("searching 'sample 7' finds sample 7 first, not 70 to 79 (issue 22)", () => {
+  const keys = [], titles = [];
+  for (const k of [70, 71, 72, 73, 74, 75, 76, 77, 78, 79, 7, 17]) { keys.push(`MLP#${k}`); titles.push(`sample ${k} (642 nodes)`); }
+  keys.push("MLP#7/layers.1"); titles.push("sample 7, layer 1 (214 nodes)");
+  const hits = searchGroups(keys, titles, "sample 7");
+  assert.equal(keys[hits[0]], "MLP#7");
+  assert.equal(keys[hits[1]], "MLP#7/layers.1");
+  assert.deepEqual(hits.slice(2).map((b) => keys[b]), [70, 71, 72, 73, 74, 75, 76, 77, 78, 79].map((k) => `MLP#${k}`));
+  assert.deepEqual(searchGroups(keys, titles, "mlp#7").map((b) => keys[b])[0], "MLP#7");
+});

@@ -74,3 +74,10 @@ test("parseNumber accepts finite numbers and says 'not a number' for the rest", 
   assert.match(parseNumber("").error, /empty/);
   assert.equal(parseNumber("", true).error, "not a number"); // the browser could not read the text
 });
+
+test("parseNumber names text the box dropped ('abc' leaves a number input empty) (issue 22)", async () => {
+  const { parseNumber } = await import("../src/format.js");
+  assert.deepEqual(parseNumber("", false, "abc"), { error: 'not a number: "abc"' });
+  assert.deepEqual(parseNumber("", false, ""), { error: "not a number: the box is empty" });
+  assert.deepEqual(parseNumber("2.5", false, ""), { value: 2.5 });
+});

@@ -1,6 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { boxScale, expandedFocus, firstViewPlan, MIN_TEXT_PX, overviewBox, overviewRect, readableScale, tipPosition } from "../src/framing.js";
+import { expandedBounds } from "../src/groups.js";
 
 const READABLE = readableScale(12);  // record text of 12 px
 import { Viewport } from "../src/geometry.js";
@@ -92,4 +93,22 @@ test("a top-to-bottom view too tall to show whole opens at its end, the output n
   // a column wider than the stage: the output centred across, the edges kept inside
   const wide = firstViewPlan(3000, 3000, 900, 640, { x: 2800, y: 2900, w: 200, h: 22 }, readableScale(12), 120, true);
   assert.ok(wide.tx <= 16 && wide.tx >= 900 - 16 - 3000 * wide.scale);
+});
+
+test("an opened sample whose boxes lie far apart is framed on its right-most box (issue 22)", () => {
+  // "Expand MLP#45" on the 66k moons graph: two inputs far left, layers.0 mid-way, layers.1 and 2
+  // at the bottom right; the middle of their rectangle is empty
+  const boxes = [[157, 25], [157, 63], [863, 493], [2378, 797], [2763, 797]];
+  const s = { n: 5, x: boxes.map((b) => b[0]), y: boxes.map((b) => b[1]), w: [60, 60, 200, 200, 200], h: [28, 28, 28, 28, 28],
+    group: ["", "", "MLP#45/layers.0", "MLP#45/layers.1", "MLP#45/layers.2"], node: [0, 1, -1, -1, -1] };
+  const r = expandedBounds(s, ["MLP#45", "MLP#45"], "MLP#45");
+  const W = 1100, H = 420;
+  const f = expandedFocus(r, W, H, READABLE);
+  const inView = (b) => {
+    const [x, y] = boxes[b], hw = s.w[b] / 2, hh = s.h[b] / 2;
+    return (x - hw - f.cx) * f.scale >= -W / 2 && (x + hw - f.cx) * f.scale <= W / 2
+      && (y - hh - f.cy) * f.scale >= -H / 2 && (y + hh - f.cy) * f.scale <= H / 2;
+  };
+  assert.ok(inView(4), "the right-most opened box (the sample's output layer) is in view");
+  assert.ok(f.scale >= READABLE);
 });

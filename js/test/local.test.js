@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
-import { changeText, LOCAL_MAX, localTape, replayChange, resetChanges, stepChanges, stepText } from "../src/local.js";
+import { changeBase, changeText, LOCAL_MAX, localTape, replayChange, resetChanges, stepChanges, stepText } from "../src/local.js";
 import { PageEngine } from "../src/page.js";
 import { ReplayError } from "../src/replay.js";
 
@@ -26,6 +26,8 @@ test("the page replays only what it may: switched on, not read-only, not too big
   assert.equal(localTape({ ...structure, readonly: "from PyTorch" }, ptr, idx, true), null);
   assert.equal(localTape({ ...structure, constants: {} }, ptr, idx, true), null);  // no error templates
   assert.equal(localTape({ ...structure, n: LOCAL_MAX + 1 }, ptr, idx, true), null);
+  // another class's own _backward closures are the rule: only the kernel can run them
+  assert.equal(localTape({ ...structure, rules: "own" }, ptr, idx, true), null);
 });
 
 test("a change re-runs forward and backward, and records the prediction and the effect", () => {
@@ -99,4 +101,33 @@ test("the standalone page's engine answers every change as GraphWidget did", () 
     assert.deepEqual(rest, { kind: c.kind, what: c.what, before: c.before, after: c.after, actual: c.actual }, where);
     assert.ok(Math.abs(predicted - c.predicted) <= 1e-12 * Math.max(1, Math.abs(c.predicted)), where);
   }
+});
+
+// the lecture's L = (a*b + c) * f: a b c e=a*b d=e+c f L=d*f
+function lecture() {
+  const structure = {
+    n: 7, root: 6, readonly: "", labels: ["a", "b", "c", "e", "d", "f", "L"], ops: ["", "", "", "*", "+", "", "*"],
+    constants: { opErrors: OP_ERRORS },
+  };
+  const ptr = Int32Array.from([0, 0, 0, 0, 2, 4, 4, 6]);
+  const idx = Int32Array.from([0, 1, 3, 2, 4, 5]);
+  return localTape(structure, ptr, idx, true);
+}
+
+test("a change after a refresh that left the inside stale starts from the leaves (issue 22)", () => {
+  const tape = lecture();
+  // a.data = 4.0; w.refresh(): a moved, e, d and L (and the grads) are the old ones
+  const data = Float64Array.from([4, -3, 10, -6, 4, -2, -8]);
+  const grad = Float64Array.from([6, -4, -2, -2, -2, 4, 1]);
+  const r = replayChange(tape, data, grad, { 5: 2 }, 6, "f = 2");
+  assert.deepEqual([r.nudge.before, r.nudge.predicted, r.nudge.actual, r.nudge.after], [4, -8, -8, -4]);
+  // a consistent picture is taken as shown, hand-set grads included (recompute=False)
+  const fresh = Float64Array.from([2, -3, 10, -6, 4, -2, -8]);
+  const handSet = Float64Array.from([0, 0, 0, 0, 0, 0.5, 1]);
+  const s = replayChange(tape, fresh, handSet, { 5: 2 }, 6, "f = 2");
+  assert.deepEqual([s.nudge.before, s.nudge.predicted], [-8, 2]);
+  // a step starts from the same state
+  const base = changeBase(tape, data, grad);
+  assert.deepEqual(Array.from(base.grad.slice(0, 3)), [6, -8, -2]);
+  assert.equal(base.data[6], 4);
 });

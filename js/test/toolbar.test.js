@@ -10,7 +10,7 @@ test("the toolbar holds its controls in order, each named for assistive technolo
   assert.equal(t.el.getAttribute("role"), "toolbar");
   const names = t.el.childNodes.map((e) => e.getAttribute("aria-label") || e.textContent);
   assert.deepEqual(names, ["search", "Fit", "Zoom in", "Zoom out", "Hide grads", "Orientation", "", "step size", "direction",
-    "Step along gradient", "Reset", "Backprop", "", "Download SVG", "Download PNG"]);
+    "Step along gradient", "Reset", "Recompute", "Backprop", "", "Download SVG", "Download PNG"]);
   assert.equal(t.stepSize.value, "0.01");
   assert.deepEqual(t.direction.childNodes.map((o) => o.getAttribute("value")), ["down", "up"]);
 });

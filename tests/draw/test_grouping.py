@@ -129,7 +129,11 @@ def test_what_a_box_offers_opens_and_folds_what_it_says():
             if key:  # folded away: the group hiding it is the box it is drawn in
                 assert hiding_group(g.scopes[i], v.collapsed) == key
                 assert offers(v.collapsed, "", g.scopes[i], shown=False) == {"expand": [key], "collapse": []}
-                assert offers(v.collapsed, key) == {"expand": [key], "collapse": []}
+                around = offers(v.collapsed, key)
+                assert around["expand"] == [key]
+                for outer in around["collapse"]:  # the scopes around the group, innermost first
+                    assert key.startswith(outer + "/")
+                    collapse(g, v.collapsed, outer)  # offered, so it folds
                 expand(g, v.collapsed, key)  # offered, so it opens
                 continue
             assert hiding_group(g.scopes[i], v.collapsed) == ""

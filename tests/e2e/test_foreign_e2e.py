@@ -18,6 +18,7 @@ a, b, c, f = MV(2.0), MV(-3.0), MV(10.0), MV(-2.0)
 L = (a * b + c) * f
 for v, name in ((a, "a"), (b, "b"), (c, "c"), (f, "f"), (L, "L")):
     v.label = name          # micrograd's Value has no label; gradviz reads one if it is there
+L.backward()                # the widget shows the Values as they are: grads from micrograd's backward
 w = GraphWidget(L)
 w"""
 CUSTOM = """\
@@ -87,3 +88,59 @@ def test_micrograd_graph_nudges_and_custom_op_is_read_only(e2e):
     assert values_table(reg)["u"]["grad"] == fmt4(27.0)
     nb.rerun_until(3, lambda out: "u=3.0000 z=28.0000 u.grad=27.0000" in out)
     e2e.shot("registered-op-after-u=3", element=reg)
+
+
+BUGGY = """\
+import math
+from gradviz import GraphWidget
+class Value:  # the lecture's Value with its bug: '+' sets the grads instead of adding them
+    def __init__(self, data, _children=(), _op="", label=""):
+        self.data, self.grad, self._prev, self._op, self.label = data, 0.0, set(_children), _op, label
+        self._backward = lambda: None
+    def __add__(self, other):
+        out = Value(self.data + other.data, (self, other), "+")
+        def _backward():
+            self.grad = 1.0 * out.grad
+            other.grad = 1.0 * out.grad
+        out._backward = _backward
+        return out
+    def backward(self):
+        self.grad = 1.0
+        self._backward()
+a = Value(3.0, label="a")
+b = a + a; b.label = "b"
+b.backward()
+GraphWidget(b)"""
+GOOD = """\
+from micrograd.engine import Value as MV
+m = MV(3.0); m.label = "m"
+n = m + m; n.label = "n"
+n.backward()
+GraphWidget(n)"""
+CHECK_BUG = 'print(f"kernel a={a.data:.4f} a.grad={a.grad:.4f}")'
+
+
+def test_learners_bug_is_shown_beside_gradviz_reference_never_fixed(e2e):
+    nb = e2e.open([BUGGY, GOOD, CHECK_BUG], "lab")
+    nb.run_all()
+    bug = wait_rendered(nb, 0)
+    nb.wait_executed(2)
+    good = widget_root(nb, 1)
+    good.and_(good.locator("xpath=self::*[@data-gradviz-ready='1']")).wait_for(timeout=30_000)
+    # the learner's a.grad (1, the bug) and gradviz's rule (2) side by side; a is marked
+    rows = values_table(bug)
+    assert rows["a"]["grad"] == fmt4(1.0) and rows["a"]["gradviz grad"] == "≠ " + fmt4(2.0), rows
+    assert rows["b"]["gradviz grad"] == fmt4(1.0), rows
+    assert bug.locator(".gv-box.gv-mismatch").count() == 1
+    assert bug.get_attribute("data-replay") == "kernel" and bug.get_attribute("data-mismatches") == "1"
+    e2e.shot("learner-bug-marked", element=bug)
+    # a nudge keeps the learner's rule: a = 4, a.grad still 1
+    type_value(bug, "a", "4")
+    wait_table(bug, "b", "data", fmt4(8.0))
+    assert values_table(bug)["a"]["grad"] == fmt4(1.0)
+    nb.rerun_until(2, lambda out: "kernel a=4.0000 a.grad=1.0000" in out)
+    # micrograd's closures are right: the column agrees and nothing is marked
+    rows = values_table(good)
+    assert rows["m"]["grad"] == fmt4(2.0) and rows["m"]["gradviz grad"] == fmt4(2.0), rows
+    assert good.locator(".gv-box.gv-mismatch").count() == 0 and good.get_attribute("data-mismatches") == "0"
+    e2e.shot("micrograd-no-mismatch", element=good)

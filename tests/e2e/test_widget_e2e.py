@@ -34,7 +34,6 @@ pytestmark = pytest.mark.browser
 
 # The lecture's inputs (a=2, b=-3, c=10, f=-2) and graph L = (a*b + c) * f.
 LECTURE = LECTURE_CELL + """\
-L.backward()
 w = GraphWidget(L)
 w"""
 # GRADVIZ_UPDATE_SCREENSHOTS=1 refreshes the README's picture from the JupyterLab run.

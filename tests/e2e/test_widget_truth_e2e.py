@@ -37,7 +37,7 @@ def test_python_change_then_nudge_keeps_the_python_value(e2e):
     root = wait_rendered(nb, 0)
     nb.wait_executed(2)
     # after the cell that changed a, the page knows its picture is older than the Values
-    wait_status(root, "w.refresh()")
+    wait_status(root, "refresh() on this widget")
     e2e.shot("stale")
     type_value(root, "b", "-2")  # a nudge in the page starts from Python's a = 4
     want_L = -((4.0 * -2.0) + 10.0) * 2.0

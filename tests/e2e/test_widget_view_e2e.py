@@ -14,6 +14,7 @@ from benchmarks.workload import moons, gradviz_model, gradviz_loss
 from gradviz import GraphWidget
 X, y = moons()
 loss = gradviz_loss(gradviz_model(), X, y)
+loss.backward()
 w = GraphWidget(loss, collapsed=None)
 w"""
 
@@ -58,9 +59,9 @@ x2w2 = x2 * w2; x2w2.label = "x2*w2"
 x1w1x2w2 = x1w1 + x2w2; x1w1x2w2.label = "x1*w1 + x2*w2"
 n = x1w1x2w2 + b; n.label = "n"
 """
-NEURON_TANH = NEURON + 'o = n.tanh(); o.label = "o"\nGraphWidget(o)'
+NEURON_TANH = NEURON + 'o = n.tanh(); o.label = "o"\no.backward()\nGraphWidget(o)'
 NEURON_EXP = NEURON + ('e = (2 * n).exp(); e.label = "e"\n'
-                       'o = (e - 1) / (e + 1); o.label = "o"\nGraphWidget(o)')
+                       'o = (e - 1) / (e + 1); o.label = "o"\no.backward()\nGraphWidget(o)')
 
 # The output record's text: its on-screen font size (12 px times the drawing's zoom) and whether
 # the record is wholly inside the stage.

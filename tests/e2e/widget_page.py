@@ -18,6 +18,7 @@ e = a * b; e.label = "e"
 d = e + c; d.label = "d"
 f = Value(-2.0, label="f")
 L = d * f; L.label = "L"
+L.backward()  # a widget shows the Values as they are: the lecture's grads
 """
 
 _TABLE_JS = """t => [...t.querySelectorAll('tr')].map(

@@ -35,7 +35,7 @@ SHOTS = ROOT / "tests" / "artifacts" / "backprop"
 def open_page(page, tmp_path, root_value, name):
     import gradviz
     path = tmp_path / f"{name}.html"
-    gradviz.to_html(root_value, path)
+    gradviz.to_html(root_value, path, recompute=True)  # a page of d(output)/d(node), as backward() leaves them
     page.goto(path.resolve().as_uri())
     page.wait_for_selector(".gradviz-root[data-gradviz-ready='1']", timeout=60_000)
     return page.locator(".gradviz-root")

@@ -18,6 +18,7 @@ def bits(x):
 
 def test_lecture_widget_sends_steps_and_walks_them():
     L, v = lecture_graph()
+    L.backward()  # the widget shows the Values as they are
     w = GraphWidget(L)
     before = [(x.data, x.grad) for x in L.topo()]
     d = decode_steps(w._steps)

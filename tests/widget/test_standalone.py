@@ -135,6 +135,7 @@ def test_lecture_page_from_file_without_network(open_page, tmp_path):
     import gradviz
     from gradviz.widget import GraphWidget
     L, v = lecture_L()
+    L.backward()
     path = tmp_path / "lecture.html"
     gradviz.to_html(L, path)
     pg = open_page(path)

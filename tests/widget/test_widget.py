@@ -30,6 +30,7 @@ def arr(b):
 
 def test_state_traits_describe_the_graph():
     L, v = lecture_L()
+    L.backward()
     w = GraphWidget(L)
     s = w._structure
     labels = column(s["labels"])
@@ -52,6 +53,7 @@ def test_state_traits_describe_the_graph():
 
 def test_nudge_matches_the_engine_and_the_lecture_L():
     L, v = lecture_L()
+    L.backward()
     w = GraphWidget(L)
     w.nudge("a", 0.01)
     # the lecture: a += 0.01 moves L from -8 to -7.94, as dL/da = 6 predicts
@@ -188,6 +190,7 @@ def moons_widget():
     random.seed(1337)
     model = MLP(2, [16, 16, 1], activation="relu", linear_output=True)
     loss = svm_loss([model(x) for x in X], y, model.parameters(), alpha=1e-4)
+    loss.backward()
     return GraphWidget(loss), model, loss
 
 
@@ -230,6 +233,19 @@ def test_expand_and_collapse_groups(moons_widget):
         w.expand("no-such-scope")
     msg(w, type="expand", key="no-such-scope")
     assert "no-such-scope" in w.error and len(w.drawing()["box_x"]) == before
+
+
+def test_the_pages_reset_view_folds_back_to_the_first_view(moons_widget):
+    w, model, loss = moons_widget
+    opened = GraphWidget(loss)
+    first = list(opened.drawing()["box_group"])
+    key = next(k for k in first if k.startswith("MLP#"))
+    msg(opened, type="expand", key=key)
+    assert list(opened.drawing()["box_group"]) != first
+    msg(opened, type="reset_view")
+    assert opened.error == ""
+    assert list(opened.drawing()["box_group"]) == first
+    opened.close()
 
 
 def test_big_graph_nudge_by_parameter_label(moons_widget):

@@ -193,6 +193,7 @@ def open_lecture(open_widget, **kw):
     """The lecture's L = (a*b + c) * f in a GraphWidget(L, **kw) on a page: (WidgetPage, L, values)."""
     from gradviz.widget import GraphWidget
     L, v = lecture_L()
+    L.backward()  # a widget shows the Values as they are: the lecture's grads
     return open_widget(GraphWidget(L, **kw)), L, v
 
 
@@ -808,11 +809,14 @@ def test_the_page_says_when_its_picture_is_stale(open_widget):
     v["a"].data = 5.0
     w._after_cell()  # what the kernel does after each cell
     wp.sync_from_python(["_stale"])
-    assert "w.refresh()" in status(pg) and root_attr(pg, "data-status") == "stale"
-    w.refresh()
+    assert "refresh() on this widget" in status(pg) and root_attr(pg, "data-status") == "stale"
+    w.refresh()  # a moved without a forward pass: the picture says its inside is stale
     wp.sync_from_python(["_data", "_grad", "_stale", "last_nudge"])
-    assert status(pg) == "" and table(pg)["a"][1] == "5.0000"
+    assert "values inside are stale" in status(pg) and table(pg)["a"][1] == "5.0000"
     assert "refreshed from Python" in pg.get_by_role("table", name="last nudge").inner_text()
+    w.refresh(recompute=True)
+    wp.sync_from_python(["_data", "_grad", "_stale", "last_nudge"])
+    assert status(pg) == "" and table(pg)["L"][1] == "10.0000"  # (5 * -3 + 10) * -2
 
 
 def test_nan_gradient_edges_are_neutral(open_widget):

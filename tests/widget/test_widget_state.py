@@ -21,7 +21,7 @@ def test_saved_notebook_embeds_the_widget_state(tmp_path, monkeypatch):
         "a = Value(2.0, label='a'); b = Value(-3.0, label='b'); c = Value(10.0, label='c')\n"
         "e = a * b; e.label = 'e'; d = e + c; d.label = 'd'; f = Value(-2.0, label='f')\n"
         "L = d * f; L.label = 'L'\n"
-        "w = GraphWidget(L); w.nudge('a', 1.0); w")]
+        "L.backward(); w = GraphWidget(L); w.nudge('a', 1.0); w")]
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
     client = nbclient.NotebookClient(nb, timeout=120, kernel_name="python3", store_widget_state=True,
                                      resources={"metadata": {"path": str(tmp_path)}})

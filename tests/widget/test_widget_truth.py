@@ -114,7 +114,7 @@ def test_refresh_reads_every_node_as_it_is_without_forward_or_backward():
     ids = {k: i for i, k in enumerate(w.graph.labels)}
     assert d[ids["a"]] == 100.0 and d[ids["L"]] == -8.0 and g[ids["e"]] == 123.0
     assert v["a"].data == 100.0 and L.data == -8.0 and v["e"].grad == 123.0  # nothing written
-    assert w.last_nudge["kind"] == "refresh" and w._stale == ""
+    assert w.last_nudge["kind"] == "refresh" and "values inside are stale" in w._stale  # a moved, L did not
 
 
 def test_refresh_is_throttled_and_the_last_call_is_sent():
@@ -137,15 +137,23 @@ def test_refresh_is_throttled_and_the_last_call_is_sent():
     assert sent[-1] == 7.0
 
 
-def test_recompute_false_shows_values_as_they_are():
+def test_the_default_shows_values_as_they_are_and_recomputing_is_an_action():
     # the lecture's manual backprop: grads start at 0 and are filled in by hand
     x = Value(2.0, label="x"); y = x * 3; y.label = "y"
     y.grad = 5.0; x.grad = 123.0
-    w = GraphWidget(y, recompute=False)
-    g = arr(w._grad)
-    assert (g[w._resolve("x")], g[-1]) == (123.0, 5.0) and (x.grad, y.grad) == (123.0, 5.0)
-    GraphWidget(y)  # the default recomputes: grads become d y / d node
+    for w in (GraphWidget(y), GraphWidget(y, recompute=False)):
+        g = arr(w._grad)
+        assert (g[w._resolve("x")], g[-1]) == (123.0, 5.0) and (x.grad, y.grad) == (123.0, 5.0)
+    GraphWidget(y, recompute=True)  # the old keyword: recomputes once, as asked
     assert (x.grad, y.grad) == (3.0, 1.0)
+    x.grad = 7.0
+    w = GraphWidget(y)
+    assert x.grad == 7.0
+    w.recompute()
+    assert x.grad == 3.0 and arr(w._grad)[w._resolve("x")] == 3.0 and w.last_nudge["kind"] == "recompute"
+    x.grad = 9.0
+    msg(w, type="recompute", req=1)  # the page's Recompute button
+    assert x.grad == 3.0 and w._ack == 1
 
 
 def test_page_is_told_when_its_picture_is_stale():
