@@ -15,18 +15,21 @@ the local derivatives along it: their sum is the leaf's gradient (when the closu
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
+from operator import index as _index
 from operator import itemgetter
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple, overload
 
 from . import engine
-from .closures import closure_pushes
+from .closures import PUSHES as _PUSHES
+from .closures import closure_pushes, pushes_of
 from .engine import Value
-from .ops import CUSTOM, dpow, pow_log, split_op
+from .ops import CUSTOM, split_op
 
 if TYPE_CHECKING:
     from .graph.types import Root
 
-__all__ = ["Step", "Path", "ChainPaths", "backprop_steps", "chain_paths", "replay_steps", "MAX_PATHS"]
+__all__ = ["Step", "BackpropSteps", "Path", "ChainPaths", "backprop_steps", "chain_paths", "replay_steps", "MAX_PATHS"]
 
 MAX_PATHS = 10_000  # chain_paths refuses graphs with more root-to-leaf paths than this
 
@@ -39,9 +42,8 @@ class Step(tuple):
     child for a ``_backward`` closure); ``note``: where the node's own ``_backward`` disagrees with
     the chain rule of its op. ``rule_texts(step)`` gives each push's local derivative as a formula.
 
-    Immutable. Stored flat, ``(node, grad, note, child, local, amount, child, ...)``: one object a
-    step rather than four keeps the steps of a 66k-node graph within 2x of ``backward()``'s time
-    (each container object also costs the garbage collector a visit)."""
+    Immutable. Stored flat, ``(node, grad, note, child, local, amount, child, ...)``; made when a
+    ``BackpropSteps`` is indexed (the pass itself stores columns)."""
 
     __slots__ = ()
 
@@ -67,6 +69,98 @@ class Step(tuple):
                  else f"{_name(c)} += {_num(x)} (not {_num(loc)} × {_num(g)})" for c, loc, x in self.pushes]
         body = "; ".join(parts) if parts else "passes no gradient"
         return f"{name}: grad {_num(self.grad)} → {body}" + (f"  ({self.note})" if self.note else "")
+
+
+class BackpropSteps(Sequence):
+    """What ``backprop_steps`` returns: backward's steps, a read-only sequence of ``Step`` (index,
+    negative index, slice (a list), iterate, ``len``, ``==`` with any sequence of steps).
+
+    Stored as two flat columns, not as step objects: ``_flat`` holds, step after step, the node,
+    its grad, then each push's child, local and amount; step ``s`` is ``_flat[_ptr[s]:_ptr[s + 1]]``;
+    ``_notes`` maps a step's index to its note. Floats and ints are no containers, so the cyclic
+    garbage collector sees three objects, not one (or four) per step: that keeps the pass on a
+    66k-node graph near ``backward()``'s time. A ``Step`` is made when one is asked for."""
+
+    __slots__ = ("_flat", "_ptr", "_notes")
+
+    def __init__(self, steps: Any = ()) -> None:
+        self._flat, self._ptr, self._notes = [], [0], {}
+        for st in steps:
+            self._put(st)
+
+    def _put(self, step: Step) -> None:
+        """Append ``step`` (a ``Step``)."""
+        if step[2]:
+            self._notes[len(self._ptr) - 1] = step[2]
+        self._flat += step[:2]
+        self._flat += step[3:]
+        self._ptr.append(len(self._flat))
+
+    def __len__(self) -> int:
+        return len(self._ptr) - 1
+
+    @overload
+    def __getitem__(self, i: int) -> Step: ...
+    @overload
+    def __getitem__(self, i: slice) -> list[Step]: ...
+
+    def __getitem__(self, i):
+        m = len(self._ptr) - 1
+        if isinstance(i, slice):
+            return [self._step(j) for j in range(*i.indices(m))]
+        j = _index(i)
+        if j < 0:
+            j += m
+        if not 0 <= j < m:
+            raise IndexError(f"step index {i} out of range: backward has {m} steps here")
+        return self._step(j)
+
+    def _step(self, j):
+        f, a = self._flat, self._ptr[j]
+        return tuple.__new__(Step, (f[a], f[a + 1], self._notes.get(j, ""), *f[a + 2:self._ptr[j + 1]]))
+
+    def __iter__(self):
+        return map(self._step, range(len(self._ptr) - 1))
+
+    def __reversed__(self):
+        return map(self._step, range(len(self._ptr) - 2, -1, -1))
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, BackpropSteps):
+            return (self._ptr == other._ptr and self._notes == other._notes
+                    and all(x is y or x == y for x, y in zip(self._flat, other._flat)))
+        if isinstance(other, Sequence) and not isinstance(other, (str, bytes)):
+            return len(self) == len(other) and all(x == y for x, y in zip(self, other))
+        return NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __reduce__(self):
+        return (_rebuild_steps, (self._flat, self._ptr, self._notes))
+
+    def __repr__(self) -> str:
+        m, shown = len(self), 20
+        lines = [f"{m} step(s) of backward:"] + [f"  {s!r}" for s in self[:shown]]
+        return "\n".join(lines + ([f"  ... and {m - shown} more"] if m > shown else []))
+
+    def _rows(self, reverse=False):
+        """``(node, (child, local, amount, child, ...))`` per step, without making Steps."""
+        f, p = self._flat, self._ptr
+        idx = range(len(p) - 2, -1, -1) if reverse else range(len(p) - 1)
+        return ((f[p[j]], f[p[j] + 2:p[j + 1]]) for j in idx)
+
+
+def _rebuild_steps(flat, ptr, notes):
+    out = BackpropSteps()
+    out._flat, out._ptr, out._notes = flat, ptr, notes
+    return out
+
+
+def _rows(steps, reverse=False):
+    """``(node, flat pushes)`` per step of a ``BackpropSteps`` or of any sequence of ``Step``."""
+    if isinstance(steps, BackpropSteps):
+        return steps._rows(reverse)
+    return ((s[0], s[3:]) for s in (reversed(steps) if reverse else steps))
 
 
 class Path(NamedTuple):
@@ -121,7 +215,7 @@ def _name(v):
 
 # ---- the steps -------------------------------------------------------------------------------
 
-def backprop_steps(root: Root) -> list[Step]:
+def backprop_steps(root: Root) -> BackpropSteps:
     """Backward's steps from ``root`` (seeded with 1), one per op node, in ``backward()``'s order.
 
     ``root``: a Value (gradviz's, micrograd's, a learner's own class), or a Graph holding its
@@ -134,7 +228,8 @@ def backprop_steps(root: Root) -> list[Step]:
                             f"has none (loaded from JSON or PyTorch): pass the root Value instead")
         root = root.values[root.root]
     if isinstance(root, Value):
-        return _gradviz_steps(root)
+        with engine.PASS_LOCK:  # the pass marks nodes in their _g slot, as backward() does
+            return _gradviz_steps(root)
     from .graph.foreign import is_value_like
     from .graph.trace import _not_a_graph
     if is_value_like(root):
@@ -144,20 +239,16 @@ def backprop_steps(root: Root) -> list[Step]:
 
 def _gradviz_steps(root):
     """The steps of a gradviz graph, accumulating in the nodes' pass-gradient slots ``_g`` exactly
-    as ``Value.backward`` does (then clearing them: ``.grad`` is never touched)."""
-    with engine.gc_paused():  # many small tuples, no cycles: see engine.gc_paused
-        return _gradviz_pass(root)
-
-
-def _gradviz_pass(root):
+    as ``Value.backward`` does (then clearing them: ``.grad`` is never touched). Written straight
+    into ``BackpropSteps``' columns: the pass makes no object the garbage collector tracks."""
     order = root._ordered()
     root._g = 1.0
-    steps = []
-    add = steps.append
-    new, S = tuple.__new__, Step  # Step(...) is a Python-level call; this is a C-level one
+    steps = BackpropSteps()
+    flat, mark = steps._flat, steps._ptr.append
     table = _PUSHES
     node = root
     one = 1.0
+    n = 0  # len(flat)
     try:
         for node in reversed(order):
             a = node._a
@@ -169,26 +260,34 @@ def _gradviz_pass(root):
                 b = node._b
                 a._g += g
                 b._g += g
-                add(new(S, (node, g, "", a, one, g, b, one, g)))
+                flat += (node, g, a, one, g, b, one, g)
+                n += 8
             elif op == "*":
                 b = node._b
                 x, y = b.data, a.data
                 ax, by = x * g, y * g
                 a._g += ax
                 b._g += by
-                add(new(S, (node, g, "", a, x, ax, b, y, by)))
+                flat += (node, g, a, x, ax, b, y, by)
+                n += 8
             elif type(a) is tuple and node._b is not None:
-                add(_closure_step(node, g))
+                steps._put(_closure_step(node, g))
+                n = len(flat)
+                continue
             else:
                 fn = table.get(op)
                 if fn is None:
-                    fn = _pushes_of(op)
-                add(S(node, g, fn(node, g)))
+                    fn = pushes_of(op)
+                p = fn(node, g)
+                flat += (node, g)
+                flat += p
+                n += 2 + len(p)
+            mark(n)
     except Exception as e:
         raise _step_error(node, e) from e
     finally:
-        for n in order:
-            n._g = None
+        for v in order:
+            v._g = None
     return steps
 
 
@@ -200,8 +299,7 @@ def _closure_step(node, g):
     unit = added if g == 1.0 else closure_pushes(node, 1.0)[1]
     for c, x in zip(kids, added):
         c._g += x
-    pushes = tuple(zip(kids, unit, added))
-    return Step(node, g, pushes, _closure_note(node, kids, unit))
+    return Step(node, g, tuple(zip(kids, unit, added)), _closure_note(node, kids, unit))
 
 
 def _closure_note(node, kids, unit):
@@ -215,7 +313,7 @@ def _closure_note(node, kids, unit):
     prev = list(node._prev)
     if len(prev) == 1 and op in ("+", "-", "*", "/", "**"):
         prev = prev * 2  # a set-valued _prev lists a + a once
-    fn = _PUSHES.get(op) or (_pushes_of(op) if split_op(op)[1] is not None else None)
+    fn = _PUSHES.get(op) or (pushes_of(op) if split_op(op)[1] is not None else None)
     if fn is None or (_ARITY.get(op, len(prev)) != len(prev)):
         return ""
     try:
@@ -223,7 +321,7 @@ def _closure_note(node, kids, unit):
     except Exception:  # noqa: BLE001  the reference rule cannot say (e.g. a domain error): no note
         return ""
     want = {}
-    for c, loc, _x in ref:
+    for c, loc in zip(ref[0::3], ref[1::3]):
         want[id(c.v)] = want.get(id(c.v), 0.0) + loc
     bad = [(c, u, want.get(id(c), 0.0)) for c, u in zip(kids, unit)
            if not math.isclose(u, want.get(id(c), 0.0), rel_tol=1e-9, abs_tol=1e-12)]
@@ -264,12 +362,12 @@ def _foreign_steps(root):
             order.append(v)
     grads = {id(v): 0.0 for v in order}
     grads[id(root)] = 1.0
-    steps = []
+    steps = BackpropSteps()
     node = root
     try:
         for node in reversed(order):
             if node._prev and getattr(node, "_backward", None) is not None:
-                steps.append(_foreign_step(node, grads))
+                steps._put(_foreign_step(node, grads))
     except Exception as e:
         raise _step_error(node, e) from e
     return steps
@@ -320,118 +418,20 @@ def _step_error(node, e):
         return e
 
 
-def replay_steps(steps: list[Step], root: Any = None) -> dict[int, float]:
+def replay_steps(steps: Sequence[Step], root: Any = None) -> dict[int, float]:
     """``{id(node): gradient}`` from adding up the steps' amounts (the root, or the first step's
-    node, seeded with 1): what ``backward()`` adds to each ``.grad``."""
-    if root is None and not steps:
+    node, seeded with 1): what ``backward()`` adds to each ``.grad``. ``steps``: what
+    ``backprop_steps`` returns, or any sequence of its steps."""
+    if root is None and not len(steps):
         return {}
     top = root if root is not None else steps[0].node
-    with engine.gc_paused():
-        return _replay(steps, top)
-
-
-def _replay(steps, top):
     grads = {id(top): 1.0}
-    for s in steps:
-        for c, x in zip(s[3::3], s[5::3]):  # each push's child and amount (see Step)
+    get = grads.get
+    for _node, p in _rows(steps):
+        for c, x in zip(p[0::3], p[2::3]):  # each push's child and amount
             k = id(c)
-            grads[k] = grads.get(k, 0.0) + x
+            grads[k] = get(k, 0.0) + x
     return grads
-
-
-# ---- built-in ops: each push as the engine's rule computes it (gradviz/engine.py) ---------------
-# Each function adds into the operands' ``_g`` as the engine does and returns the pushes.
-
-def _P(c, loc, x):
-    c._g += x
-    return (c, loc, x)
-
-
-def _add(out, g):
-    return (_P(out._a, 1.0, g), _P(out._b, 1.0, g))
-
-
-def _sub(out, g):
-    return (_P(out._a, 1.0, g), _P(out._b, -1.0, -g))
-
-
-def _mul(out, g):
-    a, b = out._a, out._b
-    return (_P(a, b.data, b.data * g), _P(b, a.data, a.data * g))
-
-
-def _div(out, g):
-    a, b = out._a, out._b
-    return (_P(a, 1.0 / b.data, g / b.data), _P(b, -(out.data / b.data), -(g * out.data / b.data)))
-
-
-def _neg(out, g):
-    return (_P(out._a, -1.0, -g),)
-
-
-def _exp(out, g):
-    return (_P(out._a, out.data, out.data * g),)
-
-
-def _log(out, g):
-    a = out._a
-    return (_P(a, 1.0 / a.data, g / a.data),)
-
-
-def _tanh(out, g):
-    loc = 1.0 - out.data * out.data
-    return (_P(out._a, loc, loc * g),)
-
-
-def _relu(out, g):
-    a = out._a
-    if not a.data <= 0.0:
-        return (_P(a, 1.0, g),)
-    return (_P(a, 0.0, 0.0),)
-
-
-def _sigmoid(out, g):
-    loc = out.data * (1.0 - out.data)
-    return (_P(out._a, loc, loc * g),)
-
-
-def _powk(out, g):
-    a, k = out._a, split_op(out._op)[1]
-    if k == 0.0:
-        return (_P(a, 0.0, 0.0),)
-    loc = dpow(a.data, k)
-    return (_P(a, loc, loc * g),)
-
-
-def _pow(out, g):
-    a, b = out._a, out._b
-    la = 0.0 if b.data == 0.0 else dpow(a.data, b.data)
-    lb = pow_log(a.data, out.data)
-    return (_P(a, la, 0.0 if b.data == 0.0 else la * g), _P(b, lb, lb * g))
-
-
-def _none(out, g):
-    return ()
-
-
-_PUSHES = {"+": _add, "-": _sub, "*": _mul, "/": _div, "neg": _neg, "exp": _exp, "log": _log,
-           "tanh": _tanh, "relu": _relu, "sigmoid": _sigmoid, "**": _pow}
-
-
-def _registered(derivatives):
-    def pushes(out, g):
-        kids = out._prev
-        return tuple(_P(c, d, d * g) for c, d in zip(kids, derivatives(*[c.data for c in kids], out.data)))
-    return pushes
-
-
-def _pushes_of(op):
-    """The push function of an op missing from ``_PUSHES``: a power by a constant, an op registered
-    with derivatives, or none (passes no gradient), as ``engine._rule_of`` decides."""
-    custom = CUSTOM.get(op) if isinstance(op, str) else None
-    if custom is not None and custom.derivatives is not None:
-        return _registered(custom.derivatives)
-    return _powk if split_op(op)[1] is not None else _none
 
 
 # ---- rules as the lecture writes them ------------------------------------------------------------
@@ -464,7 +464,7 @@ def rule_texts(step: Step, name=_name) -> tuple[str, ...]:
 
 # ---- paths ---------------------------------------------------------------------------------------
 
-def chain_paths(root: Root, leaf: Any, steps: list[Step] | None = None, limit: int = MAX_PATHS) -> ChainPaths:
+def chain_paths(root: Root, leaf: Any, steps: Sequence[Step] | None = None, limit: int = MAX_PATHS) -> ChainPaths:
     """Every path from ``root`` down to ``leaf`` (a Value of its graph), each with the local
     derivatives along it and their product; the products add up to the leaf's gradient. ``a + a``
     gives two paths through the ``+``. Raises ValueError past ``limit`` paths (their number grows
@@ -488,8 +488,8 @@ def _chain_paths(root, leaf, steps, limit):
         raise ValueError(f"{n} paths lead from {_name(top)} to {_name(leaf)}, more than the limit of "
                          f"{limit}: the count doubles with each diamond in the graph. Pick a node nearer "
                          f"the output, or pass limit=... to list them anyway")
-    down = {id(s.node): [(c, loc) for c, loc, _x in s.pushes if id(c) in counts]
-            for s in steps if id(s.node) in counts}
+    down = {id(v): [(c, loc) for c, loc in zip(p[0::3], p[1::3]) if id(c) in counts]
+            for v, p in _rows(steps) if id(v) in counts}
     paths = []
     nodes, locs = [top], []  # the path being walked; one iterator over each node's children
     its = [iter(down.get(id(top), ()))] if id(top) != target else []
@@ -527,12 +527,12 @@ def _path_counts(steps, target):
     pass over the steps from the last (children come before their parents that way)."""
     counts = {target: 1}
     get = counts.get
-    for s in reversed(steps):
-        k = id(s[0])
+    for v, p in _rows(steps, reverse=True):
+        k = id(v)
         if k == target:
             continue
         n = 0
-        for c in s[3::3]:  # each push's child (see Step)
+        for c in p[0::3]:  # each push's child
             n += get(id(c), 0)
         if n:
             counts[k] = n

@@ -339,3 +339,50 @@ def test_learner_eq_bug_across_two_paths_shows_where_it_overwrites():
     assert (grads[id(a)], grads[id(b)]) == (a.grad, b.grad)
     noted = " ".join(s.note for s in steps)
     assert "instead of adding" in noted
+
+
+# ---- the sequence backprop_steps returns -----------------------------------------------------------
+
+def test_steps_are_a_sequence_of_step():
+    import pickle
+
+    from gradviz.backprop import BackpropSteps, Step
+    o, v = neuron()
+    steps = backprop_steps(o)
+    assert isinstance(steps, BackpropSteps)
+    listed = list(steps)
+    assert len(steps) == len(listed) == 5 and all(type(s) is Step for s in listed)
+    assert [s.node.label for s in listed] == ["o", "n", "x1*w1 + x2*w2", "x2*w2", "x1*w1"]
+    assert steps[-1] == listed[4] and steps[-5] == listed[0] and steps[1].grad == listed[1].grad == listed[0].pushes[0][2]
+    assert steps[1:3] == listed[1:3] and steps[::-1] == listed[::-1] and steps[5:] == []
+    assert list(reversed(steps)) == listed[::-1]
+    assert steps == listed and steps == tuple(listed) and steps == backprop_steps(o)
+    assert steps != listed[:4] and steps != backprop_steps(v["n"]) and steps != "steps"
+    o2, steps2 = pickle.loads(pickle.dumps((o, steps)))
+    assert steps2[0].node is o2 and [s.grad for s in steps2] == [s.grad for s in steps]
+    for bad in (5, -6):
+        with pytest.raises(IndexError, match="out of range: backward has 5 steps"):
+            steps[bad]
+    with pytest.raises(TypeError):
+        steps["0"]
+    assert repr(steps).splitlines() == ["5 step(s) of backward:"] + [f"  {s!r}" for s in listed]
+    (child, local, amount), = listed[0].pushes
+    assert child is v["n"] and amount == local * 1.0 and f"{local:.4f}" == "0.5000"
+    assert BackpropSteps(listed) == steps and replay_steps(listed, o) == replay_steps(steps, o)
+
+
+def test_the_pass_makes_no_object_the_garbage_collector_tracks():
+    """The steps of a graph are three containers, not one per step: the cyclic collector's cost
+    does not grow with the number of steps (it was most of backprop_steps' time on a big graph)."""
+    import gc
+    x = Value(0.5, label="x")
+    y = x
+    for i in range(3000):
+        y = y * 1.0001 + i
+    backprop_steps(x + 1.0)  # imports what it needs first
+    gc.collect()
+    before = len(gc.get_objects())
+    steps = backprop_steps(y)
+    assert len(steps) == 6000
+    assert len(gc.get_objects()) - before < 20
+    assert gc.isenabled()

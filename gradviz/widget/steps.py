@@ -17,13 +17,11 @@ standalone page, with no kernel) walks them by itself. Columns, one entry per st
 """
 from __future__ import annotations
 
-from itertools import chain
-from operator import itemgetter
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from ..backprop import _RULE_TEXT, backprop_steps
+from ..backprop import _RULE_TEXT, BackpropSteps, backprop_steps
 from ..engine import Value
 from . import wire
 
@@ -53,33 +51,46 @@ def steps_of(g):
 
 
 def encode_steps(g, steps):
-    """The ``_steps`` columns of ``steps`` (``backprop_steps`` of ``g``'s root) over ``g``'s ids.
-    Column-wise over the steps' flat layout (see ``backprop.Step``): a 66k-node graph in ~0.1 s."""
-    index = {id(v): i for i, v in enumerate(g.values)}
-    look = index.__getitem__
+    """The ``_steps`` columns of ``steps`` (``backprop_steps`` of ``g``'s root, or any sequence of
+    its steps) over ``g``'s ids, read straight from ``BackpropSteps``' flat columns (no ``Step`` is
+    made): a 66k-node graph in well under 0.1 s of Python."""
+    if not isinstance(steps, BackpropSteps):
+        steps = BackpropSteps(steps)
+    flat, notes = steps._flat, steps._notes
+    look = {id(v): i for i, v in enumerate(g.values)}.__getitem__
+    at = flat.__getitem__
     m = len(steps)
-    node = np.fromiter(map(look, map(id, map(itemgetter(0), steps))), np.int64, count=m)
-    grad = np.fromiter(map(itemgetter(1), steps), np.float64, count=m)
-    counts = np.fromiter(map(len, steps), np.int64, count=m) // 3 - 1
-    ptr = np.zeros(m + 1, np.int64)
-    np.cumsum(counts, out=ptr[1:])
-    child = np.fromiter(map(look, map(id, chain.from_iterable(s[3::3] for s in steps))), np.int64, count=int(ptr[-1]))
-    local = np.fromiter(chain.from_iterable(s[4::3] for s in steps), np.float64, count=int(ptr[-1]))
-    amount = np.fromiter(chain.from_iterable(s[5::3] for s in steps), np.float64, count=int(ptr[-1]))
-    slot = np.arange(int(ptr[-1]), dtype=np.int64) - np.repeat(ptr[:-1], counts)  # a built-in op: operand order
+    ptr = np.asarray(steps._ptr, np.int64)
+    heads = ptr[:-1]
+    counts = (ptr[1:] - heads - 2) // 3
+    is_push = np.ones(len(flat), bool)
+    is_push[heads] = False
+    is_push[heads + 1] = False
+    pos = np.flatnonzero(is_push)  # child, local, amount, child, ...
+    n_push = len(pos) // 3
+    nodes = list(map(at, heads.tolist()))
+    node = np.fromiter(map(look, map(id, nodes)), np.int64, count=m)
+    grad = np.fromiter(map(at, (heads + 1).tolist()), np.float64, count=m)
+    child = np.fromiter(map(look, map(id, map(at, pos[0::3].tolist()))), np.int64, count=n_push)
+    local = np.fromiter(map(at, pos[1::3].tolist()), np.float64, count=n_push)
+    amount = np.fromiter(map(at, pos[2::3].tolist()), np.float64, count=n_push)
+    push_ptr = np.zeros(m + 1, np.int64)
+    np.cumsum(counts, out=push_ptr[1:])
+    slot = np.arange(n_push, dtype=np.int64) - np.repeat(push_ptr[:-1], counts)  # a built-in op: operand order
     closure = np.zeros(m, np.uint8)
     cptr, cidx = g.child_ptr, g.child_ids
-    for s, st in enumerate(steps):
-        v = st[0]
-        if not isinstance(v, Value) or v._backward is not None:  # a closure: one push per distinct child
+    for s, v in enumerate(nodes):
+        # a closure (``_backward`` is set: the engine keeps it in ``_b`` with a tuple ``_a``): one
+        # push per distinct child
+        if not isinstance(v, Value) or (type(v._a) is tuple and v._b is not None):
             closure[s] = 1
+            lo, hi = push_ptr[s], push_ptr[s + 1]
             kids = cidx[cptr[node[s]]:cptr[node[s] + 1]].tolist()
-            slot[ptr[s]:ptr[s + 1]] = [kids.index(k) for k in child[ptr[s]:ptr[s + 1]].tolist()]
-    notes = [[s, st.note] for s, st in enumerate(steps) if st[2]]
+            slot[lo:hi] = [kids.index(k) for k in child[lo:hi].tolist()]
     return {
         "version": 1, "k": m, "node": wire.i32(node), "grad": wire.floats(grad), "closure": closure.tobytes(),
-        "ptr": wire.i32(ptr), "child": wire.i32(child), "slot": wire.i32(slot), "local": wire.floats(local),
-        "amount": wire.floats(amount), "notes": notes,
+        "ptr": wire.i32(push_ptr), "child": wire.i32(child), "slot": wire.i32(slot), "local": wire.floats(local),
+        "amount": wire.floats(amount), "notes": [[s, notes[s]] for s in sorted(notes)],
         "templates": {op: list(t) for op, t in _RULE_TEXT.items()},
         "data": wire.floats(np.fromiter((float(v.data) for v in g.values), np.float64, count=len(g))),
     }
