@@ -8,7 +8,7 @@ IN_CI = os.environ.get("CI", "").lower() == "true"
 # The core suite (``GRADVIZ_CORE=1``, what .ci/run runs on the other Pythons): no browser, no
 # notebook kernels, and these optional packages absent on purpose, so tests needing them skip.
 CORE = os.environ.get("GRADVIZ_CORE", "") == "1"
-CORE_ABSENT = {"torch", "marimo", "hatchling"}
+CORE_ABSENT = {"torch", "jax", "model_explorer", "mkdocs", "marimo", "hatchling"}
 
 
 def need(module_name, why):
