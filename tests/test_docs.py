@@ -8,6 +8,7 @@ import subprocess
 import sys
 
 import pytest
+
 from testenv import need
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
