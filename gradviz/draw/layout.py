@@ -29,6 +29,8 @@ OP_H = 20.0          # px, height of an op ellipse
 RANK_SEP = 14.0      # px between neighbouring ranks (the first view fits more of the graph readable)
 NODE_SEP = 8.0       # px between neighbouring nodes of a rank
 DUMMY_SEP = 6.0      # px, room taken by an edge passing through a rank
+SPINE_PULL = 100.    # how strongly a consumer's longest computed operand pulls it into line
+LEAF_PULL = 0.02     # and a leaf operand (another computed operand: 1)
 MARGIN = 8.0         # px around the drawing
 
 _SMALL = 8_000       # layout nodes (with dummies) up to which the careful mode is used
@@ -218,8 +220,14 @@ def _layered(view, has_op, s_rank, s_ord):
     tgt = np.where(has_op[bdst], op_index[bdst], bdst)
     rank_box = _ranks(m, bsrc, bdst, has_op, careful=m <= _SMALL)
     rank = np.concatenate([rank_box, rank_box[has_op] - 1])
+    # How strongly an operand pulls its consumer into line: the longest computed operand (the
+    # spine: a model's activations) most, a leaf (a parameter, an input) least, so the computation
+    # runs straight with its parameters beside it rather than as a staircase.
+    computed = np.bincount(bdst, minlength=m) > 0
+    spine = computed[bsrc] & (rank_box[bsrc] == group_max(bdst, rank_box[bsrc].astype(np.float64), m)[bdst])
+    pull = np.where(spine, SPINE_PULL, np.where(computed[bsrc], 1.0, LEAF_PULL))
     net = _Net(m, rank, np.concatenate([bsrc, op_index[has_op]]), np.concatenate([tgt, np.flatnonzero(has_op)]),
-               np.concatenate([np.ones(len(bsrc)), np.full(n_ops, 8.0)]), s_rank, s_ord, has_op, op_index,
+               np.concatenate([pull, np.full(n_ops, SPINE_PULL)]), s_rank, s_ord, has_op, op_index,
                bsrc, bdst)
     n_dummy = int((rank[net.dst] - rank[net.src] - 1).sum())
     n_ranks_used = int((np.bincount(rank - rank.min()) > 0).sum())
@@ -252,7 +260,7 @@ def _ranks(m, bsrc, bdst, has_op, careful):
         d_sorted = bdst[order2].tolist()
         ptr2 = np.concatenate([[0], np.cumsum(outdeg)]).tolist()
         offl = entry_off.tolist()
-        movable = ((outdeg > indeg) & (outdeg > 0)).tolist()
+        movable = ((outdeg >= indeg) & (outdeg > 0)).tolist()
         for b in range(m - 1, -1, -1):
             if movable[b]:
                 lo, hi = ptr2[b], ptr2[b + 1]
@@ -341,7 +349,7 @@ def _with_dummies(net, rank):
         chains.append(seq)
         for u, v in zip(seq, seq[1:]):
             du, dv = u >= N, v >= N
-            wt = 8.0 if du and dv else 2.0 if du or dv else w
+            wt = w * (8.0 if du and dv else 2.0 if du or dv else 1.0)
             down[u].append((v, wt))
             up[v].append((u, wt))
     return _Dummies(rk, sr, so, up, down, chains)
@@ -454,7 +462,7 @@ def _order_coords(layers, d):
                     num += w * y[v]
                     den += w
             target.append(num / den if den > 0 else y[u])
-            weight.append(den if den > 0 else 0.5)
+            weight.append(den if den > 0 else LEAF_PULL)  # no neighbour this side: yields
         for u, v in zip(L, _pava(target, weight, seps[r]) if len(L) > 1 else target):
             y[u] = v
 

@@ -273,3 +273,36 @@ def test_bad_keys_and_arguments():
         layout(g, rankdir="diagonal")
     with pytest.raises(TypeError):
         layout(3.0)
+
+
+def _model_chain(stages=6):
+    """A model-shaped graph: an activation chain where every stage takes a weight and a bias, and
+    a transposed weight (a computed side branch) that joins at the end, as a Linear's does."""
+    h = Value(0.5, label="x")
+    spine = [h]
+    for i in range(stages):
+        h = (h * Value(0.3 + i / 10, label=f"weight{i}") + Value(0.1, label=f"bias{i}")).tanh()
+        spine.append(h)
+    side = Value(0.7, label="classifier.weight").exp()
+    out = h * side
+    out.backward()
+    return out, spine
+
+
+def test_a_model_chain_runs_straight_with_its_parameters_beside_it():
+    out, _ = _model_chain()
+    L = layout(out, rankdir="TB")
+    g, node = L.view.graph, L.view.node.tolist()
+    box = {g.labels[i]: b for b, i in enumerate(node) if g.labels[i]}
+    tanh = [b for b, i in enumerate(node) if g.ops[i] == "tanh"]
+    assert len(tanh) == 6
+    xs = [float(L.x[b]) for b in tanh]
+    # the activations stack in one column (it drifted by most of a record per stage before)
+    assert max(xs) - min(xs) < 0.25 * float(np.median(L.w)), xs
+    # each weight and bias sits in the rank just before its consumer, beside the chain, and the
+    # side branch (exp of a weight) is drawn next to where it joins, not from the top
+    for k in range(6):
+        for name in (f"weight{k}", f"bias{k}"):
+            assert abs(float(L.x[box[name]]) - xs[k]) < 2.5 * float(L.w.max()), name
+    join = [b for b, i in enumerate(node) if g.ops[i] == "exp"][0]
+    assert L.rank[join] >= L.rank[tanh[-1]] - 1

@@ -43,6 +43,25 @@ def test_a_captured_cnn_opens_top_to_bottom_with_readable_records(browser, folde
     assert any(b["text"] == "mean" for b in readable)  # the loss end is in view
 
 
+def test_fit_on_a_captured_cnn_shows_the_whole_model_as_a_column(browser, folder, torch):
+    """Fit shows all 23 records with their text drawn, in one column: the activations run straight
+    and the parameters sit beside them (it was a staircase at 5.3 px, text not drawn)."""
+    page, el, _ = shots.open_first_view(browser, shots.cnn(), folder, "cnn-fit")
+    el.get_by_role("button", name="Fit").first.click()
+    page.wait_for_timeout(300)
+    m = el.evaluate(shots.MEASURE_JS)
+    el.screenshot(path=str(ART / "cnn-fit.png"))
+    column = el.evaluate("""root => [...root.querySelectorAll('.gv-box')]
+        .filter(g => /^(conv2d|batch_norm|relu|max_pool2d)$/
+                     .test(g.querySelector('text').textContent))
+        .map(g => { const r = g.getBoundingClientRect(); return r.x + r.width / 2; })""")
+    page.close()
+    px, inside, total = shots.summary(m)
+    assert inside == total == 23
+    assert px >= 7.0, f"record text is {px:.1f} px after Fit"
+    assert len(column) == 8 and max(column) - min(column) < 0.1 * m["stage"][0], column
+
+
 def test_the_orientation_switch_turns_a_saved_page(browser, folder):
     page, el, m = shots.open_first_view(browser, shots.lecture(), folder, "lecture-turn")
     button = el.get_by_role("button", name="Orientation")
