@@ -473,8 +473,10 @@ def _order_coords(layers, d):
             place(r, (d.up,))
         for r in range(R - 2, -1, -1):
             place(r, (d.down,))
-        if max(map(abs, map(float.__sub__, y, before)), default=0.0) < 0.25:
-            break  # a down and up sweep moved nothing visibly: settled (or swinging the same way)
+        moved = sorted(map(float.__sub__, y, before))
+        shift = moved[len(moved) // 2]  # positions are relative: a sweep may slide the whole drawing
+        if max(moved[-1] - shift, shift - moved[0], 0.0) < 0.25:
+            break  # a down and up sweep moved nothing visibly, or all of it alike: settled
     for _ in range(2):
         for r in range(R):
             place(r, (d.up, d.down))
@@ -484,6 +486,8 @@ def _order_coords(layers, d):
 def _pava(d, w, sep):
     """Closest (weighted least squares) y to ``d`` with y[i+1] - y[i] >= sep[i]: isotonic
     regression of d - offsets by pool-adjacent-violators. Plain lists in and out."""
+    if all(b - a >= s for a, b, s in zip(d, d[1:], sep)):
+        return d  # already spaced: most ranks of a settled drawing
     off = [0.0]
     for s in sep:
         off.append(off[-1] + s)

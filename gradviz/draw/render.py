@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import re
 import tempfile
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
 
@@ -145,16 +145,18 @@ def to_svg(x: Root | GroupView, path: PathLike | None = None, show_grad: bool = 
     horizontal = rankdir in ("LR", "RL")
     sign = -1.0 if rankdir in ("RL", "BT") else 1.0
     has_op = ~np.isnan(lay.op_x)
+    at = _Coords(*(getattr(lay, k).tolist() for k in _Coords._fields))
     ov, W, H, legend = _with_overlay(view.graph, overlay, compare, max(lay.width, 1.0), max(lay.height, 1.0))
     out = _svg_head(W, H)
     out.append(f'<g class="edges" fill="none" stroke="{_EDGE}" stroke-width="1">')
-    out += _svg_edges(lay, has_op, horizontal, sign)
+    out += _svg_edges(lay, at, has_op, horizontal, sign)
     out.append("</g>")
     out.append(f'<g class="nodes" text-anchor="middle" dominant-baseline="central" fill="{SVG_INK["text"]}">')
-    for b in range(len(view)):
-        out += _svg_record(view, lay, b, show_grad, ov)
-        if has_op[b]:
-            out.append(_svg_op(view.graph, lay, b, int(view.node[b])))
+    node = view.node.tolist()
+    for b, op in enumerate(has_op.tolist()):
+        out += _svg_record(view, at, b, show_grad, ov)
+        if op:
+            out.append(_svg_op(view.graph, at, b, node[b]))
     out.append("</g>")
     out += _legend_svg(ov, legend)
     out.append("</svg>")
@@ -178,17 +180,30 @@ def _svg_head(W, H):
     ]
 
 
-def _svg_edges(lay, has_op, horizontal, sign):
+class _Coords(NamedTuple):
+    """A layout's boxes and op ellipses as Python lists: formatting reads each number once, and
+    a numpy scalar costs several times a float to index and to format."""
+    x: list
+    y: list
+    w: list
+    h: list
+    op_x: list
+    op_y: list
+    op_w: list
+    op_h: list
+
+
+def _svg_edges(lay, at, has_op, horizontal, sign):
     """Every edge's route, then the arrow from each op ellipse to its value."""
     out = [f'<path d="{_curve(lay.route(k).tolist(), horizontal)}" marker-end="url(#gv-arrow)"/>'
            for k in range(len(lay.edges))]
     for b in np.flatnonzero(has_op).tolist():  # op -> its value
         if horizontal:
-            a = (lay.op_x[b] + sign * lay.op_w[b] / 2, lay.op_y[b])
-            z = (lay.x[b] - sign * lay.w[b] / 2, lay.y[b])
+            a = (at.op_x[b] + sign * at.op_w[b] / 2, at.op_y[b])
+            z = (at.x[b] - sign * at.w[b] / 2, at.y[b])
         else:
-            a = (lay.op_x[b], lay.op_y[b] + sign * lay.op_h[b] / 2)
-            z = (lay.x[b], lay.y[b] - sign * lay.h[b] / 2)
+            a = (at.op_x[b], at.op_y[b] + sign * at.op_h[b] / 2)
+            z = (at.x[b], at.y[b] - sign * at.h[b] / 2)
         out.append(f'<path d="{_curve([a, z], horizontal)}" marker-end="url(#gv-arrow)"/>')
     return out
 
@@ -210,13 +225,13 @@ def _svg_tip(view, b):
     return tip
 
 
-def _svg_record(view, lay, b, show_grad, ov=None):
+def _svg_record(view, at, b, show_grad, ov=None):
     """Box ``b`` as a record ``label | data | grad``, styled by its kind, outlined when overlay
     ``ov`` marks its node."""
     kind = view.kinds[b]
     fill, stroke, sw, dash = STYLE.get(kind, STYLE["intermediate"])
     fields = box_fields(view, b, show_grad)
-    cx, cy, w, h = lay.x[b], lay.y[b], lay.w[b], lay.h[b]
+    cx, cy, w, h = at.x[b], at.y[b], at.w[b], at.h[b]
     x0, y0 = cx - w / 2, cy - h / 2
     dash_attr = f' stroke-dasharray="{dash}"' if dash else ""
     tip = _svg_tip(view, b)
@@ -240,17 +255,17 @@ def _svg_record(view, lay, b, show_grad, ov=None):
     return out
 
 
-def _svg_op(g, lay, b, i):
+def _svg_op(g, at, b, i):
     """The op ellipse of box ``b`` (node ``i``), dashed when its gradient is not a built-in rule."""
     of, os_, osw = _OP_STYLE
     how = g.meta[i].get("backward") if g.meta[i] else None
     op_tip = g.ops[i] + (f"\n{OP_MARKS[how]}" if how in OP_MARKS else "")
     op_dash = ' stroke-dasharray="3,2"' if how else ""
     return (f'<g class="op" id="gv-op{b}"><title>{_xml(op_tip)}</title>'
-            f'<ellipse cx="{_f(lay.op_x[b])}" cy="{_f(lay.op_y[b])}" '
-            f'rx="{_f(lay.op_w[b] / 2)}" ry="{_f(lay.op_h[b] / 2)}" fill="{of}" '
+            f'<ellipse cx="{_f(at.op_x[b])}" cy="{_f(at.op_y[b])}" '
+            f'rx="{_f(at.op_w[b] / 2)}" ry="{_f(at.op_h[b] / 2)}" fill="{of}" '
             f'stroke="{_LIGHT["nograd"] if how == "none" else os_}" stroke-width="{osw:g}"{op_dash}/>'
-            f'<text x="{_f(lay.op_x[b])}" y="{_f(lay.op_y[b])}">{_xml(short_label(g.ops[i]))}</text></g>')
+            f'<text x="{_f(at.op_x[b])}" y="{_f(at.op_y[b])}">{_xml(short_label(g.ops[i]))}</text></g>')
 
 
 _LEGEND_ROW = 18

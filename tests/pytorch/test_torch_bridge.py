@@ -4,12 +4,14 @@ Tests that need torch take the session ``torch`` fixture (conftest.py): skipped 
 when torch is missing, failed instead under CI=true.
 """
 import collections
+import functools
 import math
 import os
 import random
 import subprocess
 import sys
 import textwrap
+import threading
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -469,6 +471,55 @@ def test_from_torch_mlp(torch):
     pow_node = g.ops.index("pow")
     assert g.meta[pow_node]["saved"]["exponent"] == 2 and g.meta[pow_node]["shape"] == [5, 1]
     assert g.scopes[g.labels.index("0.weight")] == "0"
+
+
+def test_from_torch_big_tensors_are_summarised_on_two_threads_exactly(torch, monkeypatch):
+    """Tensors past _Shared.BIG elements are summarised half on a helper thread: every mean and
+    norm is torch's own, whichever thread computed it, and a failure there reaches the caller."""
+    from gradviz.pytorch import autograd
+    torch.manual_seed(2)
+    model = torch.nn.Sequential(*[torch.nn.Linear(300, 300) for _ in range(4)], torch.nn.Linear(300, 1))
+    loss = model(torch.randn(7, 300)).square().mean()
+    loss.backward()
+    params = dict(model.named_parameters())
+    threads = set()
+    real = autograd._mean_norm
+
+    def spy(prefix, t, meta):
+        threads.add(threading.current_thread().name)
+        real(prefix, t, meta)
+
+    monkeypatch.setattr(autograd, "_mean_norm", spy)
+    g = gradviz.from_torch(loss, params=params)
+    assert {"MainThread", "gradviz-summaries"} <= threads
+    near = functools.partial(pytest.approx, rel=1e-5)  # torch's own sums in another order (threads)
+    for name, p in params.items():
+        m = g.meta[g.labels.index(name)]
+        if p.numel() == 1:
+            continue  # a scalar: its number, not a summary
+        assert m["data_mean"] == near(p.detach().mean().item()) and m["grad_mean"] == near(p.grad.mean().item())
+        assert m["data_norm"] == near(p.detach().norm().item()) and m["grad_norm"] == near(p.grad.norm().item())
+    assert torch.get_num_threads() >= 1  # restored after the one-thread section
+
+    def broken(prefix, t, meta):
+        if threading.current_thread().name == "gradviz-summaries":
+            raise RuntimeError("summary failed on the helper")
+        real(prefix, t, meta)
+
+    monkeypatch.setattr(autograd, "_mean_norm", broken)
+    with pytest.raises(RuntimeError, match="on the helper"):
+        gradviz.from_torch(loss, params=params)
+
+
+def test_from_torch_reads_saved_scalars_again_after_skipping_saved_tensors(torch):
+    """The saved tensors a backward function type holds are skipped after the first graph (reading
+    a freed one raises, slowly); its saved numbers are still read in every graph."""
+    for k in range(3):
+        x = torch.randn(4, requires_grad=True)
+        loss = (x ** (k + 2)).sum()
+        loss.backward()
+        g = gradviz.from_torch(loss)
+        assert g.meta[g.ops.index("pow")]["saved"]["exponent"] == k + 2
 
 
 def test_from_torch_conv_net(torch):
