@@ -22,6 +22,7 @@ RANK = {
     "graph": 3,                      # Graph snapshot, trace, JSON, foreign Values
     "replay": 4,                     # Tape and its plans, batched
     "check": 5, "backprop": 5,       # gradient checks; backprop steps and chain-rule paths
+    "comparison": 5,                 # the report of a cross-check with PyTorch or JAX
     "diagnose": 6,                   # health, first non-finite, diff
     "draw": 7,                       # grouping, layout, text, theme, SVG / Graphviz
     "widget": 8,                     # GraphWidget, its state, wire format, to_html, bundle

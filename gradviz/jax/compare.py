@@ -12,8 +12,8 @@ import math
 from typing import TYPE_CHECKING
 
 from .. import ops as op_table
+from ..comparison import Comparison, columns, grad_hints, prepared_graph
 from ..engine import gc_paused
-from ..pytorch.bridge import Comparison, _columns, _grad_hints, _prepared_graph
 from .capture import _jax
 
 if TYPE_CHECKING:
@@ -105,8 +105,8 @@ def compare_with_jax(x: Root, rtol: float = 1e-9, atol: float = 1e-12, backward:
     if not (rtol >= 0 and atol >= 0):
         raise ValueError(f"rtol and atol must be >= 0, got rtol={rtol!r}, atol={atol!r}")
     with gc_paused():
-        g = _prepared_graph(x, backward, "compare_with_jax")
+        g = prepared_graph(x, backward, "compare_with_jax")
         with jax.enable_x64(True):
             j_data, j_grad = _mirror_values_and_grads(g, jax)
-    cols = _columns(range(len(g)), g.labels, g.ops, g.data, j_data, g.grad, j_grad, rtol, atol)
-    return Comparison(cols, rtol, atol, "compare_with_jax", _grad_hints(g), framework="JAX")
+    cols = columns(range(len(g)), g.labels, g.ops, g.data, j_data, g.grad, j_grad, rtol, atol)
+    return Comparison(cols, rtol, atol, "compare_with_jax", grad_hints(g), framework="JAX")

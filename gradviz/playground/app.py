@@ -33,9 +33,9 @@ if TYPE_CHECKING:
     from collections.abc import Sequence
     from typing import Literal
 
+    from ..comparison import Comparison
     from ..graph.types import PathLike
     from ..nn import MLP
-    from ..pytorch.bridge import Comparison
     from ..widget.graph_widget import GraphWidget
     from .datasets import Dataset
 
