@@ -6,7 +6,6 @@ Framework-free: each bridge computes the other side's numbers and hands them her
 from __future__ import annotations
 
 import html
-import math
 from typing import NamedTuple
 
 import numpy as np
@@ -116,10 +115,7 @@ _HTML_STYLE = ("<style>.gradviz-compare td,.gradviz-compare th{padding:2px 10px;
 
 
 def _fmt(x, digits=6):
-    x = float(x)
-    if math.isnan(x) or math.isinf(x):
-        return str(x)
-    return f"{x:.{digits}g}"
+    return f"{float(x):.{digits}g}"  # "g" writes nan, inf and -inf as words
 
 
 class Comparison:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import html
-import math
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -15,14 +14,7 @@ __all__ = ["num", "text_table", "html_table", "html_list"]
 def num(x: float, digits: int = 4) -> str:
     """A number for a table: ``digits`` significant digits, "—" for unknown (NaN from a missing
     summary is shown by the caller as "nan" when it is a real NaN)."""
-    if x is None:
-        return "—"
-    x = float(x)
-    if math.isnan(x):
-        return "nan"
-    if math.isinf(x):
-        return "inf" if x > 0 else "-inf"
-    return f"{x:.{digits}g}"
+    return "—" if x is None else f"{float(x):.{digits}g}"  # "g" writes nan, inf and -inf as words
 
 
 def text_table(head: Sequence[str], rows: Sequence[Sequence[str]], limit: int = 40) -> str:

@@ -24,12 +24,7 @@ def has_cells(graph):
 
 
 def _g(x, digits=3):
-    x = float(x)
-    if math.isnan(x):
-        return "nan"
-    if math.isinf(x):
-        return "inf" if x > 0 else "-inf"
-    return f"{x:.{digits}g}"
+    return f"{float(x):.{digits}g}"  # "g" writes nan, inf and -inf as words
 
 
 def shape_text(shape):
