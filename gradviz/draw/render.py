@@ -18,7 +18,7 @@ from .grouping import group_view
 from .layout import layout
 from .overlay import NONE, make_overlay
 from .tensor_text import has_cells, hover_lines, record_cells, title
-from .textsize import FONT_SIZE, box_fields, field_widths, short_label
+from .textsize import FONT_SIZE, box_fields, field_widths, fmt4, short_label
 from .theme import FONT_SVG, KIND_STROKE, OP_MARKS, PALETTE, SVG_INK
 
 if TYPE_CHECKING:
@@ -63,7 +63,7 @@ def _record_escape(text):
 def draw_dot(x: Root, rankdir: Rankdir = "LR", show_grad: bool = True) -> graphviz.Digraph:
     """The lecture's ``draw_dot``: a ``graphviz.Digraph`` of ``x`` (a Value or Graph).
 
-    Every value is a record ``{ label | data %.4f | grad %.4f }`` (a PyTorch graph's read
+    Every value is a record ``{ label | data %.4f | grad %.4f }`` (``%.4e`` past 1e16; a PyTorch graph's read
     ``{ op | shape | value | grad }``, see ``draw.tensor_text``); every computed value has an
     op ellipse, with edges child -> op -> value. Render it with ``.render()`` or show it in a
     notebook if a system Graphviz is installed; ``to_svg`` needs none.
@@ -82,9 +82,9 @@ def draw_dot(x: Root, rankdir: Rankdir = "LR", show_grad: bool = True) -> graphv
             fields = [_record_escape(short_label(title(g, i))),
                       *map(_record_escape, record_cells(g, i, show_grad))]
         else:
-            fields = [_record_escape(short_label(g.labels[i])), "data %.4f" % g.data[i]]
+            fields = [_record_escape(short_label(g.labels[i])), "data " + fmt4(g.data[i])]
             if show_grad:
-                fields.append("grad %.4f" % g.grad[i])
+                fields.append("grad " + fmt4(g.grad[i]))
         tip = {"tooltip": _record_escape(g.labels[i])} if g.labels[i] != short_label(g.labels[i]) else {}
         dot.node(name=f"n{i}", label="{ " + " | ".join(fields) + " }", shape="record", **tip)
         if g.ops[i]:

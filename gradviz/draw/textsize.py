@@ -9,13 +9,15 @@ agree.
 """
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from .tensor_text import has_cells, record_cells
 from .theme import CHAR_WIDTH, FIELD_PAD, FONT_SIZE  # text size and padding, defined once for Python and the page
 
 __all__ = ["FONT_SIZE", "CHAR_WIDTH", "FIELD_PAD", "LABEL_MAX", "OP_MIN_W", "short_label",
-           "text_width", "box_fields", "field_widths", "record_widths", "op_width"]
+           "text_width", "box_fields", "field_widths", "record_widths", "op_width", "fmt4", "HUGE"]
 
 OP_MIN_W = 26.0      # px, narrowest op ellipse
 LABEL_MAX = 40       # characters of a label (or op) a record shows; the full text is in the tooltip
@@ -32,8 +34,12 @@ def text_width(text):
     return len(text) * CHAR_WIDTH
 
 
-def _fmt(v):
-    return "%.4f" % v  # nan, inf and -inf print plainly
+HUGE = 1e16  # from here on a record's number reads 1.0000e+16: "%.4f" would print every digit of 1e308
+
+
+def fmt4(v):
+    """The lecture's "%.4f" (nan, inf and -inf print plainly), in scientific notation past HUGE."""
+    return "%.4e" % v if HUGE <= abs(v) < math.inf else "%.4f" % v
 
 
 def box_fields(view, b, show_grad=True):
@@ -48,9 +54,9 @@ def box_fields(view, b, show_grad=True):
         return [short_label(view.labels[b]), f"{int(view.n_outputs[b])} outputs"]
     if has_cells(g):  # a tensor: op | shape | value | grad (see draw.tensor_text)
         return [short_label(view.labels[b] or g.ops[i]), *record_cells(g, i, show_grad)]
-    fields = [short_label(view.labels[b]), "data " + _fmt(g.data[i])]
+    fields = [short_label(view.labels[b]), "data " + fmt4(g.data[i])]
     if show_grad:
-        fields.append("grad " + _fmt(g.grad[i]))
+        fields.append("grad " + fmt4(g.grad[i]))
     return fields
 
 
@@ -85,10 +91,16 @@ def record_widths(view, show_grad=True):
 
 
 def _num_len(a):
-    """len("%.4f" % v) for every v of ``a``, vectorised."""
+    """len(fmt4(v)) for every v of ``a``, vectorised."""
     a = np.asarray(a, dtype=np.float64)
     out = np.empty(len(a))
-    fin = np.isfinite(a)
+    huge = np.isfinite(a) & (np.abs(a) >= HUGE)
+    if huge.any():  # d.dddde+XX: the exponent of the rounded mantissa, two digits at least
+        v = np.abs(a[huge])
+        e = np.floor(np.log10(v))
+        e += np.round(v / 10.0 ** e, 4) >= 10  # 9.99996e20 prints as 1.0000e+21
+        out[huge] = 8 + np.where(e >= 100, 3, 2) + np.signbit(a[huge])
+    fin = np.isfinite(a) & ~huge
     v = np.abs(a[fin])
     # "%.4f" rounds, so 9.99996 prints as 10.0000; from 1e15 on a float has no fraction to round
     # (and rounding would overflow: round() scales by 1e4, so 1e305 would become inf)
@@ -99,6 +111,6 @@ def _num_len(a):
         digits += (r >= 10 ** digits)
         digits -= (digits > 1) & (r < 10 ** (digits - 1))
     out[fin] = digits + 5 + np.signbit(a[fin])
-    nf = ~fin
+    nf = ~np.isfinite(a)
     out[nf] = np.where(np.isnan(a[nf]), 3, np.where(a[nf] < 0, 4, 3))
     return out

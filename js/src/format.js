@@ -1,13 +1,37 @@
 // Number formatting shared by the drawing, the table and the tooltip.
-// fmt4 matches Python's "%.4f" (the lecture's labels), including "nan", "inf" and "-0.0000".
+// fmt4 matches gradviz.draw.textsize._fmt: Python's "%.4f" (the lecture's labels), including "nan",
+// "inf" and "-0.0000", and "%.4e" from HUGE on, where "%.4f" would print every digit of 1e308.
+
+export const HUGE = 1e16;
 
 export function fmt4(x) {
   if (Number.isNaN(x)) return "nan";
   if (x === Infinity) return "inf";
   if (x === -Infinity) return "-inf";
   if (Object.is(x, -0)) return "-0.0000";
-  if (Math.abs(x) >= 1e21) return (x < 0 ? "-" : "") + BigInt(Math.round(Math.abs(x))).toString() + ".0000";
+  if (Math.abs(x) >= HUGE) return sci4(x);
+  // A tie at the fifth decimal is exactly an odd multiple of 1/32 (0.03125): toFixed rounds it
+  // away from zero, Python to the even digit.
+  const t = x * 32;
+  if (Number.isInteger(t) && t % 2 !== 0) {
+    const cut = x.toFixed(5).slice(0, -1);
+    if (Number(cut[cut.length - 1]) % 2 === 0) return cut;
+  }
   return x.toFixed(4);
+}
+
+// "%.4e" of a float past HUGE, which is a whole number: its exact digits, rounded half to even as
+// Python rounds (toExponential rounds a tie up).
+function sci4(x) {
+  const digits = BigInt(Math.abs(x)).toString();
+  let keep = BigInt(digits.slice(0, 5));
+  const rest = digits.slice(5);
+  const half = "5" + "0".repeat(rest.length - 1);
+  if (rest > half || (rest === half && keep % 2n === 1n)) keep += 1n;
+  let exp = digits.length - 1;
+  if (keep === 100000n) { keep = 10000n; exp += 1; }
+  const m = keep.toString();
+  return `${x < 0 ? "-" : ""}${m[0]}.${m.slice(1)}e+${String(exp).padStart(2, "0")}`;
 }
 
 // Full precision, Python's repr of a float: the shortest digits that read back to x, in positional

@@ -11,7 +11,9 @@ test("fmt4 prints like Python's %.4f (the lecture's labels)", () => {
   assert.equal(fmt4(NaN), "nan");
   assert.equal(fmt4(Infinity), "inf");
   assert.equal(fmt4(-Infinity), "-inf");
-  assert.equal(fmt4(1e22), "10000000000000000000000.0000");
+  assert.equal(fmt4(9999999999999998), "9999999999999998.0000");
+  assert.equal(fmt4(1e22), "1.0000e+22");  // from HUGE on, Python's "%.4e"
+  assert.equal(fmt4(-1e308), "-1.0000e+308");
 });
 
 test("fmtFull gives Python's repr of a float", () => {

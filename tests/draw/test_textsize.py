@@ -16,6 +16,7 @@ from gradviz.draw.textsize import (
     _num_len,
     box_fields,
     field_widths,
+    fmt4,
     op_width,
     record_widths,
     short_label,
@@ -54,10 +55,20 @@ def test_box_fields_of_values_and_groups():
 
 
 @given(st.lists(st.floats(allow_nan=True, allow_infinity=True) |
-                st.sampled_from([9.99995, 9.99996, 999.99996, 1000.0, -0.0, 0.00004, 1e300, -1e-300]),
+                st.sampled_from([9.99995, 9.99996, 999.99996, 1000.0, -0.0, 0.00004, 1e300, -1e-300,
+                                 1e16, 1e16 - 2, 9.99996e20, 9.99996e99, 1e100, -1e308]),
                 min_size=1, max_size=30))
 def test_num_len_is_the_length_of_the_printed_number(xs):
-    assert _num_len(np.array(xs)).tolist() == [len("%.4f" % x) for x in xs]
+    assert _num_len(np.array(xs)).tolist() == [len(fmt4(x)) for x in xs]
+
+
+def test_huge_numbers_print_in_scientific_notation():
+    """The lecture's "%.4f" up to 1e16; past it "%.4e", so Value(1e308) is an 11-character field,
+    not a 309-digit one."""
+    assert fmt4(2.0) == "2.0000" and fmt4(-0.0) == "-0.0000" and fmt4(1e16 - 2) == "9999999999999998.0000"
+    assert fmt4(1e16) == "1.0000e+16" and fmt4(-1e308) == "-1.0000e+308" and fmt4(math.inf) == "inf"
+    big = Value(1e308, label="big")
+    assert box_fields(group_view(big), 0) == ["big", "data 1.0000e+308", "grad 0.0000"]
 
 
 def test_full_view_widths_equal_the_formatted_fields():

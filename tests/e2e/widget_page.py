@@ -126,5 +126,6 @@ def wait_nudge_count(root, above: int, timeout: float = 10.0) -> int:
 
 
 def fmt4(x: float) -> str:
-    """Four decimals, as the lecture prints them."""
-    return f"{x:.4f}"
+    """Four decimals, as the lecture prints them (gradviz.draw.textsize.fmt4: scientific past 1e16)."""
+    from gradviz.draw.textsize import fmt4
+    return fmt4(x)

@@ -10,6 +10,7 @@ import http.server
 import json
 import math
 import pathlib
+import random
 import shutil
 import shutil as _shutil
 import subprocess
@@ -1087,3 +1088,33 @@ def test_a_registered_op_is_nudged_by_the_kernel_not_the_page(open_widget):
         assert table(pg)["y"][1] == "13.5000" and table(pg)["x"][2] == "13.5000"
     finally:
         unregister_op("cube")
+
+
+def test_the_page_formats_record_numbers_as_python_does():
+    """fmt4 (js/src/format.js) against gradviz.draw.textsize.fmt4 on bits sent as float64: the
+    lecture's four decimals, and past HUGE the "%.4e" form (1e308 was 309 digits wide), exact
+    ties rounded half to even as Python rounds (0.03125 read 0.0313 in the page, 0.0312 in the SVG)."""
+    node = _shutil.which("node")
+    if not node:
+        if IN_CI:
+            pytest.fail("node is required in CI for the widget's JS tests")
+        pytest.skip("node is not installed")
+    from gradviz.draw.textsize import HUGE, fmt4
+    rng = random.Random(7)
+    xs = [0.0, -0.0, 2.0, -7.94, 0.70710678, math.nan, math.inf, -math.inf, 1e308, -1e308, HUGE,
+          HUGE - 2, 1.00005e16, 1.00015e16, 9.99995e16, 9.99996e20, 1e99, 9.99995e99, 1e100,
+          0.03125, -0.03125, 0.09375, 21 / 32, -69793161275568.65625, 2.5 / 32]
+    xs += [rng.randrange(-10 ** 9, 10 ** 9) / 32 for _ in range(500)]  # ties at the fifth decimal
+    xs += [rng.choice([-1, 1]) * 10 ** rng.uniform(-6, 308) for _ in range(3000)]
+    xs += [rng.randrange(10 ** 16, 10 ** 18, 5 * 10 ** 11) * 1.0 for _ in range(300)]  # ties at the 5th digit
+    script = ("import { fmt4 } from './src/format.js'; let s = ''; process.stdin.on('data', d => s += d);"
+              "process.stdin.on('end', () => { const b = Buffer.from(s, 'base64');"
+              "const a = new Float64Array(b.buffer, b.byteOffset, b.length / 8);"
+              "process.stdout.write(JSON.stringify(Array.from(a, fmt4))); });")
+    r = subprocess.run([node, "--input-type=module", "-e", script], cwd=ROOT / "js",
+                       input=base64.b64encode(np.array(xs, dtype="<f8").tobytes()).decode(),
+                       capture_output=True, text=True, timeout=60)
+    assert r.returncode == 0, r.stderr[-2000:]
+    page = json.loads(r.stdout)
+    assert [p for p, x in zip(page, xs) if p != fmt4(x)] == []
+    assert fmt4(1e308) == "1.0000e+308" and fmt4(1.00005e16) == "1.0000e+16" and fmt4(HUGE - 2) == "9999999999999998.0000"
