@@ -127,8 +127,8 @@ def page_part(name, root):
 def main():
     loss, ratio = python_part()
     print("a step's repaint in the standalone page (headless Chromium, no kernel)")
-    from test_backprop import lecture_graph
-    page_part("lecture graph", lecture_graph()[0])
+    from testenv import lecture_L
+    page_part("lecture graph", lecture_L()[0])
     page_part(f"moons loss graph, folded ({len(loss.topo()):,} nodes)", loss)
     return dict(ratio=ratio)
 

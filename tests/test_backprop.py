@@ -10,35 +10,16 @@ import pytest
 import gradviz
 from gradviz import Value, backprop_steps, chain_paths
 from gradviz.backprop import MAX_PATHS, replay_steps, rule_texts
+from learner import SetsGrads, SetsInAdd
+from testenv import labelled_neuron, lecture_L, micrograd_readme_expression
 
 
 def bits(x):
     return struct.pack("<d", x)
 
 
-def lecture_graph():
-    a, b, c = Value(2.0, label="a"), Value(-3.0, label="b"), Value(10.0, label="c")
-    e = a * b; e.label = "e"
-    d = e + c; d.label = "d"
-    f = Value(-2.0, label="f")
-    L = d * f; L.label = "L"
-    return L, dict(a=a, b=b, c=c, d=d, e=e, f=f, L=L)
-
-
-def neuron():
-    x1, x2 = Value(2.0, label="x1"), Value(0.0, label="x2")
-    w1, w2 = Value(-3.0, label="w1"), Value(1.0, label="w2")
-    b = Value(6.8813735870195432, label="b")
-    x1w1 = x1 * w1; x1w1.label = "x1*w1"
-    x2w2 = x2 * w2; x2w2.label = "x2*w2"
-    s = x1w1 + x2w2; s.label = "x1*w1 + x2*w2"
-    n = s + b; n.label = "n"
-    o = n.tanh(); o.label = "o"
-    return o, dict(x1=x1, x2=x2, w1=w1, w2=w2, b=b, n=n, o=o)
-
-
 def tanh_from_exp():
-    o, v = neuron()
+    o, v = labelled_neuron()
     n = v["n"]
     e = (2 * n).exp(); e.label = "e"
     o2 = (e - 1) / (e + 1); o2.label = "o"
@@ -64,7 +45,7 @@ def assert_bitwise_backward(root):
 
 
 def test_lecture_graph_steps_and_grads():
-    L, v = lecture_graph()
+    L, v = lecture_L()
     steps = assert_bitwise_backward(L)
     assert L.data == -8.0
     assert [s.node for s in steps] == [L, v["d"], v["e"]]
@@ -81,7 +62,7 @@ def test_lecture_graph_steps_and_grads():
 
 
 def test_neuron_and_its_path_product():
-    o, v = neuron()
+    o, v = labelled_neuron()
     steps = assert_bitwise_backward(o)
     assert f"{o.data:.4f}" == "0.7071"
     assert f"{v['x1'].grad:.4f}" == "-1.5000"
@@ -156,7 +137,7 @@ def test_custom_ops_registered_and_closure():
 
 
 def test_graph_input_and_bad_input():
-    L, v = lecture_graph()
+    L, v = lecture_L()
     assert [s.node for s in backprop_steps(gradviz.trace(L))] == [L, v["d"], v["e"]]
     g = gradviz.Graph.from_json(gradviz.trace(L).to_json())
     with pytest.raises(TypeError, match="live Values"):
@@ -194,7 +175,7 @@ def test_path_count_guard():
 
 
 def test_leaf_not_in_graph():
-    L, _ = lecture_graph()
+    L, _ = lecture_L()
     with pytest.raises(ValueError, match="not reached"):
         chain_paths(L, Value(1.0, label="z"))
 
@@ -203,18 +184,7 @@ def test_leaf_not_in_graph():
 
 def test_micrograd_graph_matches_its_backward():
     mg = pytest.importorskip("micrograd.engine")
-    V = mg.Value
-    a, b = V(-4.0), V(2.0)
-    c = a + b
-    d = a * b + b ** 3
-    c += c + 1
-    c += 1 + c + (-a)
-    d += d * 2 + (b + a).relu()
-    d += 3 * d + (b - a).relu()
-    e = c - d
-    f = e ** 2
-    g = f / 2.0
-    g += 10.0 / f
+    a, b, c, d, e, f, g = micrograd_readme_expression(mg.Value)
     before = [(x.data, x.grad) for x in (a, b, c, d, e, f, g)]
     steps = backprop_steps(g)
     assert [(x.data, x.grad) for x in (a, b, c, d, e, f, g)] == before
@@ -225,49 +195,8 @@ def test_micrograd_graph_matches_its_backward():
     assert all(s.note == "" for s in steps)
 
 
-class LValue:
-    """A learner's Value, as written in the lecture before the fix: ``=`` where ``+=`` belongs."""
-
-    def __init__(self, data, _children=(), _op="", label=""):
-        self.data, self.grad, self.label = data, 0.0, label
-        self._backward = lambda: None
-        self._prev, self._op = set(_children), _op
-
-    def __add__(self, other):
-        out = LValue(self.data + other.data, (self, other), "+")
-
-        def _backward():
-            self.grad = 1.0 * out.grad
-            other.grad = 1.0 * out.grad
-        out._backward = _backward
-        return out
-
-    def __mul__(self, other):
-        out = LValue(self.data * other.data, (self, other), "*")
-
-        def _backward():
-            self.grad += other.data * out.grad
-            other.grad += self.data * out.grad
-        out._backward = _backward
-        return out
-
-    def backward(self):
-        topo, seen = [], set()
-
-        def build(v):
-            if v not in seen:
-                seen.add(v)
-                for c in v._prev:
-                    build(c)
-                topo.append(v)
-        build(self)
-        self.grad = 1.0
-        for v in reversed(topo):
-            v._backward()
-
-
 def test_learner_eq_bug_shows_and_values_stay():
-    a = LValue(3.0, label="a")
+    a = SetsInAdd(3.0, label="a")
     b = a + a; b.label = "b"
     a.grad, b.grad = 7.0, 9.0  # whatever the learner left there
     steps = backprop_steps(b)
@@ -282,8 +211,8 @@ def test_learner_eq_bug_shows_and_values_stay():
 
 
 def test_a_raising_closure_changes_nothing():
-    a = LValue(2.0, label="a")
-    c = LValue(5.0, label="c")
+    a = SetsInAdd(2.0, label="a")
+    c = SetsInAdd(5.0, label="c")
     b = a * c; b.label = "b"
 
     def broken():
@@ -313,22 +242,7 @@ def test_a_raising_closure_on_gradviz_values_changes_nothing():
 def test_learner_eq_bug_across_two_paths_shows_where_it_overwrites():
     """The lecture's second example of the bug: a and b each feed two nodes; with '=' the second
     closure overwrites what the first gave. The steps add up to what the learner's backward gives."""
-    class Eq(LValue):  # '=' in * too, as the lecture's class had it
-        def __mul__(self, other):
-            out = Eq(self.data * other.data, (self, other), "*")
-
-            def _backward():
-                self.grad = other.data * out.grad
-                other.grad = self.data * out.grad
-            out._backward = _backward
-            return out
-
-        def __add__(self, other):
-            out = LValue.__add__(self, other)
-            out.__class__ = Eq
-            return out
-
-    a, b = Eq(-2.0, label="a"), Eq(3.0, label="b")
+    a, b = SetsGrads(-2.0, label="a"), SetsGrads(3.0, label="b")  # '=' in * too, as the lecture's class had it
     d = a * b; d.label = "d"
     e = a + b; e.label = "e"
     f = d * e; f.label = "f"
@@ -347,7 +261,7 @@ def test_steps_are_a_sequence_of_step():
     import pickle
 
     from gradviz.backprop import BackpropSteps, Step
-    o, v = neuron()
+    o, v = labelled_neuron()
     steps = backprop_steps(o)
     assert isinstance(steps, BackpropSteps)
     listed = list(steps)

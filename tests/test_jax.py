@@ -10,8 +10,8 @@ from hypothesis import HealthCheck, given, settings
 
 import gradviz
 from gradviz.draw.tensor_text import hover_lines, record_cells
-from pytorch.test_torch_bridge import expressions, lecture_neuron
-from testenv import lecture_L, need
+from pytorch.test_torch_bridge import expressions
+from testenv import labelled_neuron, lecture_L, need
 
 
 @pytest.fixture(scope="module")
@@ -181,7 +181,7 @@ def test_compare_with_jax_on_the_lecture(jax):
     assert report.ok and len(report) == 7 and report.framework == "JAX"
     assert "agree with JAX" in str(report)
     assert [r.torch_grad for r in report.rows if r.label == "a"] == [6.0]  # dL/da = -3 * -2
-    o, nv = lecture_neuron()
+    o, nv = labelled_neuron()
     o.backward()
     r = gradviz.compare_with_jax(o)
     assert r.ok, str(r)

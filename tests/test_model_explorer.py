@@ -17,7 +17,7 @@ import pytest
 import gradviz
 from gradviz import MLP, Value
 from gradviz.model_explorer.write import overlay_names
-from testenv import CHROMIUM_ARGS, IN_CI, chromium_path, lecture_L, need
+from testenv import lecture_L, need
 
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
 
@@ -152,23 +152,6 @@ class _Server:
         self._out.close()
 
 
-@pytest.fixture(scope="module")
-def me_browser():
-    path = chromium_path()
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        path = None
-    if not path:
-        if IN_CI:
-            pytest.fail("chromium and playwright are required in CI")
-        pytest.skip("chromium or playwright missing")
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=path, args=CHROMIUM_ARGS)
-        yield b
-        b.close()
-
-
 def _open(browser, files, shot):
     need("model_explorer", "the Model Explorer browser tests (pip install ai-edge-model-explorer)")
     server = _Server(files)
@@ -220,11 +203,11 @@ def _graph_info(page):
 
 
 @pytest.mark.browser
-def test_model_explorer_shows_the_lecture_graph_and_its_numbers(me_browser, tmp_path):
+def test_model_explorer_shows_the_lecture_graph_and_its_numbers(browser, tmp_path):
     L, v = lecture_L()
     L.backward()
     files = gradviz.to_model_explorer(L, tmp_path / "lecture.json")
-    page, server, errors = _open(me_browser, files, "model_explorer-lecture.png")
+    page, server, errors = _open(browser, files, "model_explorer-lecture.png")
     try:
         assert _graph_info(page) == {"op node count": 7, "layer count": 0}
         rows = {r[1]: r[2:] for r in _table_rows(page, "") if len(r) >= 4}
@@ -238,14 +221,14 @@ def test_model_explorer_shows_the_lecture_graph_and_its_numbers(me_browser, tmp_
 
 
 @pytest.mark.browser
-def test_model_explorer_folds_an_exported_cnn_by_module(me_browser, tmp_path, torch):
+def test_model_explorer_folds_an_exported_cnn_by_module(browser, tmp_path, torch):
     import torch_models as tm
     torch.manual_seed(0)
     model = tm.SmallCNN(classes=3)
     ep = torch.export.export(model, (torch.randn(2, 1, 28, 28),))
     files = gradviz.to_model_explorer(ep, tmp_path / "cnn.json", loss=lambda o: o.square().mean())
     g = gradviz.from_torch(ep, loss=lambda o: o.square().mean())
-    page, server, errors = _open(me_browser, files, "model_explorer-cnn.png")
+    page, server, errors = _open(browser, files, "model_explorer-cnn.png")
     try:
         assert _graph_info(page) == {"op node count": len(g), "layer count": _layers(g.scopes)}
         # folded: the root level holds the model's layer and what sits outside it (input, loss)
@@ -275,14 +258,14 @@ def test_the_widget_names_the_hand_off_past_its_size(monkeypatch):
 
 
 @pytest.mark.browser
-def test_the_page_shows_the_hand_off_notice(me_browser, tmp_path, monkeypatch):
+def test_the_page_shows_the_hand_off_notice(browser, tmp_path, monkeypatch):
     from gradviz.widget import state
     monkeypatch.setattr(state, "HANDOFF_NODES", 5)
     L, _ = lecture_L()
     L.backward()
     page_file = tmp_path / "page.html"
     gradviz.to_html(L, str(page_file))
-    page = me_browser.new_page(viewport={"width": 1100, "height": 700})
+    page = browser.new_page(viewport={"width": 1100, "height": 700})
     errors = []
     page.on("pageerror", lambda e: errors.append(str(e)))
     try:

@@ -7,9 +7,11 @@ import numpy as np
 import pytest
 
 import gradviz
+import learner
 from gradviz import MLP, Value, diff, first_nonfinite, health, trace
 from gradviz.diagnose import StructureMismatchError
 from gradviz.diagnose.health import VANISHING
+from learner import LectureValue, lecture_neuron
 from testenv import lecture_L, need
 
 
@@ -167,52 +169,12 @@ def test_diff_refuses_different_structures_naming_the_node():
         diff(L, a)
 
 
-class SetValue:
-    """The lecture's Value as a learner types it: children in a set (in no fixed order), closures."""
-
-    def __init__(self, data, _children=(), _op="", label=""):
-        self.data, self.grad, self._op, self.label = data, 0.0, _op, label
-        self._prev = set(_children)
-        self._backward = lambda: None
-
-    def __add__(self, other):
-        out = SetValue(self.data + other.data, (self, other), "+")
-
-        def _backward():
-            self.grad += out.grad
-            other.grad += out.grad
-        out._backward = _backward
-        return out
-
-    def __mul__(self, other):
-        out = SetValue(self.data * other.data, (self, other), "*")
-
-        def _backward():
-            self.grad += other.data * out.grad
-            other.grad += self.data * out.grad
-        out._backward = _backward
-        return out
+class SetValue(LectureValue):
+    """The lecture's Value as a learner types it: children in a set (in no fixed order), closures;
+    its tanh is math.tanh."""
 
     def tanh(self):
-        t = math.tanh(self.data)
-        out = SetValue(t, (self,), "tanh")
-
-        def _backward():
-            self.grad += (1 - t ** 2) * out.grad
-        out._backward = _backward
-        return out
-
-
-def lecture_neuron(V):
-    """The lecture's neuron, o = tanh(x1*w1 + x2*w2 + b) = 0.7071, in class V."""
-    x1, x2 = V(2.0, label="x1"), V(0.0, label="x2")
-    w1, w2 = V(-3.0, label="w1"), V(1.0, label="w2")
-    b = V(6.8813735870195432, label="b")
-    n = x1 * w1 + x2 * w2 + b
-    n.label = "n"
-    o = n.tanh()
-    o.label = "o"
-    return o, dict(x1=x1, x2=x2, w1=w1, w2=w2, b=b, n=n)
+        return learner.tanh(self, of=math.tanh)
 
 
 def test_diff_matches_a_set_of_children_and_a_torch_mirror():

@@ -10,14 +10,7 @@ from test_diagnose import deep_tanh
 import gradviz
 from gradviz import GraphWidget, Value, first_nonfinite, to_html, to_svg, trace
 from gradviz.draw.overlay import NONE, diff_overlay, health_overlay, make_overlay
-
-
-def overflow():
-    big = Value(1e308, label="x") * 10
-    big.label = "big"
-    z = big - big
-    z.label = "z"
-    return z
+from testenv import overflow
 
 
 def test_health_overlay_marks_the_most_serious_flag_and_the_layers():

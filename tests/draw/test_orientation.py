@@ -6,45 +6,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from benchmarks.screenshots import lecture, neuron  # the README screenshots' graphs
 from gradviz import GraphWidget, Value, draw_dot, to_svg
 from gradviz.draw.layout import READABLE, VIEW_BOX, layout, orientation
 from gradviz.draw.placement import bent_routes
-
-
-def lecture():
-    a, b, c = Value(2.0, label="a"), Value(-3.0, label="b"), Value(10.0, label="c")
-    e = a * b
-    e.label = "e"
-    d = e + c
-    d.label = "d"
-    f = Value(-2.0, label="f")
-    L = d * f
-    L.label = "L"
-    L.backward()
-    return L
-
-
-def neuron(tanh_from_exp=False):
-    x1, x2 = Value(2.0, label="x1"), Value(0.0, label="x2")
-    w1, w2 = Value(-3.0, label="w1"), Value(1.0, label="w2")
-    b = Value(6.8813735870195432, label="b")
-    x1w1 = x1 * w1
-    x1w1.label = "x1*w1"
-    x2w2 = x2 * w2
-    x2w2.label = "x2*w2"
-    s = x1w1 + x2w2
-    s.label = "x1*w1 + x2*w2"
-    n = s + b
-    n.label = "n"
-    if tanh_from_exp:
-        e = (2 * n).exp()
-        e.label = "e"
-        o = (e - 1) / (e + 1)
-    else:
-        o = n.tanh()
-    o.label = "o"
-    o.backward()
-    return o
 
 
 def fit_scale(lay, box=VIEW_BOX):

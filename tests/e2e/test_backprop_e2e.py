@@ -59,8 +59,8 @@ def walk(root, expected, d):
 
 
 def lecture():
-    from tests.test_backprop import lecture_graph
-    return lecture_graph()[0]
+    from testenv import lecture_L
+    return lecture_L()[0]
 
 
 def test_backprop_mode_in_jupyterlab(e2e):

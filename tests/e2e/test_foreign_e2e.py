@@ -91,22 +91,8 @@ def test_micrograd_graph_nudges_and_custom_op_is_read_only(e2e):
 
 
 BUGGY = """\
-import math
 from gradviz import GraphWidget
-class Value:  # the lecture's Value with its bug: '+' sets the grads instead of adding them
-    def __init__(self, data, _children=(), _op="", label=""):
-        self.data, self.grad, self._prev, self._op, self.label = data, 0.0, set(_children), _op, label
-        self._backward = lambda: None
-    def __add__(self, other):
-        out = Value(self.data + other.data, (self, other), "+")
-        def _backward():
-            self.grad = 1.0 * out.grad
-            other.grad = 1.0 * out.grad
-        out._backward = _backward
-        return out
-    def backward(self):
-        self.grad = 1.0
-        self._backward()
+from tests.learner import SetsInAdd as Value  # the lecture's Value with its bug: '+' sets the grads instead of adding them
 a = Value(3.0, label="a")
 b = a + a; b.label = "b"
 b.backward()

@@ -7,21 +7,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from gradviz import Value
-
-
-def build_topo(root):
-    """The lecture's, verbatim but for the names (``_prev`` is in operand order in gradviz)."""
-    topo, visited = [], set()
-
-    def build(v):
-        if v not in visited:
-            visited.add(v)
-            for child in v._prev:
-                build(child)
-            topo.append(v)
-    build(root)
-    return topo
-
+from learner import build_topo  # the lecture's, verbatim but for the names (_prev is in operand order in gradviz)
+from testenv import lecture_L
 
 BINARY = ("+", "*", "-")
 UNARY = ("tanh", "neg", "relu")
@@ -53,11 +40,8 @@ def test_the_engine_orders_as_the_lectures_build_topo(steps, leaves):
 
 
 def test_the_lectures_example_orders_the_same():
-    a = Value(2.0, label="a"); b = Value(-3.0, label="b"); c = Value(10.0, label="c")
-    e = a * b; e.label = "e"
-    d = e + c; d.label = "d"
-    f = Value(-2.0, label="f")
-    L = d * f; L.label = "L"
+    L, nodes = lecture_L()
+    a = nodes["a"]
     assert [v.label for v in L.topo()] == [v.label for v in build_topo(L)] == ["a", "b", "e", "c", "d", "f", "L"]
     twice = a + a  # one node, met twice: listed once
     assert twice.topo() == build_topo(twice) == [a, twice]

@@ -7,7 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from gradviz import Value
-from testenv import lecture_L
+from testenv import lecture_L, micrograd_readme_expression
 
 
 def fd(f, x, h=1e-6):
@@ -92,18 +92,7 @@ def test_every_op_agrees_with_torch_in_float64(torch):
 
 
 def test_micrograd_readme_expression():
-    a = Value(-4.0)
-    b = Value(2.0)
-    c = a + b
-    d = a * b + b ** 3
-    c += c + 1
-    c += 1 + c + (-a)
-    d += d * 2 + (b + a).relu()
-    d += 3 * d + (b - a).relu()
-    e = c - d
-    f = e ** 2
-    g = f / 2.0
-    g += 10.0 / f
+    a, b, *_, g = micrograd_readme_expression(Value)
     assert f"{g.data:.4f}" == "24.7041"
     g.backward()
     assert f"{a.grad:.4f}" == "138.8338"

@@ -6,6 +6,7 @@ import pytest
 
 import gradviz
 from gradviz import Graph, Tape, Value, trace
+from learner import LectureValue, lecture_neuron
 from testenv import need
 
 
@@ -14,101 +15,6 @@ def mg():
     need("micrograd", "graphs built with micrograd 0.1.0")
     import micrograd.engine
     return micrograd.engine
-
-
-class LectureValue:
-    """The lecture's Value as a learner types it: a set of children, closures, a label."""
-
-    def __init__(self, data, _children=(), _op="", label=""):
-        self.data = data
-        self.grad = 0.0
-        self._backward = lambda: None
-        self._prev = set(_children)
-        self._op = _op
-        self.label = label
-
-    def __add__(self, other):
-        other = other if isinstance(other, LectureValue) else LectureValue(other)
-        out = LectureValue(self.data + other.data, (self, other), "+")
-
-        def _backward():
-            self.grad += 1.0 * out.grad
-            other.grad += 1.0 * out.grad
-        out._backward = _backward
-        return out
-
-    def __mul__(self, other):
-        other = other if isinstance(other, LectureValue) else LectureValue(other)
-        out = LectureValue(self.data * other.data, (self, other), "*")
-
-        def _backward():
-            self.grad += other.data * out.grad
-            other.grad += self.data * out.grad
-        out._backward = _backward
-        return out
-
-    def __pow__(self, k):
-        out = LectureValue(self.data ** k, (self,), f"**{k}")
-
-        def _backward():
-            self.grad += k * self.data ** (k - 1) * out.grad
-        out._backward = _backward
-        return out
-
-    def __rmul__(self, other):
-        return self * other
-
-    def __truediv__(self, other):
-        return self * other ** -1
-
-    def __neg__(self):
-        return self * -1
-
-    def __sub__(self, other):
-        return self + (-other)
-
-    def tanh(self):
-        t = (math.exp(2 * self.data) - 1) / (math.exp(2 * self.data) + 1)
-        out = LectureValue(t, (self,), "tanh")
-
-        def _backward():
-            self.grad += (1 - t ** 2) * out.grad
-        out._backward = _backward
-        return out
-
-    def exp(self):
-        out = LectureValue(math.exp(self.data), (self,), "exp")
-
-        def _backward():
-            self.grad += out.data * out.grad
-        out._backward = _backward
-        return out
-
-    def backward(self):
-        topo, visited = [], set()
-
-        def build_topo(v):
-            if v not in visited:
-                visited.add(v)
-                for child in v._prev:
-                    build_topo(child)
-                topo.append(v)
-        build_topo(self)
-        self.grad = 1.0
-        for node in reversed(topo):
-            node._backward()
-
-
-def lecture_neuron(V):
-    """The lecture's neuron, o = tanh(x1*w1 + x2*w2 + b) = 0.7071, in class V."""
-    x1, x2 = V(2.0, label="x1"), V(0.0, label="x2")
-    w1, w2 = V(-3.0, label="w1"), V(1.0, label="w2")
-    b = V(6.8813735870195432, label="b")
-    n = x1 * w1 + x2 * w2 + b
-    n.label = "n"
-    o = n.tanh()
-    o.label = "o"
-    return o, dict(x1=x1, x2=x2, w1=w1, w2=w2, b=b, n=n)
 
 
 def test_micrograd_lecture_graph_traces_with_its_structure(mg):

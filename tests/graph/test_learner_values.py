@@ -7,42 +7,17 @@ import math
 
 import numpy as np
 import pytest
-from test_foreign_values import LectureValue, lecture_neuron
 
 import gradviz
 from gradviz import GraphWidget, Tape, Value
+from learner import LectureValue, SetsGrads, lecture_neuron
 from testenv import lecture_L, need
 
 
-class BuggyValue(LectureValue):
-    """The lecture's Value with its bug: '+' and '*' set their operands' grads instead of adding."""
-
-    def __add__(self, other):
-        V = type(self)
-        other = other if isinstance(other, LectureValue) else V(other)
-        out = V(self.data + other.data, (self, other), "+")
-
-        def _backward():
-            self.grad = 1.0 * out.grad
-            other.grad = 1.0 * out.grad
-        out._backward = _backward
-        return out
-
-    def __mul__(self, other):
-        V = type(self)
-        other = other if isinstance(other, LectureValue) else V(other)
-        out = V(self.data * other.data, (self, other), "*")
-
-        def _backward():
-            self.grad = other.data * out.grad
-            other.grad = self.data * out.grad
-        out._backward = _backward
-        return out
-
-
-class OrderedBuggy(BuggyValue):
-    """BuggyValue whose children keep their order (a set's order depends on addresses), so the
-    order its backward runs the closures in is fixed."""
+class OrderedBuggy(SetsGrads):
+    """SetsGrads (the lecture's bug: '+' and '*' set their operands' grads) whose children keep
+    their order (a set's order depends on addresses), so the order its backward runs the closures
+    in is fixed."""
 
     def __init__(self, data, _children=(), _op="", label=""):
         super().__init__(data, (), _op, label)
@@ -68,7 +43,7 @@ def _widget():
 
 
 def test_a_plus_a_keeps_the_learners_bug_in_the_widget_a_nudge_step_and_tape():
-    a = BuggyValue(3.0, label="a")
+    a = SetsGrads(3.0, label="a")
     b = a + a; b.label = "b"
     b.backward()
     assert a.grad == 1.0  # the bug
@@ -109,7 +84,7 @@ def test_the_lectures_two_paths_stay_minus_six_minus_six():
 
 
 def test_two_paths_with_a_set_follow_the_learners_own_backward_whatever_its_order():
-    f, a, b = two_paths(BuggyValue)
+    f, a, b = two_paths(SetsGrads)
     f.backward()
     theirs = grads(a, b)
     w = GraphWidget(f)
@@ -119,7 +94,7 @@ def test_two_paths_with_a_set_follow_the_learners_own_backward_whatever_its_orde
 
 
 def test_grad_check_names_the_node_and_shows_the_reference():
-    a = BuggyValue(3.0, label="a")
+    a = SetsGrads(3.0, label="a")
     b = a + a; b.label = "b"
     b.backward()
     r = gradviz.grad_check(b)
@@ -191,7 +166,7 @@ def test_hand_set_grads_stay_as_set_in_every_view():
 def test_building_views_of_every_class_changes_no_value():
     need("micrograd", "micrograd 0.1.0")
     import micrograd.engine as me
-    for V in (Value, me.Value, LectureValue, BuggyValue):
+    for V in (Value, me.Value, LectureValue, SetsGrads):
         x, y = V(2.0), V(-3.0)
         out = x * y + x
         snap = [(n.data, n.grad) for n in gradviz.trace(out).values]

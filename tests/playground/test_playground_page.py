@@ -18,6 +18,8 @@ import time
 import numpy as np
 import pytest
 
+from testenv import offline_pages
+
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 SHOTS = ROOT / "tests" / "artifacts" / "playground_page"
 EVIL = "</script><script>__pwned=1</script><!--"
@@ -99,38 +101,8 @@ def test_bundle_can_be_inlined():
 
 @pytest.fixture
 def open_page(browser, request):
-    """Open a saved page from file:// with the network cut: any request but the file itself is
-    aborted and recorded, and the test fails if there was any, or a page error."""
-    opened = []
-
-    def open_(file):
-        ctx = browser.new_context(viewport={"width": 1200, "height": 950})
-        ctx.set_offline(True)
-        pg = ctx.new_page()
-        url = pathlib.Path(file).resolve().as_uri()
-        attempted, errors = [], []
-
-        def block(route):
-            if route.request.url == url:
-                return route.continue_()
-            attempted.append(route.request.url)
-            return route.abort()
-        ctx.route("**/*", block)
-        pg.on("request", lambda r: r.url != url and attempted.append(r.url))
-        pg.on("pageerror", lambda e: errors.append(str(e)))
-        pg.on("console", lambda m: m.type == "error" and errors.append(m.text))
-        pg.goto(url)
-        pg.wait_for_selector(".gvp-root[data-ready='1']", timeout=15_000)
-        opened.append((ctx, pg, attempted, errors))
-        return pg
-
-    yield open_
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    for k, (ctx, pg, attempted, errors) in enumerate(opened):
-        pg.screenshot(path=str(SHOTS / f"{request.node.name}{'-' + str(k) if k else ''}.png"), full_page=True)
-        ctx.close()
-        assert not attempted, f"the page tried to load {attempted}"
-        assert not errors, errors
+    """Open a saved page from file:// with the network cut, once the playground's root is ready (testenv.offline_pages)."""
+    yield from offline_pages(browser, request, SHOTS, ".gvp-root[data-ready='1']", timeout=15_000, height=950)
 
 
 def _root(pg):

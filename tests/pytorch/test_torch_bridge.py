@@ -20,27 +20,15 @@ from hypothesis import strategies as st
 import gradviz
 from gradviz import MLP, Layer, Neuron, Value, engine, mse_loss, trace
 from gradviz.pytorch.bridge import INSTALL, TorchMismatchError
+from testenv import labelled_neuron
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-
-
-def lecture_neuron():
-    """The lecture's neuron: o = tanh(x1*w1 + x2*w2 + b), with b chosen so that o = 0.7071."""
-    x1 = Value(2.0, label="x1"); x2 = Value(0.0, label="x2")
-    w1 = Value(-3.0, label="w1"); w2 = Value(1.0, label="w2")
-    b = Value(6.8813735870195432, label="b")
-    x1w1 = x1 * w1; x1w1.label = "x1*w1"
-    x2w2 = x2 * w2; x2w2.label = "x2*w2"
-    s = x1w1 + x2w2; s.label = "x1*w1 + x2*w2"
-    n = s + b; n.label = "n"
-    o = n.tanh(); o.label = "o"
-    return o, dict(x1=x1, x2=x2, w1=w1, w2=w2, b=b, n=n)
 
 
 # ---- the lecture's neuron, in both frameworks ---------------------------------------------------
 
 def test_lecture_neuron_in_gradviz_and_in_pytorch(torch):
-    o, v = lecture_neuron()
+    o, v = labelled_neuron()
     o.backward()
     assert f"{o.data:.4f}" == "0.7071"
     assert [v[k].grad for k in ("x1", "w1", "x2", "w2")] == pytest.approx([-1.5, 1.0, 0.5, 0.0], abs=1e-12)
@@ -74,7 +62,7 @@ def test_lecture_neuron_in_gradviz_and_in_pytorch(torch):
 # ---- to_torch -----------------------------------------------------------------------------------
 
 def test_to_torch_leaves_require_grad_and_intermediates_retain_it(torch):
-    o, v = lecture_neuron()
+    o, v = labelled_neuron()
     root, mirror = gradviz.to_torch(o)
     g = mirror.graph
     assert root is mirror.root is mirror[len(g) - 1] and len(mirror) == len(g)
@@ -221,7 +209,7 @@ def test_nan_through_a_zero_exponent(torch, zero_power):
 # ---- compare_with_torch: the report -------------------------------------------------------------
 
 def test_a_grad_corrupted_by_hand_is_reported_by_label(torch):
-    o, v = lecture_neuron()
+    o, v = labelled_neuron()
     o.backward()
     v["w1"].grad += 0.25
     report = gradviz.compare_with_torch(o)
@@ -244,7 +232,7 @@ def test_a_grad_corrupted_by_hand_is_reported_by_label(torch):
 
 
 def test_an_unlabelled_node_is_reported_by_id_and_op(torch):
-    o, v = lecture_neuron()
+    o, v = labelled_neuron()
     o.backward()
     g = trace(o)
     i = g.labels.index("x1*w1")
@@ -256,7 +244,7 @@ def test_an_unlabelled_node_is_reported_by_id_and_op(torch):
 
 
 def test_stale_data_is_reported_where_it_differs(torch):
-    o, v = lecture_neuron()
+    o, v = labelled_neuron()
     o.backward()
     v["b"].data = 8.0  # the leaf moved, the graph's forward values did not
     report = gradviz.compare_with_torch(o)
@@ -265,7 +253,7 @@ def test_stale_data_is_reported_where_it_differs(torch):
 
 
 def test_backward_true_zeroes_and_reruns_backward(torch):
-    o, v = lecture_neuron()
+    o, v = labelled_neuron()
     o.backward()
     o.backward()  # forgot zero_grad: every grad doubled
     report = gradviz.compare_with_torch(o)
@@ -279,7 +267,7 @@ def test_backward_true_zeroes_and_reruns_backward(torch):
 
 
 def test_a_graph_loaded_from_json_is_compared_as_stored(torch):
-    o, v = lecture_neuron()
+    o, v = labelled_neuron()
     o.backward()
     v["x2"].grad = 3.0
     g = gradviz.Graph.from_json(trace(o).to_json())
@@ -290,7 +278,7 @@ def test_a_graph_loaded_from_json_is_compared_as_stored(torch):
 
 
 def test_no_backward_yet_is_a_mismatch_with_a_hint(torch):
-    o, _ = lecture_neuron()
+    o, _ = labelled_neuron()
     report = gradviz.compare_with_torch(o)
     assert not report.ok and "call backward()" in str(report)
 
@@ -309,7 +297,7 @@ def test_nan_against_nan_agrees_and_nan_against_a_number_does_not(torch):
 
 
 def test_tolerances_decide_agreement(torch):
-    o, v = lecture_neuron()
+    o, v = labelled_neuron()
     o.backward()
     v["x1"].grad = -1.5 * (1 + 1e-7)
     assert not gradviz.compare_with_torch(o).ok
@@ -344,7 +332,7 @@ def test_big_graph_html_shows_the_mismatches_and_a_summary(torch):
 
 
 def test_compare_argument_errors(torch):
-    o, _ = lecture_neuron()
+    o, _ = labelled_neuron()
     with pytest.raises(TypeError, match="needs a graph"):
         gradviz.compare_with_torch()
     with pytest.raises(TypeError, match="not both"):
@@ -592,7 +580,7 @@ def test_from_torch_walks_a_10000_long_chain_of_views(torch):
 
 
 def test_from_torch_of_a_mirrored_gradviz_graph(torch):
-    o, _ = lecture_neuron()
+    o, _ = labelled_neuron()
     root, mirror = gradviz.to_torch(o)
     g = gradviz.from_torch(root, params={k: mirror[k] for k in ("x1", "x2", "w1", "w2", "b")})
     assert sorted(g.ops) == sorted(["", "", "", "", "", "mul", "mul", "add", "add", "tanh"])
@@ -638,7 +626,7 @@ def test_torch_graphs_open_read_only_in_the_widget(torch):
 
 def test_every_bridge_function_names_the_install_command_without_torch(monkeypatch):
     monkeypatch.setitem(sys.modules, "torch", None)  # `import torch` now raises ImportError
-    o, _ = lecture_neuron()
+    o, _ = labelled_neuron()
     for call in (lambda: gradviz.to_torch(o), lambda: gradviz.compare_with_torch(o),
                  lambda: gradviz.from_torch(o)):
         with pytest.raises(ImportError) as err:

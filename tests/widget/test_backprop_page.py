@@ -42,8 +42,8 @@ def open_page(page, tmp_path, root_value, name):
 
 
 def test_backprop_mode_in_a_standalone_page(page, tmp_path):
-    from tests.test_backprop import neuron
-    o, v = neuron()
+    from testenv import labelled_neuron
+    o, v = labelled_neuron()
     expected, d = expected_tables(o)
     root = open_page(page, tmp_path, o, "neuron")
     walk(root, expected, d)
@@ -81,8 +81,8 @@ def test_the_lecture_page_and_the_readme_picture(page, tmp_path):
 
 
 def test_a_learners_bug_shows_in_the_page(page, tmp_path):
-    from tests.test_backprop import LValue
-    a = LValue(3.0, label="a")
+    from learner import SetsInAdd
+    a = SetsInAdd(3.0, label="a")
     b = a + a; b.label = "b"
     root = open_page(page, tmp_path, b, "learner")
     root.get_by_role("button", name="Backprop", exact=True).click()

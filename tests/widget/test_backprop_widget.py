@@ -9,7 +9,8 @@ import pytest
 
 from gradviz import GraphWidget, Value, to_html
 from gradviz.widget.steps import EAGER_STEPS, decode_steps, grads_after
-from tests.test_backprop import LValue, lecture_graph, neuron
+from learner import SetsInAdd
+from testenv import labelled_neuron, lecture_L
 
 
 def bits(x):
@@ -17,7 +18,7 @@ def bits(x):
 
 
 def test_lecture_widget_sends_steps_and_walks_them():
-    L, v = lecture_graph()
+    L, v = lecture_L()
     L.backward()  # the widget shows the Values as they are
     w = GraphWidget(L)
     before = [(x.data, x.grad) for x in L.topo()]
@@ -44,7 +45,7 @@ def test_lecture_widget_sends_steps_and_walks_them():
 
 
 def test_paths_view_of_the_neuron():
-    o, v = neuron()
+    o, v = labelled_neuron()
     w = GraphWidget(o)
     paths = w.paths("x1")
     assert w.paths_leaf == w.graph.labels.index("x1")
@@ -54,7 +55,7 @@ def test_paths_view_of_the_neuron():
 
 
 def test_steps_follow_a_nudge():
-    L, v = lecture_graph()
+    L, v = lecture_L()
     w = GraphWidget(L)
     w.nudge("a", 1.0)
     d = decode_steps(w._steps)
@@ -74,7 +75,7 @@ def test_big_graph_sends_steps_when_asked():
 
 
 def test_learner_bug_in_the_widget_and_values_stay():
-    a = LValue(3.0, label="a")
+    a = SetsInAdd(3.0, label="a")
     b = a + a; b.label = "b"
     w = GraphWidget(b, recompute=False)
     d = decode_steps(w._steps)
@@ -84,7 +85,7 @@ def test_learner_bug_in_the_widget_and_values_stay():
 
 
 def test_standalone_page_carries_the_steps():
-    L, _ = lecture_graph()
+    L, _ = lecture_L()
     text = to_html(L)
     state = json.loads(re.search(r'<script type="application/json" id="gradviz-state">(.*?)</script>', text, re.S).group(1))
     assert state["state"]["_steps"]["k"] == 3
@@ -121,8 +122,8 @@ def _case(name, root, leaf):
 
 def cases():
     from tests.test_backprop import tanh_from_exp
-    L, _ = lecture_graph()
-    o, _ = neuron()
+    L, _ = lecture_L()
+    o, _ = labelled_neuron()
     t, _ = tanh_from_exp()
     a = Value(3.0, label="a")
     b = a + a; b.label = "b"

@@ -3,16 +3,8 @@ network: outlines in their colours (SVG and canvas), the legend, the First NaN j
 from test_standalone import SHOTS, open_page  # noqa: F401  (the page fixture: file://, network cut)
 
 import gradviz
-from gradviz import Value, to_html, trace
-
-
-def overflow():
-    big = Value(1e308, label="x") * 10
-    big.label = "big"
-    z = big - big
-    z.label = "z"
-    return z
-
+from gradviz import to_html, trace
+from testenv import overflow
 
 _OUTLINES_JS = """() => Object.fromEntries([...document.querySelectorAll('svg .gv-box')]
     .filter(g => g.querySelector('.gv-ov'))
