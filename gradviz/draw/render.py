@@ -15,7 +15,7 @@ import numpy as np
 
 from ..graph.trace import as_graph
 from .grouping import group_view
-from .layout import layout
+from .layout import layout, orientation
 from .overlay import NONE, make_overlay
 from .tensor_text import has_cells, hover_lines, record_cells, title
 from .textsize import FONT_SIZE, box_fields, field_widths, fmt4, short_label
@@ -44,8 +44,18 @@ _EDGE = SVG_INK["edge"]
 
 
 def _check_rankdir(rankdir):
-    if rankdir not in _RANKDIRS:
-        raise ValueError(f"rankdir={rankdir!r}: use one of {', '.join(_RANKDIRS)}")
+    if rankdir not in _RANKDIRS and rankdir != "auto":
+        raise ValueError(f"rankdir={rankdir!r}: use one of {', '.join(_RANKDIRS)} or 'auto'")
+
+
+def _laid_out(x, rankdir, show_grad):
+    """The layout of ``x`` in ``rankdir``; "auto" picks the widget's first-view orientation
+    (``layout.orientation``: left to right when that is readable whole, else top to bottom)."""
+    if rankdir != "auto":
+        return layout(x, rankdir=rankdir, show_grad=show_grad)
+    lay = layout(x, rankdir="LR", show_grad=show_grad)
+    turned = orientation(lay)
+    return lay if turned == "LR" else layout(lay.view, rankdir=turned, show_grad=show_grad)
 
 
 # ---- Graphviz DOT ---------------------------------------------------------------------------
@@ -60,13 +70,14 @@ def _record_escape(text):
     return _RECORD_SPECIAL.sub(r"\\\1", _XML_BAD.sub("\ufffd", text)).replace("\n", " ").replace("\r", " ")
 
 
-def draw_dot(x: Root, rankdir: Rankdir = "LR", show_grad: bool = True) -> graphviz.Digraph:
+def draw_dot(x: Root, rankdir: Rankdir | Literal["auto"] = "LR", show_grad: bool = True) -> graphviz.Digraph:
     """The lecture's ``draw_dot``: a ``graphviz.Digraph`` of ``x`` (a Value or Graph).
 
     Every value is a record ``{ label | data %.4f | grad %.4f }`` (``%.4e`` past 1e16; a PyTorch graph's read
     ``{ op | shape | value | grad }``, see ``draw.tensor_text``); every computed value has an
     op ellipse, with edges child -> op -> value. Render it with ``.render()`` or show it in a
-    notebook if a system Graphviz is installed; ``to_svg`` needs none.
+    notebook if a system Graphviz is installed; ``to_svg`` needs none. ``rankdir="auto"`` picks
+    the orientation as ``to_svg`` does.
     """
     try:
         from graphviz import Digraph
@@ -75,6 +86,8 @@ def draw_dot(x: Root, rankdir: Rankdir = "LR", show_grad: bool = True) -> graphv
                           '(or use gradviz.to_svg, which needs nothing)') from None
     _check_rankdir(rankdir)
     g = as_graph(x)
+    if rankdir == "auto":
+        rankdir = orientation(layout(g, rankdir="LR", show_grad=show_grad))
     dot = Digraph(format="svg", graph_attr={"rankdir": rankdir})
     tensors = has_cells(g)
     for i in range(len(g)):
@@ -125,14 +138,15 @@ def _curve(pts, horizontal):
     return "".join(d)
 
 
-def to_svg(x: Root | GroupView, path: PathLike | None = None, show_grad: bool = True, rankdir: Rankdir = "LR",
+def to_svg(x: Root | GroupView, path: PathLike | None = None, show_grad: bool = True, rankdir: Rankdir | Literal["auto"] = "LR",
            collapsed: Collapsed = None, *, overlay: Literal["health"] | None = None, compare: Root | None = None) -> str:
     """Standalone SVG text of ``x`` (a Value, Graph or GroupView), drawn without any Graphviz.
 
     Records ``label | data | grad`` (filled from ``draw.theme.PALETTE["light"]``: inputs green,
     parameters violet, constants grey and dashed, the output yellow, folded groups blue), op
     ellipses, arrows. ``collapsed`` groups nodes as in ``gradviz.draw.grouping.group_view``.
-    ``overlay="health"`` and ``compare=b`` draw an overlay with its legend below
+    ``rankdir``: "LR" (the lecture's), "RL", "TB", "BT", or "auto", the widget's first-view choice
+    (left to right when that is readable whole, else top to bottom). ``overlay="health"`` and ``compare=b`` draw an overlay with its legend below
     (``gradviz.draw.overlay``). With ``path``, also writes the file (UTF-8), atomically: a
     temporary file beside it, renamed over ``path`` once complete, so a failure leaves an existing
     file as it was.
@@ -140,8 +154,8 @@ def to_svg(x: Root | GroupView, path: PathLike | None = None, show_grad: bool = 
     _check_rankdir(rankdir)
     if collapsed is not None and not hasattr(x, "box_of"):
         x = group_view(x, collapsed)
-    lay = layout(x, rankdir=rankdir, show_grad=show_grad)
-    view = lay.view
+    lay = _laid_out(x, rankdir, show_grad)
+    view, rankdir = lay.view, lay.rankdir
     horizontal = rankdir in ("LR", "RL")
     sign = -1.0 if rankdir in ("RL", "BT") else 1.0
     has_op = ~np.isnan(lay.op_x)

@@ -88,3 +88,14 @@ def test_draw_dot_and_to_svg_take_graphviz_rankdir_names():
     assert h_tb > 2 * h_lr and w_tb < w_lr  # top to bottom: the ranks stack up
     with pytest.raises(ValueError, match="rankdir"):
         to_svg(L, rankdir="up")
+
+
+def test_draw_dot_and_to_svg_take_auto_as_the_widget_does():
+    """rankdir="auto": the orientation the widget opens with, for a picture outside a notebook."""
+    L, n = lecture(), neuron()
+    assert to_svg(L, rankdir="auto") == to_svg(L, rankdir="LR")
+    assert to_svg(n, rankdir="auto") == to_svg(n, rankdir="TB")
+    assert GraphWidget(n).rankdir == "TB" and GraphWidget(L).rankdir == "LR"
+    assert "rankdir=TB" in draw_dot(n, rankdir="auto").source and "rankdir=LR" in draw_dot(L, rankdir="auto").source
+    with pytest.raises(ValueError, match="or 'auto'"):
+        draw_dot(L, rankdir="diagonal")
