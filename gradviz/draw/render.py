@@ -61,6 +61,7 @@ def _laid_out(x, rankdir, show_grad):
 # ---- Graphviz DOT ---------------------------------------------------------------------------
 
 _XML_BAD = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
+_XML_PLAIN = re.compile('[^&<>"\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]*')
 _RECORD_SPECIAL = re.compile(r'([\\{}|<>"])')
 
 
@@ -115,7 +116,10 @@ def draw_dot(x: Root, rankdir: Rankdir | Literal["auto"] = "LR", show_grad: bool
 
 def _xml(text):
     """Text safe inside an XML element or a double-quoted attribute."""
-    text = _XML_BAD.sub("\ufffd", str(text))
+    text = str(text)
+    if _XML_PLAIN.fullmatch(text):  # most labels and numbers: nothing to replace
+        return text
+    text = _XML_BAD.sub("\ufffd", text)
     return (text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
             .replace('"', "&quot;"))
 

@@ -379,21 +379,32 @@ def _decode_meta(x, node):
 
 
 def _check_meta(m, node):
-    """Meta a Graph can store and export: bounded nesting, text that UTF-8 can encode."""
+    """Meta a Graph can store and export: bounded nesting, text that UTF-8 can encode. Keys and
+    texts are gathered and checked at once (a capture's meta holds thousands of them)."""
+    keys, texts = [], []
     todo = [(m, 1)]
     while todo:
         v, depth = todo.pop()
         if depth > META_DEPTH:
             raise ValueError(f"'meta' of node {node} nests deeper than {META_DEPTH} levels")
         if isinstance(v, (dict, MappingProxyType)):
-            for k, e in v.items():
-                if isinstance(k, str):
-                    _check_text((k,), f"'meta' key of node {node}", node)
-                todo.append((e, depth + 1))
+            keys += [k for k in v if isinstance(k, str)]
+            items = v.values()
         elif isinstance(v, (list, tuple)):
-            todo += [(e, depth + 1) for e in v]
-        elif isinstance(v, str):
-            _check_text((v,), f"'meta' of node {node}", node)
+            items = v
+        else:
+            continue
+        for e in items:
+            if isinstance(e, str):
+                texts.append(e)
+                if depth + 1 > META_DEPTH:
+                    todo.append((e, depth + 1))  # raises when popped, as any value that deep
+            elif isinstance(e, (dict, MappingProxyType, list, tuple)) or depth + 1 > META_DEPTH:
+                todo.append((e, depth + 1))
+    if keys:
+        _check_text(keys, f"'meta' key of node {node}", node)
+    if texts:
+        _check_text(texts, f"'meta' of node {node}", node)
 
 
 _KIND_SET = frozenset(KINDS)
