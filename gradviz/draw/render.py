@@ -60,8 +60,9 @@ def _laid_out(x, rankdir, show_grad):
 
 # ---- Graphviz DOT ---------------------------------------------------------------------------
 
-_XML_BAD = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
-_XML_PLAIN = re.compile('[^&<>"\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]*')
+_BAD_CHARS = "\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff"  # not allowed in XML 1.0
+_XML_BAD = re.compile(f"[{_BAD_CHARS}]")
+_XML_PLAIN = re.compile(f'[^&<>"{_BAD_CHARS}]*')  # text _xml leaves as it is
 _RECORD_SPECIAL = re.compile(r'([\\{}|<>"])')
 
 
@@ -88,7 +89,7 @@ def draw_dot(x: Root, rankdir: Rankdir | Literal["auto"] = "LR", show_grad: bool
     _check_rankdir(rankdir)
     g = as_graph(x)
     if rankdir == "auto":
-        rankdir = orientation(layout(g, rankdir="LR", show_grad=show_grad))
+        rankdir = _laid_out(g, rankdir, show_grad).rankdir
     dot = Digraph(format="svg", graph_attr={"rankdir": rankdir})
     tensors = has_cells(g)
     for i in range(len(g)):
@@ -150,8 +151,8 @@ def to_svg(x: Root | GroupView, path: PathLike | None = None, show_grad: bool = 
     parameters violet, constants grey and dashed, the output yellow, folded groups blue), op
     ellipses, arrows. ``collapsed`` groups nodes as in ``gradviz.draw.grouping.group_view``.
     ``rankdir``: "LR" (the lecture's), "RL", "TB", "BT", or "auto", the widget's first-view choice
-    (left to right when that is readable whole, else top to bottom). ``overlay="health"`` and ``compare=b`` draw an overlay with its legend below
-    (``gradviz.draw.overlay``). With ``path``, also writes the file (UTF-8), atomically: a
+    (left to right when that is readable whole, else top to bottom). ``overlay="health"`` and
+    ``compare=b`` draw an overlay with its legend below (``gradviz.draw.overlay``). With ``path``, also writes the file (UTF-8), atomically: a
     temporary file beside it, renamed over ``path`` once complete, so a failure leaves an existing
     file as it was.
     """

@@ -385,21 +385,17 @@ def _check_meta(m, node):
     todo = [(m, 1)]
     while todo:
         v, depth = todo.pop()
-        if depth > META_DEPTH:
-            raise ValueError(f"'meta' of node {node} nests deeper than {META_DEPTH} levels")
         if isinstance(v, (dict, MappingProxyType)):
             keys += [k for k in v if isinstance(k, str)]
             items = v.values()
-        elif isinstance(v, (list, tuple)):
-            items = v
         else:
-            continue
+            items = v
+        if items and depth == META_DEPTH:  # its items sit one level too deep
+            raise ValueError(f"'meta' of node {node} nests deeper than {META_DEPTH} levels")
         for e in items:
             if isinstance(e, str):
                 texts.append(e)
-                if depth + 1 > META_DEPTH:
-                    todo.append((e, depth + 1))  # raises when popped, as any value that deep
-            elif isinstance(e, (dict, MappingProxyType, list, tuple)) or depth + 1 > META_DEPTH:
+            elif isinstance(e, (dict, MappingProxyType, list, tuple)):
                 todo.append((e, depth + 1))
     if keys:
         _check_text(keys, f"'meta' key of node {node}", node)
