@@ -104,12 +104,13 @@ VIEWS = {"lecture": lecture, "neuron": neuron, "tanh_exp": lambda: neuron(tanh_f
          "cnn": cnn, "transformer": transformer}
 
 
-def open_first_view(browser, root, folder, name, output_px=OUTPUT_PX):
-    """Save ``root``'s standalone page in ``folder``, open it with an output ``output_px`` wide;
-    returns (page, the widget's root element locator, the measures of MEASURE_JS)."""
+def open_first_view(browser, root, folder, name, output_px=OUTPUT_PX, **options):
+    """Save ``root``'s standalone page in ``folder`` (``options`` to ``to_html``), open it with an
+    output ``output_px`` wide; returns (page, the widget's root element locator, the measures of
+    MEASURE_JS)."""
     import gradviz
     path = Path(folder) / f"{name}.html"
-    gradviz.to_html(root, path)
+    gradviz.to_html(root, path, **options)
     page = browser.new_page(viewport={"width": output_px + 2 * PAGE_PAD, "height": 1000})
     page.goto(path.as_uri())
     page.wait_for_selector(".gradviz-root[data-gradviz-ready='1']", timeout=120_000)

@@ -21,7 +21,7 @@ import numpy as np
 
 from ..graph.trace import as_graph
 
-__all__ = ["group_view", "GroupView", "describe_scope", "subscopes", "expand", "collapse", "scope_prefixes",
+__all__ = ["group_view", "GroupView", "module_levels", "describe_scope", "subscopes", "expand", "collapse", "scope_prefixes",
            "hiding_group", "offers"]
 
 _EDGE_CACHE = weakref.WeakKeyDictionary()
@@ -141,7 +141,9 @@ class GroupView:
         self.edges = edges
         self._member_ids, self._member_ptr = member_ids, member_ptr
         g = graph
-        self.labels = tuple(_group_label(g, k, c, i) if k else g.labels[i]
+        table, _ = scope_codes(g)
+        one_call = len({t.split("/", 1)[0] for t in table if "#" in t.split("/", 1)[0]}) == 1
+        self.labels = tuple(_group_label(g, k, c, i, one_call) if k else g.labels[i]
                             for k, c, i in zip(self.keys, self.count.tolist(), node.tolist()))
         self.ops = tuple("" if k else g.ops[i] for k, i in zip(self.keys, node.tolist()))
         self.kinds = tuple("group" if k else g.kinds[i] for k, i in zip(self.keys, node.tolist()))
@@ -162,26 +164,31 @@ class GroupView:
                 f"{int(self.is_group.sum())} groups>")
 
 
-def _group_label(g, key, count, out):
+def _group_label(g, key, count, out, one_call=False):
     nodes = f"({count} node{'' if count == 1 else 's'})"
     if key.startswith("fold:"):
         return f"{g.labels[out]} {nodes}" if g.labels[out] else f"{g.ops[out]} tree {nodes}"
     if "#" not in key.split("/", 1)[0]:  # a module path: the parameters of that module
         return f"parameters of {describe_scope(key)} ({count})"
-    return f"{describe_scope(key, per_sample=g.source != 'torch')} {nodes}"
+    return f"{describe_scope(key, per_sample=g.source != 'torch', one_call=one_call)} {nodes}"
 
 
-def describe_scope(key, per_sample=True):
+def describe_scope(key, per_sample=True, one_call=False):
     """A scope key in words: ``"MLP#7/layers.1/neurons.3"`` -> ``"sample 7, layer 1, neuron 3"``
     (each call of the top-level module is one sample, as the lecture calls a model), ``"layers.0"``
     -> ``"layer 0"``. With ``per_sample`` false (a PyTorch run, where a call takes a batch), the
-    top-level call is named as one: ``"Net#1/conv"`` -> ``"Net call 1, conv"``."""
+    top-level call is named as one: ``"Net#1/conv"`` -> ``"Net call 1, conv"``, or just ``"conv"``
+    when the graph has ``one_call`` of a top-level module (the usual capture of one step), and
+    ``"Sequential#1/0"`` -> ``"Sequential 0"``."""
     parts = key.replace("/", ".").split(".")
     words = []
     for k, part in enumerate(parts):
         name, _, num = part.partition("#")
         if k == 0 and num.isdigit():
-            words.append(f"sample {num}" if per_sample else f"{name} call {num}")
+            if per_sample or not one_call or len(parts) == 1:
+                words.append(f"sample {num}" if per_sample else f"{name} call {num}")
+            elif parts[1].isdigit():  # a Sequential's children are numbers: "Sequential 0"
+                words.append(name)
         elif part.isdigit() and words and not words[-1][-1].isdigit():
             words[-1] = f"{words[-1][:-1] if words[-1].endswith('s') else words[-1]} {part}"
         else:
@@ -235,6 +242,23 @@ def _auto_collapse(graph, max_boxes):
     head = _fold_heads(graph, plain)
     sizes = np.bincount(head[plain], minlength=n)
     return keys + [f"fold:{h}" for h in np.flatnonzero(sizes >= 2).tolist()]
+
+
+def module_levels(graph):
+    """The foldings of ``graph`` by module call, finest first: level ``d`` folds each module call
+    ``d`` scopes deep into one box, and a call with no sub-module calls that deep at its own depth
+    (``Net#1/features/0`` and ``Net#1/classifier`` at level 3); the last level shows one box per
+    top-level call. Each is a sorted list of group keys; none when no node is in a module call."""
+    table, _ = scope_codes(graph)
+    calls = [s for s in table if s and "#" in s.split("/", 1)[0]]
+    levels = []
+    for d in range(max(map(_depth, calls), default=0), 0, -1):
+        keys = {"/".join(s.split("/")[:d]) for s in calls}
+        inside = {p for k in keys for p in scope_prefixes(k) if p != k}  # would hide a finer key
+        level = sorted(keys - inside)
+        if not levels or level != levels[-1]:
+            levels.append(level)
+    return levels
 
 
 def group_view(x, collapsed=None, max_boxes=200):

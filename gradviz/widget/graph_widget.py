@@ -292,7 +292,8 @@ class GraphWidget(Session, BackpropView, anywidget.AnyWidget):
         self._check_open()
         self._flush()
         keys = sorted(k for k in self.trait_names(sync=True) if k not in _MACHINERY)
-        return Page({k: self.get_state(k)[k] for k in keys}, self._s.init.copy(), self._s.graph, self._s.turned())
+        return Page({k: self.get_state(k)[k] for k in keys}, self._s.init.copy(), self._s.graph, self._s.turned(),
+                    self._s.opened())
 
     def _on_rankdir(self, change):
         """The page (or Python) turned the drawing: lay it out again that way."""

@@ -88,6 +88,8 @@ def to_html(x: Root | PageSource, path: PathLike | None = None, *, title: str | 
         state["_steps"] = steps_of(p.graph)
     state["local_replay"] = False  # the page's engine answers at once; no second replay needed
     state["_view_other"] = p.turned  # the orientation switch has no Python to lay the view out again
+    if p.opened:  # nor a group's expand: the page opens every group at once
+        state["_view_open"] = p.opened
     # no kernel computes an overlay there: the page offers the ones it was saved with
     state["_overlay"] = {k: v for k, v in state.get("_overlay", {}).items() if k != "compute"}
     payload = {"state": state, "init": p.init.astype("<f8").tobytes()}

@@ -14,7 +14,8 @@ import numpy as np
 
 from ..check import reference_check
 from ..draw import grouping
-from ..draw.layout import layout, orientation, short_label
+from ..draw.first_view import STAGE_HEIGHTS, first_layout
+from ..draw.layout import layout, short_label
 from ..draw.placement import placed
 from ..draw.tensor_text import has_cells, hover_lines, record_cells
 from ..draw.theme import constants as theme_constants
@@ -44,8 +45,9 @@ MAX_ERROR = 600  # characters of an error shown in the page
 HANDOFF_NODES = 200_000
 # The synced traits a fresh page starts from, beside the structure, values and view.
 RANKDIRS = ("LR", "TB", "RL", "BT")  # as Graphviz names them; "auto" picks LR or TB (draw.layout.orientation)
-HEIGHTS = {"LR": 420, "RL": 420, "TB": 640, "BT": 640}  # the default most pixels a drawing takes: a column needs more
+HEIGHTS = STAGE_HEIGHTS  # the default most pixels a drawing takes: a column needs more
 TURN_MAX = 20_000  # values up to which a saved page carries its view laid out the other way too
+OPEN_MAX = 2_000  # and a folded one, its view with every value drawn
 TRAIT_DEFAULTS = {"_ack": 0, "error": "", "last_nudge": {}, "_stale": "", "_self_id": "", "nudges": 0,
                   "_ref_grad": b"", "_marks": {},
                   "_steps": {}, "backprop_step": -1, "paths_leaf": -1,
@@ -60,6 +62,7 @@ class Page(NamedTuple):
     init: np.ndarray
     graph: Graph
     turned: dict | None = None  # the view laid out the other way (a saved page's orientation switch)
+    opened: dict | None = None  # a folded view's every value drawn, by rankdir (a saved page's expand)
 
 
 class PageSource(Protocol):
@@ -208,19 +211,29 @@ class ExplorerState:
     def view(self, rankdir: str | None = None) -> dict:
         """The ``_view`` trait of the current folding (resolving ``"auto"`` into its group keys):
         boxes, op ellipses and edge routes, encoded by ``wire.encode_view``; laid out ``rankdir``
-        (default: the state's, which an "auto" resolves on the first view, see
-        ``draw.layout.orientation``)."""
+        (default: the state's). An "auto" folding or orientation is resolved on the first view
+        (``draw.first_view.first_layout``: a captured model may open folded by module to fit)."""
         rd = rankdir or self.rankdir
-        lay = layout(self.graph, collapsed=self.collapsed, rankdir="LR" if rd == "auto" else rd)
-        if rd == "auto":
-            rd = orientation(lay)
-            if rd != lay.rankdir:
-                lay = layout(lay.view, rankdir=rd)
+        if rd == "auto" or self.collapsed == "auto":
+            lay = first_layout(self.graph, self.collapsed, rd)
+        else:
+            lay = layout(self.graph, collapsed=self.collapsed, rankdir=rd)
         if rankdir is None:
-            self.rankdir = rd
+            self.rankdir = lay.rankdir
         self.collapsed = list(lay.view.collapsed)
+        return self._encoded(lay, sorted(self.expanded))
+
+    def _encoded(self, lay, expanded):
         p = placed(self.graph, lay)
-        return wire.encode_view(self.graph, lay, p.place, p.edges, p.bent, sorted(self.expanded), short_label)
+        return wire.encode_view(self.graph, lay, p.place, p.edges, p.bent, expanded, short_label)
+
+    def opened(self) -> dict | None:
+        """The view with every value drawn, both ways (``{rankdir: view}``), which a saved page
+        opens a folded group into (no Python there to open just one); None when no group is folded
+        or past OPEN_MAX values."""
+        if not self.collapsed or len(self.graph) > OPEN_MAX:
+            return None
+        return {rd: self._encoded(layout(self.graph, rankdir=rd), []) for rd in (self.rankdir, _turned(self.rankdir))}
 
     def traits(self, **settings: Any) -> dict:
         """Every synced trait of a fresh page: the structure, children, values and view, the
@@ -243,7 +256,11 @@ class ExplorerState:
         page; None above TURN_MAX values."""
         if len(self.graph) > TURN_MAX:
             return None
-        return self.view("LR" if self.rankdir in ("TB", "BT") else "TB")
+        return self.view(_turned(self.rankdir))
+
+
+def _turned(rankdir):
+    return "LR" if rankdir in ("TB", "BT") else "TB"
 
 
 def page(x: Root, height: int | None = None, collapsed: Collapsed = "auto", show_grads: bool = True,
@@ -255,7 +272,7 @@ def page(x: Root, height: int | None = None, collapsed: Collapsed = "auto", show
     s = ExplorerState(source(x, compare), collapsed=collapsed, recompute=recompute, rankdir=rankdir)
     ovs = Overlays(s, x, kind, compare)
     traits = s.traits(height=height, show_grads=bool(show_grads), local_replay=bool(local_replay), **ovs.traits())
-    return Page(traits, s.init, s.graph, s.turned())
+    return Page(traits, s.init, s.graph, s.turned(), s.opened())
 
 
 def handoff_notice(n):

@@ -84,16 +84,19 @@ export function boxScale(scale, bw, W, readable) {
   return scale < readable ? Math.min(1, Math.max(readable, (W - 32) / bw)) : scale;
 }
 
-/** Where to look after a group opened into world rectangle `r` = [x0, y0, x1, y1, endY] in a
- *  W x H stage (endY: the centre height of its right-most box): {scale, cx, cy} — the whole group
- *  if it fits readable, else its right end (where its outputs are), readable, at the height of
- *  that right-most box, so an opened box is in view even when the opened boxes lie far apart
- *  (the middle of their rectangle can be empty). */
+/** Where to look after a group opened into world rectangle `r` = [x0, y0, x1, y1, x, y, w, h]
+ *  (expandedBounds: then the box holding its output) in a W x H stage: {scale, cx, cy} — the
+ *  whole group if it fits readable, else readable and as near its middle as keeps the output box
+ *  in view, so an opened box shows even when the opened boxes lie far apart (the middle of their
+ *  rectangle can be empty), whichever way the graph runs. */
 export function expandedFocus(r, W, H, readable) {
   const k = Math.min(1, (W - 32) / (r[2] - r[0]), (H - 32) / (r[3] - r[1]));
   const scale = Math.max(readable, k);
-  if (k >= readable) return { scale, cx: (r[0] + r[2]) / 2, cy: (r[1] + r[3]) / 2 };
-  const cx = (r[2] - r[0]) * scale <= W - 32 ? (r[0] + r[2]) / 2 : r[2] - (W / 2 - 16) / scale;
-  const cy = (r[3] - r[1]) * scale <= H - 32 ? (r[1] + r[3]) / 2 : (r[4] ?? (r[1] + r[3]) / 2);
+  let cx = (r[0] + r[2]) / 2, cy = (r[1] + r[3]) / 2;
+  if (k >= readable || r.length < 8) return { scale, cx, cy };
+  const [x, y, w, h] = r.slice(4, 8);
+  const hx = (W / 2 - 16) / scale, hy = (H / 2 - 16) / scale;  // half the view, inside a 16 px margin
+  cx = Math.min(Math.max(cx, x + w / 2 - hx), x - w / 2 + hx);
+  cy = Math.min(Math.max(cy, y + h / 2 - hy), y - h / 2 + hy);
   return { scale, cx, cy };
 }

@@ -43,16 +43,17 @@ export function groupHiding(s, scope) {
 }
 
 /** Bounding box [x0, y0, x1, y1] of the boxes that show what was inside group `key` after it
- *  was expanded: sub-groups under it, and values whose scope is in it; null if none. */
+ *  was expanded (sub-groups under it, and values whose scope is in it), then the centre and size
+ *  [x, y, w, h] of the one holding its output; null if none. */
 export function expandedBounds(s, scopes, key) {
-  let x0 = Infinity, y0 = Infinity, x1 = -Infinity, y1 = -Infinity, endY = 0;
+  let x0 = Infinity, y0 = Infinity, x1 = -Infinity, y1 = -Infinity, last = -1;
   for (let b = 0; b < s.n; b++) {
     const g = s.group[b];
     const sc = g ? g : scopes[s.node[b]] || "";
     if (!underScope(sc, key)) continue;
-    if (s.x[b] + s.w[b] / 2 > x1) endY = s.y[b];  // the right-most box: where the outputs are
+    last = b;  // boxes are in topological order: the last one holds the group's output
     x0 = Math.min(x0, s.x[b] - s.w[b] / 2); x1 = Math.max(x1, s.x[b] + s.w[b] / 2);
     y0 = Math.min(y0, s.y[b] - s.h[b] / 2); y1 = Math.max(y1, s.y[b] + s.h[b] / 2);
   }
-  return x0 <= x1 ? [x0, y0, x1, y1, endY] : null;
+  return last >= 0 ? [x0, y0, x1, y1, s.x[last], s.y[last], s.w[last], s.h[last]] : null;
 }

@@ -25,6 +25,9 @@ export function decodeState(v) {
 
 const GROUPS_NEED_PYTHON = "groups open and close in Python (w.expand(...), then save_html again): this page shows the view it was saved with";
 
+/** The other orientation, as gradviz.widget.state's _turned: top to bottom <-> left to right. */
+const turned = (rankdir) => (rankdir === "TB" || rankdir === "BT" ? "LR" : "TB");
+
 /** Forward and backward of the saved graph, answering the widget's messages like GraphWidget does. */
 export class PageEngine {
   /** `state`: decoded widget state; `init`: every node's data at construction (leaves are read). */
@@ -42,14 +45,20 @@ export class PageEngine {
     this.tape = s.readonly ? null : compileReplay(ops, this.labels, ptr, idx, s.constants?.opErrors, decodeExponents(s.exponents));
     this.data = Float64Array.from(toFloat64(state._data));
     this.grad = Float64Array.from(toFloat64(state._grad));
+    // A folded view saved with its every value drawn (_view_open, by rankdir): expand opens every
+    // group at once (no Python here to lay out one), collapse and reset fold them back.
+    this.views = state._view_open
+      ? { open: state._view_open, folded: { [state.rankdir]: state._view, [turned(state.rankdir)]: state._view_other } }
+      : null;
   }
 
   name(i) {
     return nodeName(this.labels[i], this.ops[i], Number(i));
   }
 
-  /** Handle one message; returns the state keys to change (as the kernel's answer would). */
-  handle(msg) {
+  /** Handle one message; returns the state keys to change (as the kernel's answer would).
+   *  `state`: the page's state now (its rankdir picks the saved view a group message shows). */
+  handle(msg, state = {}) {
     const patch = {};
     try {
       if (msg.type === "set") {
@@ -73,7 +82,7 @@ export class PageEngine {
       } else if (msg.type === "reset") {
         this.apply(resetChanges(this.leaf, this.init), "reset", "reset", patch);
       } else if (msg.type === "expand" || msg.type === "collapse" || msg.type === "reset_view") {
-        patch.error = GROUPS_NEED_PYTHON;
+        this.regroup(msg.type === "expand" ? "open" : "folded", state.rankdir, patch);
       }
     } catch (e) {
       if (!(e instanceof ReplayError)) throw e;
@@ -81,6 +90,15 @@ export class PageEngine {
     }
     if (msg.req != null) patch._ack = Number(msg.req);
     return patch;
+  }
+
+  /** Show the saved view `which` ("open" or "folded") laid out `rankdir`, if the page has it. */
+  regroup(which, rankdir, patch) {
+    const view = this.views && this.views[which][rankdir];
+    if (!view) { patch.error = GROUPS_NEED_PYTHON; return; }
+    patch._view = view;
+    patch._view_other = this.views[which][turned(rankdir)] ?? null;
+    patch.error = "";
   }
 
   /** Set leaves, re-run forward and backward; all or nothing (a ReplayError leaves every value). */
@@ -122,7 +140,7 @@ export class PageModel {
   save_changes() {}
 
   send(msg) {
-    queueMicrotask(() => this.update(this.engine.handle(msg)));
+    queueMicrotask(() => this.update(this.engine.handle(msg, this.state)));
   }
 
   /** Change keys and fire their change events (every key in `patch`, changed or not: the widget

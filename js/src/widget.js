@@ -121,6 +121,7 @@ class Explorer {
 
   buildDrawing() {
     const { ui, drawing, selection, graph } = this;
+    ui.tip.hidden = true;  // a hover tip names a box of the drawing being replaced
     const s = drawing.build(this.model.get("_view"), graph, this.session.values, this.model.get("show_grads"), () => this.theme());
     ui.root.dataset.renderer = drawing.kind;
     this.minimap.setScene(s, this.theme());

@@ -60,13 +60,18 @@ test("showing a box zooms in to a readable size only when the view is smaller th
   assert.equal(boxScale(0.1, 5000, 800, READABLE), READABLE, "a wide box: readable, even if it does not fit");
 });
 
-test("after an expand: the whole group if it fits readable, else its right end, readable", () => {
-  const small = expandedFocus([100, 0, 500, 200], 900, 400, READABLE);
+test("after an expand: the whole group if it fits readable, else readable with its output box in view", () => {
+  const small = expandedFocus([100, 0, 500, 200, 400, 100, 100, 30], 900, 400, READABLE);
   assert.deepEqual(small, { scale: 1, cx: 300, cy: 100 });
-  const big = expandedFocus([0, 0, 20000, 300], 900, 400, READABLE);
+  const big = expandedFocus([0, 0, 20000, 300, 19900, 150, 200, 30], 900, 400, READABLE);  // left to right
   assert.equal(big.scale, READABLE);
-  assert.ok(Math.abs(big.cx - (20000 - (450 - 16) / READABLE)) < 1e-9);
+  assert.ok(Math.abs(big.cx - (20000 - (450 - 16) / READABLE)) < 1e-9);  // the output end at the right edge
   assert.equal(big.cy, 150);
+  // top to bottom, a bit too wide: the output (a column on the left) whole, as near the middle as that allows
+  const tb = expandedFocus([0, 0, 1080, 200, 150, 180, 300, 22], 900, 640, READABLE);
+  assert.equal(tb.scale, READABLE);
+  assert.ok((0 - tb.cx) * READABLE >= -(450 - 16) - 1e-9 && tb.cx < 540);
+  assert.equal(tb.cy, 100);
 });
 
 test("readable means MIN_TEXT_PX on screen for the record font Python sent", () => {

@@ -60,6 +60,24 @@ test("a bad request changes nothing and says why", () => {
   assert.equal(e.data[6], -8);
 });
 
+test("a folded page saved with its every value drawn opens and folds them back, in either orientation", async () => {
+  const s = lectureState();
+  Object.assign(s.state, { rankdir: "TB", _view: "folded TB", _view_other: "folded LR", _view_open: { TB: "open TB", LR: "open LR" } });
+  const m = new PageModel(s.state, new PageEngine(s.state, s.init));
+  const views = [];
+  m.on("change:_view", () => views.push(m.get("_view")));
+  const ask = async (msg) => { m.send(msg); await new Promise((r) => setTimeout(r, 0)); };
+  await ask({ type: "expand", key: "Net#1/blocks/2" });
+  assert.deepEqual([m.get("_view"), m.get("_view_other"), m.get("error")], ["open TB", "open LR", ""]);
+  m.update({ rankdir: "LR", _view: "open LR", _view_other: "open TB" });  // the orientation switch's swap
+  await ask({ type: "reset_view" });
+  assert.deepEqual([m.get("_view"), m.get("_view_other")], ["folded LR", "folded TB"]);
+  await ask({ type: "expand", key: "Net#1/head" });
+  await ask({ type: "collapse", key: "Net#1" });
+  assert.deepEqual(views, ["open TB", "open LR", "folded LR", "open LR", "folded LR"]);
+  assert.equal(m.get("error"), "");
+});
+
 test("the stand-in model answers send() after the current task and fires change events", async () => {
   const s = lectureState();
   const m = new PageModel(s.state, new PageEngine(s.state, s.init));

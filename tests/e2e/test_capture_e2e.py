@@ -37,16 +37,25 @@ def test_captured_cnn_shows_values_shapes_and_gradients(e2e):
     root.scroll_into_view_if_needed()
     out = nb.output_text(0)
     mean, std, gnorm = re.search(r"conv mean=(\S+) std=(\S+) gnorm=(\S+)", out).groups()
+    # the first view: the whole model, one box per module, each with its output's summary
+    text = drawing_text(root)
+    for want in ("Sequential 0 (3 nodes)", "2×4×14×14", f"μ{mean} σ{std}", f"‖∇‖ {gnorm}", "Sequential 5 (4 nodes)",
+                 "cross_entropy"):
+        assert want in text, f"the drawing does not show {want!r}; it shows {text[:600]!r}"
+    e2e.shot("cnn-folded", element=root)
+    # a double click opens the conv layer in the kernel: its weight and the conv2d record show
+    root.locator("svg .gv-box", has_text="Sequential 0 (").first.dblclick()
+    root.locator("svg .gv-box", has_text="0.weight").first.wait_for(timeout=10_000)
     text = drawing_text(root)
     for want in ("conv2d", "2×4×14×14", f"μ{mean} σ{std}", f"‖∇‖ {gnorm}", "0.weight", "4×1×3×3",
-                 "batch_norm", "cross_entropy"):
+                 "Sequential 1 (3 nodes)", "cross_entropy"):
         assert want in text, f"the drawing does not show {want!r}; it shows {text[:600]!r}"
     assert not re.search(r"\bnan\b", text), text
     table = values_table(root)
     assert table["conv2d"]["data"] == f"μ{mean} σ{std}" and table["conv2d"]["grad"] == f"‖∇‖ {gnorm}"
     assert not any("nan" in c for row in table.values() for c in row.values())
 
-    e2e.shot("cnn", element=root)  # the first view: the loss end of the graph, readable
+    e2e.shot("cnn", element=root)  # the conv layer opened
     if os.environ.get("GRADVIZ_UPDATE_SCREENSHOTS") == "1":
         root.screenshot(path=str(README_SHOT))
         print(f"README screenshot: {README_SHOT}")

@@ -23,7 +23,13 @@ def _scoped(source):
 def test_group_titles_count_in_words_and_name_a_batch_call_as_a_call():
     torch_view = group_view(_scoped("torch"), ["Net#1/conv", "Net#1/head"])
     titles = {k: torch_view.labels[b] for k, b in torch_view.groups().items()}
-    assert titles == {"Net#1/conv": "Net call 1, conv (3 nodes)", "Net#1/head": "Net call 1, head (1 node)"}
+    assert titles == {"Net#1/conv": "conv (3 nodes)", "Net#1/head": "head (1 node)"}  # one call: no need to say which
+    g = _scoped("torch")
+    twice = Graph(g.labels, g.data, g.grad, g.ops, g.kinds, [s.replace("Net#1/head", "Net#2/head") for s in g.scopes],
+                  g.children, source="torch")
+    view = group_view(twice, ["Net#1/conv", "Net#2"])
+    titles = {k: view.labels[b] for k, b in view.groups().items()}
+    assert titles == {"Net#1/conv": "Net call 1, conv (3 nodes)", "Net#2": "Net call 2 (1 node)"}
     mine = group_view(_scoped("gradviz"), ["Net#1/conv", "Net#1/head"])  # the lecture's: a call per sample
     titles = {k: mine.labels[b] for k, b in mine.groups().items()}
     assert titles == {"Net#1/conv": "sample 1, conv (3 nodes)", "Net#1/head": "sample 1, head (1 node)"}

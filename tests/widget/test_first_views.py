@@ -33,20 +33,44 @@ def test_lecture_graphs_open_whole_and_readable(browser, folder, name, output_px
     assert m["stage"][0] <= output_px
 
 
-def test_a_captured_cnn_opens_top_to_bottom_with_readable_records(browser, folder, torch):
-    page, el, m = shots.open_first_view(browser, shots.cnn(), folder, "cnn")
-    el.screenshot(path=str(ART / "cnn.png"))
+@pytest.mark.parametrize("name, boxes", [("cnn", 12), ("transformer", 10)])
+def test_captured_models_open_whole_folded_by_module(browser, folder, torch, name, boxes):
+    """The whole model, its modules as boxes, top to bottom, with text >= 10 px (drawn in full, the
+    CNN showed 12 of its 23 records and the Transformer layer 12 of 55)."""
+    page, el, m = shots.open_first_view(browser, shots.VIEWS[name](), folder, name)
+    el.screenshot(path=str(ART / f"{name}.png"))
     page.close()
-    readable = [b for b in m["boxes"] if b["inside"] and b["px"] >= 10.0]
-    assert m["rankdir"] == "TB"
-    assert len(readable) >= 5, [b["text"] for b in readable]
-    assert any(b["text"] == "mean" for b in readable)  # the loss end is in view
+    px, inside, total = shots.summary(m)
+    assert m["rankdir"] == "TB" and m["firstView"] == "whole", m["firstView"]
+    assert inside == total == boxes and px >= 10.0, (inside, total, px)
+    texts = [b["text"] for b in m["boxes"]]
+    assert "mean" in texts and any(t.startswith(("feature 0 (", "self_attn (")) for t in texts), texts
+
+
+def test_a_double_click_on_a_module_of_a_saved_page_opens_it(browser, folder, torch):
+    """A saved page has no Python to lay out one module open: it opens every value, with the
+    module's own in view, and a Collapse in the panel folds them back."""
+    page, el, m = shots.open_first_view(browser, shots.cnn(), folder, "cnn-open")
+    group = el.locator(".gv-box", has_text="feature 4 (").first
+    group.dblclick()
+    page.wait_for_function("() => document.querySelector('.gradviz-root').dataset.boxes === '23'")
+    opened = el.evaluate(shots.MEASURE_JS)
+    inside = [b["text"] for b in opened["boxes"] if b["inside"]]
+    el.screenshot(path=str(ART / "cnn-opened.png"))
+    assert "conv2d" in inside and "features.4.weight" in inside, inside
+    assert el.locator(".gv-alert").inner_text() == ""
+    el.screenshot(path=str(ART / "cnn-opened.png"))
+    el.locator(".gv-box", has_text="features.4.weight").first.click()
+    el.get_by_role("button", name="Collapse SmallCNN#1/features/4", exact=True).click()
+    page.wait_for_function("() => document.querySelector('.gradviz-root').dataset.boxes === '12'")
+    page.close()
 
 
 def test_fit_on_a_captured_cnn_shows_the_whole_model_as_a_column(browser, folder, torch):
-    """Fit shows all 23 records with their text drawn, in one column: the activations run straight
-    and the parameters sit beside them (it was a staircase at 5.3 px, text not drawn)."""
-    page, el, _ = shots.open_first_view(browser, shots.cnn(), folder, "cnn-fit")
+    """Drawn in full, Fit shows all 23 records with their text drawn, in one column: the
+    activations run straight and the parameters sit beside them (it was a staircase at 5.3 px,
+    text not drawn)."""
+    page, el, _ = shots.open_first_view(browser, shots.cnn(), folder, "cnn-fit", collapsed=None)
     el.get_by_role("button", name="Fit").first.click()
     page.wait_for_timeout(300)
     m = el.evaluate(shots.MEASURE_JS)
