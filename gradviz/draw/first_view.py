@@ -40,13 +40,16 @@ def first_layout(graph, collapsed="auto", rankdir="auto"):
     ``rankdir="auto"``: left to right when that fits, else whichever shows the graph bigger (see
     ``draw.layout.orientation``). ``collapsed="auto"``: ``group_view``'s folding (big graphs only);
     then, for a graph from PyTorch or JAX that does not fit whole and readable (``fits_whole``), the
-    finest folding by module call (``grouping.module_levels``) that does, if one does.
+    finest folding by module call (``grouping.module_levels``) that does, if one of two boxes or
+    more does.
     """
     lay = _oriented(graph, collapsed, rankdir)
     if not (isinstance(collapsed, str) and collapsed == "auto") or graph.source not in FOLDED_SOURCES \
             or fits_whole(lay):
         return lay
     for keys in module_levels(graph):
+        if len(keys) < 2:  # the whole model as one box shows nothing of it
+            break
         folded = _oriented(graph, keys, rankdir)
         if len(folded) < len(lay) and fits_whole(folded):
             return folded

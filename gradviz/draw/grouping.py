@@ -21,7 +21,7 @@ import numpy as np
 
 from ..graph.trace import as_graph
 
-__all__ = ["group_view", "GroupView", "module_levels", "describe_scope", "subscopes", "expand", "collapse", "scope_prefixes",
+__all__ = ["group_view", "GroupView", "module_level", "module_levels", "describe_scope", "subscopes", "expand", "collapse", "scope_prefixes",
            "hiding_group", "offers"]
 
 _EDGE_CACHE = weakref.WeakKeyDictionary()
@@ -143,7 +143,8 @@ class GroupView:
         g = graph
         table, _ = scope_codes(g)
         one_call = len({t.split("/", 1)[0] for t in table if "#" in t.split("/", 1)[0]}) == 1
-        self.labels = tuple(_group_label(g, k, c, i, one_call) if k else g.labels[i]
+        types = _module_types(g) if self.is_group.any() else {}
+        self.labels = tuple(_group_label(g, k, c, i, one_call, types) if k else g.labels[i]
                             for k, c, i in zip(self.keys, self.count.tolist(), node.tolist()))
         self.ops = tuple("" if k else g.ops[i] for k, i in zip(self.keys, node.tolist()))
         self.kinds = tuple("group" if k else g.kinds[i] for k, i in zip(self.keys, node.tolist()))
@@ -164,13 +165,21 @@ class GroupView:
                 f"{int(self.is_group.sum())} groups>")
 
 
-def _group_label(g, key, count, out, one_call=False):
-    nodes = f"({count} node{'' if count == 1 else 's'})"
+def _module_types(graph):
+    """Module path -> class name, from a capture's meta (``"features.0"`` -> ``"Conv2d"``)."""
+    if graph.source != "torch":
+        return {}
+    return {m["module"]: m["module_type"] for m in graph.meta if "module_type" in m}
+
+
+def _group_label(g, key, count, out, one_call=False, types=None):
+    nodes = f"{count} node{'' if count == 1 else 's'}"
     if key.startswith("fold:"):
-        return f"{g.labels[out]} {nodes}" if g.labels[out] else f"{g.ops[out]} tree {nodes}"
+        return f"{g.labels[out]} ({nodes})" if g.labels[out] else f"{g.ops[out]} tree ({nodes})"
     if "#" not in key.split("/", 1)[0]:  # a module path: the parameters of that module
         return f"parameters of {describe_scope(key)} ({count})"
-    return f"{describe_scope(key, per_sample=g.source != 'torch', one_call=one_call)} {nodes}"
+    kind = (types or {}).get(key.split("/", 1)[1].replace("/", ".")) if "/" in key else None
+    return f"{describe_scope(key, per_sample=g.source != 'torch', one_call=one_call)} ({kind + ', ' if kind else ''}{nodes})"
 
 
 def describe_scope(key, per_sample=True, one_call=False):
@@ -244,18 +253,23 @@ def _auto_collapse(graph, max_boxes):
     return keys + [f"fold:{h}" for h in np.flatnonzero(sizes >= 2).tolist()]
 
 
+def module_level(graph, d):
+    """The group keys that fold ``graph``'s module calls ``d`` scopes deep, each into one box, and
+    a call with no sub-module calls that deep at its own depth (at ``d`` = 3, ``Net#1/features/0``
+    and ``Net#1/classifier``); ``d`` = 1 gives one box per top-level call. Sorted."""
+    calls = [s for s in scope_codes(graph)[0] if s and "#" in s.split("/", 1)[0]]
+    keys = {"/".join(s.split("/")[:d]) for s in calls}
+    inside = {p for k in keys for p in scope_prefixes(k) if p != k}  # would hide a finer key
+    return sorted(keys - inside)
+
+
 def module_levels(graph):
-    """The foldings of ``graph`` by module call, finest first: level ``d`` folds each module call
-    ``d`` scopes deep into one box, and a call with no sub-module calls that deep at its own depth
-    (``Net#1/features/0`` and ``Net#1/classifier`` at level 3); the last level shows one box per
-    top-level call. Each is a sorted list of group keys; none when no node is in a module call."""
+    """Every distinct ``module_level`` of ``graph``, finest first (empty when no node is in a
+    module call): the foldings a first view tries (``draw.first_view``)."""
     table, _ = scope_codes(graph)
-    calls = [s for s in table if s and "#" in s.split("/", 1)[0]]
     levels = []
-    for d in range(max(map(_depth, calls), default=0), 0, -1):
-        keys = {"/".join(s.split("/")[:d]) for s in calls}
-        inside = {p for k in keys for p in scope_prefixes(k) if p != k}  # would hide a finer key
-        level = sorted(keys - inside)
+    for d in range(max((_depth(s) for s in table if "#" in s.split("/", 1)[0]), default=0), 0, -1):
+        level = module_level(graph, d)
         if not levels or level != levels[-1]:
             levels.append(level)
     return levels

@@ -27,6 +27,7 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING
 
+from ..draw.grouping import module_level
 from ..graph.snapshot import Graph
 from .autograd import next_fns, op_name, walk_grad_fns
 from .autograd import require_torch as _torch
@@ -79,9 +80,11 @@ class TorchCapture:
         self._active = False
         self._param_names = {}
         self._module_of = {}
+        self._types = {}      # module path -> its class name ("features.0" -> "Conv2d")
         if model is not None:
             self._param_names = {id(p): n for n, p in model.named_parameters()}
             self._module_of = {n: n.rsplit(".", 1)[0] if "." in n else "" for n in self._param_names.values()}
+            self._types = {n: type(mod).__name__ for n, mod in model.named_modules()}
 
     # ---- recording ------------------------------------------------------------------------------
 
@@ -299,6 +302,10 @@ class TorchCapture:
                         scopes[c] = scopes[i]
                         if "module" in meta[i]:
                             meta[c]["module"] = meta[i]["module"]
+        for m in meta:
+            kind = self._types.get(m.get("module"))
+            if kind:
+                m["module_type"] = kind
         return Graph(labels, data, grad, ops, kinds, scopes, kids, meta=meta, values=None,
                      source="torch")
 
@@ -338,12 +345,12 @@ class TorchCapture:
 
 def module_groups(graph: Graph, depth: int = 1) -> list[str]:
     """Group keys that fold a captured graph by module ``depth`` levels below the model
-    (1: the model's children, ``features``, ``classifier``; 2: their children), for
-    ``GraphWidget(g, collapsed=...)`` and ``to_svg(g, collapsed=...)``. Like torchview's depth."""
+    (1: the model's children, ``features``, ``classifier``; 2: their children, and a child with
+    none at its own level), for ``GraphWidget(g, collapsed=...)`` and ``to_svg(g, collapsed=...)``.
+    Like torchview's depth (``gradviz.draw.grouping.module_level``, one level deeper)."""
     if isinstance(depth, bool) or not isinstance(depth, int) or depth < 0:
         raise ValueError(f"depth must be an int >= 0 (0 folds the whole model), got {depth!r}")
-    keys = {"/".join(s.split("/")[:depth + 1]) for s in graph.scopes if s.count("/") >= depth}
-    return sorted(k for k in keys if k)
+    return module_level(graph, depth + 1)
 
 
 class _Named:

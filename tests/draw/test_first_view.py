@@ -57,6 +57,11 @@ def test_what_fits_or_was_asked_for_is_left_as_it_is():
     assert list(first_layout(chain(source="gradviz")).view.collapsed) == []  # the lecture's Values: every value
     assert list(first_layout(chain(), collapsed=["Net#1/head"]).view.collapsed) == ["Net#1/head"]
     assert first_layout(chain(), rankdir="LR").rankdir == "LR"  # an orientation asked for is kept
+    g = chain(blocks=1, per_block=40)  # one module: folding it would show one box
+    assert module_levels(g)[0] == ["Net#1/blocks/0", "Net#1/head"] and not fits_whole(first_layout(g, collapsed=None))
+    one = Graph(g.labels, g.data, g.grad, g.ops, g.kinds, ["Net#1" if s else s for s in g.scopes], g.children,
+                source="torch")
+    assert module_levels(one) == [["Net#1"]] and list(first_layout(one).view.collapsed) == []
 
 
 def test_the_widget_opens_folded_and_a_group_opens_in_python():
@@ -87,3 +92,6 @@ def test_captured_models_open_whole_and_readable(torch, name):
     assert not fits_whole(first_layout(g, collapsed=None))
     lay = first_layout(g)
     assert fits_whole(lay) and lay.view.collapsed and lay.rankdir == "TB"
+    titles = {lay.view.labels[b] for b in lay.view.groups().values()}  # path, then the module's class
+    assert titles >= {"cnn": {"feature 0 (Conv2d, 3 nodes)", "feature 1 (BatchNorm2d, 3 nodes)", "classifier (Linear, 4 nodes)"},
+                      "transformer": {"self_attn (MultiheadAttention, 32 nodes)", "norm1 (LayerNorm, 3 nodes)"}}[name], titles

@@ -39,7 +39,7 @@ def test_captured_cnn_shows_values_shapes_and_gradients(e2e):
     mean, std, gnorm = re.search(r"conv mean=(\S+) std=(\S+) gnorm=(\S+)", out).groups()
     # the first view: the whole model, one box per module, each with its output's summary
     text = drawing_text(root)
-    for want in ("Sequential 0 (3 nodes)", "2×4×14×14", f"μ{mean} σ{std}", f"‖∇‖ {gnorm}", "Sequential 5 (4 nodes)",
+    for want in ("Sequential 0 (Conv2d, 3 nodes)", "2×4×14×14", f"μ{mean} σ{std}", f"‖∇‖ {gnorm}", "Sequential 5 (Linear, 4 nodes)",
                  "cross_entropy"):
         assert want in text, f"the drawing does not show {want!r}; it shows {text[:600]!r}"
     e2e.shot("cnn-folded", element=root)
@@ -48,7 +48,7 @@ def test_captured_cnn_shows_values_shapes_and_gradients(e2e):
     root.locator("svg .gv-box", has_text="0.weight").first.wait_for(timeout=10_000)
     text = drawing_text(root)
     for want in ("conv2d", "2×4×14×14", f"μ{mean} σ{std}", f"‖∇‖ {gnorm}", "0.weight", "4×1×3×3",
-                 "Sequential 1 (3 nodes)", "cross_entropy"):
+                 "Sequential 1 (BatchNorm2d, 3 nodes)", "cross_entropy"):
         assert want in text, f"the drawing does not show {want!r}; it shows {text[:600]!r}"
     assert not re.search(r"\bnan\b", text), text
     table = values_table(root)

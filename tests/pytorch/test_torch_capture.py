@@ -352,7 +352,7 @@ def test_records_read_op_shape_value_grad(torch):
     for k in ("mean", "std", "min", "max", "norm"):
         assert any(f"{k} {g.meta[conv]['value'][k]:.6g}" in t for t in tips if t.startswith("value"))
         assert any(f"{k} {g.meta[conv]['grad'][k]:.6g}" in t for t in tips if t.startswith("grad"))
-    assert "module features.0" in tips
+    assert "module features.0 (Conv2d)" in tips  # the module and its class
     svg = gradviz.to_svg(g)
     assert ">2×8×28×28<" in svg and f">μ{mean:.3g} σ{std:.3g}<" in svg and ">features.0.weight<" in svg
     assert not re.search(r">[^<]*\bnan\b[^<]*<", svg)
