@@ -179,13 +179,14 @@ def _group_label(g, key, count, out, one_call=False, types=None):
     if "#" not in key.split("/", 1)[0]:  # a module path: the parameters of that module
         return f"parameters of {describe_scope(key)} ({count})"
     kind = (types or {}).get(key.split("/", 1)[1].replace("/", ".")) if "/" in key else None
-    return f"{describe_scope(key, per_sample=g.source != 'torch', one_call=one_call)} ({kind + ', ' if kind else ''}{nodes})"
+    per_sample = g.source == "gradviz"  # the lecture calls a model once per sample; torch and JAX once per batch
+    return f"{describe_scope(key, per_sample=per_sample, one_call=one_call)} ({kind + ', ' if kind else ''}{nodes})"
 
 
 def describe_scope(key, per_sample=True, one_call=False):
     """A scope key in words: ``"MLP#7/layers.1/neurons.3"`` -> ``"sample 7, layer 1, neuron 3"``
     (each call of the top-level module is one sample, as the lecture calls a model), ``"layers.0"``
-    -> ``"layer 0"``. With ``per_sample`` false (a PyTorch run, where a call takes a batch), the
+    -> ``"layer 0"``. With ``per_sample`` false (a PyTorch or JAX run, where a call takes a batch), the
     top-level call is named as one: ``"Net#1/conv"`` -> ``"Net call 1, conv"``, or just ``"conv"``
     when the graph has ``one_call`` of a top-level module (the usual capture of one step), and
     ``"Sequential#1/0"`` -> ``"Sequential 0"``."""

@@ -24,6 +24,8 @@ def test_group_titles_count_in_words_and_name_a_batch_call_as_a_call():
     torch_view = group_view(_scoped("torch"), ["Net#1/conv", "Net#1/head"])
     titles = {k: torch_view.labels[b] for k, b in torch_view.groups().items()}
     assert titles == {"Net#1/conv": "conv (3 nodes)", "Net#1/head": "head (1 node)"}  # one call: no need to say which
+    jax_view = group_view(_scoped("jax"), ["Net#1/conv", "Net#1/head"])  # a JAX call takes a batch too
+    assert {k: jax_view.labels[b] for k, b in jax_view.groups().items()} == titles
     g = _scoped("torch")
     twice = Graph(g.labels, g.data, g.grad, g.ops, g.kinds, [s.replace("Net#1/head", "Net#2/head") for s in g.scopes],
                   g.children, source="torch")
