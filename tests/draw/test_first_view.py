@@ -95,3 +95,18 @@ def test_captured_models_open_whole_and_readable(torch, name):
     titles = {lay.view.labels[b] for b in lay.view.groups().values()}  # path, then the module's class
     assert titles >= {"cnn": {"feature 0 (Conv2d, 3 nodes)", "feature 1 (BatchNorm2d, 3 nodes)", "classifier (Linear, 4 nodes)"},
                       "transformer": {"self_attn (MultiheadAttention, 32 nodes)", "norm1 (LayerNorm, 3 nodes)"}}[name], titles
+
+
+def test_a_resnet_opens_as_its_stem_blocks_and_head(torch):
+    import gradviz
+    from torch_models import ResNet18
+    torch.manual_seed(0)
+    model = ResNet18(classes=10)
+    with gradviz.capture_torch(model) as cap:
+        model(torch.randn(2, 3, 32, 32)).square().mean().backward()
+    lay = first_layout(cap.graph())
+    assert fits_whole(lay) and lay.rankdir == "TB"
+    titles = [lay.view.labels[b] for b in lay.view.groups().values()]
+    assert [t for t in titles if "BasicBlock" in t] == [f"layer{i}, {j} (BasicBlock, {n} nodes)" for i in (1, 2, 3, 4)
+                                                        for j, n in ((0, 13 if i == 1 else 18), (1, 13))]
+    assert titles[0] == "conv1 (Conv2d, 2 nodes)" and titles[-1] == "fc (Linear, 4 nodes)"
