@@ -32,6 +32,7 @@ export function tipLines(g, b, marks = {}) {
     });
   }
   if (S.scopes[id] && !s.group[b]) lines.push(`<span class="gv-dim">${escapeXml(S.scopes[id])}</span>`);
+  if (s.group[b]) lines.push('<span class="gv-dim">double-click to open</span>');
   return lines;
 }
 

@@ -49,3 +49,14 @@ test("showTip places the tooltip beside the pointer, inside the stage", () => {
   showTip(tip, ["x"], 490, 290, 500, 300);
   assert.deepEqual([tip.style.left, tip.style.top], ["376px", "236px"]);
 });
+
+test("a folded group's tooltip names it, its size and output, and says how to open it", () => {
+  const g = smallGraph();
+  g.scene.group = ["", "", "Net#1/<conv>", ""];
+  g.scene.size = [1, 1, 3, 1];
+  const lines = tipLines(g, 2, CONSTANTS.opMarks);
+  assert.equal(lines[0], "<b>Net#1/&lt;conv&gt;</b> (3 values)");
+  assert.equal(lines[1], "output: c");
+  assert.equal(lines.at(-1), '<span class="gv-dim">double-click to open</span>');
+  assert.ok(!tipLines(g, 0, CONSTANTS.opMarks).some((l) => l.includes("double-click")));
+});
