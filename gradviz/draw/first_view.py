@@ -10,7 +10,7 @@ from __future__ import annotations
 from .grouping import module_levels
 from .layout import READABLE, VIEW_BOX, layout, orientation
 
-__all__ = ["first_layout", "fits_whole", "STAGE_HEIGHTS", "FOLDED_SOURCES"]
+__all__ = ["first_layout", "oriented_layout", "fits_whole", "STAGE_HEIGHTS", "FOLDED_SOURCES"]
 
 # The most pixels the widget's stage takes by default: a column needs more than a row.
 STAGE_HEIGHTS = {"LR": 420, "RL": 420, "TB": 640, "BT": 640}
@@ -25,12 +25,14 @@ def fits_whole(lay, width=VIEW_BOX[0], readable=READABLE):
     return min(width / lay.width, STAGE_HEIGHTS[lay.rankdir] / lay.height) >= readable
 
 
-def _oriented(graph, collapsed, rankdir):
-    lay = layout(graph, collapsed=collapsed, rankdir="LR" if rankdir == "auto" else rankdir)
+def oriented_layout(x, rankdir="auto", collapsed=None, show_grad=True):
+    """``layout(x, ...)`` in ``rankdir``; "auto" picks the first view's orientation
+    (``draw.layout.orientation``: left to right when that is readable whole, else top to bottom)."""
+    lay = layout(x, collapsed=collapsed, rankdir="LR" if rankdir == "auto" else rankdir, show_grad=show_grad)
     if rankdir == "auto":
         rd = orientation(lay)
         if rd != lay.rankdir:
-            lay = layout(lay.view, rankdir=rd)
+            lay = layout(lay.view, rankdir=rd, show_grad=show_grad)
     return lay
 
 
@@ -43,14 +45,14 @@ def first_layout(graph, collapsed="auto", rankdir="auto"):
     finest folding by module call (``grouping.module_levels``) that does, if one of two boxes or
     more does.
     """
-    lay = _oriented(graph, collapsed, rankdir)
+    lay = oriented_layout(graph, rankdir, collapsed)
     if not (isinstance(collapsed, str) and collapsed == "auto") or graph.source not in FOLDED_SOURCES \
             or fits_whole(lay):
         return lay
     for keys in module_levels(graph):
         if len(keys) < 2:  # the whole model as one box shows nothing of it
             break
-        folded = _oriented(graph, keys, rankdir)
+        folded = oriented_layout(graph, rankdir, keys)
         if len(folded) < len(lay) and fits_whole(folded):
             return folded
     return lay

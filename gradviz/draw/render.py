@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, NamedTuple
 import numpy as np
 
 from ..graph.trace import as_graph
+from .first_view import oriented_layout
 from .grouping import group_view
 from .layout import layout, orientation
 from .overlay import NONE, make_overlay
@@ -48,16 +49,6 @@ def _check_rankdir(rankdir):
         raise ValueError(f"rankdir={rankdir!r}: use one of {', '.join(_RANKDIRS)} or 'auto'")
 
 
-def _laid_out(x, rankdir, show_grad):
-    """The layout of ``x`` in ``rankdir``; "auto" picks the widget's first-view orientation
-    (``layout.orientation``: left to right when that is readable whole, else top to bottom)."""
-    if rankdir != "auto":
-        return layout(x, rankdir=rankdir, show_grad=show_grad)
-    lay = layout(x, rankdir="LR", show_grad=show_grad)
-    turned = orientation(lay)
-    return lay if turned == "LR" else layout(lay.view, rankdir=turned, show_grad=show_grad)
-
-
 # ---- Graphviz DOT ---------------------------------------------------------------------------
 
 _BAD_CHARS = "\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff"  # not allowed in XML 1.0
@@ -88,8 +79,8 @@ def draw_dot(x: Root, rankdir: Rankdir | Literal["auto"] = "LR", show_grad: bool
                           '(or use gradviz.to_svg, which needs nothing)') from None
     _check_rankdir(rankdir)
     g = as_graph(x)
-    if rankdir == "auto":
-        rankdir = _laid_out(g, rankdir, show_grad).rankdir
+    if rankdir == "auto":  # Graphviz lays it out: only the orientation is needed
+        rankdir = orientation(layout(g, rankdir="LR", show_grad=show_grad))
     dot = Digraph(format="svg", graph_attr={"rankdir": rankdir})
     tensors = has_cells(g)
     for i in range(len(g)):
@@ -159,7 +150,7 @@ def to_svg(x: Root | GroupView, path: PathLike | None = None, show_grad: bool = 
     _check_rankdir(rankdir)
     if collapsed is not None and not hasattr(x, "box_of"):
         x = group_view(x, collapsed)
-    lay = _laid_out(x, rankdir, show_grad)
+    lay = oriented_layout(x, rankdir, show_grad=show_grad)
     view, rankdir = lay.view, lay.rankdir
     horizontal = rankdir in ("LR", "RL")
     sign = -1.0 if rankdir in ("RL", "BT") else 1.0

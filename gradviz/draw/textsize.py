@@ -94,13 +94,14 @@ def _num_len(a):
     """len(fmt4(v)) for every v of ``a``, vectorised."""
     a = np.asarray(a, dtype=np.float64)
     out = np.empty(len(a))
-    huge = np.isfinite(a) & (np.abs(a) >= HUGE)
+    finite = np.isfinite(a)
+    huge = finite & (np.abs(a) >= HUGE)
     if huge.any():  # d.dddde+XX: the exponent of the rounded mantissa, two digits at least
         v = np.abs(a[huge])
         e = np.floor(np.log10(v))
         e += np.round(v / 10.0 ** e, 4) >= 10  # 9.99996e20 prints as 1.0000e+21
         out[huge] = 8 + np.where(e >= 100, 3, 2) + np.signbit(a[huge])
-    fin = np.isfinite(a) & ~huge
+    fin = finite & ~huge
     v = np.abs(a[fin])
     # "%.4f" rounds, so 9.99996 prints as 10.0000; from 1e15 on a float has no fraction to round
     # (and rounding would overflow: round() scales by 1e4, so 1e305 would become inf)
@@ -111,6 +112,6 @@ def _num_len(a):
         digits += (r >= 10 ** digits)
         digits -= (digits > 1) & (r < 10 ** (digits - 1))
     out[fin] = digits + 5 + np.signbit(a[fin])
-    nf = ~np.isfinite(a)
+    nf = ~finite
     out[nf] = np.where(np.isnan(a[nf]), 3, np.where(a[nf] < 0, 4, 3))
     return out

@@ -214,10 +214,7 @@ class ExplorerState:
         (default: the state's). An "auto" folding or orientation is resolved on the first view
         (``draw.first_view.first_layout``: a captured model may open folded by module to fit)."""
         rd = rankdir or self.rankdir
-        if rd == "auto" or self.collapsed == "auto":
-            lay = first_layout(self.graph, self.collapsed, rd)
-        else:
-            lay = layout(self.graph, collapsed=self.collapsed, rankdir=rd)
+        lay = first_layout(self.graph, self.collapsed, rd)  # a plain layout when nothing is "auto"
         if rankdir is None:
             self.rankdir = lay.rankdir
         self.collapsed = list(lay.view.collapsed)

@@ -1,5 +1,5 @@
 // Number formatting shared by the drawing, the table and the tooltip.
-// fmt4 matches gradviz.draw.textsize._fmt: Python's "%.4f" (the lecture's labels), including "nan",
+// fmt4 matches gradviz.draw.textsize.fmt4: Python's "%.4f" (the lecture's labels), including "nan",
 // "inf" and "-0.0000", and "%.4e" from HUGE on, where "%.4f" would print every digit of 1e308.
 
 export const HUGE = 1e16;
